@@ -1,0 +1,1 @@
+"""Outcry: public complaint tickets that companies answer in the open."""

@@ -1,0 +1,106 @@
+"""Users and login sessions. Services flush but never commit: the request boundary does."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from app.clock import utcnow
+from app.config import get_settings
+from app.errors import Conflict
+from app.models.user import User, UserSession
+
+_hasher = PasswordHash((Argon2Hasher(),))  # argon2id with pwdlib's OWASP-aligned defaults
+# Verifying against this keeps unknown-email logins as slow as wrong-password ones.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+MIN_PASSWORD_LENGTH = 8  # OWASP ASVS: 8+ characters, no composition rules
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_by_email(*, session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(
+    *,
+    session: Session,
+    email: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    display_name: str,
+    is_admin: bool = False,
+) -> User:
+    """Create an account from a password, or from a ready hash (bulk loads hash once)."""
+    if get_by_email(session=session, email=email):
+        raise Conflict("An account with this email address already exists.")
+    if (password is None) == (password_hash is None):
+        raise ValueError("give exactly one of password and password_hash")
+    user = User(
+        email=normalize_email(email),
+        password_hash=password_hash or _hasher.hash(password or ""),
+        display_name=display_name.strip(),
+        is_admin=is_admin,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    user = get_by_email(session=session, email=email)
+    if user is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return None
+    valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
+    if not valid:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    return user
+
+
+def start_session(*, session: Session, user: User, now: datetime | None = None) -> str:
+    """Create a login and return its cookie token (256 random bits)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(days=get_settings().session_days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
+    row = session.exec(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None or row[0].expires_at <= (now or utcnow()):
+        return None
+    return row[1]
+
+
+def end_session(*, session: Session, token: str) -> None:
+    session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))

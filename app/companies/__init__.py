@@ -1,0 +1,1 @@
+"""The company domain: lookup, fuzzy matching and headline numbers."""

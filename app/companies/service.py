@@ -1,0 +1,140 @@
+"""Companies: find, create, suggest close matches so one company does not become five."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+from sqlmodel import Session, col, func, select
+
+from app.errors import DomainError
+from app.models.company import Company
+
+SUGGEST_CUTOFF = 80  # WRatio score; "Comcats" vs "Comcast" scores 86, "Comcast" vs "Verizon" 15
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    company: Company
+    score: float
+
+
+class CompanyChoiceNeeded(DomainError):
+    """The typed name is new but close to existing companies: the user must pick."""
+
+    def __init__(self, name: str, suggestions: list[Suggestion]) -> None:
+        super().__init__(f"Did you mean {suggestions[0].company.name}?")
+        self.name = name
+        self.suggestions = suggestions
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120] or "company"
+
+
+def normalize_domain(value: str | None) -> str | None:
+    """'https://www.Comcast.com/help' -> 'comcast.com'; None for blank; DomainError if invalid."""
+    if value is None or not value.strip():
+        return None
+    host = re.sub(r"^[a-z]+://", "", value.strip().lower()).split("/")[0].split(":")[0]
+    host = host.removeprefix("www.").rstrip(".")
+    try:
+        host = host.encode("idna").decode()
+    except UnicodeError as exc:
+        raise DomainError("That does not look like a website domain (e.g. example.com).") from exc
+    if not _DOMAIN.match(host):
+        raise DomainError("That does not look like a website domain (e.g. example.com).")
+    return host
+
+
+def get(*, session: Session, company_id: int) -> Company | None:
+    return session.get(Company, company_id)
+
+
+def get_by_slug(*, session: Session, slug: str) -> Company | None:
+    return session.exec(select(Company).where(Company.slug == slug)).first()
+
+
+def find_exact(*, session: Session, name: str, domain: str | None = None) -> Company | None:
+    """The company with this domain, or with this name ignoring case and punctuation."""
+    if domain and (hit := session.exec(select(Company).where(Company.domain == domain)).first()):
+        return hit
+    return get_by_slug(session=session, slug=slugify(name))
+
+
+def suggest(*, session: Session, query: str, limit: int = 5) -> list[Suggestion]:
+    """Existing companies whose name or domain is close to ``query``, best first."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    rows = session.exec(select(Company.id, Company.name, Company.domain)).all()
+    choices = {}
+    for company_id, name, domain in rows:
+        choices[(company_id, "n")] = name
+        if domain:
+            choices[(company_id, "d")] = domain.split(".")[0]
+    scored: dict[int, float] = {}
+    for _text, score, key in process.extract(
+        query,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        score_cutoff=SUGGEST_CUTOFF,
+        limit=limit * 2,
+    ):
+        scored[key[0]] = max(score, scored.get(key[0], 0))
+    best = sorted(scored.items(), key=lambda item: -item[1])[:limit]
+    companies = {c.id: c for c in session.exec(select(Company).where(col(Company.id).in_(scored)))}
+    return [Suggestion(companies[cid], score) for cid, score in best]
+
+
+def resolve(
+    *, session: Session, name: str, domain: str | None, accept_new: bool, user_id: int | None
+) -> Company:
+    """The company a consumer means: an exact match, or a new one once they have seen the
+    close matches (CompanyChoiceNeeded) and said it is different."""
+    name = " ".join(name.split())
+    domain = normalize_domain(domain)
+    if existing := find_exact(session=session, name=name, domain=domain):
+        return existing
+    if not accept_new and (suggestions := suggest(session=session, query=name)):
+        raise CompanyChoiceNeeded(name, suggestions)
+    return create(session=session, name=name, domain=domain, user_id=user_id)
+
+
+def create(
+    *,
+    session: Session,
+    name: str,
+    domain: str | None = None,
+    description: str = "",
+    user_id: int | None = None,
+) -> Company:
+    base = slugify(name)
+    taken = set(
+        session.exec(
+            select(Company.slug).where((Company.slug == base) | col(Company.slug).like(f"{base}-%"))
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    company = Company(
+        name=name, slug=slug, domain=domain, description=description, created_by_id=user_id
+    )
+    session.add(company)
+    session.flush()
+    return company
+
+
+def list_companies(
+    *, session: Session, offset: int = 0, limit: int = 50, query: str | None = None
+) -> tuple[list[Company], int]:
+    stmt = select(Company)
+    if query:
+        stmt = stmt.where(col(Company.name).ilike(f"%{query}%"))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    page = session.exec(stmt.order_by(Company.name).offset(offset).limit(limit)).all()
+    return list(page), total

@@ -1,0 +1,1 @@
+"""The complaint domain: state machine, services and time-based flags."""

@@ -1,0 +1,172 @@
+"""Complaints (the public virtual tickets), their messages, timeline, contact history and co-signs."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import String, Text, UniqueConstraint, event
+from sqlmodel import Field, SQLModel
+
+from app.clock import utcnow
+from app.db import UTCDateTime
+
+
+class ComplaintState(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"  # by the company, awaiting the consumer
+    CONFIRMED = "confirmed"  # the consumer confirmed the resolution
+    DISPUTED = "disputed"  # the consumer said no: open again, dispute on record
+    WITHDRAWN = "withdrawn"
+
+
+class ResolutionType(StrEnum):
+    # CFPB's company response values (shared/domain-notes.md).
+    EXPLANATION = "explanation"
+    MONETARY = "monetary_relief"
+    NON_MONETARY = "non_monetary_relief"
+
+
+class Category(StrEnum):
+    BILLING = "billing"
+    REFUND = "refund"
+    DELIVERY = "delivery"
+    OUTAGE = "service_outage"
+    QUALITY = "product_quality"
+    CANCELLATION = "cancellation"
+    SUPPORT = "customer_service"
+    PRIVACY = "privacy"
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    CHAT = "chat"
+    EMAIL = "email"
+    TICKET = "ticket"
+    VISIT = "visit"
+
+
+class Side(StrEnum):
+    CONSUMER = "consumer"
+    COMPANY = "company"
+    SYSTEM = "system"
+
+
+class ContactAttemptIn(SQLModel):
+    channel: Channel
+    count: int = Field(ge=1, le=999)
+
+
+class ComplaintBase(SQLModel):
+    title: str = Field(min_length=5, max_length=140)
+    body: str = Field(min_length=20, max_length=10_000, sa_type=Text)
+    category: Category = Field(sa_type=String(32))
+    desired_outcome: str = Field(default="", max_length=1000, sa_type=Text)
+
+    @field_validator("title", "body", "desired_outcome", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+
+class ComplaintCreate(ComplaintBase):
+    """What a consumer submits; the company is named, and created if unknown."""
+
+    company_name: str = Field(min_length=2, max_length=120)
+    company_domain: str | None = Field(default=None, max_length=253)
+    private_reference: str | None = Field(default=None, max_length=200)
+    broadcast_opt_in: bool = False
+    contact_attempts: list[ContactAttemptIn] = Field(default_factory=list, max_length=5)
+    contact_since: date | None = None
+    submission_key: str | None = Field(default=None, max_length=64)
+    accept_new_company: bool = False  # set once the filer has seen close matches and said no
+
+
+class Complaint(ComplaintBase, table=True):
+    __table_args__ = (UniqueConstraint("author_id", "submission_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="RESTRICT")
+    author_id: int = Field(foreign_key="user.id", index=True, ondelete="RESTRICT")
+    state: ComplaintState = Field(default=ComplaintState.OPEN, sa_type=String(16), index=True)
+    resolution_type: ResolutionType | None = Field(default=None, sa_type=String(32))
+    # Never public: shown to the author and (later) the company's verified reps only.
+    private_reference: str | None = Field(default=None, max_length=200)
+    broadcast_opt_in: bool = False
+    contact_since: date | None = None
+    submission_key: str = Field(max_length=64)
+    cosign_count: int = 0  # kept in step with CoSign rows so lists need no extra query
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ComplaintPublic(ComplaintBase):
+    id: int
+    url: str
+    company: str
+    company_slug: str
+    author: str
+    state: ComplaintState
+    resolution_type: ResolutionType | None
+    overdue: bool
+    very_overdue: bool
+    resolved_unconfirmed: bool
+    deadline: datetime
+    cosigns: int
+    contact_attempts: dict[str, int]
+    contact_since: date | None
+    created_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class ContactAttempt(SQLModel, table=True):
+    __tablename__ = "contact_attempt"
+    __table_args__ = (UniqueConstraint("complaint_id", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
+    channel: Channel = Field(sa_type=String(16))
+    count: int
+
+
+class Message(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    side: Side = Field(sa_type=String(16))
+    body: str = Field(max_length=10_000, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """Append-only record of everything that happened to a complaint."""
+
+    __tablename__ = "timeline_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    side: Side = Field(sa_type=String(16))
+    kind: str = Field(max_length=32)
+    from_state: ComplaintState | None = Field(default=None, sa_type=String(16))
+    to_state: ComplaintState | None = Field(default=None, sa_type=String(16))
+    message_id: int | None = Field(default=None, foreign_key="message.id", ondelete="SET NULL")
+    detail: str = Field(default="", max_length=500)
+
+
+@event.listens_for(TimelineEvent, "before_update")
+def _timeline_is_append_only(*_args: object) -> None:
+    raise RuntimeError("timeline events are append-only")
+
+
+class CoSign(SQLModel, table=True):
+    complaint_id: int = Field(foreign_key="complaint.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

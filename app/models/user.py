@@ -1,0 +1,29 @@
+"""Accounts and their server-side sessions."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.clock import utcnow
+from app.db import UTCDateTime
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lower-cased, never public
+    password_hash: str = Field(max_length=255)
+    display_name: str = Field(max_length=60)
+    is_admin: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A login. Only the SHA-256 of the cookie token is stored, so a database leak is no login."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

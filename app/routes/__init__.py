@@ -1,0 +1,1 @@
+"""HTTP routes: thin functions that parse input, call a service and render or redirect."""

@@ -1,0 +1,72 @@
+"""Company pages and the name suggestions used while filing."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.companies import service as companies
+from app.companies.stats import headline
+from app.complaints import service as complaints
+from app.errors import NotFound
+from app.models.complaint import ComplaintState
+from app.web.deps import OptionalUser, SessionDep
+from app.web.pagination import Page
+from app.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/companies")
+def index(
+    request: Request, session: SessionDep, _user: OptionalUser, q: str = "", page: int = 1
+) -> Response:
+    pager = Page.of(page, 50)
+    rows, total = companies.list_companies(
+        session=session, offset=pager.offset, limit=pager.size, query=q or None
+    )
+    return render(
+        request,
+        "companies/index.html",
+        {"companies": rows, "q": q, "pager": pager.with_total(total)},
+    )
+
+
+@router.get("/companies/suggest")
+def suggest(session: SessionDep, q: str = "") -> Response:
+    """Close matches for the name being typed, for the filing form's hints."""
+    hits = companies.suggest(session=session, query=q[:120])
+    return JSONResponse(
+        [{"name": s.company.name, "domain": s.company.domain, "slug": s.company.slug} for s in hits]
+    )
+
+
+@router.get("/companies/{slug}")
+def show(
+    request: Request,
+    session: SessionDep,
+    _user: OptionalUser,
+    slug: str,
+    state: ComplaintState | None = None,
+    page: int = 1,
+) -> Response:
+    company = companies.get_by_slug(session=session, slug=slug)
+    if company is None:
+        raise NotFound("There is no company at this address.")
+    pager = Page.of(page)
+    rows, total = complaints.search(
+        session=session,
+        filters=complaints.Filters(company_id=company.id, state=state),
+        offset=pager.offset,
+        limit=pager.size,
+    )
+    return render(
+        request,
+        "companies/detail.html",
+        {
+            "company": company,
+            "rows": rows,
+            "state": state,
+            "states": list(ComplaintState),
+            "pager": pager.with_total(total),
+            "numbers": headline(session=session, company_id=company.id),
+        },
+    )

@@ -1,0 +1,53 @@
+"""CSRF tokens bound to the visitor: the login session, or an anonymous cookie before login.
+
+The token is an HMAC of that value, so nothing extra is stored and a token from another visitor
+(or another site) never matches.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from fastapi import Request
+
+from app.config import get_settings
+from app.errors import Forbidden
+
+ANON_COOKIE = "outcry_anon"
+FIELD = "csrf_token"
+HEADER = "x-csrf-token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _binding(request: Request) -> str:
+    from app.web.sessions import session_token  # local: sessions imports nothing from here
+
+    token = session_token(request)
+    if token:
+        return "s:" + token
+    anon = request.cookies.get(ANON_COOKIE) or getattr(request.state, "new_anon", None)
+    if not anon:
+        anon = secrets.token_urlsafe(24)
+        request.state.new_anon = anon  # set on the response by the middleware
+    return "a:" + anon
+
+
+def token_for(request: Request) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, _binding(request).encode(), hashlib.sha256).hexdigest()
+
+
+async def require_csrf(request: Request) -> None:
+    """Dependency for every state-changing route: refuse a missing or foreign token."""
+    if request.method not in UNSAFE:
+        return
+    sent = request.headers.get(HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = (await request.form()).get(FIELD)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, token_for(request)):
+        raise Forbidden(
+            "This form has expired or did not come from Outcry. Go back, reload the page "
+            "and submit it again."
+        )

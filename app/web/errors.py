@@ -1,0 +1,90 @@
+"""Every error becomes an HTML page or an RFC 9457 problem detail, never a stack trace."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from app.errors import DomainError
+from app.web.deps import LoginRequired
+
+log = logging.getLogger(__name__)
+
+
+def wants_problem(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(status: int, detail: str, *, title: str | None = None, **extra: Any) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def error_response(request: Request, status: int, detail: str, **extra: Any) -> Response:
+    if wants_problem(request):
+        return problem(status, detail, **extra)
+    from app.web.templating import render  # templates import the error-free parts only
+
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+        status_code=status,
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return error_response(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        if wants_problem(request):
+            return problem(401, "Sign in, or send an API token.")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        if wants_problem(request):
+            return problem(422, "The request is not valid.", errors=errors)
+        detail = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in errors)
+        return error_response(request, 400, f"Some of what was sent is not valid ({detail}).")
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        messages = {
+            404: "There is nothing at this address.",
+            405: "This address does not accept that kind of request.",
+        }
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.status_code not in messages
+            else messages.get(exc.status_code, HTTPStatus(exc.status_code).phrase)
+        )
+        response = error_response(request, exc.status_code, detail)
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(
+            request,
+            500,
+            "Something went wrong on our side. Nothing you sent "
+            "was saved; please try again in a moment.",
+        )

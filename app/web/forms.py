@@ -1,0 +1,48 @@
+"""Turning submitted forms into models, and validation errors into per-field messages."""
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """{'title': 'String should have at least 5 characters', ...}, first message per field."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "__all__"
+        errors.setdefault(field, _friendly(error))
+    return errors
+
+
+def _friendly(error: dict) -> str:
+    ctx = error.get("ctx") or {}
+    match error["type"]:
+        case "string_too_short" | "too_short":
+            return f"Please write at least {ctx.get('min_length')} characters."
+        case "string_too_long" | "too_long":
+            return f"Please keep this under {ctx.get('max_length')} characters."
+        case "missing":
+            return "This field is required."
+        case "enum" | "literal_error":
+            return "Please choose one of the options."
+        case "date_from_datetime_parsing" | "date_parsing" | "date_type":
+            return "Please enter a date like 2026-03-03."
+        case "int_parsing" | "greater_than_equal" | "less_than_equal":
+            return "Please enter a whole number between 1 and 999."
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: dict) -> tuple[M | None, dict[str, str]]:
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        return None, field_errors(exc)

@@ -1,0 +1,109 @@
+"""Test fixtures. The suite runs on SQLite, or on PostgreSQL when OUTCRY_TEST_DATABASE_URL is set.
+
+Each test runs inside a transaction that is rolled back afterwards; the app's own commit at the
+request boundary becomes a savepoint release, so routes behave exactly as in production.
+"""
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="outcry-tests-"))
+TEST_DATABASE_URL = os.environ.get("OUTCRY_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+os.environ.update(
+    OUTCRY_ENVIRONMENT="test",
+    OUTCRY_DATABASE_URL=TEST_DATABASE_URL,
+    OUTCRY_SECRET_KEY="test-secret-key-0123456789abcdef",
+    OUTCRY_BASE_URL="http://testserver",
+)
+
+from fastapi.testclient import TestClient  # noqa: E402 - after the environment is set
+from sqlalchemy import Engine  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+import app.models  # noqa: E402, F401 - registers the tables
+from app.db import get_engine, get_session  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def pytest_report_header() -> str:
+    return f"outcry test database: {TEST_DATABASE_URL.split('@')[-1]}"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    engine = get_engine()
+    SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test, whatever it committed."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield session
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def web_app(db: Session):
+    application = create_app()
+
+    def _session() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = _session
+    return application
+
+
+@pytest.fixture
+def client(web_app) -> Iterator[TestClient]:
+    with TestClient(web_app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def other_client(web_app) -> Iterator[TestClient]:
+    """A second browser: its own cookies, same app and database."""
+    with TestClient(web_app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def csrf_from(client: TestClient, path: str) -> str:
+    """Open a page as a browser would and take the CSRF token from its form."""
+    response = client.get(path)
+    match = CSRF_RE.search(response.text)
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)
+
+
+def post_form(
+    client: TestClient,
+    path: str,
+    data: dict,
+    *,
+    page: str | None = None,
+    follow_redirects: bool = False,
+):
+    token = csrf_from(client, page or path)
+    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
