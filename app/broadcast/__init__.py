@@ -1,0 +1,1 @@
+"""The broadcaster: cross-posts milestones and resolutions to social networks (to come)."""

@@ -1,0 +1,36 @@
+"""The demo loader and the command line, as a newcomer uses them."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from app.cli import app as cli
+from app.clock import utcnow
+from app.demo import DemoNotEmpty, load
+from app.models.complaint import Complaint, ComplaintState, CoSign, Message
+
+
+def test_demo_data_covers_every_state_over_eighteen_months(db) -> None:
+    now = utcnow()
+    load(session=db, now=now)
+    complaints = db.exec(select(Complaint)).all()
+    assert len(complaints) == 400
+    states = Counter(c.state for c in complaints)
+    assert set(states) == set(ComplaintState)
+    oldest = min(c.created_at for c in complaints)
+    assert now - oldest > timedelta(days=480)
+    assert db.exec(select(func.count()).select_from(CoSign)).one() > 100
+    assert db.exec(select(func.count()).select_from(Message)).one() > 300
+    assert all(c.created_at <= now for c in complaints)
+    with pytest.raises(DemoNotEmpty):
+        load(session=db)
+
+
+def test_cli_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("serve", "demo", "db", "user"):
+        assert command in result.output

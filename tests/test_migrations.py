@@ -1,0 +1,65 @@
+"""Migrations agree with the models and go up, down and up again, on the suite's database."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, make_url, text
+from sqlmodel import SQLModel
+
+from app.cli import alembic_config
+from app.db import make_engine
+from tests.conftest import TEST_DATABASE_URL
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """A database of the suite's kind that no other test touches."""
+    if TEST_DATABASE_URL.startswith("sqlite"):
+        yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'migrations.db'}"
+        return
+    name = f"outcry_migrations_{os.getpid()}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _diff(url: str) -> list:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    return diff
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    names = set(inspect(engine).get_table_names())
+    engine.dispose()
+    return names
+
+
+def test_upgrade_downgrade_upgrade_matches_models(empty_database_url: str) -> None:
+    config = alembic_config(empty_database_url)
+    config.attributes["configure_logging"] = False
+
+    command.upgrade(config, "head")
+    assert _diff(empty_database_url) == []
+    assert set(SQLModel.metadata.tables) <= _tables(empty_database_url)
+
+    command.downgrade(config, "base")
+    assert _tables(empty_database_url) <= {"alembic_version"}
+
+    command.upgrade(config, "head")
+    assert _diff(empty_database_url) == []
