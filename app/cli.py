@@ -63,6 +63,31 @@ def serve(
 
 
 @app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run the jobs that are due, then exit.")] = False,
+) -> None:
+    """Run a background worker (mail, webhooks, broadcasts). Any number may run at once."""
+    import asyncio
+    import signal
+
+    from app.db import get_engine
+    from app.jobs.worker import drain, run_forever
+
+    if once:
+        typer.echo(f"{asyncio.run(drain(engine=get_engine()))} jobs done.")
+        return
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_forever(engine=get_engine(), stop=stop)
+
+    asyncio.run(main())
+
+
+@app.command()
 def demo(
     seed: int = 7,
     if_empty: Annotated[

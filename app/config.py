@@ -21,6 +21,16 @@ class Settings(BaseSettings):
     response_deadline_days: int = Field(default=14, ge=1)
     confirm_deadline_days: int = Field(default=14, ge=1)
 
+    # Mail: without an SMTP host, mail is kept for /dev/mail (development) instead of sent.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Outcry <no-reply@outcry.invalid>"
+    # The in-process worker that `outcry serve` runs (`outcry worker` runs them separately).
+    run_worker: bool = True
+
     session_days: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     page_size: int = Field(default=20, ge=1, le=200)
@@ -28,6 +38,10 @@ class Settings(BaseSettings):
     @property
     def is_https(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def mail_domain(self) -> str:
+        return self.mail_from.rsplit("@", 1)[-1].rstrip(">") or "outcry.invalid"
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,10 +2,11 @@
 
 from collections.abc import Iterator
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, Enum, event
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -28,6 +29,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+def str_enum(enum_cls: type[StrEnum], length: int = 32) -> Enum:
+    """A VARCHAR column that reads back as the enum member (not a bare str), no DB enum type."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        create_constraint=False,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,5 +1,8 @@
 """The application factory."""
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -14,9 +17,30 @@ from app.web.middleware import SecurityMiddleware
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
+@contextlib.asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Run one in-process worker next to the web server unless told not to (tests, or when
+    `outcry worker` processes run separately)."""
+    settings = get_settings()
+    if not settings.run_worker or settings.environment == "test":
+        yield
+        return
+    from app.db import get_engine
+    from app.jobs.worker import run_forever
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(engine=get_engine(), stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="Outcry API",
         version="1",
         description="Public complaints against companies, their timelines and answers.",

@@ -38,7 +38,7 @@ def headline(*, session: Session, company_id: int, now: datetime | None = None) 
     ).all()
     due = on_time = open_ = confirmed = 0
     for state, created, responded in rows:
-        open_ += state in OPEN_STATES or state is ComplaintState.RESOLVED
+        open_ += state in OPEN_STATES or state == ComplaintState.RESOLVED
         confirmed += state == ComplaintState.CONFIRMED
         if responded is not None or now >= created + window:
             due += 1

@@ -24,7 +24,7 @@ def flags(complaint: Complaint, *, now: datetime | None = None) -> Flags:
     deadline = complaint.created_at + window
     unanswered = complaint.first_response_at is None and complaint.state in OPEN_STATES
     unconfirmed = (
-        complaint.state is ComplaintState.RESOLVED
+        complaint.state == ComplaintState.RESOLVED
         and complaint.resolved_at is not None
         and now >= complaint.resolved_at + timedelta(days=settings.confirm_deadline_days)
     )

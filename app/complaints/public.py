@@ -45,6 +45,7 @@ def complaint_public(
         resolved_unconfirmed=f.resolved_unconfirmed,
         deadline=f.deadline,
         cosigns=complaint.cosign_count,
+        handoffs=complaint.handoff_count,
         contact_attempts={ch.value: n for ch, n in attempts.items()},
     )
 

@@ -16,6 +16,7 @@ from app.companies import service as companies
 from app.complaints.flags import overdue_cutoff
 from app.complaints.states import OPEN_STATES, Action, next_state
 from app.errors import Conflict, Forbidden, NotFound
+from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED, Event, emit
 from app.models.company import Company
 from app.models.complaint import (
     Channel,
@@ -111,6 +112,7 @@ def file(
         detail=f"against {company.name}",
     )
     session.flush()
+    emit(session=session, event=Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id))
     return complaint
 
 
@@ -172,7 +174,8 @@ def _transition(
     *,
     body: str = "",
     detail: str = "",
-) -> Complaint:
+) -> Message | None:
+    """Apply one state-machine action; the caller sets its timestamps, then ``_announce``s."""
     before = complaint.state
     complaint.state = next_state(before, action, side)
     complaint.updated_at = now
@@ -191,7 +194,34 @@ def _transition(
     )
     session.add(complaint)
     session.flush()
-    return complaint
+    return message
+
+
+def _announce(
+    session: Session, complaint: Complaint, action: str, actor: User, message: Message | None
+) -> None:
+    session.flush()
+    emit(
+        session=session,
+        event=Event(
+            COMPLAINT_UPDATED,
+            complaint.id,
+            action=action,
+            actor_id=actor.id,
+            message_id=message.id if message else None,
+        ),
+    )
+    if message is not None:
+        emit(
+            session=session,
+            event=Event(
+                MESSAGE_CREATED,
+                complaint.id,
+                action=action,
+                actor_id=actor.id,
+                message_id=message.id,
+            ),
+        )
 
 
 def _require_author(complaint: Complaint, user: User) -> None:
@@ -308,7 +338,7 @@ def cosign(
     """Add the user's "me too"; False when they had already co-signed."""
     if complaint.author_id == user.id:
         raise Conflict("You filed this complaint, so you cannot co-sign it.")
-    if complaint.state is ComplaintState.WITHDRAWN:
+    if complaint.state == ComplaintState.WITHDRAWN:
         raise Conflict("This complaint was withdrawn.")
     if session.get(CoSign, (complaint.id, user.id)):
         return False

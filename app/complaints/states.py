@@ -51,7 +51,7 @@ def next_state(state: S, action: Action, side: Side) -> S:
         raise TransitionError(f"Only {_WHO[transition.side]} can {action.value} a complaint.")
     if state not in transition.sources:
         raise TransitionError(f"A complaint that is {label(state)} cannot be {past(action)}.")
-    if action is Action.ANSWER and state is S.OPEN:
+    if action is Action.ANSWER and state == S.OPEN:
         return S.ANSWERED
     return transition.target or state
 

@@ -1,6 +1,7 @@
 """Tables and their public/create shapes; importing this registers every table."""
 
-from app.models.company import Company, CompanyPublic
+from app.models.audit import AuditEntry
+from app.models.company import Company, CompanyProfile, CompanyPublic
 from app.models.complaint import (
     Category,
     Channel,
@@ -13,16 +14,35 @@ from app.models.complaint import (
     CoSign,
     Message,
     ResolutionType,
+    SavedReply,
     Side,
     TimelineEvent,
 )
+from app.models.integration import ApiToken, Webhook
+from app.models.job import Job, JobAttempt, JobState
+from app.models.membership import (
+    Claim,
+    ClaimMethod,
+    ClaimStatus,
+    CompanyMember,
+    Invitation,
+    Role,
+)
+from app.models.token import OneTimeToken, Purpose
 from app.models.user import User, UserSession
 
 __all__ = [
+    "ApiToken",
+    "AuditEntry",
     "Category",
     "Channel",
+    "Claim",
+    "ClaimMethod",
+    "ClaimStatus",
     "CoSign",
     "Company",
+    "CompanyMember",
+    "CompanyProfile",
     "CompanyPublic",
     "Complaint",
     "ComplaintCreate",
@@ -30,10 +50,20 @@ __all__ = [
     "ComplaintState",
     "ContactAttempt",
     "ContactAttemptIn",
+    "InternalNote",
+    "Invitation",
+    "Job",
+    "JobAttempt",
+    "JobState",
     "Message",
+    "OneTimeToken",
+    "Purpose",
     "ResolutionType",
+    "Role",
+    "SavedReply",
     "Side",
     "TimelineEvent",
     "User",
     "UserSession",
+    "Webhook",
 ]

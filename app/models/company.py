@@ -14,7 +14,20 @@ class CompanyBase(SQLModel):
     description: str = Field(default="", max_length=2000)
 
 
-class Company(CompanyBase, table=True):
+class CompanyProfile(SQLModel):
+    """What a verified owner may edit about their company."""
+
+    contact_email: str | None = Field(default=None, max_length=254)  # public contact address
+    bluesky_handle: str | None = Field(default=None, max_length=253)
+    bluesky_did: str | None = Field(default=None, max_length=100)  # resolved from the handle
+    mastodon_account: str | None = Field(default=None, max_length=300)  # user@instance
+    x_handle: str | None = Field(default=None, max_length=15)
+    # The company's own promise, shown beside its actual performance.
+    target_response_days: int | None = Field(default=None, ge=0, le=365)
+    target_resolution_days: int | None = Field(default=None, ge=0, le=365)
+
+
+class Company(CompanyBase, CompanyProfile, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=140, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

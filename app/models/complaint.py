@@ -4,11 +4,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import String, Text, UniqueConstraint, event
+from sqlalchemy import Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime
+from app.db import UTCDateTime, str_enum
 
 
 class ComplaintState(StrEnum):
@@ -61,7 +61,7 @@ class ContactAttemptIn(SQLModel):
 class ComplaintBase(SQLModel):
     title: str = Field(min_length=5, max_length=140)
     body: str = Field(min_length=20, max_length=10_000, sa_type=Text)
-    category: Category = Field(sa_type=String(32))
+    category: Category = Field(sa_type=str_enum(Category, 32))
     desired_outcome: str = Field(default="", max_length=1000, sa_type=Text)
 
     @field_validator("title", "body", "desired_outcome", mode="before")
@@ -89,14 +89,26 @@ class Complaint(ComplaintBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True, ondelete="RESTRICT")
     author_id: int = Field(foreign_key="user.id", index=True, ondelete="RESTRICT")
-    state: ComplaintState = Field(default=ComplaintState.OPEN, sa_type=String(16), index=True)
-    resolution_type: ResolutionType | None = Field(default=None, sa_type=String(32))
+    state: ComplaintState = Field(
+        default=ComplaintState.OPEN, sa_type=str_enum(ComplaintState, 16), index=True
+    )
+    resolution_type: ResolutionType | None = Field(
+        default=None, sa_type=str_enum(ResolutionType, 32)
+    )
     # Never public: shown to the author and (later) the company's verified reps only.
     private_reference: str | None = Field(default=None, max_length=200)
     broadcast_opt_in: bool = False
     contact_since: date | None = None
     submission_key: str = Field(max_length=64)
     cosign_count: int = 0  # kept in step with CoSign rows so lists need no extra query
+    # The company side: one named owner among the reps, and how often it changed hands.
+    assignee_id: int | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL", index=True
+    )
+    handoff_count: int = 0
+    awaiting_consumer: bool = False  # a rep asked for information and the consumer owes a reply
+    company_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    company_notified_to: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -117,6 +129,7 @@ class ComplaintPublic(ComplaintBase):
     resolved_unconfirmed: bool
     deadline: datetime
     cosigns: int
+    handoffs: int
     contact_attempts: dict[str, int]
     contact_since: date | None
     created_at: datetime
@@ -131,7 +144,7 @@ class ContactAttempt(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
-    channel: Channel = Field(sa_type=String(16))
+    channel: Channel = Field(sa_type=str_enum(Channel, 16))
     count: int
 
 
@@ -139,7 +152,34 @@ class Message(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
-    side: Side = Field(sa_type=String(16))
+    side: Side = Field(sa_type=str_enum(Side, 16))
+    body: str = Field(max_length=10_000, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Company replies are signed by a person: "Dana Ortiz, Customer Relations Lead" at the time.
+    signature: str = Field(default="", max_length=160)
+    info_request: bool = False  # the rep asks the consumer for more information
+    templated: bool = False  # nearly identical to several earlier replies of the same company
+
+
+class InternalNote(SQLModel, table=True):
+    """A rep's note on a complaint: never public, never in exports or feeds."""
+
+    __tablename__ = "internal_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    body: str = Field(max_length=10_000, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SavedReply(SQLModel, table=True):
+    __tablename__ = "saved_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    title: str = Field(max_length=120)
     body: str = Field(max_length=10_000, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -153,10 +193,10 @@ class TimelineEvent(SQLModel, table=True):
     complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
-    side: Side = Field(sa_type=String(16))
+    side: Side = Field(sa_type=str_enum(Side, 16))
     kind: str = Field(max_length=32)
-    from_state: ComplaintState | None = Field(default=None, sa_type=String(16))
-    to_state: ComplaintState | None = Field(default=None, sa_type=String(16))
+    from_state: ComplaintState | None = Field(default=None, sa_type=str_enum(ComplaintState, 16))
+    to_state: ComplaintState | None = Field(default=None, sa_type=str_enum(ComplaintState, 16))
     message_id: int | None = Field(default=None, foreign_key="message.id", ondelete="SET NULL")
     detail: str = Field(default="", max_length=500)
 

@@ -14,6 +14,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     display_name: str = Field(max_length=60)
     is_admin: bool = False
+    # "Keep me updated": email about my complaints (replies, requests, resolutions, reminders).
+    notify_complaint_updates: bool = True
+    # Reps: email about new and reassigned complaints.
+    notify_assignments: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

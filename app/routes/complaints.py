@@ -53,6 +53,7 @@ def _to_create(session: Session, values: dict[str, Any]) -> dict[str, Any]:
         data["company_name"], data["company_domain"] = chosen.name, None
         values["company_name"] = chosen.name
     data["body"] = values.get("body", "")
+    data["desired_outcome"] = values.get("desired_outcome", "")  # optional, but a str, not None
     data["broadcast_opt_in"] = values.get("broadcast_opt_in") == "on"
     data["accept_new_company"] = pick == "new"
     data["contact_attempts"] = [

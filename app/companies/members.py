@@ -1,0 +1,64 @@
+"""Who answers for a company: active members (reps) and their roles.
+
+Access is checked on every request against live rows, so a revoked member or a suspended claim
+loses access at once.
+"""
+
+from typing import Any
+
+from sqlalchemy import Exists, exists
+from sqlmodel import Session, col, select
+
+from app.errors import Forbidden
+from app.models.membership import Claim, ClaimStatus, CompanyMember, Role
+from app.models.user import User
+
+
+def _verified(company_id_column: Any) -> Exists:
+    return exists().where(
+        Claim.company_id == company_id_column, Claim.status == ClaimStatus.VERIFIED
+    )
+
+
+def membership(*, session: Session, company_id: int, user: User | None) -> CompanyMember | None:
+    """The user's active membership of a company whose claim is verified, or None."""
+    if user is None:
+        return None
+    return session.exec(
+        select(CompanyMember).where(
+            CompanyMember.company_id == company_id,
+            CompanyMember.user_id == user.id,
+            col(CompanyMember.revoked_at).is_(None),
+            _verified(CompanyMember.company_id),
+        )
+    ).first()
+
+
+def require_rep(*, session: Session, company_id: int, user: User) -> CompanyMember:
+    if (member := membership(session=session, company_id=company_id, user=user)) is None:
+        raise Forbidden("Only this company's verified representatives can do that.")
+    return member
+
+
+def require_owner(*, session: Session, company_id: int, user: User) -> CompanyMember:
+    member = require_rep(session=session, company_id=company_id, user=user)
+    if member.role is not Role.OWNER:
+        raise Forbidden("Only an owner of this company can do that.")
+    return member
+
+
+def companies_of(*, session: Session, user: User) -> list[CompanyMember]:
+    return list(
+        session.exec(
+            select(CompanyMember).where(
+                CompanyMember.user_id == user.id,
+                col(CompanyMember.revoked_at).is_(None),
+                _verified(CompanyMember.company_id),
+            )
+        )
+    )
+
+
+def signature(member: CompanyMember) -> str:
+    """'Dana Ortiz, Customer Relations Lead' — replies are signed by a person."""
+    return f"{member.public_name}, {member.job_title}" if member.job_title else member.public_name

@@ -1,0 +1,51 @@
+"""Domain events: services emit them inside the request's transaction; listeners queue the
+consequences (mail, webhooks, broadcasts) in that same transaction, so they happen exactly when
+the change commits.
+
+Adding a consequence means adding a listener module to ``LISTENER_MODULES``; services don't change.
+"""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+# Public event names (also the webhook event names).
+COMPLAINT_CREATED = "complaint.created"
+COMPLAINT_UPDATED = "complaint.updated"
+MESSAGE_CREATED = "message.created"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    complaint_id: int
+    action: str = ""  # what changed: "answer", "resolve", "assign", "info_request", …
+    message_id: int | None = None
+    actor_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Listener = Callable[[Session, Event], None]
+_listeners: list[Listener] = []
+LISTENER_MODULES: list[str] = []  # modules whose import registers listeners with @listener
+_loaded = False
+
+
+def listener(fn: Listener) -> Listener:
+    """Register ``fn(session, event)`` to run for every emitted event."""
+    _listeners.append(fn)
+    return fn
+
+
+def emit(*, session: Session, event: Event) -> None:
+    """Run every listener now, in the caller's transaction."""
+    global _loaded
+    if not _loaded:
+        for module in LISTENER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+    for fn in _listeners:
+        fn(session, event)

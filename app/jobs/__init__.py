@@ -1,0 +1,1 @@
+"""Background jobs: the outbox queue, its handlers and the worker loop."""

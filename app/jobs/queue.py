@@ -1,0 +1,155 @@
+"""Queueing and claiming jobs. Services queue; only the worker claims and finishes."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.models.job import Job, JobAttempt, JobState
+
+
+def enqueue(
+    *,
+    session: Session,
+    kind: str,
+    key: str,
+    payload: dict[str, Any],
+    run_after: datetime | None = None,
+    max_attempts: int = 8,
+) -> Job:
+    """Queue a job in the caller's transaction; the same key queued again returns the first."""
+    if existing := session.exec(select(Job).where(Job.key == key)).first():
+        return existing
+    job = Job(
+        kind=kind,
+        key=key,
+        payload=payload,
+        run_after=run_after or utcnow(),
+        max_attempts=max_attempts,
+    )
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:
+        return session.exec(select(Job).where(Job.key == key)).one()
+    return job
+
+
+def claim(
+    *,
+    session: Session,
+    kinds: list[str] | None = None,
+    lease_seconds: int = 120,
+    now: datetime | None = None,
+) -> Job | None:
+    """Take one due job (or one whose worker died: lease expired) and lease it to the caller.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so workers never wait on each other.
+    SQLite has no SKIP LOCKED: a conditional UPDATE on the row decides who wins.
+    The caller commits right after, before doing the work.
+    """
+    now = now or utcnow()
+    due = or_(
+        (col(Job.state) == JobState.PENDING) & (col(Job.run_after) <= now),
+        (col(Job.state) == JobState.RUNNING) & (col(Job.lease_until) < now),
+    )
+    stmt = select(Job.id).where(due).order_by(col(Job.run_after), col(Job.id)).limit(1)
+    if kinds:
+        stmt = stmt.where(col(Job.kind).in_(kinds))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for _ in range(5):
+        job_id = session.exec(stmt.with_for_update(skip_locked=True) if postgres else stmt).first()
+        if job_id is None:
+            return None
+        won = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, due)
+            .values(
+                state=JobState.RUNNING,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=Job.attempts + 1,
+            )
+        ).rowcount
+        if won:
+            job = session.get(Job, job_id)
+            session.refresh(job)
+            return job
+    return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    detail: str = ""
+    result: dict[str, Any] | None = None
+    retry_after: float | None = None  # seconds the remote asked us to wait (429 Retry-After)
+    permanent: bool = False  # retrying cannot help (e.g. 422 from the remote)
+
+
+def backoff(attempt: int, *, base: float = 30, cap: float = 6 * 3600) -> float:
+    """Exponential backoff with full jitter: up to 30 s, 60 s, 2 min … capped at 6 hours."""
+    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311 - not security
+
+
+def finish(
+    *,
+    session: Session,
+    job: Job,
+    outcome: Outcome,
+    started_at: datetime,
+    now: datetime | None = None,
+) -> Job:
+    """Record the attempt and move the job on: done, back to pending later, or dead."""
+    now = now or utcnow()
+    session.add(
+        JobAttempt(
+            job_id=job.id,
+            started_at=started_at,
+            finished_at=now,
+            ok=outcome.ok,
+            detail=outcome.detail[:4000],
+        )
+    )
+    job.lease_until = None
+    if outcome.ok:
+        job.state, job.finished_at, job.result, job.last_error = (
+            JobState.DONE,
+            now,
+            outcome.result,
+            None,
+        )
+    elif outcome.permanent or job.attempts >= job.max_attempts:
+        job.state, job.finished_at, job.last_error = JobState.DEAD, now, outcome.detail
+    else:
+        wait = max(outcome.retry_after or 0, backoff(job.attempts))
+        job.state, job.run_after, job.last_error = (
+            JobState.PENDING,
+            now + timedelta(seconds=wait),
+            outcome.detail,
+        )
+    if outcome.result and not outcome.ok:
+        job.result = outcome.result  # e.g. a remote id learned before a later failure
+    session.add(job)
+    session.flush()
+    return job
+
+
+def retry_dead(*, session: Session, job: Job, now: datetime | None = None) -> Job:
+    """An admin's "try again": a dead job gets a fresh set of attempts."""
+    if job.state is not JobState.DEAD:
+        raise ValueError("only dead jobs can be retried by hand")
+    job.state, job.attempts, job.run_after, job.finished_at = (
+        JobState.PENDING,
+        0,
+        now or utcnow(),
+        None,
+    )
+    session.add(job)
+    session.flush()
+    return job

@@ -1,0 +1,1 @@
+"""Notifications: email through the outbox, sent by the worker."""
