@@ -1,0 +1,34 @@
+"""Outbound-request safety (SSRF): Outcry fetches company domains and posts to webhook URLs,
+so it must never be turned against private, loopback or link-local hosts (OWASP ASVS; see
+shared/domain-notes.md, "Security references")."""
+
+import ipaddress
+import socket
+from collections.abc import Callable
+
+AddressPolicy = Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool]
+
+
+def public_only(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """The default policy: only globally routable unicast addresses."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+class UnsafeAddress(Exception):
+    """The host resolves to an address the policy refuses."""
+
+
+def resolve_checked(host: str, port: int, *, policy: AddressPolicy = public_only) -> str:
+    """Resolve ``host`` and return one address to connect to, refusing the whole host if ANY of
+    its addresses is refused (so a rebinding answer cannot slip a private address through)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UnsafeAddress(f"{host} does not resolve") from exc
+    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    refused = [str(a) for a in addresses if not policy(a)]
+    if refused or not addresses:
+        raise UnsafeAddress(f"{host} resolves to a non-public address ({', '.join(refused)})")
+    return str(addresses[0])
