@@ -6,7 +6,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, event
+from fastapi import Request
+from sqlalchemy import Connection, DateTime, Engine, Enum, event
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -44,6 +45,9 @@ def str_enum(enum_cls: type[StrEnum], length: int = 32) -> Enum:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite starts transactions lazily (at the first write) and so breaks SAVEPOINT: a
+    # savepoint's release could commit part of a request. We issue BEGIN ourselves instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -52,10 +56,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "outcry_read_only"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # Writers take the write lock up front (IMMEDIATE), so they queue on busy_timeout instead of
+    # failing when another writer commits first; reads (GET requests) start a plain snapshot.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -65,9 +80,17 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
+@lru_cache
+def get_read_engine() -> Engine:
+    """The same engine and pool, marked for requests that must not change state (GET)."""
+    return get_engine().execution_options(**{READ_ONLY: True})
+
+
+def get_session(request: Request) -> Iterator[Session]:
     """One session and one commit per request; any exception rolls everything back."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    safe = request.method in ("GET", "HEAD", "OPTIONS")
+    engine = get_read_engine() if safe else get_engine()
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -50,7 +50,7 @@ def engine() -> Iterator[Engine]:
 def db(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test, whatever it committed."""
     connection = engine.connect()
-    outer = connection.begin()
+    outer = connection.begin()  # on SQLite a real BEGIN (app/db.py), so savepoints nest in it
     session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )

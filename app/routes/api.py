@@ -2,7 +2,7 @@
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -82,29 +82,35 @@ def get_complaint(session: SessionDep, complaint_id: int):
     return _publics(session, [(complaint, company, session.get(User, complaint.author_id))])[0]
 
 
+def require_json(request: Request) -> None:
+    """Only JSON, which browsers cannot send cross-site without a CORS preflight we refuse.
+
+    A dependency, so it runs before the body is validated: otherwise a form or text/plain body
+    would get a 422 about its shape instead of this 415.
+    """
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise HTTPException(415, "Send the complaint as application/json.")
+
+
 @router.post(
     "/complaints",
     status_code=201,
     response_model=ComplaintPublic,
     responses={**PROBLEMS, 401: {"model": Problem}, 409: {"model": Problem}},
+    dependencies=[Depends(require_json)],
 )
-def create_complaint(
-    request: Request, session: SessionDep, user: CurrentUser, data: ComplaintCreate
-):
+def create_complaint(session: SessionDep, user: CurrentUser, data: ComplaintCreate):
     """File a complaint as the signed-in user. Re-sending the same submission_key is safe."""
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        # Only JSON, which browsers cannot send cross-site without a CORS preflight we refuse.
-        raise HTTPException(415, "Send the complaint as application/json.")
     try:
         complaint = complaints.file(session=session, author=user, data=data)
     except CompanyChoiceNeeded as exc:
+        # Read the suggestions before the rollback expires them (model_dump would see nothing).
+        suggestions = [company_public(s.company).model_dump(mode="json") for s in exc.suggestions]
         session.rollback()
         return problem(
             409,
             str(exc) + " Set accept_new_company to create a new company.",
-            suggestions=[
-                company_public(s.company).model_dump(mode="json") for s in exc.suggestions
-            ],
+            suggestions=suggestions,
         )
     company = companies.get(session=session, company_id=complaint.company_id)
     body = _publics(session, [(complaint, company, user)])[0]

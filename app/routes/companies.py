@@ -1,14 +1,18 @@
 """Company pages and the name suggestions used while filing."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BeforeValidator
 
+from app.claims.service import badge as claim_badge
 from app.companies import service as companies
-from app.companies.stats import headline
+from app.companies.stats import headline, simple_medians
 from app.complaints import service as complaints
-from app.errors import NotFound
 from app.models.complaint import ComplaintState
 from app.web.deps import OptionalUser, SessionDep
+from app.web.forms import blank_is_none
 from app.web.pagination import Page
 from app.web.templating import render
 
@@ -45,12 +49,10 @@ def show(
     session: SessionDep,
     _user: OptionalUser,
     slug: str,
-    state: ComplaintState | None = None,
+    state: Annotated[ComplaintState | None, BeforeValidator(blank_is_none)] = None,
     page: int = 1,
 ) -> Response:
-    company = companies.get_by_slug(session=session, slug=slug)
-    if company is None:
-        raise NotFound("There is no company at this address.")
+    company = companies.get_by_slug_or_404(session=session, slug=slug)
     pager = Page.of(page)
     rows, total = complaints.search(
         session=session,
@@ -68,5 +70,7 @@ def show(
             "states": list(ComplaintState),
             "pager": pager.with_total(total),
             "numbers": headline(session=session, company_id=company.id),
+            "medians": simple_medians(session=session, company_id=company.id),
+            "claim": claim_badge(session=session, company_id=company.id),
         },
     )

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
+from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError, allowed_actions
@@ -117,6 +118,7 @@ def complaint_page(
             "complaint": complaint,
             "company": company,
             "author": author,
+            "assignee": company_side.assignee_member(session=session, complaint=complaint),
             "flags": flags(complaint),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),

@@ -1,12 +1,16 @@
 """Home, search and the health check."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
+from pydantic import BeforeValidator
 
 from app.companies import service as companies
 from app.complaints import service as complaints
 from app.models.complaint import ComplaintState
 from app.web.deps import OptionalUser, SessionDep
+from app.web.forms import blank_is_none
 from app.web.pagination import Page
 from app.web.templating import render
 
@@ -38,7 +42,7 @@ def search(
     session: SessionDep,
     _user: OptionalUser,
     q: str = "",
-    state: ComplaintState | None = None,
+    state: Annotated[ComplaintState | None, BeforeValidator(blank_is_none)] = None,
     company: str = "",
     page: int = 1,
 ) -> Response:

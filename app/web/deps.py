@@ -2,15 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.db import get_session
+from app.integrations import tokens
 from app.models.user import User
 from app.web.sessions import session_token
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. With FastAPI's default ("request") the
+# commit ran after it, so a browser following the 303 could read the database before it landed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 class LoginRequired(Exception):
@@ -34,3 +38,36 @@ def current_user(user: OptionalUser) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+# Declares the scheme in the OpenAPI docs ("Authorize"); company_actor answers the errors itself.
+_bearer = HTTPBearer(auto_error=False, description="An API token from your integrations page.")
+
+
+def company_actor(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tokens.CompanyActor:
+    """The company an ``Authorization: Bearer`` API token acts for. Cookies are never read here,
+    so a browser cannot be tricked into using it cross-site: these routes need no CSRF token."""
+    challenge = 'Bearer realm="outcry"'
+    if credentials is None or not credentials.credentials.strip():
+        raise HTTPException(
+            401,
+            "Send an API token: Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": challenge},
+        )
+    actor = tokens.authenticate(session=session, raw=credentials.credentials.strip())
+    if actor is None:
+        raise HTTPException(
+            401,
+            "This API token is not valid: it may have been revoked, or its creator no longer "
+            "represents the company.",
+            headers={"WWW-Authenticate": challenge + ', error="invalid_token"'},
+        )
+    request.state.user = actor.user
+    return actor
+
+
+CompanyActor = Annotated[tokens.CompanyActor, Depends(company_actor)]

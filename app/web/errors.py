@@ -10,8 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from app.config import get_settings
 from app.errors import DomainError
 from app.web.deps import LoginRequired
+from app.web.middleware import security_headers
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +84,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(
+        response = error_response(
             request,
             500,
             "Something went wrong on our side. Nothing you sent "
             "was saved; please try again in a moment.",
         )
+        # Starlette answers a crash from its outermost middleware, outside SecurityMiddleware.
+        security_headers(response.headers, get_settings())
+        return response

@@ -24,6 +24,8 @@ def _friendly(error: dict) -> str:
             return f"Please keep this under {ctx.get('max_length')} characters."
         case "missing":
             return "This field is required."
+        case "string_type" if error.get("input") is None:  # a blank field, sent as None
+            return "This field is required."
         case "enum" | "literal_error":
             return "Please choose one of the options."
         case "date_from_datetime_parsing" | "date_parsing" | "date_type":
@@ -31,6 +33,11 @@ def _friendly(error: dict) -> str:
         case "int_parsing" | "greater_than_equal" | "less_than_equal":
             return "Please enter a whole number between 1 and 999."
     return str(error["msg"]).removeprefix("Value error, ")
+
+
+def blank_is_none(value: object) -> object:
+    """An empty query value (the filters' "Any state", a pager's ``state=``) means not given."""
+    return None if value == "" else value
 
 
 def text(form: FormData, name: str) -> str:

@@ -14,6 +14,18 @@ CSP = (
 )
 
 
+def security_headers(headers: MutableHeaders, settings: Settings) -> None:
+    """Also applied by the 500 handler, whose response bypasses this middleware."""
+    # setdefault: a route may loosen one header for itself (the API docs' inline styles).
+    headers.setdefault("content-security-policy", CSP)
+    headers.setdefault("x-content-type-options", "nosniff")
+    headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
+    headers.setdefault("x-frame-options", "DENY")
+    headers.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
+    if settings.is_https:
+        headers.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
+
+
 class BodyTooLarge(HTTPException):
     """Raised from receive() once a chunked body passes the limit; answered by the 413 handler."""
 
@@ -56,14 +68,7 @@ class SecurityMiddleware:
         await self.app(scope, limited_receive, send_with_headers)
 
     def _decorate(self, scope: Scope, headers: MutableHeaders) -> None:
-        # setdefault: a route may loosen one header for itself (the API docs' inline styles).
-        headers.setdefault("content-security-policy", CSP)
-        headers.setdefault("x-content-type-options", "nosniff")
-        headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
-        headers.setdefault("x-frame-options", "DENY")
-        headers.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
-        if self.settings.is_https:
-            headers.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
+        security_headers(headers, self.settings)
         anon = scope.get("state", {}).get("new_anon")
         if anon:
             secure = "; Secure" if self.settings.is_https else ""
