@@ -1,0 +1,37 @@
+"""An in-memory network for tests: keeps what was published and deleted, fails on request."""
+
+from app.broadcast.base import BroadcastError, Post, RemoteRef, Rendered
+from app.broadcast.bluesky import RULES
+from app.broadcast.layout import Rules, render
+
+
+class FakeAdapter:
+    """Behaves like a network that honours record keys; ``failures`` are raised first, in order."""
+
+    def __init__(self, name: str = "fake", *, rules: Rules = RULES) -> None:
+        self.name, self.rules = name, rules
+        self.posts: dict[str, tuple[Post, Rendered]] = {}  # record key → what was published
+        self.deleted: list[RemoteRef] = []
+        self.failures: list[BroadcastError] = []
+        self.calls = 0
+
+    def format(self, post: Post) -> Rendered:
+        return render(post, network=self.name, rules=self.rules)
+
+    def _maybe_fail(self) -> None:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def publish(self, post: Post) -> RemoteRef:
+        self._maybe_fail()
+        self.posts.setdefault(post.record_key, (post, self.format(post)))
+        return RemoteRef(self.name, f"{self.name}:{post.record_key}", url=None)
+
+    async def delete(self, ref: RemoteRef) -> None:
+        self._maybe_fail()
+        self.posts.pop(ref.id.removeprefix(f"{self.name}:"), None)
+        self.deleted.append(ref)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,282 @@
+"""The Mastodon adapter against responses shaped exactly like a real Mastodon server's.
+
+No Mastodon server is installable here (shared/domain-notes.md); httpx.MockTransport answers at the
+transport level with the status JSON, headers and errors Mastodon 4.x sends.
+"""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from app.broadcast.base import (
+    Link,
+    Mention,
+    PermanentError,
+    Post,
+    RateLimited,
+    RemoteRef,
+    TemporaryError,
+    Thread,
+    outcome_for,
+)
+from app.broadcast.mastodon import MastodonAdapter
+
+BASE = "https://mastodon.example"
+TOKEN = "ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0"
+
+
+def rate_headers(remaining: int = 299, reset: datetime | None = None) -> dict[str, str]:
+    reset = reset or datetime.now(UTC) + timedelta(minutes=5)
+    return {
+        "X-RateLimit-Limit": "300",
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+
+
+def status_json(status_id: str, text: str, in_reply_to_id: str | None = None) -> dict:
+    """A status as POST /api/v1/statuses returns it (Mastodon 4.x)."""
+    return {
+        "id": status_id,
+        "created_at": "2026-11-23T08:30:00.000Z",
+        "in_reply_to_id": in_reply_to_id,
+        "in_reply_to_account_id": "109348256434233232" if in_reply_to_id else None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "public",
+        "language": "en",
+        "uri": f"{BASE}/users/outcry/statuses/{status_id}",
+        "url": f"{BASE}/@outcry/{status_id}",
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "edited_at": None,
+        "content": f"<p>{text}</p>",
+        "reblog": None,
+        "application": {"name": "Outcry", "website": None},
+        "account": {
+            "id": "109348256434233232",
+            "username": "outcry",
+            "acct": "outcry",
+            "display_name": "Outcry",
+            "url": f"{BASE}/@outcry",
+        },
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+    }
+
+
+class FakeMastodon:
+    """Keeps statuses, honours Idempotency-Key like Mastodon (same key → the first status)."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.statuses: dict[str, dict] = {}
+        self.by_key: dict[str, str] = {}
+        self.answers: list[httpx.Response] = []  # canned answers, used first
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.answers:
+            return self.answers.pop(0)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return httpx.Response(401, json={"error": "The access token is invalid"})
+        if request.method == "POST" and request.url.path == "/api/v1/statuses":
+            body = json.loads(request.content)
+            key = request.headers.get("Idempotency-Key")
+            if key in self.by_key:
+                return httpx.Response(
+                    200, json=self.statuses[self.by_key[key]], headers=rate_headers()
+                )
+            status_id = str(113000000000000000 + len(self.statuses))
+            status = status_json(status_id, body["status"], body.get("in_reply_to_id"))
+            self.statuses[status_id] = status
+            if key:
+                self.by_key[key] = status_id
+            return httpx.Response(200, json=status, headers=rate_headers())
+        if request.method == "DELETE" and request.url.path.startswith("/api/v1/statuses/"):
+            status_id = request.url.path.rsplit("/", 1)[1]
+            if status_id not in self.statuses:
+                return httpx.Response(404, json={"error": "Record not found"})
+            return httpx.Response(200, json=self.statuses.pop(status_id))
+        return httpx.Response(404, json={"error": "Record not found"})
+
+
+@pytest.fixture
+def server() -> FakeMastodon:
+    return FakeMastodon()
+
+
+@pytest_asyncio.fixture(loop_scope="function")  # the test's own loop owns the sockets
+async def mastodon(server: FakeMastodon):
+    adapter = MastodonAdapter(
+        base_url=BASE, access_token=TOKEN, transport=httpx.MockTransport(server)
+    )
+    yield adapter
+    await adapter.aclose()
+
+
+def milestone(record_key: str = "complaint-7:day-14", reply_to: Thread | None = None) -> Post:
+    return Post(
+        text="Day 14, still unresolved: “{title}” against {mention}. {link}",
+        record_key=record_key,
+        title="Refund for a broken kettle refused",
+        link=Link("https://outcry.example/complaints/7"),
+        mentions=(Mention("Acme", {"mastodon": "acme@mastodon.social"}),),
+        reply_to=reply_to,
+    )
+
+
+async def test_publish_posts_a_public_status_with_token_and_idempotency_key(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    ref = await mastodon.publish(milestone())
+
+    (request,) = server.requests
+    assert request.method == "POST" and request.url == f"{BASE}/api/v1/statuses"
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["Idempotency-Key"] == "complaint-7:day-14"
+    assert json.loads(request.content) == {
+        "status": "Day 14, still unresolved: “Refund for a broken kettle refused” against "
+        "@acme@mastodon.social. https://outcry.example/complaints/7",
+        "visibility": "public",
+        "language": "en",
+    }
+    assert ref == RemoteRef(
+        "mastodon", "113000000000000000", url=f"{BASE}/@outcry/113000000000000000"
+    )
+
+
+async def test_a_retry_with_the_same_record_key_gets_the_first_status(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    first = await mastodon.publish(milestone())
+    again = await mastodon.publish(milestone())
+
+    assert again == first
+    assert len(server.statuses) == 1
+    assert {r.headers["Idempotency-Key"] for r in server.requests} == {"complaint-7:day-14"}
+
+
+async def test_a_later_post_replies_in_the_thread(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    root = await mastodon.publish(milestone())
+    reply = await mastodon.publish(milestone("complaint-7:day-30", Thread(root, root)))
+
+    assert json.loads(server.requests[-1].content)["in_reply_to_id"] == root.id
+    assert server.statuses[reply.id]["in_reply_to_id"] == root.id
+
+
+async def test_delete_removes_the_status_and_tolerates_it_being_gone(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    ref = await mastodon.publish(milestone())
+
+    await mastodon.delete(ref)
+    await mastodon.delete(ref)  # 404 the second time: already gone, not an error
+
+    assert server.statuses == {}
+    delete = server.requests[1]
+    assert delete.method == "DELETE" and delete.url == f"{BASE}/api/v1/statuses/{ref.id}"
+    assert delete.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+async def test_429_waits_for_the_later_of_retry_after_and_the_reset_time(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    reset = datetime.now(UTC) + timedelta(seconds=240)
+    server.answers.append(
+        httpx.Response(
+            429,
+            json={"error": "Too many requests"},
+            headers={**rate_headers(0, reset), "Retry-After": "30"},
+        )
+    )
+
+    with pytest.raises(RateLimited) as caught:
+        await mastodon.publish(milestone())
+
+    assert 230 < caught.value.retry_after_seconds <= 240
+    outcome = outcome_for(caught.value)
+    assert not outcome.ok and not outcome.permanent and outcome.retry_after > 230
+
+
+async def test_429_with_only_retry_after(mastodon: MastodonAdapter, server: FakeMastodon) -> None:
+    server.answers.append(httpx.Response(429, headers={"Retry-After": "90"}))
+
+    with pytest.raises(RateLimited) as caught:
+        await mastodon.publish(milestone())
+
+    assert caught.value.retry_after_seconds == 90
+
+
+async def test_422_is_permanent(mastodon: MastodonAdapter, server: FakeMastodon) -> None:
+    server.answers.append(
+        httpx.Response(
+            422, json={"error": "Validation failed: Text character limit of 500 exceeded"}
+        )
+    )
+
+    with pytest.raises(PermanentError, match="character limit of 500 exceeded") as caught:
+        await mastodon.publish(milestone())
+
+    assert outcome_for(caught.value).permanent
+
+
+async def test_a_revoked_token_is_permanent(server: FakeMastodon) -> None:
+    adapter = MastodonAdapter(
+        base_url=BASE, access_token="revoked", transport=httpx.MockTransport(server)
+    )
+    with pytest.raises(PermanentError, match="401"):
+        await adapter.publish(milestone())
+    await adapter.aclose()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_server_errors_are_temporary(
+    mastodon: MastodonAdapter, server: FakeMastodon, status: int
+) -> None:
+    server.answers.append(httpx.Response(status, text="<html>Bad gateway</html>"))
+
+    with pytest.raises(TemporaryError) as caught:
+        await mastodon.publish(milestone())
+
+    outcome = outcome_for(caught.value)
+    assert not outcome.ok and not outcome.permanent and outcome.retry_after is None
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("eof")],
+)
+async def test_network_failures_and_timeouts_are_temporary(failure: Exception) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise failure
+
+    adapter = MastodonAdapter(
+        base_url=BASE, access_token=TOKEN, transport=httpx.MockTransport(fail)
+    )
+    with pytest.raises(TemporaryError, match="unreachable"):
+        await adapter.publish(milestone())
+    with pytest.raises(TemporaryError):
+        await adapter.delete(RemoteRef("mastodon", "1"))
+    await adapter.aclose()
+
+
+async def test_a_reply_to_another_networks_post_is_refused_before_sending(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    bluesky = RemoteRef("bluesky", "at://did:plc:x/app.bsky.feed.post/3k", "bafy")
+
+    with pytest.raises(PermanentError):
+        await mastodon.publish(milestone(reply_to=Thread(bluesky, bluesky)))
+
+    assert server.requests == []
