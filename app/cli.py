@@ -11,6 +11,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+claims_app = typer.Typer(help="Company claims.", no_args_is_help=True)
+app.add_typer(claims_app, name="claims")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,3 +145,18 @@ def user_create(
             raise typer.BadParameter(exc.detail) from exc
         session.commit()
         typer.echo(f"Created user {user.id} <{user.email}>{' (admin)' if admin else ''}.")
+
+
+@claims_app.command("reverify")
+def claims_reverify() -> None:
+    """Re-check every verified DNS or website-file claim that is due now (the worker also does
+    this daily); a claim whose proof is gone is suspended."""
+    from app.claims.jobs import reverify_all
+    from app.claims.verifier import get_verifier
+    from app.db import get_engine
+
+    report = reverify_all(get_engine(), get_verifier())
+    typer.echo(
+        f"Claims: {report.checked} re-checked, {report.suspended} suspended, "
+        f"{report.inconclusive} could not be checked."
+    )

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # Deadlines: BBB asks for an answer within 14 days, CFPB within 15 (shared/domain-notes.md).
     response_deadline_days: int = Field(default=14, ge=1)
     confirm_deadline_days: int = Field(default=14, ge=1)
+    # Verified company claims (DNS, website file) are re-checked this often.
+    reverify_days: int = Field(default=7, ge=1)
 
     # Mail: without an SMTP host, mail is kept for /dev/mail (development) instead of sent.
     smtp_host: str | None = None
@@ -30,6 +32,16 @@ class Settings(BaseSettings):
     mail_from: str = "Outcry <no-reply@outcry.invalid>"
     # The in-process worker that `outcry serve` runs (`outcry worker` runs them separately).
     run_worker: bool = True
+
+    # Broadcaster (app/broadcast/networks.py): with no network configured it runs as a dry run.
+    bluesky_service_url: str = "https://bsky.social"
+    bluesky_handle: str | None = None
+    bluesky_app_password: str | None = None
+    bluesky_session_file: str | None = None  # keeps the login across restarts (rate-limited)
+    mastodon_base_url: str | None = None
+    mastodon_access_token: str | None = None
+    broadcast_webhook_urls: list[str] = []  # JSON list: '["https://example.org/hook"]'
+    broadcast_webhook_secret: str | None = None
 
     session_days: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, func, select
 
+from app import events
 from app.accounts import service as accounts
 from app.clock import utcnow
 from app.companies import service as companies
@@ -206,6 +207,14 @@ class DemoNotEmpty(Exception):
 
 
 def load(
+    *, session: Session, seed: int = 7, complaints_count: int = 400, now: datetime | None = None
+) -> str:
+    """Load the demo set without mailing, webhooking or broadcasting anything."""
+    with events.muted():
+        return _load(session=session, seed=seed, complaints_count=complaints_count, now=now)
+
+
+def _load(
     *, session: Session, seed: int = 7, complaints_count: int = 400, now: datetime | None = None
 ) -> str:
     if session.exec(select(func.count()).select_from(Complaint)).one():

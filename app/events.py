@@ -5,8 +5,10 @@ the change commits.
 Adding a consequence means adding a listener module to ``LISTENER_MODULES``; services don't change.
 """
 
+import contextlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +32,20 @@ class Event:
 
 Listener = Callable[[Session, Event], None]
 _listeners: list[Listener] = []
-LISTENER_MODULES: list[str] = []  # modules whose import registers listeners with @listener
+# Modules whose import registers listeners with @listener.
+LISTENER_MODULES: list[str] = ["app.integrations.delivery", "app.notify.listeners"]
 _loaded = False
+_muted: ContextVar[bool] = ContextVar("outcry_events_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """Emit nothing inside this block: bulk loads (demo data) must not mail or post anyone."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def listener(fn: Listener) -> Listener:
@@ -43,6 +57,8 @@ def listener(fn: Listener) -> Listener:
 def emit(*, session: Session, event: Event) -> None:
     """Run every listener now, in the caller's transaction."""
     global _loaded
+    if _muted.get():
+        return
     if not _loaded:
         for module in LISTENER_MODULES:
             importlib.import_module(module)

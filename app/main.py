@@ -10,7 +10,22 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import get_settings
-from app.routes import accounts, api, companies, complaints, docs, pages
+from app.routes import (
+    accounts,
+    admin,
+    api,
+    api_company,
+    claims,
+    companies,
+    complaints,
+    dashboard,
+    docs,
+    integrations,
+    notify,
+    pages,
+    profile,
+    team,
+)
 from app.web import errors
 from app.web.middleware import SecurityMiddleware
 
@@ -55,6 +70,22 @@ def create_app() -> FastAPI:
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (pages, accounts, complaints, companies, api, docs):
+    for module in (
+        pages,
+        accounts,
+        complaints,
+        companies,
+        api,
+        docs,
+        team,
+        profile,
+        api_company,
+        integrations,
+        dashboard,
+        claims,
+        admin,
+        notify,
+    ):
         app.include_router(module.router)
+    app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it
     return app

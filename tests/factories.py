@@ -1,13 +1,16 @@
 """Build users, companies and complaints through the real services."""
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.accounts import service as accounts
+from app.clock import utcnow
 from app.complaints import service as complaints
+from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintCreate
+from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 
 PASSWORD = "correct horse battery"
@@ -54,3 +57,43 @@ def login(client, user: User, password: str = PASSWORD) -> None:
 
     response = post_form(client, "/login", {"email": user.email, "password": password})
     assert response.status_code == 303, response.text
+
+
+def make_rep(
+    db: Session,
+    company: Company,
+    *,
+    user: User | None = None,
+    role: Role = Role.AGENT,
+    public_name: str | None = None,
+    job_title: str = "",
+) -> CompanyMember:
+    """An active member of ``company``, with the company's claim verified (made here if missing)
+    so that the membership grants access."""
+    user = user or make_user(db)
+    verified = db.exec(
+        select(Claim).where(Claim.company_id == company.id, Claim.status == ClaimStatus.VERIFIED)
+    ).first()
+    if verified is None:
+        db.add(
+            Claim(
+                company_id=company.id,
+                user_id=user.id,
+                domain=company.domain or "example.com",
+                method=ClaimMethod.MANUAL,
+                status=ClaimStatus.VERIFIED,
+                token="test-claim",
+                expires_at=utcnow() + timedelta(days=30),
+                verified_at=utcnow(),
+            )
+        )
+    member = CompanyMember(
+        company_id=company.id,
+        user_id=user.id,
+        role=role,
+        public_name=public_name or user.display_name,
+        job_title=job_title,
+    )
+    db.add(member)
+    db.flush()
+    return member

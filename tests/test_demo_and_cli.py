@@ -11,6 +11,7 @@ from app.cli import app as cli
 from app.clock import utcnow
 from app.demo import DemoNotEmpty, load
 from app.models.complaint import Complaint, ComplaintState, CoSign, Message
+from app.models.job import Job
 
 
 def test_demo_data_covers_every_state_over_eighteen_months(db) -> None:
@@ -25,6 +26,8 @@ def test_demo_data_covers_every_state_over_eighteen_months(db) -> None:
     assert db.exec(select(func.count()).select_from(CoSign)).one() > 100
     assert db.exec(select(func.count()).select_from(Message)).one() > 300
     assert all(c.created_at <= now for c in complaints)
+    # Loading demo data mails, webhooks and broadcasts nobody.
+    assert db.exec(select(func.count()).select_from(Job)).one() == 0
     with pytest.raises(DemoNotEmpty):
         load(session=db)
 

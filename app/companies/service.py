@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 from sqlmodel import Session, col, func, select
 
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.models.company import Company
 
 SUGGEST_CUTOFF = 80  # WRatio score; "Comcats" vs "Comcast" scores 86, "Comcast" vs "Verizon" 15
@@ -55,6 +55,12 @@ def get(*, session: Session, company_id: int) -> Company | None:
 
 def get_by_slug(*, session: Session, slug: str) -> Company | None:
     return session.exec(select(Company).where(Company.slug == slug)).first()
+
+
+def get_by_slug_or_404(*, session: Session, slug: str) -> Company:
+    if (company := get_by_slug(session=session, slug=slug)) is None:
+        raise NotFound("There is no company at this address.")
+    return company
 
 
 def find_exact(*, session: Session, name: str, domain: str | None = None) -> Company | None:

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
 from app.complaints.states import OPEN_STATES
@@ -44,3 +46,37 @@ def headline(*, session: Session, company_id: int, now: datetime | None = None) 
             due += 1
             on_time += responded is not None and responded <= created + window
     return Headline(len(rows), open_, due, on_time, confirmed)
+
+
+@dataclass(frozen=True)
+class Medians:
+    """Simple medians over the complaints that have the event, in days (open ones are left out,
+    which flatters slow companies: shared/domain-notes.md; the leaderboard replaces this)."""
+
+    first_response_days: float | None
+    answered: int
+    resolution_days: float | None
+    resolved: int
+
+
+def _days_to(session: Session, company_id: int, column: Any) -> list[float]:
+    """Days from filing to ``column``, computed by the database so only numbers cross the wire."""
+    if session.get_bind().dialect.name == "postgresql":
+        days = func.extract("epoch", column - Complaint.created_at) / 86_400
+    else:  # SQLite keeps datetimes as text that julianday() reads
+        days = func.julianday(column) - func.julianday(Complaint.created_at)
+    rows = session.exec(
+        select(days).where(Complaint.company_id == company_id, col(column).is_not(None))
+    )
+    return [float(d) for d in rows]
+
+
+def simple_medians(*, session: Session, company_id: int) -> Medians:
+    responses = _days_to(session, company_id, Complaint.first_response_at)
+    resolutions = _days_to(session, company_id, Complaint.resolved_at)
+    return Medians(
+        median(responses) if responses else None,
+        len(responses),
+        median(resolutions) if resolutions else None,
+        len(resolutions),
+    )

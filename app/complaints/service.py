@@ -6,6 +6,7 @@ Every change goes through ``_transition`` or ``_record`` so it lands on the appe
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from app.clock import utcnow
 from app.companies import service as companies
+from app.complaints import templated
 from app.complaints.flags import overdue_cutoff
 from app.complaints.states import OPEN_STATES, Action, next_state
 from app.errors import Conflict, Forbidden, NotFound
@@ -198,7 +200,12 @@ def _transition(
 
 
 def _announce(
-    session: Session, complaint: Complaint, action: str, actor: User, message: Message | None
+    session: Session,
+    complaint: Complaint,
+    action: str,
+    actor: User,
+    message: Message | None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     session.flush()
     emit(
@@ -209,6 +216,7 @@ def _announce(
             action=action,
             actor_id=actor.id,
             message_id=message.id if message else None,
+            data=data or {},
         ),
     )
     if message is not None:
@@ -243,8 +251,9 @@ def follow_up(
     if message is None:
         raise Conflict("A follow-up needs some text.")
     complaint.updated_at = now
+    complaint.awaiting_consumer = False  # the consumer answered a rep's request for information
     _record(session, complaint, "follow_up", user, Side.CONSUMER, now, message=message)
-    session.flush()
+    _announce(session, complaint, "follow_up", user, message)  # helpdesks hear the reply
     return message
 
 
@@ -258,8 +267,9 @@ def confirm(
 ) -> Complaint:
     _require_author(complaint, user)
     now = now or utcnow()
-    _transition(session, complaint, Action.CONFIRM, user, Side.CONSUMER, now, body=body)
+    message = _transition(session, complaint, Action.CONFIRM, user, Side.CONSUMER, now, body=body)
     complaint.closed_at = now
+    _announce(session, complaint, Action.CONFIRM.value, user, message)
     return complaint
 
 
@@ -269,9 +279,11 @@ def dispute(
     _require_author(complaint, user)
     if not body.strip():
         raise Conflict("Please say why the problem is not resolved.")
-    return _transition(
+    message = _transition(
         session, complaint, Action.DISPUTE, user, Side.CONSUMER, now or utcnow(), body=body
     )
+    _announce(session, complaint, Action.DISPUTE.value, user, message)
+    return complaint
 
 
 def withdraw(
@@ -284,8 +296,9 @@ def withdraw(
 ) -> Complaint:
     _require_author(complaint, user)
     now = now or utcnow()
-    _transition(session, complaint, Action.WITHDRAW, user, Side.CONSUMER, now, body=body)
+    message = _transition(session, complaint, Action.WITHDRAW, user, Side.CONSUMER, now, body=body)
     complaint.closed_at = now
+    _announce(session, complaint, Action.WITHDRAW.value, user, message)
     return complaint
 
 
@@ -293,13 +306,30 @@ def withdraw(
 
 
 def answer(
-    *, session: Session, complaint: Complaint, rep: User, body: str, now: datetime | None = None
+    *,
+    session: Session,
+    complaint: Complaint,
+    rep: User,
+    body: str,
+    now: datetime | None = None,
+    signature: str = "",
+    info_request: bool = False,
 ) -> Complaint:
+    """A public reply. With ``info_request`` it asks the consumer for more information, and the
+    complaint waits on them until their next follow-up. Callers check the rep (company.py)."""
     if not body.strip():
         raise Conflict("A reply needs some text.")
     now = now or utcnow()
-    _transition(session, complaint, Action.ANSWER, rep, Side.COMPANY, now, body=body)
+    is_templated = templated.is_templated(
+        session=session, company_id=complaint.company_id, body=body, now=now
+    )
+    message = _transition(session, complaint, Action.ANSWER, rep, Side.COMPANY, now, body=body)
+    _sign(message, signature, is_templated, info_request=info_request)
     complaint.first_response_at = complaint.first_response_at or now
+    if info_request:
+        complaint.awaiting_consumer = True
+    action = "info_request" if info_request else Action.ANSWER.value
+    _announce(session, complaint, action, rep, message)
     return complaint
 
 
@@ -311,9 +341,13 @@ def resolve(
     resolution_type: ResolutionType,
     body: str = "",
     now: datetime | None = None,
+    signature: str = "",
 ) -> Complaint:
     now = now or utcnow()
-    _transition(
+    is_templated = bool(body.strip()) and templated.is_templated(
+        session=session, company_id=complaint.company_id, body=body, now=now
+    )
+    message = _transition(
         session,
         complaint,
         Action.RESOLVE,
@@ -323,10 +357,23 @@ def resolve(
         body=body,
         detail=resolution_type.value,
     )
+    _sign(message, signature, is_templated)
     complaint.resolution_type = resolution_type
     complaint.resolved_at = now
     complaint.first_response_at = complaint.first_response_at or now
+    complaint.awaiting_consumer = False
+    _announce(session, complaint, Action.RESOLVE.value, rep, message)
     return complaint
+
+
+def _sign(
+    message: Message | None, signature: str, is_templated: bool, *, info_request: bool = False
+) -> None:
+    """Company replies are signed by a person and marked when they are boilerplate."""
+    if message is not None:
+        message.signature = signature
+        message.templated = is_templated
+        message.info_request = info_request
 
 
 # Co-signs ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Message-IDs).
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.jobs import periodic
 from app.jobs.queue import Outcome, claim, finish
 from app.models.job import Job
 
@@ -42,6 +44,9 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def _load_handlers() -> None:
     # Imported for their @handler registrations.
+    import app.claims.jobs
+    import app.integrations.delivery
+    import app.notify.listeners  # reminder handler, after-sent steps
     import app.notify.mail  # noqa: F401
 
 
@@ -76,8 +81,12 @@ async def drain(*, engine: Engine, kinds: list[str] | None = None, limit: int = 
 
 async def run_forever(*, engine: Engine, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
     log.info("worker started")
+    next_schedule = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_schedule:  # periodic jobs: at most once a minute
+                next_schedule = time.monotonic() + 60
+                await asyncio.to_thread(periodic.schedule, engine)
             job = await run_once(engine=engine)
         except Exception:  # the database may be restarting: wait and carry on
             log.exception("worker loop error")

@@ -12,6 +12,7 @@ from app.models.complaint import (
     ContactAttempt,
     ContactAttemptIn,
     CoSign,
+    InternalNote,
     Message,
     ResolutionType,
     SavedReply,

@@ -32,6 +32,8 @@ class Company(CompanyBase, CompanyProfile, table=True):
     slug: str = Field(max_length=140, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # The contact address asked for no more notices of new complaints (unclaimed companies).
+    notices_unsubscribed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CompanyPublic(CompanyBase):

@@ -1,0 +1,427 @@
+"""Claims: asking to claim a company, proving control of its domain, and admin decisions
+(email codes: app/claims/codes.py; re-verification: app/claims/reverify.py). Services flush,
+never commit; every decision is audited.
+
+A refused check is not an error: ``verify`` returns a failed ``Proof`` and keeps what it recorded
+(a wrong-code count, an expiry, the audit row), so routes must not roll it back.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session, col, func, select
+
+from app import audit
+from app.claims import codes
+from app.claims.freemail import is_free_mail
+from app.claims.verifier import Proof, Verifier
+from app.clock import as_utc, utcnow
+from app.companies.service import normalize_domain
+from app.errors import Conflict, DomainError, NotFound
+from app.models.company import Company
+from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
+from app.models.user import User
+from app.notify.mail import queue_mail
+from app.web.humanize import day, timestamp
+
+CLAIM_DAYS = 7
+SELF_SERVE_METHODS = (ClaimMethod.DNS, ClaimMethod.WELL_KNOWN, ClaimMethod.EMAIL)
+OPEN_STATUSES = (ClaimStatus.PENDING, ClaimStatus.SUSPENDED)  # "Verify now" can still succeed
+
+METHOD_LABELS = {
+    ClaimMethod.DNS: "DNS",
+    ClaimMethod.WELL_KNOWN: "a file on its website",
+    ClaimMethod.EMAIL: "email",
+    ClaimMethod.MANUAL: "Outcry staff",
+}
+
+
+class ClaimInputError(DomainError):
+    """What the claimant entered cannot start a claim; ``field`` names the form field."""
+
+    status_code = 422
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+def _already_claimed(company: Company) -> str:
+    return (
+        f"{company.name} has already been claimed. If you work there, ask one of its owners "
+        "on Outcry to invite you."
+    )
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def get_for(*, session: Session, claim_id: int, user: User) -> Claim:
+    """The claim, for its claimant only (admins review claims at /admin/claims); anyone else
+    is told there is none."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or claim.user_id != user.id:
+        raise NotFound("There is no claim with that number.")
+    return claim
+
+
+def verified_claim(*, session: Session, company_id: int) -> Claim | None:
+    return session.exec(
+        select(Claim)
+        .where(Claim.company_id == company_id, Claim.status == ClaimStatus.VERIFIED)
+        .order_by(col(Claim.verified_at))
+    ).first()
+
+
+@dataclass(frozen=True)
+class Badge:
+    claimed: bool
+    text: str
+
+
+def badge(*, session: Session, company_id: int) -> Badge:
+    """'Claimed, verified by DNS on 3 May 2026' or 'Unclaimed', for the company page."""
+    if claim := verified_claim(session=session, company_id=company_id):
+        return Badge(
+            True, f"Claimed, verified by {METHOD_LABELS[claim.method]} on {day(claim.verified_at)}"
+        )
+    return Badge(False, "Unclaimed")
+
+
+def open_claims_of(*, session: Session, user: User, company_id: int) -> list[Claim]:
+    return list(
+        session.exec(
+            select(Claim)
+            .where(
+                Claim.user_id == user.id,
+                Claim.company_id == company_id,
+                col(Claim.status).in_([ClaimStatus.PENDING, ClaimStatus.SUSPENDED]),
+            )
+            .order_by(col(Claim.created_at).desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    claim: Claim
+    company: Company
+    claimant: User
+    company_claimed: bool
+    others_pending: int  # other people's pending claims on the same company
+
+
+def pending(*, session: Session, now: datetime | None = None) -> list[PendingRow]:
+    """Pending, unexpired claims with what an admin needs to judge them, oldest first."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(Claim, Company, User)
+        .join(Company, col(Company.id) == Claim.company_id)
+        .join(User, col(User.id) == Claim.user_id)
+        .where(Claim.status == ClaimStatus.PENDING, col(Claim.expires_at) > now)
+        .order_by(col(Claim.created_at))
+    ).all()
+    company_ids = {company.id for _, company, _ in rows}
+    claimed = set(
+        session.exec(
+            select(Claim.company_id).where(
+                col(Claim.company_id).in_(company_ids), Claim.status == ClaimStatus.VERIFIED
+            )
+        )
+    )
+    counts = dict(
+        session.exec(
+            select(Claim.company_id, func.count())
+            .where(
+                col(Claim.company_id).in_(company_ids),
+                Claim.status == ClaimStatus.PENDING,
+                col(Claim.expires_at) > now,
+            )
+            .group_by(col(Claim.company_id))
+        ).all()
+    )
+    return [
+        PendingRow(claim, company, user, company.id in claimed, counts.get(company.id, 1) - 1)
+        for claim, company, user in rows
+    ]
+
+
+# Starting -----------------------------------------------------------------------------------
+
+
+def _claim_domain(*, session: Session, company: Company, domain: str | None) -> str:
+    """The company's own domain; or, for a company without one, the claimant's, which no other
+    company may have."""
+    if company.domain:
+        return company.domain
+    try:
+        chosen = normalize_domain(domain)
+    except DomainError as exc:
+        raise ClaimInputError("domain", exc.detail) from exc
+    if chosen is None:
+        raise ClaimInputError("domain", "Enter your company's website domain, e.g. example.com.")
+    other = session.exec(
+        select(Company).where(Company.domain == chosen, Company.id != company.id)
+    ).first()
+    if other is not None:
+        raise ClaimInputError(
+            "domain",
+            f"{chosen} belongs to another company on Outcry ({other.name}). If that is your "
+            "company, claim it from its own page.",
+        )
+    return chosen
+
+
+def _claim_email(domain: str, email: str | None) -> str:
+    if is_free_mail(domain):
+        raise ClaimInputError(
+            "method",
+            f"{domain} is a free email service: anyone can get an address there, so an email "
+            "proves nothing about the company. Use the DNS record or the website file.",
+        )
+    local, at, host = (email or "").strip().rpartition("@")
+    if at and local and host.lower() != domain:
+        raise ClaimInputError("email", f"The address must be at {domain} (name@{domain}).")
+    try:
+        address = validate_email(f"{local}@{domain}", check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ClaimInputError("email", f"Enter a work email address at {domain}.") from exc
+    return address.lower()
+
+
+def start(
+    *,
+    session: Session,
+    user: User,
+    company: Company,
+    method: ClaimMethod,
+    verifier: Verifier,
+    domain: str | None = None,
+    email: str | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """Open a claim with a fresh random token. Any earlier pending claim of this user on this
+    company is replaced; for EMAIL the first code is sent at once."""
+    now = now or utcnow()
+    if method not in SELF_SERVE_METHODS:
+        raise ClaimInputError("method", "Choose one of the three ways to prove it.")
+    if verified_claim(session=session, company_id=company.id):
+        raise Conflict(_already_claimed(company))
+    claim_domain = _claim_domain(session=session, company=company, domain=domain)
+    address = _claim_email(claim_domain, email) if method is ClaimMethod.EMAIL else None
+    for old in open_claims_of(session=session, user=user, company_id=company.id):
+        if old.status is ClaimStatus.PENDING:
+            old.status, old.note = ClaimStatus.EXPIRED, "Replaced by a newer claim."
+            session.add(old)
+    claim = Claim(
+        company_id=company.id,
+        user_id=user.id,
+        domain=claim_domain,
+        method=method,
+        token=secrets.token_urlsafe(24),
+        email=address,
+        created_at=now,
+        expires_at=now + timedelta(days=CLAIM_DAYS),
+    )
+    session.add(claim)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=user,
+        action="claim.started",
+        target_type="claim",
+        target_id=claim.id,
+        detail=f"{company.name} ({claim_domain}) by {method.value}",
+    )
+    if method is ClaimMethod.EMAIL:
+        codes.send_code(session=session, claim=claim, user=user, verifier=verifier, now=now)
+    return claim
+
+
+# Verifying ----------------------------------------------------------------------------------
+
+
+def _grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) -> Proof:
+    """Make the claim VERIFIED and its claimant an owner, unless someone claimed it first."""
+    # Lock the company row (PostgreSQL) so two claimants verifying at once cannot both win.
+    company = session.exec(
+        select(Company).where(Company.id == claim.company_id).with_for_update()
+    ).one()
+    first = verified_claim(session=session, company_id=company.id)
+    if first is not None and first.id != claim.id:
+        claim.status, claim.note = ClaimStatus.REJECTED, "The company was claimed by someone else."
+        session.add(claim)
+        audit.record(
+            session=session,
+            actor=actor,
+            action="claim.refused",
+            target_type="claim",
+            target_id=claim.id,
+            detail=f"{company.name} already claimed (claim {first.id})",
+        )
+        return Proof(False, _already_claimed(company))
+    if company.domain is None:
+        if session.exec(select(Company.id).where(Company.domain == claim.domain)).first():
+            return Proof(False, f"{claim.domain} now belongs to another company on Outcry.")
+        company.domain = claim.domain
+        session.add(company)
+    restored = claim.status is ClaimStatus.SUSPENDED
+    claim.status, claim.verified_at, claim.last_checked_at = ClaimStatus.VERIFIED, now, now
+    claim.note = ""
+    session.add(claim)
+    claimant = session.get(User, claim.user_id)
+    member = session.exec(
+        select(CompanyMember).where(
+            CompanyMember.company_id == company.id, CompanyMember.user_id == claimant.id
+        )
+    ).first()
+    if member is None:
+        member = CompanyMember(
+            company_id=company.id,
+            user_id=claimant.id,
+            role=Role.OWNER,
+            public_name=claimant.display_name[:60],
+            created_at=now,
+        )
+    elif not restored:
+        member.role, member.revoked_at = Role.OWNER, None
+    session.add(member)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="claim.restored" if restored else "claim.verified",
+        target_type="claim",
+        target_id=claim.id,
+        detail=f"{company.name} ({claim.domain}) {how}",
+    )
+    return Proof(True, f"{company.name} is now claimed: you are an owner.")
+
+
+def _expire_if_due(session: Session, claim: Claim, actor: User, now: datetime) -> Proof | None:
+    if claim.status is ClaimStatus.PENDING and as_utc(claim.expires_at) <= now:
+        claim.status = ClaimStatus.EXPIRED
+        session.add(claim)
+        audit.record(
+            session=session,
+            actor=actor,
+            action="claim.expired",
+            target_type="claim",
+            target_id=claim.id,
+        )
+    if claim.status is ClaimStatus.EXPIRED:
+        return Proof(
+            False,
+            f"This claim expired on {timestamp(claim.expires_at)} (claims last {CLAIM_DAYS} "
+            "days). Start a new claim.",
+        )
+    return None
+
+
+def _not_open(claim: Claim) -> Proof:
+    return Proof(False, f"This claim is {claim.status.value}; there is nothing to verify.")
+
+
+def verify(
+    *,
+    session: Session,
+    claim: Claim,
+    user: User,
+    verifier: Verifier,
+    code: str = "",
+    now: datetime | None = None,
+) -> Proof:
+    """The claimant's "Verify now": check the proof and, if it holds, grant the claim.
+
+    A suspended claim whose proof is back is restored the same way.
+    """
+    now = now or utcnow()
+    if claim.user_id != user.id:
+        raise NotFound("There is no claim with that number.")
+    if expired := _expire_if_due(session, claim, user, now):
+        return expired
+    if claim.method is ClaimMethod.EMAIL:
+        # The code first, so a code sent again after success is told "already used".
+        proof = codes.check(session, claim, code, now)
+    elif claim.status in OPEN_STATUSES:
+        proof = verifier.check(method=claim.method, domain=claim.domain, token=claim.token)
+    else:
+        return _not_open(claim)
+    if not proof.ok:
+        claim.last_checked_at = now
+        session.add(claim)
+        audit.record(
+            session=session,
+            actor=user,
+            action="claim.check_failed",
+            target_type="claim",
+            target_id=claim.id,
+            detail=proof.reason,
+        )
+        return proof
+    if claim.status not in OPEN_STATUSES:
+        return _not_open(claim)
+    return _grant(session, claim, user, f"by {claim.method.value}: {proof.reason}", now)
+
+
+# Admin decisions ----------------------------------------------------------------------------
+
+
+def _decidable(session: Session, claim: Claim, admin: User, now: datetime) -> None:
+    if (expired := _expire_if_due(session, claim, admin, now)) is not None:
+        raise Conflict(expired.reason)
+    if claim.status is not ClaimStatus.PENDING:
+        raise Conflict(f"This claim is already {claim.status.value}.")
+
+
+def approve(
+    *, session: Session, claim: Claim, admin: User, note: str = "", now: datetime | None = None
+) -> Claim:
+    """An admin's decision by hand (method MANUAL), e.g. after checking company registers."""
+    now = now or utcnow()
+    _decidable(session, claim, admin, now)
+    asked = claim.method
+    claim.method, claim.decided_by_id = ClaimMethod.MANUAL, admin.id
+    proof = _grant(session, claim, admin, f"approved by hand (asked for {asked.value})", now)
+    if not proof.ok:
+        raise Conflict(proof.reason)
+    claim.note = note.strip()[:500]
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def reject(
+    *, session: Session, claim: Claim, admin: User, reason: str, now: datetime | None = None
+) -> Claim:
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise ClaimInputError("reason", "Say why, so the claimant knows what to do next.")
+    _decidable(session, claim, admin, now)
+    claim.status, claim.decided_by_id, claim.note = ClaimStatus.REJECTED, admin.id, reason[:500]
+    session.add(claim)
+    company = session.get(Company, claim.company_id)
+    claimant = session.get(User, claim.user_id)
+    queue_mail(
+        session=session,
+        key=f"claim-rejected:{claim.id}",
+        to=claimant.email,
+        subject=f"Your claim of {company.name} on Outcry was not accepted",
+        text=(
+            f"Your claim of {company.name} ({claim.domain}) was not accepted.\n\n"
+            f"Reason: {claim.note}\n\nYou can start a new claim from the company's page.\n"
+        ),
+    )
+    audit.record(
+        session=session,
+        actor=admin,
+        action="claim.rejected",
+        target_type="claim",
+        target_id=claim.id,
+        detail=reason,
+    )
+    session.flush()
+    return claim

@@ -1,0 +1,1 @@
+"""The company dashboard: the reps' queue of complaints and their saved replies."""

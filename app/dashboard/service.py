@@ -1,0 +1,108 @@
+"""The queue: a company's open complaints as its reps work through them, oldest due first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, case, true
+from sqlmodel import Session, col, func, select
+
+from app.clock import utcnow
+from app.complaints.flags import Flags, flags, overdue_cutoff
+from app.complaints.states import OPEN_STATES
+from app.models.complaint import Complaint, ComplaintState
+from app.models.membership import CompanyMember
+from app.models.user import User
+
+
+class Queue(StrEnum):
+    OPEN = "open"
+    UNASSIGNED = "unassigned"
+    MINE = "mine"
+    OVERDUE = "overdue"
+    AWAITING = "awaiting"
+    DISPUTED = "disputed"
+
+
+LABELS = {
+    Queue.OPEN: "All open",
+    Queue.UNASSIGNED: "Unassigned",
+    Queue.MINE: "Mine",
+    Queue.OVERDUE: "Overdue",
+    Queue.AWAITING: "Awaiting the consumer",
+    Queue.DISPUTED: "Disputed",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    complaint: Complaint
+    author: User
+    assignee: CompanyMember | None
+    flags: Flags
+
+
+def _where(queue: Queue, user: User, now: datetime) -> ColumnElement[bool]:
+    """The filter within the company's open complaints (resolved ones wait on the consumer)."""
+    match queue:
+        case Queue.OPEN:
+            return true()
+        case Queue.UNASSIGNED:
+            return col(Complaint.assignee_id).is_(None)
+        case Queue.MINE:
+            return col(Complaint.assignee_id) == user.id
+        case Queue.OVERDUE:  # the same rule as the public "overdue" flag
+            return and_(
+                col(Complaint.first_response_at).is_(None),
+                col(Complaint.created_at) <= overdue_cutoff(now=now),
+            )
+        case Queue.AWAITING:
+            return col(Complaint.awaiting_consumer).is_(True)
+        case Queue.DISPUTED:
+            return col(Complaint.state) == ComplaintState.DISPUTED
+
+
+def _open_of(company_id: int) -> ColumnElement[bool]:
+    return and_(
+        col(Complaint.company_id) == company_id, col(Complaint.state).in_(list(OPEN_STATES))
+    )
+
+
+def counts(
+    *, session: Session, company_id: int, user: User, now: datetime | None = None
+) -> dict[Queue, int]:
+    """How many complaints each filter holds, in one query."""
+    now = now or utcnow()
+    sums = [func.coalesce(func.sum(case((_where(q, user, now), 1), else_=0)), 0) for q in Queue]
+    row = session.exec(select(*sums).where(_open_of(company_id))).one()
+    return {q: int(n) for q, n in zip(Queue, row, strict=True)}
+
+
+def page(
+    *,
+    session: Session,
+    company_id: int,
+    user: User,
+    queue: Queue,
+    offset: int = 0,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> list[Row]:
+    """One page of the queue, by deadline: the deadline runs from filing, so oldest first."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Complaint, User, CompanyMember)
+        .join(User, col(User.id) == Complaint.author_id)
+        .outerjoin(
+            CompanyMember,
+            and_(
+                col(CompanyMember.company_id) == Complaint.company_id,
+                col(CompanyMember.user_id) == Complaint.assignee_id,
+            ),
+        )
+        .where(_open_of(company_id), _where(queue, user, now))
+        .order_by(col(Complaint.created_at), col(Complaint.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [Row(c, author, member, flags(c, now=now)) for c, author, member in rows]

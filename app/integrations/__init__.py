@@ -1,0 +1,1 @@
+"""Helpdesk integration: API tokens for the company-side JSON API, and signed webhooks."""

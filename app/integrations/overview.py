@@ -1,0 +1,37 @@
+"""The owner's integrations page: tokens, webhooks and recent deliveries of one company."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.companies import members
+from app.companies import service as companies
+from app.integrations import tokens, webhooks
+from app.models.company import Company
+from app.models.integration import ApiToken, Webhook
+from app.models.user import User
+
+
+@dataclass(frozen=True)
+class Overview:
+    company: Company
+    tokens: list[tuple[ApiToken, User | None]]
+    webhooks: list[Webhook]
+    deliveries: list[webhooks.Delivery]
+
+
+def owned_company(*, session: Session, slug: str, user: User) -> Company:
+    """The company at ``slug`` if ``user`` is one of its owners (403 otherwise)."""
+    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    members.require_owner(session=session, company_id=company.id, user=user)
+    return company
+
+
+def overview(*, session: Session, slug: str, owner: User) -> Overview:
+    company = owned_company(session=session, slug=slug, user=owner)
+    return Overview(
+        company=company,
+        tokens=tokens.for_company(session=session, company_id=company.id),
+        webhooks=webhooks.for_company(session=session, company_id=company.id),
+        deliveries=webhooks.deliveries(session=session, company_id=company.id),
+    )

@@ -1,0 +1,132 @@
+"""API tokens: an owner creates one for their helpdesk; it acts through its creator's membership.
+
+The token is shown once; only its SHA-256 is stored (like login sessions), with a short prefix so
+owners can tell tokens apart. Every use re-checks the creator's membership and the company's claim
+(app/companies/members.py), so a revoked member or a suspended claim stops the token at once.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app import audit
+from app.clock import utcnow
+from app.companies import members
+from app.errors import Conflict, NotFound
+from app.models.company import Company
+from app.models.integration import ApiToken
+from app.models.membership import CompanyMember
+from app.models.user import User
+
+PREFIX = "outcry_"
+DISPLAY_CHARS = 12  # "outcry_" and five random characters
+NAME_MAX = 80
+# last_used_at is a hint for owners, not a log: one write a minute per token is enough.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class CompanyActor:
+    """Who a bearer request acts as: the token's creator, as a rep of the token's company."""
+
+    user: User
+    company: Company
+    member: CompanyMember
+    token: ApiToken
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create(
+    *, session: Session, company: Company, owner: User, name: str, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``company``, and its plain value, which is never retrievable again."""
+    members.require_owner(session=session, company_id=company.id, user=owner)
+    name = name.strip()
+    if not name:
+        raise Conflict("Give the token a name, such as the helpdesk it is for.")
+    if len(name) > NAME_MAX:
+        raise Conflict(f"Please keep the name under {NAME_MAX} characters.")
+    raw = PREFIX + secrets.token_urlsafe(32)  # 256 random bits
+    token = ApiToken(
+        company_id=company.id,
+        created_by_id=owner.id,
+        name=name,
+        prefix=raw[:DISPLAY_CHARS],
+        token_hash=hash_token(raw),
+        created_at=now or utcnow(),
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=owner,
+        action="api_token.create",
+        target_type="api_token",
+        target_id=token.id,
+        detail=f"{name} ({token.prefix}…) for company {company.id}",
+    )
+    return token, raw
+
+
+def revoke(
+    *, session: Session, company: Company, owner: User, token_id: int, now: datetime | None = None
+) -> ApiToken:
+    members.require_owner(session=session, company_id=company.id, user=owner)
+    token = session.get(ApiToken, token_id)
+    if token is None or token.company_id != company.id:
+        raise NotFound("There is no such API token.")
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        session.add(token)
+        audit.record(
+            session=session,
+            actor=owner,
+            action="api_token.revoke",
+            target_type="api_token",
+            target_id=token.id,
+            detail=f"{token.name} ({token.prefix}…)",
+        )
+        session.flush()
+    return token
+
+
+def for_company(*, session: Session, company_id: int) -> list[tuple[ApiToken, User | None]]:
+    """The company's tokens, newest first, with who created them."""
+    rows = session.exec(
+        select(ApiToken, User)
+        .outerjoin(User, col(User.id) == ApiToken.created_by_id)
+        .where(ApiToken.company_id == company_id)
+        .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
+    ).all()
+    return [(token, user) for token, user in rows]
+
+
+def authenticate(*, session: Session, raw: str, now: datetime | None = None) -> CompanyActor | None:
+    """The actor for a presented token, or None if it is unknown, revoked, or its creator no
+    longer answers for the company."""
+    if not raw.startswith(PREFIX):
+        return None
+    token = session.exec(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(raw), col(ApiToken.revoked_at).is_(None)
+        )
+    ).first()
+    if token is None or token.created_by_id is None:
+        return None
+    user = session.get(User, token.created_by_id)
+    member = members.membership(session=session, company_id=token.company_id, user=user)
+    company = session.get(Company, token.company_id)
+    if user is None or member is None or company is None:
+        return None
+    now = now or utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        token.last_used_at = now
+        session.add(token)
+        session.flush()
+    return CompanyActor(user=user, company=company, member=member, token=token)

@@ -1,0 +1,169 @@
+"""Who hears about what: domain events become queued mail, in the transaction of the change.
+
+- Filed: the company's active reps (notify_assignments); an unclaimed company with a contact
+  address, once; and the consumer's 7-day reminder is scheduled.
+- A company message (reply, request for information): the consumer (notify_complaint_updates).
+- Resolved: the consumer, with links to confirm or dispute without logging in.
+- Assigned: the new assignee, unless they took it themselves (notify_assignments).
+
+Each mail's key names what it is about, so an event seen twice (COMPLAINT_UPDATED and
+MESSAGE_CREATED for one reply) still makes one message.
+"""
+
+from sqlmodel import Session, col, select
+
+from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, Event, listener
+from app.models.company import Company
+from app.models.complaint import Complaint, Message, Side
+from app.models.job import Job
+from app.models.membership import Claim, ClaimStatus, CompanyMember
+from app.models.user import User
+from app.notify import company_notice, compose, links, reminders, unsubscribe
+from app.notify.unsubscribe import Preference
+
+
+def _claimed(session: Session, company_id: int) -> bool:
+    return (
+        session.exec(
+            select(Claim.id).where(
+                Claim.company_id == company_id, Claim.status == ClaimStatus.VERIFIED
+            )
+        ).first()
+        is not None
+    )
+
+
+def _reps(session: Session, company_id: int) -> list[User]:
+    """Active members of a claimed company who want assignment mail."""
+    if not _claimed(session, company_id):
+        return []
+    return list(
+        session.exec(
+            select(User)
+            .join(CompanyMember, col(CompanyMember.user_id) == User.id)
+            .where(
+                CompanyMember.company_id == company_id,
+                col(CompanyMember.revoked_at).is_(None),
+                col(User.notify_assignments).is_(True),
+            )
+            .order_by(col(User.id))
+        )
+    )
+
+
+def _is_rep(session: Session, company_id: int, user_id: int) -> bool:
+    return any(rep.id == user_id for rep in _reps(session, company_id))
+
+
+def _queue_for_user(
+    session: Session, *, user: User, preference: Preference, key: str, template: str, **ctx
+) -> None:
+    compose.queue(
+        session=session,
+        key=key,
+        to=user.email,
+        template=template,
+        unsubscribe_token=unsubscribe.token_for_user(user, preference),
+        recipient=user,
+        **ctx,
+    )
+
+
+def _filed(session: Session, complaint: Complaint, company: Company) -> None:
+    reminders.schedule(session=session, complaint=complaint)
+    reps = [rep for rep in _reps(session, company.id) if rep.id != complaint.author_id]
+    for rep in reps:
+        _queue_for_user(
+            session,
+            user=rep,
+            preference=Preference.ASSIGNMENTS,
+            key=f"new-complaint:{complaint.id}:{rep.id}",
+            template="new_complaint",
+            complaint=complaint,
+            company=company,
+        )
+    if not _claimed(session, company.id):
+        company_notice.queue_notice(session=session, complaint=complaint, company=company)
+
+
+def _company_message(
+    session: Session, complaint: Complaint, company: Company, author: User, message: Message
+) -> None:
+    if message.side != Side.COMPANY or not author.notify_complaint_updates:
+        return
+    _queue_for_user(
+        session,
+        user=author,
+        preference=Preference.COMPLAINT_UPDATES,
+        key=f"message:{message.id}",
+        template="info_request" if message.info_request else "reply",
+        complaint=complaint,
+        company=company,
+        message=message,
+    )
+
+
+def _resolved(
+    session: Session, complaint: Complaint, company: Company, author: User, event: Event
+) -> None:
+    if not author.notify_complaint_updates or complaint.resolved_at is None:
+        return
+    key = f"resolved:{complaint.id}:{complaint.resolved_at.timestamp():.6f}"
+    if session.exec(select(Job.id).where(Job.key == f"mail:{key}")).first():
+        return  # already queued: do not mint a second link
+    token = links.issue(session=session, complaint=complaint)
+    _queue_for_user(
+        session,
+        user=author,
+        preference=Preference.COMPLAINT_UPDATES,
+        key=key,
+        template="resolved",
+        complaint=complaint,
+        company=company,
+        message=session.get(Message, event.message_id) if event.message_id else None,
+        answer_url=f"{compose.base_url()}/r/{token}",
+        link_days=links.LINK_DAYS,
+    )
+
+
+def _assigned(session: Session, complaint: Complaint, company: Company, event: Event) -> None:
+    assignee_id = event.data.get("assignee_id", complaint.assignee_id)
+    if assignee_id is None or assignee_id == event.actor_id:
+        return  # nobody to tell, or they took it themselves
+    assignee = session.get(User, assignee_id)
+    if assignee is None or not assignee.notify_assignments:
+        return
+    if not _is_rep(session, company.id, assignee.id):
+        return
+    _queue_for_user(
+        session,
+        user=assignee,
+        preference=Preference.ASSIGNMENTS,
+        key=f"assigned:{complaint.id}:{assignee.id}:{complaint.handoff_count}",
+        template="assigned",
+        complaint=complaint,
+        company=company,
+        actor=session.get(User, event.actor_id) if event.actor_id else None,
+    )
+
+
+@listener
+def notify(session: Session, event: Event) -> None:
+    complaint = session.get(Complaint, event.complaint_id)
+    if complaint is None:
+        return
+    company = session.get(Company, complaint.company_id)
+    author = session.get(User, complaint.author_id)
+    if company is None or author is None:
+        return
+    if event.name == COMPLAINT_CREATED:
+        _filed(session, complaint, company)
+        return
+    if event.action == "resolve":  # its message, if any, is part of the resolution mail
+        if event.name == COMPLAINT_UPDATED:
+            _resolved(session, complaint, company, author, event)
+        return
+    if event.name == COMPLAINT_UPDATED and event.action == "assign":
+        _assigned(session, complaint, company, event)
+    if event.message_id is not None and (message := session.get(Message, event.message_id)):
+        _company_message(session, complaint, company, author, message)

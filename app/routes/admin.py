@@ -1,0 +1,96 @@
+"""Admin pages (User.is_admin). Every route here is behind ``require_admin`` and CSRF; a new
+section adds its routes to ``router`` and a line to ``SECTIONS``."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.claims import service as claims
+from app.errors import DomainError, Forbidden, NotFound
+from app.models.membership import Claim
+from app.models.user import User
+from app.web.csrf import require_csrf
+from app.web.deps import CurrentUser, SessionDep
+from app.web.forms import text
+from app.web.templating import render
+
+
+def require_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise Forbidden("Only Outcry administrators can see this page.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]
+router = APIRouter(prefix="/admin", dependencies=[Depends(require_csrf), Depends(require_admin)])
+
+# (path, title, what it is for) for the admin home page.
+SECTIONS: list[tuple[str, str, str]] = [
+    ("/admin/claims", "Company claims", "Pending claims to approve by hand or reject."),
+]
+
+
+@router.get("")
+def home(request: Request, _admin: AdminUser) -> Response:
+    return render(request, "admin/index.html", {"sections": SECTIONS})
+
+
+def _claims_page(
+    request: Request,
+    session: Session,
+    *,
+    errors: dict[int, str] | None = None,
+    values: dict[int, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/claims.html",
+        {
+            "rows": claims.pending(session=session),
+            "errors": errors or {},
+            "values": values or {},
+            "done": request.query_params.get("done"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/claims")
+def claim_list(request: Request, session: SessionDep, _admin: AdminUser) -> Response:
+    return _claims_page(request, session)
+
+
+def _claim(session: Session, claim_id: int) -> Claim:
+    if (claim := session.get(Claim, claim_id)) is None:
+        raise NotFound("There is no claim with that number.")
+    return claim
+
+
+@router.post("/claims/{claim_id}/{decision}")
+async def decide(
+    request: Request, session: SessionDep, admin: AdminUser, claim_id: int, decision: str
+) -> Response:
+    """Approve by hand (method MANUAL) or reject with a reason; a refusal keeps what was typed."""
+    if decision not in ("approve", "reject"):
+        raise NotFound("There is no such decision.")
+    claim = _claim(session, claim_id)
+    form = await request.form()
+    note = text(form, "note")
+    try:
+        if decision == "approve":
+            claims.approve(session=session, claim=claim, admin=admin, note=note)
+        else:
+            claims.reject(session=session, claim=claim, admin=admin, reason=note)
+    except DomainError as exc:
+        session.rollback()
+        return _claims_page(
+            request,
+            session,
+            errors={claim_id: exc.detail},
+            values={claim_id: {"note": note}},
+            status_code=exc.status_code if exc.status_code != 400 else 422,
+        )
+    return RedirectResponse(f"/admin/claims?done={decision}d", status_code=303)

@@ -1,0 +1,102 @@
+"""The company-side JSON API for helpdesks: ``Authorization: Bearer <token>`` acts as the rep who
+created the token. Errors are RFC 9457 problem details; no cookies, so no CSRF token."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from app.complaints.states import TransitionError
+from app.integrations import helpdesk
+from app.integrations.schemas import (
+    CompanyComplaint,
+    CompanyComplaintDetail,
+    MessagePublic,
+    ReplyIn,
+    ResolveIn,
+)
+from app.models.complaint import ComplaintState
+from app.routes.api import PROBLEMS, Paged, Problem
+from app.web.deps import CompanyActor, SessionDep
+from app.web.errors import problem
+
+router = APIRouter(prefix="/api/v1/company", tags=["company api"])
+
+AUTH_PROBLEMS = {**PROBLEMS, 401: {"model": Problem, "description": "No valid API token"}}
+CHANGE_PROBLEMS = {**AUTH_PROBLEMS, 409: {"model": Problem, "description": "Not allowed now"}}
+
+
+@router.get("/complaints", response_model=Paged[CompanyComplaint], responses=AUTH_PROBLEMS)
+def list_complaints(
+    session: SessionDep,
+    actor: CompanyActor,
+    state: ComplaintState | None = None,
+    unassigned: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+):
+    """Your company's complaints, newest first, with the consumer's private reference."""
+    items, total = helpdesk.list_complaints(
+        session=session,
+        actor=actor,
+        state=state,
+        unassigned=unassigned,
+        offset=offset,
+        limit=limit,
+    )
+    return Paged[CompanyComplaint](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/complaints/{complaint_id}", response_model=CompanyComplaintDetail, responses=AUTH_PROBLEMS
+)
+def get_complaint(session: SessionDep, actor: CompanyActor, complaint_id: int):
+    """One of your company's complaints with its public messages."""
+    complaint = helpdesk.get_complaint(session=session, actor=actor, complaint_id=complaint_id)
+    return helpdesk.detail(session=session, actor=actor, complaint=complaint)
+
+
+def _refused(session: SessionDep, exc: TransitionError) -> Response:
+    session.rollback()
+    return problem(409, str(exc))
+
+
+@router.post(
+    "/complaints/{complaint_id}/replies",
+    status_code=201,
+    response_model=MessagePublic,
+    responses=CHANGE_PROBLEMS,
+)
+def reply(session: SessionDep, actor: CompanyActor, complaint_id: int, data: ReplyIn):
+    """A public reply, signed with the token creator's public name and job title."""
+    try:
+        message = helpdesk.reply(
+            session=session,
+            actor=actor,
+            complaint_id=complaint_id,
+            body=data.body,
+            info_request=data.info_request,
+        )
+    except TransitionError as exc:
+        return _refused(session, exc)
+    return JSONResponse(MessagePublic.of(message).model_dump(mode="json"), status_code=201)
+
+
+@router.post(
+    "/complaints/{complaint_id}/resolve",
+    response_model=CompanyComplaintDetail,
+    responses=CHANGE_PROBLEMS,
+)
+def resolve(session: SessionDep, actor: CompanyActor, complaint_id: int, data: ResolveIn):
+    """Mark the complaint resolved; it counts once the consumer confirms."""
+    try:
+        complaint = helpdesk.resolve(
+            session=session,
+            actor=actor,
+            complaint_id=complaint_id,
+            resolution_type=data.resolution_type,
+            body=data.body,
+        )
+    except TransitionError as exc:
+        return _refused(session, exc)
+    return helpdesk.detail(session=session, actor=actor, complaint=complaint)

@@ -1,0 +1,401 @@
+"""The company dashboard: the queue, a rep's view of one complaint, and saved replies.
+
+Every page needs an active rep of a verified company (members.require_rep); everyone else gets 403,
+and a complaint of another company is "not found" here, never shown.
+"""
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.companies import members
+from app.companies import service as companies
+from app.complaints import company as company_side
+from app.complaints import service as complaints
+from app.complaints.flags import flags
+from app.complaints.states import TransitionError, allowed_actions
+from app.dashboard import saved_replies
+from app.dashboard import service as dashboard
+from app.errors import DomainError, NotFound
+from app.models.company import Company
+from app.models.complaint import Complaint, ResolutionType, Side
+from app.models.membership import CompanyMember
+from app.models.user import User
+from app.web.csrf import require_csrf
+from app.web.deps import CurrentUser, SessionDep
+from app.web.forms import parse, text
+from app.web.pagination import Page
+from app.web.templating import render
+
+router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
+
+
+def _rep_of(session: Session, slug: str, user: User) -> tuple[Company, CompanyMember]:
+    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    return company, members.require_rep(session=session, company_id=company.id, user=user)
+
+
+def _complaint_of(session: Session, company: Company, complaint_id: int) -> Complaint:
+    complaint = complaints.get(session=session, complaint_id=complaint_id)
+    if complaint is None or complaint.company_id != company.id:
+        raise NotFound("There is no complaint with that number in this company's queue.")
+    return complaint
+
+
+def _back(company: Company, complaint: Complaint) -> RedirectResponse:
+    return RedirectResponse(f"/dashboard/{company.slug}/complaints/{complaint.id}", status_code=303)
+
+
+# The queue -----------------------------------------------------------------------------------
+
+
+@router.get("")
+def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    memberships = members.companies_of(session=session, user=user)
+    rows = []
+    for member in memberships:
+        company = companies.get(session=session, company_id=member.company_id)
+        counts = dashboard.counts(session=session, company_id=member.company_id, user=user)
+        rows.append((company, member, counts))
+    rows.sort(key=lambda row: row[0].name.lower())
+    return render(request, "dashboard/index.html", {"rows": rows, "Queue": dashboard.Queue})
+
+
+@router.get("/{slug}")
+def queue(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    queue: dashboard.Queue = dashboard.Queue.OPEN,
+    page: int = 1,
+) -> Response:
+    company, member = _rep_of(session, slug, user)
+    counts = dashboard.counts(session=session, company_id=company.id, user=user)
+    pager = Page.of(page).with_total(counts[queue])
+    rows = dashboard.page(
+        session=session,
+        company_id=company.id,
+        user=user,
+        queue=queue,
+        offset=pager.offset,
+        limit=pager.size,
+    )
+    return render(
+        request,
+        "dashboard/queue.html",
+        {
+            "company": company,
+            "member": member,
+            "queue": queue,
+            "queues": dashboard.LABELS,
+            "counts": counts,
+            "rows": rows,
+            "pager": pager,
+        },
+    )
+
+
+# One complaint, as the company's reps see it ---------------------------------------------------
+
+
+def _complaint_page(
+    request: Request,
+    session: Session,
+    company: Company,
+    member: CompanyMember,
+    complaint: Complaint,
+    *,
+    error: str | None = None,
+    error_for: str = "",
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    return render(
+        request,
+        "dashboard/complaint.html",
+        {
+            "company": company,
+            "member": member,
+            "complaint": complaint,
+            "author": session.get(User, complaint.author_id),
+            "flags": flags(complaint),
+            "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
+            "timeline": complaints.timeline(session=session, complaint=complaint),
+            "notes": company_side.notes(session=session, complaint=complaint),
+            "assignee": company_side.assignee_member(session=session, complaint=complaint),
+            "reps": company_side.active_reps(session=session, company_id=company.id),
+            "names": company_side.public_names(session=session, company_id=company.id),
+            "saved": saved_replies.list_for(session=session, company_id=company.id),
+            "actions": allowed_actions(complaint.state, Side.COMPANY),
+            "resolution_types": list(ResolutionType),
+            "error": error,
+            "error_for": error_for,
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/{slug}/complaints/{complaint_id}")
+def complaint_view(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+) -> Response:
+    company, member = _rep_of(session, slug, user)
+    complaint = _complaint_of(session, company, complaint_id)
+    return _complaint_page(request, session, company, member, complaint)
+
+
+async def _act(
+    request: Request,
+    session: Session,
+    user: User,
+    slug: str,
+    complaint_id: int,
+    form_name: str,
+    fields: tuple[str, ...],
+    act: Callable[[Complaint, dict[str, str]], object],
+) -> Response:
+    """Run one company action on the complaint; a refusal re-shows the page with the text kept."""
+    company, member = _rep_of(session, slug, user)
+    complaint = _complaint_of(session, company, complaint_id)
+    form = await request.form()
+    values = {name: text(form, name) for name in fields}
+    try:
+        act(complaint, values)
+    except (TransitionError, DomainError) as exc:
+        session.rollback()
+        session.refresh(complaint)
+        return _complaint_page(
+            request,
+            session,
+            company,
+            member,
+            complaint,
+            error=str(exc),
+            error_for=form_name,
+            values=values,
+            status_code=getattr(exc, "status_code", 409),
+        )
+    return _back(company, complaint)
+
+
+def _user_id(value: str) -> int:
+    if not value.isdigit():
+        raise DomainError("Choose one of this company's active representatives.")
+    return int(value)
+
+
+@router.post("/{slug}/complaints/{complaint_id}/assign")
+async def assign(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+) -> Response:
+    return await _act(
+        request,
+        session,
+        user,
+        slug,
+        complaint_id,
+        "assign",
+        ("assignee_id",),
+        lambda c, v: company_side.assign(
+            session=session, complaint=c, user=user, assignee_id=_user_id(v["assignee_id"])
+        ),
+    )
+
+
+@router.post("/{slug}/complaints/{complaint_id}/reply")
+async def reply(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+) -> Response:
+    """A public reply; the "ask for more information" button sends info_request=1."""
+    return await _act(
+        request,
+        session,
+        user,
+        slug,
+        complaint_id,
+        "reply",
+        ("body", "info_request"),
+        lambda c, v: company_side.reply(
+            session=session,
+            complaint=c,
+            user=user,
+            body=v["body"],
+            info_request=v["info_request"] == "1",
+        ),
+    )
+
+
+@router.post("/{slug}/complaints/{complaint_id}/note")
+async def note(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+) -> Response:
+    return await _act(
+        request,
+        session,
+        user,
+        slug,
+        complaint_id,
+        "note",
+        ("note",),
+        lambda c, v: company_side.add_note(session=session, complaint=c, user=user, body=v["note"]),
+    )
+
+
+def _resolution(value: str) -> ResolutionType:
+    try:
+        return ResolutionType(value)
+    except ValueError:
+        raise DomainError("Choose how the complaint was resolved.") from None
+
+
+@router.post("/{slug}/complaints/{complaint_id}/resolve")
+async def resolve(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+) -> Response:
+    return await _act(
+        request,
+        session,
+        user,
+        slug,
+        complaint_id,
+        "resolve",
+        ("resolution_type", "message"),
+        lambda c, v: company_side.resolve(
+            session=session,
+            complaint=c,
+            user=user,
+            resolution_type=_resolution(v["resolution_type"]),
+            body=v["message"],
+        ),
+    )
+
+
+@router.post("/{slug}/complaints/{complaint_id}/use-saved")
+async def use_saved(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+) -> Response:
+    """The no-JavaScript way to insert a saved reply: re-show the form with its text added.
+    Changes nothing; a POST only so the text typed so far comes along."""
+    company, member = _rep_of(session, slug, user)
+    complaint = _complaint_of(session, company, complaint_id)
+    form = await request.form()
+    body, chosen = text(form, "body"), text(form, "saved_id")
+    if not chosen.isdigit():
+        return _complaint_page(
+            request,
+            session,
+            company,
+            member,
+            complaint,
+            error="Choose a saved reply to insert.",
+            error_for="reply",
+            values={"body": body},
+            status_code=422,
+        )
+    saved = saved_replies.get(session=session, company_id=company.id, saved_id=int(chosen))
+    combined = f"{body.rstrip()}\n\n{saved.body}" if body.strip() else saved.body
+    return _complaint_page(request, session, company, member, complaint, values={"body": combined})
+
+
+# Saved replies -------------------------------------------------------------------------------
+
+
+def _saved_page(
+    request: Request,
+    session: Session,
+    company: Company,
+    member: CompanyMember,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "dashboard/saved_replies.html",
+        {
+            "company": company,
+            "member": member,
+            "saved": saved_replies.list_for(session=session, company_id=company.id),
+            "can_edit": saved_replies.can_edit,
+            "values": values or {},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/{slug}/saved-replies")
+def saved_index(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
+    company, member = _rep_of(session, slug, user)
+    return _saved_page(request, session, company, member)
+
+
+@router.post("/{slug}/saved-replies")
+async def saved_create(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str
+) -> Response:
+    company, member = _rep_of(session, slug, user)
+    form = await request.form()
+    values = {name: text(form, name) for name in ("title", "body")}
+    data, errors = parse(saved_replies.SavedReplyIn, values)
+    if data is None:
+        return _saved_page(
+            request, session, company, member, values=values, errors=errors, status_code=422
+        )
+    saved_replies.create(session=session, company_id=company.id, user=user, data=data)
+    return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)
+
+
+def _edit_page(
+    request: Request,
+    company: Company,
+    saved_id: int,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "dashboard/saved_reply_edit.html",
+        {"company": company, "saved_id": saved_id, "values": values, "errors": errors or {}},
+        status_code=status_code,
+    )
+
+
+@router.get("/{slug}/saved-replies/{saved_id}")
+def saved_edit(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, saved_id: int
+) -> Response:
+    company, _member = _rep_of(session, slug, user)
+    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    saved_replies.require_editor(session=session, saved=saved, user=user)
+    return _edit_page(request, company, saved_id, {"title": saved.title, "body": saved.body})
+
+
+@router.post("/{slug}/saved-replies/{saved_id}")
+async def saved_update(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, saved_id: int
+) -> Response:
+    company, _member = _rep_of(session, slug, user)
+    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    form = await request.form()
+    values = {name: text(form, name) for name in ("title", "body")}
+    data, errors = parse(saved_replies.SavedReplyIn, values)
+    if data is None:
+        return _edit_page(request, company, saved_id, values, errors, status_code=422)
+    saved_replies.update(session=session, saved=saved, user=user, data=data)
+    return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)
+
+
+@router.post("/{slug}/saved-replies/{saved_id}/delete")
+def saved_delete(session: SessionDep, user: CurrentUser, slug: str, saved_id: int) -> Response:
+    company, _member = _rep_of(session, slug, user)
+    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    saved_replies.delete(session=session, saved=saved, user=user)
+    return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)

@@ -1,0 +1,141 @@
+"""The owner's integrations pages: API tokens, webhooks and their deliveries."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.errors import Conflict, NotFound
+from app.integrations import tokens, webhooks
+from app.integrations.overview import overview, owned_company
+from app.models.user import User
+from app.web.csrf import require_csrf
+from app.web.deps import CurrentUser, SessionDep
+from app.web.forms import text
+from app.web.templating import render
+
+router = APIRouter(prefix="/dashboard/{slug}/integrations", dependencies=[Depends(require_csrf)])
+
+
+def _page(
+    request: Request,
+    session: Session,
+    slug: str,
+    user: User,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    data = overview(session=session, slug=slug, owner=user)
+    context.setdefault("values", {"events": list(webhooks.EVENTS)})
+    context.setdefault("errors", {})
+    response = render(
+        request,
+        "integrations/index.html",
+        {"o": data, "all_events": webhooks.EVENTS, **context},
+        status_code=status_code,
+    )
+    response.headers["Cache-Control"] = "no-store"  # it may show a token or a webhook secret
+    return response
+
+
+def _back(slug: str) -> Response:
+    return RedirectResponse(f"/dashboard/{slug}/integrations", status_code=303)
+
+
+@router.get("")
+def index(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
+    return _page(request, session, slug, user)
+
+
+@router.post("/tokens")
+async def create_token(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str
+) -> Response:
+    values = {"token_name": text(await request.form(), "token_name")}
+    company = owned_company(session=session, slug=slug, user=user)
+    try:
+        token, raw = tokens.create(
+            session=session, company=company, owner=user, name=values["token_name"]
+        )
+    except Conflict as exc:
+        session.rollback()
+        return _page(
+            request,
+            session,
+            slug,
+            user,
+            values={**values, "events": list(webhooks.EVENTS)},
+            errors={"token_name": exc.detail},
+            status_code=422,
+        )
+    # Shown once, on this response only: just its hash is kept.
+    return _page(request, session, slug, user, new_token=raw, new_token_name=token.name)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(session: SessionDep, user: CurrentUser, slug: str, token_id: int) -> Response:
+    company = owned_company(session=session, slug=slug, user=user)
+    tokens.revoke(session=session, company=company, owner=user, token_id=token_id)
+    return _back(slug)
+
+
+@router.post("/webhooks")
+async def create_webhook(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str
+) -> Response:
+    form = await request.form()
+    values = {
+        "url": text(form, "url"),
+        "events": [e for e in form.getlist("events") if isinstance(e, str)],
+    }
+    company = owned_company(session=session, slug=slug, user=user)
+    try:
+        webhooks.create(
+            session=session,
+            company=company,
+            owner=user,
+            url=values["url"],
+            events=values["events"],
+        )
+    except webhooks.InvalidWebhook as exc:
+        session.rollback()
+        return _page(
+            request,
+            session,
+            slug,
+            user,
+            values=values,
+            errors={exc.field: exc.detail},
+            status_code=422,
+        )
+    return _back(slug)
+
+
+@router.post("/webhooks/{webhook_id}/{change}")
+def change_webhook(
+    session: SessionDep, user: CurrentUser, slug: str, webhook_id: int, change: str
+) -> Response:
+    company = owned_company(session=session, slug=slug, user=user)
+    args = {"session": session, "company": company, "owner": user, "webhook_id": webhook_id}
+    if change == "delete":
+        webhooks.delete(**args)
+    elif change in ("enable", "disable"):
+        webhooks.set_active(**args, active=change == "enable")
+    else:
+        raise NotFound("There is no such action.")
+    return _back(slug)
+
+
+@router.post("/deliveries/{job_id}/retry")
+def retry_delivery(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, job_id: int
+) -> Response:
+    company = owned_company(session=session, slug=slug, user=user)
+    try:
+        webhooks.retry(session=session, company=company, owner=user, job_id=job_id)
+    except Conflict as exc:
+        session.rollback()
+        return _page(request, session, slug, user, notice=exc.detail, status_code=409)
+    return _back(slug)
