@@ -1,6 +1,5 @@
 """Users and login sessions. Services flush but never commit: the request boundary does."""
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -12,6 +11,7 @@ from sqlmodel import Session, select
 from app.clock import utcnow
 from app.config import get_settings
 from app.errors import Conflict
+from app.hashing import token_hash
 from app.models.user import User, UserSession
 
 _hasher = PasswordHash((Argon2Hasher(),))  # argon2id with pwdlib's OWASP-aligned defaults
@@ -19,10 +19,6 @@ _hasher = PasswordHash((Argon2Hasher(),))  # argon2id with pwdlib's OWASP-aligne
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 MIN_PASSWORD_LENGTH = 8  # OWASP ASVS: 8+ characters, no composition rules
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -81,7 +77,7 @@ def start_session(*, session: Session, user: User, now: datetime | None = None) 
     token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             user_id=user.id,
             created_at=now,
             expires_at=now + timedelta(days=get_settings().session_days),
@@ -95,7 +91,7 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
     row = session.exec(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _token_hash(token))
+        .where(UserSession.token_hash == token_hash(token))
     ).first()
     if row is None or row[0].expires_at <= (now or utcnow()):
         return None
@@ -103,4 +99,4 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
 
 
 def end_session(*, session: Session, token: str) -> None:
-    session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))

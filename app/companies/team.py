@@ -4,7 +4,6 @@ Owners manage the team; every change is audited. A company always keeps at least
 owner, so it can never lock itself out of its own profile.
 """
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from app.clock import utcnow
 from app.companies import members
 from app.config import get_settings
 from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.hashing import token_hash
 from app.models.company import Company
 from app.models.membership import CompanyMember, Invitation, Role
 from app.models.user import User
@@ -86,10 +86,6 @@ class InvalidInput(DomainError):
 class TeamMember:
     member: CompanyMember
     email: str
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invitation_link(token: str) -> str:

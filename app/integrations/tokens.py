@@ -5,7 +5,6 @@ owners can tell tokens apart. Every use re-checks the creator's membership and t
 (app/companies/members.py), so a revoked member or a suspended claim stops the token at once.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from app import audit
 from app.clock import utcnow
 from app.companies import members
 from app.errors import Conflict, NotFound
+from app.hashing import token_hash
 from app.models.company import Company
 from app.models.integration import ApiToken
 from app.models.membership import CompanyMember
@@ -38,10 +38,6 @@ class CompanyActor:
     token: ApiToken
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def create(
     *, session: Session, company: Company, owner: User, name: str, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
@@ -58,7 +54,7 @@ def create(
         created_by_id=owner.id,
         name=name,
         prefix=raw[:DISPLAY_CHARS],
-        token_hash=hash_token(raw),
+        token_hash=token_hash(raw),
         created_at=now or utcnow(),
     )
     session.add(token)
@@ -114,7 +110,7 @@ def authenticate(*, session: Session, raw: str, now: datetime | None = None) -> 
         return None
     token = session.exec(
         select(ApiToken).where(
-            ApiToken.token_hash == hash_token(raw), col(ApiToken.revoked_at).is_(None)
+            ApiToken.token_hash == token_hash(raw), col(ApiToken.revoked_at).is_(None)
         )
     ).first()
     if token is None or token.created_by_id is None:

@@ -6,7 +6,6 @@ stale. Only the token's SHA-256 is stored; a conditional UPDATE of ``used_at`` m
 even when two clicks race.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.states import label
 from app.errors import Conflict, DomainError, NotFound
+from app.hashing import token_hash
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, Message, TimelineEvent
 from app.models.token import OneTimeToken, Purpose
@@ -49,16 +49,12 @@ class Link:
     message: Message | None  # what the company wrote when it resolved, if anything
 
 
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def issue(*, session: Session, complaint: Complaint, now: datetime | None = None) -> str:
     """Create the link for the complaint's current resolution; returns the raw token to mail."""
     raw = secrets.token_urlsafe(32)
     session.add(
         OneTimeToken(
-            token_hash=_hash(raw),
+            token_hash=token_hash(raw),
             purpose=Purpose.CONFIRM_RESOLUTION,
             user_id=complaint.author_id,
             subject_id=complaint.id,
@@ -75,7 +71,7 @@ def check(*, session: Session, raw: str, now: datetime | None = None) -> Link:
     now = now or utcnow()
     token = session.exec(
         select(OneTimeToken).where(
-            OneTimeToken.token_hash == _hash(raw),
+            OneTimeToken.token_hash == token_hash(raw),
             OneTimeToken.purpose == Purpose.CONFIRM_RESOLUTION,
         )
     ).first()
