@@ -5,6 +5,7 @@ itself could have produced.
 """
 
 import random
+import secrets
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, func, select
@@ -12,9 +13,12 @@ from sqlmodel import Session, func, select
 from app import events
 from app.accounts import service as accounts
 from app.clock import utcnow
+from app.companies import members
 from app.companies import service as companies
 from app.complaints import service as complaints
+from app.models.company import Company
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, ResolutionType
+from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented demo accounts, development only
@@ -241,21 +245,60 @@ def _load(
             session=session,
             email=f"rep{i}@demo.example",
             password_hash=hashed,
-            display_name=f"{FIRST[-1 - i]} (support)",
+            display_name=f"{FIRST[-1 - i]} {chr(90 - i)}.",
         )
         for i in range(10)
     ]
     weights = [rng.paretovariate(1.2) for _ in made]  # a few companies draw most complaints
+    # The ten busiest companies have claimed their profile, each answered by one named rep;
+    # the others never answer (an unclaimed company cannot reply on Outcry).
+    busiest = sorted(range(len(made)), key=lambda i: -weights[i])[: len(reps)]
+    answerers = {
+        made[i].id: _claim(session, made[i], rep, start)
+        for i, rep in zip(busiest, reps, strict=True)
+    }
     for n in range(complaints_count):
         company = rng.choices(made, weights)[0]
         author = rng.choice(consumers)
         filed = start + timedelta(seconds=rng.uniform(0, (now - start).total_seconds()))
-        _one(session, rng, n, company.name, author, rng.choice(reps), consumers, filed, now)
+        _one(
+            session, rng, n, company.name, author, answerers.get(company.id), consumers, filed, now
+        )
     session.flush()
     return (
-        f"Loaded {len(made)} companies, {len(consumers)} consumers, {len(reps)} reps and "
-        f"{complaints_count} complaints. Log in as consumer0@demo.example / {DEMO_PASSWORD}."
+        f"Loaded {len(made)} companies ({len(reps)} claimed), {len(consumers)} consumers and "
+        f"{complaints_count} complaints. Log in as consumer0@demo.example (a consumer) or "
+        f"rep0@demo.example (a company rep), password {DEMO_PASSWORD}."
     )
+
+
+def _claim(session: Session, company: Company, rep: User, at: datetime) -> tuple[User, str]:
+    """A verified (admin-approved) claim with the rep as owner; returns the rep and signature."""
+    session.add(
+        Claim(
+            company_id=company.id,
+            user_id=rep.id,
+            domain=company.domain or "",
+            method=ClaimMethod.MANUAL,
+            status=ClaimStatus.VERIFIED,
+            token=secrets.token_hex(16),
+            created_at=at,
+            expires_at=at,
+            verified_at=at,
+            note="demo data",
+        )
+    )
+    member = CompanyMember(
+        company_id=company.id,
+        user_id=rep.id,
+        role=Role.OWNER,
+        public_name=rep.display_name,
+        job_title="Customer Relations Lead",
+        created_at=at,
+    )
+    session.add(member)
+    session.flush()
+    return rep, members.signature(member)
 
 
 def _one(
@@ -264,7 +307,7 @@ def _one(
     n: int,
     company_name: str,
     author: User,
-    rep: User,
+    answerer: tuple[User, str] | None,
     consumers: list[User],
     filed: datetime,
     now: datetime,
@@ -302,9 +345,11 @@ def _one(
 
     plan = rng.choice(PLAN)
     t = filed + timedelta(hours=rng.lognormvariate(4, 1.3))  # median ~2 days, long tail
+    if answerer is None:
+        plan = "withdrawn" if plan == "withdrawn" else "open"
     if plan == "open" or t >= now:
         return
-    if plan == "withdrawn" and rng.random() < 0.5:
+    if plan == "withdrawn" and (answerer is None or rng.random() < 0.5):
         complaints.withdraw(
             session=session,
             complaint=complaint,
@@ -313,8 +358,17 @@ def _one(
             now=t,
         )
         return
+    if answerer is None:  # unreachable: unclaimed plans end above; kept for the type checker
+        return
+    rep, signature = answerer
+    complaint.assignee_id = rep.id
     complaints.answer(
-        session=session, complaint=complaint, rep=rep, body=rng.choice(REPLIES), now=t
+        session=session,
+        complaint=complaint,
+        rep=rep,
+        body=rng.choice(REPLIES),
+        now=t,
+        signature=signature,
     )
     t += timedelta(hours=rng.lognormvariate(3.5, 1))
     if plan in ("answered", "open") or t >= now:
@@ -334,7 +388,13 @@ def _one(
         return
     kind, note = rng.choice(RESOLUTIONS)
     complaints.resolve(
-        session=session, complaint=complaint, rep=rep, resolution_type=kind, body=note, now=t
+        session=session,
+        complaint=complaint,
+        rep=rep,
+        resolution_type=kind,
+        body=note,
+        now=t,
+        signature=signature,
     )
     t += timedelta(days=rng.uniform(0.2, 10))
     if plan == "resolved" or t >= now:
@@ -360,4 +420,5 @@ def _one(
             resolution_type=ResolutionType.MONETARY,
             body="We have refunded the remaining balance.",
             now=t,
+            signature=signature,
         )

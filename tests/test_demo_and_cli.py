@@ -7,10 +7,12 @@ import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
+from app.accounts import service as accounts
 from app.cli import app as cli
 from app.clock import utcnow
+from app.companies import members
 from app.demo import DemoNotEmpty, load
-from app.models.complaint import Complaint, ComplaintState, CoSign, Message
+from app.models.complaint import Complaint, ComplaintState, CoSign, Message, Side
 from app.models.job import Job
 
 
@@ -28,6 +30,11 @@ def test_demo_data_covers_every_state_over_eighteen_months(db) -> None:
     assert all(c.created_at <= now for c in complaints)
     # Loading demo data mails, webhooks and broadcasts nobody.
     assert db.exec(select(func.count()).select_from(Job)).one() == 0
+    # Reps of claimed companies can log in to a dashboard, and their replies are signed.
+    rep = accounts.get_by_email(session=db, email="rep0@demo.example")
+    assert members.companies_of(session=db, user=rep)
+    company_replies = db.exec(select(Message).where(Message.side == Side.COMPANY)).all()
+    assert company_replies and all(m.signature for m in company_replies)
     with pytest.raises(DemoNotEmpty):
         load(session=db)
 
