@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     mastodon_access_token: str | None = None
     broadcast_webhook_urls: list[str] = []  # JSON list: '["https://example.org/hook"]'
     broadcast_webhook_secret: str | None = None
+    # Nothing is posted before the company's right of reply has run (app/broadcast/schedule.py);
+    # then a post at each of these days open while the complaint is unresolved.
+    broadcast_grace_days: int = Field(default=3, ge=0)
+    broadcast_milestones: list[int] = [7, 14, 30, 60]  # JSON list
 
     session_days: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

@@ -33,7 +33,11 @@ class Event:
 Listener = Callable[[Session, Event], None]
 _listeners: list[Listener] = []
 # Modules whose import registers listeners with @listener.
-LISTENER_MODULES: list[str] = ["app.integrations.delivery", "app.notify.listeners"]
+LISTENER_MODULES: list[str] = [
+    "app.broadcast.schedule",
+    "app.integrations.delivery",
+    "app.notify.listeners",
+]
 _loaded = False
 _muted: ContextVar[bool] = ContextVar("outcry_events_muted", default=False)
 

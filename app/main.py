@@ -13,8 +13,10 @@ from app.config import get_settings
 from app.routes import (
     accounts,
     admin,
+    admin_jobs,
     api,
     api_company,
+    broadcasts,
     claims,
     companies,
     complaints,
@@ -84,7 +86,9 @@ def create_app() -> FastAPI:
         dashboard,
         claims,
         admin,
+        admin_jobs,
         notify,
+        broadcasts,
     ):
         app.include_router(module.router)
     app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it

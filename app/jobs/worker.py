@@ -44,6 +44,9 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def _load_handlers() -> None:
     # Imported for their @handler registrations.
+    import app.broadcast.delivery
+    import app.broadcast.digest  # broadcast.digest, broadcast.digest.post
+    import app.broadcast.schedule  # broadcast.scan
     import app.claims.jobs
     import app.integrations.delivery
     import app.notify.listeners  # reminder handler, after-sent steps

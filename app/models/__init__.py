@@ -1,6 +1,7 @@
 """Tables and their public/create shapes; importing this registers every table."""
 
 from app.models.audit import AuditEntry
+from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.company import Company, CompanyProfile, CompanyPublic
 from app.models.complaint import (
     Category,
@@ -35,6 +36,9 @@ from app.models.user import User, UserSession
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "Broadcast",
+    "BroadcastStatus",
+    "BroadcastThread",
     "Category",
     "Channel",
     "Claim",

@@ -29,6 +29,7 @@ router = APIRouter(prefix="/admin", dependencies=[Depends(require_csrf), Depends
 # (path, title, what it is for) for the admin home page.
 SECTIONS: list[tuple[str, str, str]] = [
     ("/admin/claims", "Company claims", "Pending claims to approve by hand or reject."),
+    ("/admin/jobs", "Background jobs", "Dead mail, webhook and broadcast jobs to retry."),
 ]
 
 

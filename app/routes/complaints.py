@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.broadcast import delivery as broadcast_delivery
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
 from app.complaints import company as company_side
@@ -125,6 +126,7 @@ def complaint_page(
             "is_author": is_author,
             "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
             "cosigned": complaints.has_cosigned(session=session, complaint=complaint, user=user),
+            "broadcasts": broadcast_delivery.posted_for(session=session, complaint_id=complaint.id),
             "error": error,
             "values": values or {},
         },

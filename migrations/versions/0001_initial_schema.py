@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:13:08.900463
+Create Date: 2026-11-23 09:40:10.523519
 """
 from collections.abc import Sequence
 
@@ -285,6 +285,46 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_company_id'), ['company_id'], unique=False)
 
+    op.create_table('broadcast',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('event', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('network', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('days_open', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'posted', 'failed', 'deleted', 'skipped', name='broadcaststatus', native_enum=False, length=16), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('remote_id', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('remote_cid', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('remote_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('posted_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('complaint_id', 'event', 'network')
+    )
+    with op.batch_alter_table('broadcast', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcast_complaint_id'), ['complaint_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broadcast_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broadcast_status'), ['status'], unique=False)
+
+    op.create_table('broadcast_thread',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('network', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('root_id', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('root_cid', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('root_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('parent_id', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('parent_cid', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('parent_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('complaint_id', 'network')
+    )
+    with op.batch_alter_table('broadcast_thread', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcast_thread_complaint_id'), ['complaint_id'], unique=False)
+
     op.create_table('contact_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=False),
@@ -376,6 +416,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_attempt_complaint_id'))
 
     op.drop_table('contact_attempt')
+    with op.batch_alter_table('broadcast_thread', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcast_thread_complaint_id'))
+
+    op.drop_table('broadcast_thread')
+    with op.batch_alter_table('broadcast', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcast_status'))
+        batch_op.drop_index(batch_op.f('ix_broadcast_created_at'))
+        batch_op.drop_index(batch_op.f('ix_broadcast_complaint_id'))
+
+    op.drop_table('broadcast')
     with op.batch_alter_table('webhook', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_company_id'))
 

@@ -1,0 +1,245 @@
+"""Posting queued broadcasts: the "broadcast" and "broadcast.delete" job handlers.
+
+The network call happens outside any transaction; its RemoteRef is written in a short transaction
+right after. A worker killed between the two leaves the job leased; when the lease expires the
+job runs again with the same record key, and the network answers with the first post instead of
+a second one (Bluesky: create-only putRecord under an rkey derived from the key; Mastodon:
+Idempotency-Key; shared/domain-notes.md, "Social networks"). A retry that finds the row already
+posted does nothing.
+"""
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from app.broadcast import compose
+from app.broadcast.base import (
+    Adapter,
+    BroadcastError,
+    PermanentError,
+    RemoteRef,
+    Thread,
+    outcome_for,
+)
+from app.broadcast.networks import configured_adapters
+from app.clock import utcnow
+from app.complaints.states import OPEN_STATES
+from app.config import get_settings
+from app.jobs.queue import Outcome, enqueue
+from app.jobs.worker import Context, handler
+from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
+from app.models.complaint import Complaint
+from app.models.job import Job
+
+KIND, DELETE_KIND = "broadcast", "broadcast.delete"
+OpenSession = Callable[[], AbstractContextManager[Session]]
+
+_cache: dict[str, Adapter] | None = None
+_cache_lock = threading.Lock()
+
+
+def adapters() -> dict[str, Adapter]:
+    """The configured networks by name, created once per process: a Bluesky login is precious."""
+    global _cache
+    with _cache_lock:
+        if _cache is None:
+            _cache = {adapter.name: adapter for adapter in configured_adapters(get_settings())}
+        return _cache
+
+
+def _thread_of(session: Session, complaint_id: int, network: str) -> BroadcastThread | None:
+    return session.exec(
+        select(BroadcastThread).where(
+            BroadcastThread.complaint_id == complaint_id, BroadcastThread.network == network
+        )
+    ).first()
+
+
+def _reply_to(thread: BroadcastThread | None) -> Thread | None:
+    if thread is None:
+        return None
+    root = RemoteRef(thread.network, thread.root_id, thread.root_cid, thread.root_url)
+    parent = RemoteRef(thread.network, thread.parent_id, thread.parent_cid, thread.parent_url)
+    return Thread(root=root, parent=parent)
+
+
+def _record(
+    session: Session, broadcast: Broadcast, ref: RemoteRef, text: str, now: datetime
+) -> None:
+    """The post is out: remember where, and make it the parent of the complaint's next post."""
+    broadcast.status, broadcast.text, broadcast.posted_at = BroadcastStatus.POSTED, text, now
+    broadcast.remote_id, broadcast.remote_cid, broadcast.remote_url = ref.id, ref.cid, ref.url
+    session.add(broadcast)
+    thread = _thread_of(session, broadcast.complaint_id, broadcast.network)
+    if thread is None:
+        thread = BroadcastThread(
+            complaint_id=broadcast.complaint_id,
+            network=broadcast.network,
+            root_id=ref.id,
+            root_cid=ref.cid,
+            root_url=ref.url,
+            parent_id=ref.id,
+        )
+    thread.parent_id, thread.parent_cid, thread.parent_url = ref.id, ref.cid, ref.url
+    session.add(thread)
+    session.flush()
+
+
+def _mark_failed(open_session: OpenSession, broadcast_id: int, job: Job, outcome: Outcome) -> None:
+    if outcome.permanent or job.attempts >= job.max_attempts:  # the job goes dead with this
+        with open_session() as session:
+            if broadcast := session.get(Broadcast, broadcast_id):
+                broadcast.status = BroadcastStatus.FAILED
+                session.add(broadcast)
+                session.commit()
+
+
+async def publish_job(job: Job, open_session: OpenSession, now: datetime | None = None) -> Outcome:
+    """Post one queued broadcast; idempotent however often it is retried."""
+    broadcast_id = int(job.payload["broadcast_id"])
+    with open_session() as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        if broadcast is None or broadcast.status != BroadcastStatus.QUEUED:
+            return Outcome(ok=True, detail="nothing to post (already posted or gone)")
+        adapter = adapters().get(broadcast.network)
+        if adapter is None:
+            outcome = Outcome(
+                ok=False, permanent=True, detail=f"network {broadcast.network} is not configured"
+            )
+            broadcast.status = BroadcastStatus.FAILED
+            session.add(broadcast)
+            session.commit()
+            return outcome
+        # Posts of one complaint form a thread: wait for the one before to be out.
+        earlier = session.exec(
+            select(Broadcast.id).where(
+                Broadcast.complaint_id == broadcast.complaint_id,
+                Broadcast.network == broadcast.network,
+                Broadcast.status == BroadcastStatus.QUEUED,
+                col(Broadcast.id) < broadcast_id,
+            )
+        ).first()
+        if earlier is not None:
+            return Outcome(ok=False, retry_after=60, detail="waiting for the earlier post")
+        complaint = session.get(Complaint, broadcast.complaint_id)
+        assert complaint is not None  # noqa: S101 - the row cascades with its complaint
+        if broadcast.event.startswith("milestone:") and complaint.state not in OPEN_STATES:
+            broadcast.status = BroadcastStatus.SKIPPED  # resolved while it waited: not true now
+            session.add(broadcast)
+            session.commit()
+            return Outcome(ok=True, detail="skipped: the complaint is no longer unresolved")
+        post = compose.post_for(
+            session,
+            complaint=complaint,
+            event=broadcast.event,
+            days=broadcast.days_open,
+            record_key=job.key,
+            reply_to=_reply_to(_thread_of(session, complaint.id, broadcast.network)),
+        )
+    try:
+        text = adapter.format(post).text
+        ref = await adapter.publish(post)
+    except BroadcastError as error:
+        outcome = outcome_for(error)
+        _mark_failed(open_session, broadcast_id, job, outcome)
+        return outcome
+    with open_session() as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        assert broadcast is not None  # noqa: S101
+        _record(session, broadcast, ref, text, now or utcnow())
+        session.commit()
+    return Outcome(ok=True, detail=f"posted {ref.id}", result=ref.as_dict())
+
+
+async def delete_job(job: Job, open_session: OpenSession) -> Outcome:
+    """Take one post down; a post already gone is not an error."""
+    with open_session() as session:
+        broadcast = session.get(Broadcast, int(job.payload["broadcast_id"]))
+        if broadcast is None or broadcast.status != BroadcastStatus.POSTED:
+            return Outcome(ok=True, detail="nothing to delete")
+        adapter = adapters().get(broadcast.network)
+        if adapter is None:
+            return outcome_for(PermanentError(f"network {broadcast.network} is not configured"))
+        ref = RemoteRef(
+            broadcast.network, broadcast.remote_id or "", broadcast.remote_cid, broadcast.remote_url
+        )
+    try:
+        await adapter.delete(ref)
+    except BroadcastError as error:
+        return outcome_for(error)
+    with open_session() as session:
+        broadcast = session.get(Broadcast, int(job.payload["broadcast_id"]))
+        if broadcast is not None:
+            broadcast.status = BroadcastStatus.DELETED
+            session.add(broadcast)
+            session.commit()
+    return Outcome(ok=True, detail=f"deleted {ref.id}")
+
+
+def withdraw_posts(*, session: Session, complaint: Complaint) -> list[Job]:
+    """Queue the deletion of every post about ``complaint`` (moderation), in the caller's
+    transaction."""
+    posted = session.exec(
+        select(Broadcast)
+        .where(Broadcast.complaint_id == complaint.id, Broadcast.status == BroadcastStatus.POSTED)
+        .order_by(col(Broadcast.id).desc())  # replies before the post they answer
+    ).all()
+    return [
+        enqueue(
+            session=session,
+            kind=DELETE_KIND,
+            key=f"broadcast-delete:{broadcast.id}",
+            payload={"broadcast_id": broadcast.id},
+        )
+        for broadcast in posted
+    ]
+
+
+def _opener(context: Context) -> OpenSession:
+    return lambda: Session(context.engine, expire_on_commit=False)
+
+
+@handler(KIND)
+async def publish(job: Job, context: Context) -> Outcome:
+    return await publish_job(job, _opener(context))
+
+
+@handler(DELETE_KIND)
+async def delete(job: Job, context: Context) -> Outcome:
+    return await delete_job(job, _opener(context))
+
+
+# Reading: /broadcasts and the complaint page -------------------------------------------------
+
+SHOWN = (BroadcastStatus.QUEUED, BroadcastStatus.POSTED)  # failed and deleted posts are not news
+
+
+def recent(*, session: Session, offset: int = 0, limit: int = 20) -> tuple[list[Broadcast], int]:
+    """Queued and posted broadcasts, newest first, with their total."""
+    shown = col(Broadcast.status).in_(SHOWN)
+    total = session.exec(select(func.count()).select_from(Broadcast).where(shown)).one()
+    rows = session.exec(
+        select(Broadcast)
+        .where(shown)
+        .order_by(col(Broadcast.created_at).desc(), col(Broadcast.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def posted_for(*, session: Session, complaint_id: int) -> list[Broadcast]:
+    """Where a complaint has been posted, oldest first."""
+    return list(
+        session.exec(
+            select(Broadcast)
+            .where(
+                Broadcast.complaint_id == complaint_id,
+                Broadcast.status == BroadcastStatus.POSTED,
+            )
+            .order_by(col(Broadcast.id))
+        )
+    )

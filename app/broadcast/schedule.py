@@ -1,0 +1,158 @@
+"""Which complaints are broadcast, and when; queued as outbox jobs in the causing transaction.
+
+Only complaints whose consumer opted in (Complaint.broadcast_opt_in). Nothing goes out before the
+company's right-of-reply window (OUTCRY_BROADCAST_GRACE_DAYS): a post due earlier waits for it.
+Then: a milestone post at each of OUTCRY_BROADCAST_MILESTONES days open while unresolved (the hourly
+"broadcast.scan" job), a resolution post when the consumer confirms (an event listener), and one
+when a company's resolution stays unconfirmed past the confirmation deadline (the scan).
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.broadcast import compose
+from app.broadcast.base import BroadcastError
+from app.broadcast.delivery import KIND, adapters
+from app.clock import as_utc, utcnow
+from app.complaints.public import complaint_url
+from app.complaints.states import OPEN_STATES
+from app.config import get_settings
+from app.events import COMPLAINT_UPDATED, Event, listener
+from app.jobs.queue import Outcome, enqueue
+from app.jobs.worker import Context, handler
+from app.models.broadcast import Broadcast
+from app.models.complaint import Complaint, ComplaintState
+from app.models.job import Job
+
+SCAN_KIND = "broadcast.scan"
+
+
+def record_key(complaint_id: int, event: str, network: str) -> str:
+    """Also the job's unique key: one post per (complaint, event, network), ever."""
+    return f"broadcast:{complaint_id}:{event}:{network}"
+
+
+def queue(
+    *, session: Session, complaint: Complaint, event: str, days: int, now: datetime | None = None
+) -> list[Broadcast]:
+    """A Broadcast row and its job per network, unless already queued. Flushes, never commits."""
+    if not complaint.broadcast_opt_in:
+        return []
+    now = now or utcnow()
+    not_before = as_utc(complaint.created_at) + timedelta(days=get_settings().broadcast_grace_days)
+    queued = []
+    for network, adapter in adapters().items():
+        key = record_key(complaint.id, event, network)
+        exists = session.exec(
+            select(Broadcast.id).where(
+                Broadcast.complaint_id == complaint.id,
+                Broadcast.event == event,
+                Broadcast.network == network,
+            )
+        ).first()
+        if exists is not None:
+            continue
+        post = compose.post_for(
+            session, complaint=complaint, event=event, days=days, record_key=key
+        )
+        try:
+            preview = adapter.format(post).text  # what /broadcasts shows until it is posted
+        except BroadcastError:
+            preview = ""
+        broadcast = Broadcast(
+            complaint_id=complaint.id,
+            event=event,
+            network=network,
+            days_open=days,
+            text=preview,
+            link=complaint_url(complaint.id),
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():  # a concurrent scan may have queued it first
+                session.add(broadcast)
+                session.flush()
+        except IntegrityError:
+            continue
+        enqueue(
+            session=session,
+            kind=KIND,
+            key=key,
+            payload={"broadcast_id": broadcast.id},
+            run_after=max(now, not_before),
+        )
+        queued.append(broadcast)
+    return queued
+
+
+def _days_between(start: datetime, end: datetime) -> int:
+    return max(0, (as_utc(end) - as_utc(start)).days)
+
+
+def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
+    """Queue the milestone and unconfirmed-resolution posts that are due. A complaint seen late
+    gets only its latest milestone: "open 7 days" posted at day 15 would be stale."""
+    now = now or utcnow()
+    settings = get_settings()
+    milestones = sorted(set(settings.broadcast_milestones))
+    queued: list[Broadcast] = []
+    if milestones:
+        unresolved = session.exec(
+            select(Complaint)
+            .where(
+                col(Complaint.broadcast_opt_in).is_(True),
+                col(Complaint.state).in_(OPEN_STATES),
+                col(Complaint.created_at) <= now - timedelta(days=milestones[0]),
+            )
+            .order_by(col(Complaint.id))
+        ).all()
+        for complaint in unresolved:
+            days = _days_between(complaint.created_at, now)
+            due = max(m for m in milestones if m <= days)
+            queued += queue(
+                session=session,
+                complaint=complaint,
+                event=compose.milestone(due),
+                days=due,
+                now=now,
+            )
+    waited = timedelta(days=settings.confirm_deadline_days)
+    unconfirmed = session.exec(
+        select(Complaint)
+        .where(
+            col(Complaint.broadcast_opt_in).is_(True),
+            Complaint.state == ComplaintState.RESOLVED,
+            col(Complaint.resolved_at) <= now - waited,
+        )
+        .order_by(col(Complaint.id))
+    ).all()
+    for complaint in unconfirmed:
+        assert complaint.resolved_at is not None  # noqa: S101 - filtered above
+        days = _days_between(complaint.created_at, as_utc(complaint.resolved_at) + waited)
+        queued += queue(
+            session=session, complaint=complaint, event=compose.UNCONFIRMED, days=days, now=now
+        )
+    return queued
+
+
+@listener
+def on_confirm(session: Session, event: Event) -> None:
+    """The consumer confirmed the resolution: post how long it took, in the complaint's thread."""
+    if event.name != COMPLAINT_UPDATED or event.action != "confirm":
+        return
+    complaint = session.get(Complaint, event.complaint_id)
+    if complaint is None or complaint.state != ComplaintState.CONFIRMED:
+        return
+    closed = complaint.closed_at or utcnow()
+    days = _days_between(complaint.created_at, closed)
+    queue(session=session, complaint=complaint, event=compose.RESOLUTION, days=days, now=closed)
+
+
+@handler(SCAN_KIND)
+async def scan_job(job: Job, context: Context) -> Outcome:
+    with Session(context.engine) as session:
+        queued = scan(session=session)
+        session.commit()
+    return Outcome(ok=True, detail=f"queued {len(queued)} broadcasts")

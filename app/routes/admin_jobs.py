@@ -1,0 +1,47 @@
+"""/admin/jobs: the outbox's dead letters, with a retry button each (admins only, CSRF)."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.errors import DomainError
+from app.jobs import deadletter
+from app.routes.admin import AdminUser, require_admin
+from app.web.csrf import require_csrf
+from app.web.deps import SessionDep
+from app.web.templating import render
+
+router = APIRouter(
+    prefix="/admin/jobs", dependencies=[Depends(require_csrf), Depends(require_admin)]
+)
+
+
+def _page(
+    request: Request, session: Session, *, errors: dict[int, str] | None = None, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "admin/jobs.html",
+        {
+            "counts": deadletter.counts(session=session),
+            "dead": deadletter.dead(session=session),
+            "errors": errors or {},
+            "done": request.query_params.get("done") == "retried",
+        },
+        status_code=status,
+    )
+
+
+@router.get("")
+def job_list(request: Request, session: SessionDep, _admin: AdminUser) -> Response:
+    return _page(request, session)
+
+
+@router.post("/{job_id}/retry")
+def retry(request: Request, session: SessionDep, admin: AdminUser, job_id: int) -> Response:
+    try:
+        deadletter.retry(session=session, admin=admin, job_id=job_id)
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, errors={job_id: exc.detail}, status=exc.status_code)
+    return RedirectResponse("/admin/jobs?done=retried", status_code=303)

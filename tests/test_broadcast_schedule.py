@@ -1,0 +1,259 @@
+"""What is broadcast and when: opt-in, grace window, milestones, threads, resolution, mentions,
+privacy, and what /broadcasts and the complaint page show."""
+
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from app.broadcast import delivery, schedule
+from app.broadcast.base import Post
+from app.broadcast.dryrun import DryRunAdapter
+from app.broadcast.fake import FakeAdapter
+from app.complaints import service as complaints
+from app.jobs.queue import claim, finish
+from app.models.broadcast import Broadcast, BroadcastStatus
+from app.models.company import Company
+from app.models.complaint import Complaint, ResolutionType
+from app.models.job import Job
+from app.models.user import User
+from tests.factories import make_complaint, make_rep, make_user
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def day(n: float) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+@pytest.fixture
+def networks(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeAdapter]:
+    fakes = {"bluesky": FakeAdapter("bluesky"), "mastodon": FakeAdapter("mastodon")}
+    monkeypatch.setattr(delivery, "_cache", fakes)
+    return fakes
+
+
+async def run_due(db: Session, now: datetime) -> int:
+    """Be the worker at ``now``: post every due broadcast job."""
+    done = 0
+    while job := claim(session=db, kinds=[delivery.KIND], now=now):
+        outcome = await delivery.publish_job(job, lambda: nullcontext(db), now=now)
+        finish(session=db, job=job, outcome=outcome, started_at=now, now=now)
+        done += 1
+    return done
+
+
+def posts(fake: FakeAdapter) -> list[Post]:
+    return [post for post, _ in fake.posts.values()]
+
+
+def texts(fake: FakeAdapter) -> list[str]:
+    return [rendered.text for _, rendered in fake.posts.values()]
+
+
+def opted_in(db: Session, **overrides) -> Complaint:
+    return make_complaint(db, now=T0, broadcast_opt_in=True, **overrides)
+
+
+def resolve(db: Session, complaint: Complaint, at: datetime) -> None:
+    rep = make_rep(db, db.get(Company, complaint.company_id))
+    complaints.resolve(
+        session=db,
+        complaint=complaint,
+        rep=db.get(User, rep.user_id),
+        resolution_type=ResolutionType.MONETARY,
+        now=at,
+    )
+
+
+def confirm(db: Session, complaint: Complaint, at: datetime) -> None:
+    author = db.get(User, complaint.author_id)
+    complaints.confirm(session=db, complaint=complaint, user=author, now=at)
+
+
+async def test_a_complaint_without_opt_in_is_never_posted(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    make_complaint(db, now=T0, broadcast_opt_in=False)
+    assert schedule.scan(session=db, now=day(30)) == []
+    assert await run_due(db, day(30)) == 0
+    assert networks["bluesky"].calls == 0
+
+
+async def test_milestone_7_is_posted_once_at_day_7_and_not_again(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    complaint = opted_in(db)
+    assert schedule.scan(session=db, now=day(6.9)) == []
+    queued = schedule.scan(session=db, now=day(7))
+    assert {(b.event, b.network) for b in queued} == {
+        ("milestone:7", "bluesky"),
+        ("milestone:7", "mastodon"),
+    }
+    assert await run_due(db, day(7)) == 2
+    assert schedule.scan(session=db, now=day(7) + timedelta(hours=1)) == []
+    assert await run_due(db, day(8)) == 0
+    (text,) = texts(networks["bluesky"])
+    assert text.startswith("Still unresolved after 7 days: a complaint against Northwind Telecom")
+    assert text.endswith(f"http://testserver/complaints/{complaint.id}")
+    assert (
+        db.exec(select(Broadcast.status).where(Broadcast.complaint_id == complaint.id)).all()
+        == [BroadcastStatus.POSTED] * 2
+    )
+
+
+async def test_a_complaint_seen_late_gets_only_its_latest_milestone(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    opted_in(db)
+    assert [b.event for b in schedule.scan(session=db, now=day(15))] == ["milestone:14"] * 2
+
+
+async def test_nothing_is_posted_inside_the_right_of_reply_window(
+    db: Session, networks: dict[str, FakeAdapter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A milestone (here at day 1) or a quick confirmation waits for the grace days to pass."""
+    monkeypatch.setattr(delivery.get_settings(), "broadcast_milestones", [1])
+    complaint = opted_in(db)
+    schedule.scan(session=db, now=day(1))
+    resolve(db, complaint, day(1.5))
+    confirm(db, complaint, day(2))
+    assert await run_due(db, day(2.99)) == 0
+    assert networks["bluesky"].calls == 0
+    assert await run_due(db, day(3)) == 4  # milestone:1 and the resolution, on both networks
+
+
+async def test_later_posts_are_replies_in_the_complaints_thread(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    complaint = opted_in(db)
+    schedule.scan(session=db, now=day(7))
+    await run_due(db, day(7))
+    schedule.scan(session=db, now=day(14))
+    await run_due(db, day(14))
+    resolve(db, complaint, day(19))
+    confirm(db, complaint, day(20))
+    await run_due(db, day(20))
+
+    for network, fake in networks.items():
+        first, second, third = posts(fake)
+        assert first.reply_to is None
+        root = f"{network}:{schedule.record_key(complaint.id, 'milestone:7', network)}"
+        middle = f"{network}:{schedule.record_key(complaint.id, 'milestone:14', network)}"
+        assert (second.reply_to.root.id, second.reply_to.parent.id) == (root, root)
+        assert (third.reply_to.root.id, third.reply_to.parent.id) == (root, middle)
+    resolution = texts(networks["bluesky"])[2]
+    assert "resolved “Charged twice for March” in 20 days, confirmed by the consumer" in resolution
+
+
+async def test_an_unconfirmed_resolution_is_posted_after_the_confirmation_deadline(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    complaint = opted_in(db)
+    resolve(db, complaint, day(5))
+    assert schedule.scan(session=db, now=day(18.9)) == []
+    assert [b.event for b in schedule.scan(session=db, now=day(19))] == [
+        "resolution:unconfirmed"
+    ] * 2
+    await run_due(db, day(19))
+    (text,) = texts(networks["mastodon"])
+    assert "the consumer has not confirmed it after 14 days (19 days since it was filed)" in text
+
+
+async def test_the_company_is_mentioned_only_once_its_claim_is_verified(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    first = opted_in(db, company_name="Mention Co")
+    company = db.get(Company, first.company_id)
+    company.bluesky_handle, company.mastodon_account = (
+        "mentionco.example",
+        "mentionco@social.example",
+    )
+    db.add(company)
+    schedule.scan(session=db, now=day(7))
+    await run_due(db, day(7))
+    assert "@mentionco" not in texts(networks["bluesky"])[0]
+    assert "@mentionco" not in texts(networks["mastodon"])[0]
+
+    make_rep(db, company)  # verifies the claim
+    schedule.scan(session=db, now=day(14))
+    await run_due(db, day(14))
+    assert "against @mentionco.example," in texts(networks["bluesky"])[1]
+    assert "against @mentionco@social.example," in texts(networks["mastodon"])[1]
+
+
+async def test_no_post_holds_the_consumers_name_or_private_reference(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    author = make_user(db, name="Zelda Quuxworth")
+    complaint = make_complaint(
+        db, author, now=T0, broadcast_opt_in=True, private_reference="ACCT-77331"
+    )
+    schedule.scan(session=db, now=day(7))
+    await run_due(db, day(7))
+    rows = db.exec(select(Broadcast).where(Broadcast.complaint_id == complaint.id)).all()
+    written = [*texts(networks["bluesky"]), *texts(networks["mastodon"]), *(b.text for b in rows)]
+    assert len(written) == 4
+    for text in written:
+        assert "Zelda" not in text and "Quuxworth" not in text and "ACCT-77331" not in text
+
+
+async def test_the_dry_run_shows_what_would_be_posted(
+    db: Session, client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "_cache", {"dryrun": DryRunAdapter()})
+    complaint = opted_in(db, title="Router <b>never</b> arrived")
+    (queued,) = schedule.scan(session=db, now=day(7))
+    await run_due(db, day(7))
+    db.refresh(queued)
+    assert queued.status == BroadcastStatus.POSTED
+
+    page = client.get("/broadcasts")
+    assert page.status_code == 200
+    assert "dry run" in page.text
+    assert "Still unresolved after 7 days: a complaint against Northwind Telecom" in page.text
+    assert "Router &lt;b&gt;never&lt;/b&gt; arrived" in page.text  # escaped, not markup
+    assert f"http://testserver/complaints/{complaint.id}" in page.text
+
+    detail = client.get(f"/complaints/{complaint.id}")
+    assert f'href="/broadcasts#b{queued.id}"' in detail.text
+
+
+async def test_broadcasts_are_listed_newest_first_across_pages(
+    db: Session, client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "_cache", {"dryrun": DryRunAdapter()})
+    monkeypatch.setattr(delivery.get_settings(), "page_size", 2)
+    for n in range(3):
+        opted_in(db, title=f"Complaint number {n}")
+    schedule.scan(session=db, now=day(7))
+    ids = [b.id for b in db.exec(select(Broadcast).order_by(Broadcast.id)).all()]
+    first, second = client.get("/broadcasts"), client.get("/broadcasts?page=2")
+    assert first.text.index(f'id="b{ids[2]}"') < first.text.index(f'id="b{ids[1]}"')
+    assert f'id="b{ids[0]}"' not in first.text and f'id="b{ids[0]}"' in second.text
+    assert "Page 1 of 2" in first.text
+
+
+def test_the_scan_runs_hourly_as_a_periodic_job(db: Session) -> None:
+    from app.jobs.periodic import ensure_scheduled
+
+    kinds = {job.kind for job in ensure_scheduled(session=db, now=day(1))}
+    assert schedule.SCAN_KIND in kinds
+    assert (
+        db.exec(select(Job).where(Job.kind == schedule.SCAN_KIND))
+        .one()
+        .key.startswith("periodic:broadcast.scan:")
+    )
+
+
+async def test_a_milestone_still_waiting_when_the_complaint_is_resolved_is_not_posted(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    complaint = opted_in(db)
+    schedule.scan(session=db, now=day(7))  # queued, but no worker ran
+    resolve(db, complaint, day(8))
+    assert await run_due(db, day(9)) == 2
+    assert networks["bluesky"].calls == 0
+    statuses = db.exec(select(Broadcast.status).where(Broadcast.complaint_id == complaint.id))
+    assert set(statuses) == {BroadcastStatus.SKIPPED}
