@@ -60,6 +60,7 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        access_log=False,  # app/ops/middleware.py logs each request with its request id
         forwarded_allow_ips="127.0.0.1",
     )
 
@@ -112,6 +113,10 @@ def demo(
             raise typer.BadParameter(str(exc)) from exc
         session.commit()
     typer.echo(summary)
+    from app.stats.jobs import refresh_all  # demo loads mute events: compute the leaderboards
+
+    typer.echo(f"Statistics: {refresh_all(get_engine())} companies computed.")
+    systemic_rebuild(company=None)  # likewise the systemic issues on company pages
 
 
 @user_app.command("create")
@@ -147,6 +152,36 @@ def user_create(
         typer.echo(f"Created user {user.id} <{user.email}>{' (admin)' if admin else ''}.")
 
 
+@user_app.command("moderator")
+def user_moderator(
+    email: Annotated[str, typer.Option(help="The account's email address.")],
+    revoke: Annotated[bool, typer.Option(help="Take the moderator role away.")] = False,
+) -> None:
+    """Make an account a moderator (app/moderation/), or stop it being one; audited."""
+    from sqlmodel import Session
+
+    from app import audit
+    from app.accounts import service as accounts
+    from app.db import get_engine
+
+    with Session(get_engine()) as session:
+        user = accounts.get_by_email(session=session, email=email)
+        if user is None:
+            raise typer.BadParameter(f"No account with the address {email}.")
+        user.is_moderator = not revoke
+        session.add(user)
+        audit.record(
+            session=session,
+            actor=None,
+            action="moderation.revoke_moderator" if revoke else "moderation.grant_moderator",
+            target_type="user",
+            target_id=user.id or 0,
+            detail="command line",
+        )
+        session.commit()
+        typer.echo(f"{user.email} is {'no longer' if revoke else 'now'} a moderator.")
+
+
 @claims_app.command("reverify")
 def claims_reverify() -> None:
     """Re-check every verified DNS or website-file claim that is due now (the worker also does
@@ -160,3 +195,82 @@ def claims_reverify() -> None:
         f"Claims: {report.checked} re-checked, {report.suspended} suspended, "
         f"{report.inconclusive} could not be checked."
     )
+
+
+# Statistics (app/stats): aggregates and monthly leaderboard snapshots.
+stats_app = typer.Typer(help="Statistics and leaderboards.", no_args_is_help=True)
+app.add_typer(stats_app, name="stats")
+
+
+@stats_app.command("refresh")
+def stats_refresh(
+    dirty: Annotated[bool, typer.Option(help="Only companies changed since last time")] = False,
+) -> None:
+    """Recompute the leaderboard aggregates of every company (the worker does this daily, and
+    for changed companies within a minute)."""
+    from app.db import get_engine
+    from app.stats.jobs import refresh_all, refresh_dirty
+
+    done = refresh_dirty(get_engine()) if dirty else refresh_all(get_engine())
+    typer.echo(f"Statistics: {done} companies recomputed.")
+
+
+@stats_app.command("snapshot")
+def stats_snapshot(
+    month: Annotated[str, typer.Option(help="YYYY-MM, a month that is over")],
+) -> None:
+    """Freeze MONTH's leaderboard at /leaderboards/MONTH (refused if it exists: never changed)."""
+    from sqlmodel import Session
+
+    from app.db import get_engine
+    from app.errors import Conflict
+    from app.stats import snapshots
+
+    try:
+        snapshots.month_end(month)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    with Session(get_engine()) as session:
+        try:
+            snapshot = snapshots.take(session=session, month=month)
+        except Conflict as exc:
+            raise typer.BadParameter(exc.detail) from exc
+        session.commit()
+        typer.echo(f"Snapshot {snapshot.month} taken (methodology {snapshot.methodology_version}).")
+
+
+# Systemic issues (app/systemic) ----------------------------------------------------------------
+systemic_app = typer.Typer(
+    help="Systemic issues (near-identical complaints).", no_args_is_help=True
+)
+app.add_typer(systemic_app, name="systemic")
+
+
+@systemic_app.command("rebuild")
+def systemic_rebuild(
+    company: Annotated[str | None, typer.Option(help="Only this company (its slug).")] = None,
+) -> None:
+    """Regroup near-identical complaints now, for one company or every company with complaints
+    (the worker does this after each new complaint, and daily for changed ones)."""
+    from sqlmodel import Session, col, select
+
+    from app.companies import service as companies
+    from app.db import get_engine
+    from app.models.complaint import Complaint
+    from app.systemic.jobs import rebuild
+
+    engine = get_engine()
+    with Session(engine) as session:
+        if company:
+            found = companies.get_by_slug(session=session, slug=company)
+            if found is None:
+                raise typer.BadParameter(f"There is no company {company!r}.")
+            ids = [found.id]
+        else:
+            ids = list(
+                session.exec(
+                    select(Complaint.company_id).distinct().order_by(col(Complaint.company_id))
+                )
+            )
+    groups = sum(rebuild(engine, company_id) for company_id in ids)
+    typer.echo(f"{groups} systemic issues across {len(ids)} companies.")

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     mail_from: str = "Outcry <no-reply@outcry.invalid>"
     # The in-process worker that `outcry serve` runs (`outcry worker` runs them separately).
     run_worker: bool = True
+    # A worker's hold on a job; if it dies, another worker takes the job after this long.
+    job_lease_seconds: int = Field(default=120, ge=1)
 
     # Broadcaster (app/broadcast/networks.py): with no network configured it runs as a dry run.
     bluesky_service_url: str = "https://bsky.social"
@@ -47,9 +49,58 @@ class Settings(BaseSettings):
     broadcast_grace_days: int = Field(default=3, ge=0)
     broadcast_milestones: list[int] = [7, 14, 30, 60]  # JSON list
 
+    # Operations (app/ops/): JSON log lines by default; /metrics behind a bearer token when set.
+    log_level: str = "INFO"
+    log_json: bool = True
+    metrics_token: str | None = None
+
     session_days: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     page_size: int = Field(default=20, ge=1, le=200)
+
+    # Notice-and-takedown (app/takedown/): "48 hours" skip weekends and these public holidays
+    # (the Defamation (Operators of Websites) Regulations 2013 reg. 1(3): England & Wales).
+    takedown_holidays_country: str = "GB"
+    takedown_holidays_subdiv: str | None = "ENG"
+
+    # Abuse limits and account hardening (app/web/ratelimit.py, app/accounts/, app/complaints/gate.py).
+    # Rate limits: "N per period" strings of the `limits` library, by name (see DEFAULT_LIMITS);
+    # OUTCRY_RATE_LIMITS='{"login_ip": "50/5minutes"}' overrides some. Memory storage unless a
+    # Redis URL is set (needed with several server processes).
+    redis_url: str | None = None
+    ratelimit_enabled: bool = True
+    ratelimit_key_prefix: str = "outcry"
+    rate_limits: dict[str, str] = {}
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed for the client address.
+    trusted_proxies: list[str] = []
+    verify_link_hours: int = Field(default=48, ge=1)
+    reset_link_minutes: int = Field(default=30, ge=5)
+    duplicate_days: int = Field(default=7, ge=0)  # same author, company and text: refused
+    duplicate_similarity: int = Field(default=90, ge=50, le=100)  # rapidfuzz ratio, 0-100
+    # More than burst_complaints against one company within burst_minutes from accounts younger
+    # than burst_account_days: the next ones are held for moderation.
+    burst_complaints: int = Field(default=5, ge=1)
+    burst_minutes: int = Field(default=60, ge=1)
+    burst_account_days: int = Field(default=7, ge=0)
+
+    # HTTP caching and benchmarks (app/web/caching.py, bench/): what CDNs may keep of anonymous
+    # public pages, how long a process answers repeat visits from its ETag memo, and whether the
+    # /bench/plain and /bench/minimal baseline endpoints are mounted.
+    cache_max_age: int = Field(default=60, ge=0)
+    cache_stale_while_revalidate: int = Field(default=300, ge=0)
+    cache_memo_seconds: float = Field(default=1.0, ge=0)
+    bench_endpoints: bool = False
+
+    # Statistics and leaderboards (app/stats/): a company is ranked only with at least this many
+    # complaints in the window; fewer and it is listed as "not enough complaints to rank".
+    min_ranked_complaints: int = Field(default=30, ge=1)
+
+    # Systemic issues (app/systemic/): complaints against one company whose texts are this similar
+    # (Jaccard of word shingles, 0-1) and filed within this many days of each other are grouped;
+    # a group shows once it has complaints from at least this many different customers.
+    systemic_similarity: float = Field(default=0.5, gt=0, le=1)
+    systemic_window_days: int = Field(default=30, ge=1)
+    systemic_min_customers: int = Field(default=3, ge=2)
 
     @property
     def is_https(self) -> bool:

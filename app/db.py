@@ -66,6 +66,16 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def begin_reading(session: Session) -> None:
+    """Start ``session``'s transaction as a read-only snapshot; ``session.commit()`` ends it, and
+    the next statement begins a writing one. On SQLite a write transaction holds the database's
+    one write lock from its first statement, so a route that reads and works a while (renders,
+    redacts) before writing keeps that part out of the lock."""
+    if session.in_transaction() or not isinstance(session.get_bind(), Engine):
+        return  # already begun, or bound to one connection whose transaction is set (tests)
+    session.connection(execution_options={READ_ONLY: True})
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})

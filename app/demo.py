@@ -15,6 +15,7 @@ from app.accounts import service as accounts
 from app.clock import utcnow
 from app.companies import members
 from app.companies import service as companies
+from app.complaints import cosigns
 from app.complaints import service as complaints
 from app.models.company import Company
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, ResolutionType
@@ -333,10 +334,11 @@ def _one(
         contact_since=(filed - timedelta(days=rng.randint(3, 60))).date() if tries else None,
         submission_key=f"demo-{n}",
     )
-    complaint = complaints.file(session=session, author=author, data=data, now=filed)
+    # bulk: random texts may repeat; no duplicate refusal or burst hold (app/complaints/gate.py)
+    complaint = complaints.file(session=session, author=author, data=data, now=filed, bulk=True)
     for other in rng.sample(consumers, rng.choice([0, 0, 1, 2, 3, 5, 8, 13])):
         if other.id != author.id:
-            complaints.cosign(
+            cosigns.cosign(
                 session=session,
                 complaint=complaint,
                 user=other,

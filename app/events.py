@@ -37,6 +37,10 @@ LISTENER_MODULES: list[str] = [
     "app.broadcast.schedule",
     "app.integrations.delivery",
     "app.notify.listeners",
+    "app.systemic.jobs",  # systemic issues: regroup the company of a new complaint
+    # Last: its mark is a row shared by every change to the company, locked until commit
+    # (PostgreSQL), so it is taken as late as possible.
+    "app.stats.jobs",  # marks the company's statistics dirty
 ]
 _loaded = False
 _muted: ContextVar[bool] = ContextVar("outcry_events_muted", default=False)

@@ -10,25 +10,41 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import get_settings
+from app.ops import gc as ops_gc
+from app.ops import logging as ops_logging
+from app.ops.middleware import ObservabilityMiddleware
 from app.routes import (
+    account_security,
     accounts,
     admin,
     admin_jobs,
+    admin_redaction,
     api,
     api_company,
+    api_stats,
     broadcasts,
+    charts,
     claims,
     companies,
     complaints,
     dashboard,
     docs,
+    embeds,
+    feeds,
     integrations,
+    leaderboards,
+    moderation,
     notify,
+    ops,
     pages,
     profile,
+    saved_replies,
+    systemic,
+    takedown,
     team,
 )
-from app.web import errors
+from app.web import errors, ratelimit
+from app.web.caching import NotModifiedMiddleware
 from app.web.middleware import SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -36,9 +52,11 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 @contextlib.asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Run one in-process worker next to the web server unless told not to (tests, or when
-    `outcry worker` processes run separately)."""
+    """Tune the garbage collector for serving, and run one in-process worker next to the web
+    server unless told not to (tests, or when `outcry worker` processes run separately)."""
     settings = get_settings()
+    if settings.environment != "test":  # tests build many apps; freezing would keep them all
+        ops_gc.tune_for_serving()
     if not settings.run_worker or settings.environment == "test":
         yield
         return
@@ -56,6 +74,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    if settings.environment != "test":  # tests keep pytest's log capture
+        ops_logging.configure(level=settings.log_level, json_lines=settings.log_json)
     app = FastAPI(
         lifespan=lifespan,
         title="Outcry API",
@@ -65,16 +85,22 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    app.add_middleware(NotModifiedMiddleware)  # 304s for anonymous repeat visits (caching.py)
     app.add_middleware(SecurityMiddleware, settings=settings)
+    # Outermost, so its request id covers everything, the security middleware's 413 included.
+    app.add_middleware(ObservabilityMiddleware)
     errors.install(app)
+    ratelimit.install(app)  # 429 with Retry-After (abuse limits)
     # The more specific mount first: "/static" would otherwise swallow "/static/swagger".
     app.mount(
         "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
+        ops,
         pages,
         accounts,
+        account_security,
         complaints,
         companies,
         api,
@@ -84,12 +110,29 @@ def create_app() -> FastAPI:
         api_company,
         integrations,
         dashboard,
+        saved_replies,
         claims,
         admin,
         admin_jobs,
         notify,
         broadcasts,
+        charts,  # company statistics page and chart SVGs
+        feeds,
+        embeds,
+        takedown,
+        moderation,
+        systemic,
     ):
         app.include_router(module.router)
     app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it
+    # Redaction (app/redaction): admins' rules, and the originals for authors and moderators.
+    app.include_router(admin_redaction.router)
+    app.include_router(admin_redaction.originals)
+    # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
+    app.include_router(leaderboards.router)
+    app.include_router(api_stats.router)
+    if settings.bench_endpoints:  # baselines for bench/load.py only
+        from app.routes import bench
+
+        app.include_router(bench.router)
     return app

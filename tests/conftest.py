@@ -19,7 +19,12 @@ os.environ.update(
     OUTCRY_DATABASE_URL=TEST_DATABASE_URL,
     OUTCRY_SECRET_KEY="test-secret-key-0123456789abcdef",
     OUTCRY_BASE_URL="http://testserver",
+    # Tests change data and look again within a second; the per-process memo's second of
+    # staleness for anonymous visitors has its own tests (tests/test_caching.py), which turn it on.
+    OUTCRY_CACHE_MEMO_SECONDS="0",
 )
+# Rate limits in Redis (OUTCRY_REDIS_URL set) use a prefix of their own per test run.
+os.environ.setdefault("OUTCRY_RATELIMIT_KEY_PREFIX", f"outcry-test-{os.getpid()}-{_TMP.name}")
 
 from fastapi.testclient import TestClient  # noqa: E402 - after the environment is set
 from sqlalchemy import Engine  # noqa: E402
@@ -44,6 +49,28 @@ def engine() -> Iterator[Engine]:
     yield engine
     SQLModel.metadata.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit counts are per test: a suite's many logins from one address trip nothing."""
+    from app.web import ratelimit
+
+    ratelimit.use(None)
+    ratelimit.limiter().reset()
+    yield
+    ratelimit.limiter().reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_memos() -> Iterator[None]:
+    """Each test starts from its own database: pages kept or memoised by an earlier test's
+    requests (per process, for a second) describe data that is gone."""
+    from app.web import caching
+
+    caching.forget_all()
+    yield
+    caching.forget_all()
 
 
 @pytest.fixture

@@ -19,8 +19,14 @@ _n = itertools.count(1)
 
 
 def make_user(
-    db: Session, *, email: str | None = None, name: str | None = None, is_admin: bool = False
+    db: Session,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    is_admin: bool = False,
+    verified: bool = True,
 ) -> User:
+    """A user whose email address is verified (so their complaints publish), unless told."""
     n = next(_n)
     return accounts.create_user(
         session=db,
@@ -28,6 +34,7 @@ def make_user(
         password_hash=_HASH,
         display_name=name or f"User {n}",
         is_admin=is_admin,
+        verified=verified,
     )
 
 
@@ -48,7 +55,11 @@ def make_complaint(
 ) -> Complaint:
     overrides.setdefault("accept_new_company", True)
     return complaints.file(
-        session=db, author=author or make_user(db), data=complaint_data(**overrides), now=now
+        session=db,
+        author=author or make_user(db),
+        data=complaint_data(**overrides),
+        now=now,
+        bulk=True,  # test data repeats one text from brand-new accounts: no duplicate/burst rules
     )
 
 

@@ -14,6 +14,7 @@ import contextlib
 import json
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    delay: float = 0.0  # seconds to wait before answering: a slow or hanging peer
 
 
 @dataclass
@@ -87,6 +89,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                     sni=receiver._sni.get(id(self.request)),
                 )
             )
+            if reply.delay:
+                time.sleep(reply.delay)
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)

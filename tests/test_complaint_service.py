@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from app.clock import utcnow
 from app.companies import service as companies
-from app.companies.stats import headline
+from app.companies.stats import live
+from app.complaints import cosigns
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError
@@ -218,13 +219,13 @@ def test_cosigns_count_once_per_user(db) -> None:
     complaint = make_complaint(db, author)
     fans = [make_user(db) for _ in range(3)]
     for fan in fans:
-        assert complaints.cosign(session=db, complaint=complaint, user=fan)
-    assert not complaints.cosign(session=db, complaint=complaint, user=fans[0])
+        assert cosigns.cosign(session=db, complaint=complaint, user=fan)
+    assert not cosigns.cosign(session=db, complaint=complaint, user=fans[0])
     assert complaint.cosign_count == 3
-    assert complaints.uncosign(session=db, complaint=complaint, user=fans[1])
+    assert cosigns.uncosign(session=db, complaint=complaint, user=fans[1])
     assert complaint.cosign_count == 2
     with pytest.raises(Conflict):
-        complaints.cosign(session=db, complaint=complaint, user=author)
+        cosigns.cosign(session=db, complaint=complaint, user=author)
 
 
 def test_overdue_filter_lists_oldest_unanswered(db) -> None:
@@ -261,12 +262,14 @@ def test_headline_numbers_by_hand(db) -> None:
         resolution_type=ResolutionType.MONETARY,
         now=now - timedelta(days=2),
     )
-    complaints.confirm(session=db, complaint=confirmed, user=db.get(type(rep), confirmed.author_id))
-    numbers = headline(session=db, company_id=company.id, now=now)
-    assert numbers.complaints == 5
-    assert numbers.open == 4
-    assert (numbers.answered_on_time, numbers.due) == (
-        2,
-        4,
-    )  # on_time and confirmed; late; unanswered
-    assert numbers.confirmed_resolved == 1
+    complaints.confirm(
+        session=db,
+        complaint=confirmed,
+        user=db.get(type(rep), confirmed.author_id),
+        now=now - timedelta(days=1),
+    )
+    numbers = live(session=db, company_id=company.id, now=now)
+    assert numbers.filed == 5
+    assert numbers.open_now == 4
+    assert (numbers.timely, numbers.due) == (2, 4)  # on_time and confirmed; late; unanswered
+    assert numbers.confirmed == 1

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from app.cli import alembic_config
 from app.db import make_engine
+from app.search.schema import include_name
 from tests.conftest import TEST_DATABASE_URL
 
 
@@ -37,7 +38,9 @@ def empty_database_url() -> Iterator[str]:
 def _diff(url: str) -> list:
     engine = make_engine(url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     return diff

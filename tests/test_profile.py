@@ -269,8 +269,9 @@ def test_public_page_shows_targets_beside_hand_computed_medians(client, db, comp
     db.add(company)
     rep = db.get(User, make_rep(db, company).user_id)
     start = utcnow() - timedelta(days=60)
-    # First responses after 1, 3, 4 and 6 days: median (3 + 4) / 2 = 3.5 days.
-    # Resolutions after 5, 12 and 20 days: median 12 days. One complaint is never answered.
+    # First responses after 1, 3, 4 and 6 days, one never answered (censored at 60 days):
+    # Kaplan-Meier 4/5, then 3/5, then 2/5 at day 4: median 4 days (a naive median said 3.5).
+    # Resolutions after 5, 12 and 20 days, two censored at 60: 4/5, 3/5, 2/5 at day 20.
     plan = [(1, 5), (3, 12), (4, None), (6, 20), (None, None)]
     for answer_after, resolve_after in plan:
         complaint = make_complaint(db, company_name=company.name, now=start)
@@ -294,9 +295,9 @@ def test_public_page_shows_targets_beside_hand_computed_medians(client, db, comp
 
     page = unescape(client.get(f"/companies/{company.slug}").text)
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    assert "Promises to answer within 2 days — actually answers in a median 3.5 days" in text
-    assert "Promises to resolve within 10 days — actually resolves in a median 12 days" in text
-    assert "simple median of answered complaints (4 answered, 3 resolved)" in text
+    assert "Promises to answer within 2 days — actually answers in a median 4 days" in text
+    assert "Promises to resolve within 10 days — actually resolves in a median 20 days" in text
+    assert "Kaplan-Meier medians over all 5 complaints (4 answered, 3 resolved)" in text
 
 
 def test_public_page_without_a_promise_or_answers_says_so(client, db, company):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import get_settings
@@ -41,8 +41,12 @@ def create_user(
     password_hash: str | None = None,
     display_name: str,
     is_admin: bool = False,
+    verified: bool = True,
 ) -> User:
-    """Create an account from a password, or from a ready hash (bulk loads hash once)."""
+    """Create an account from a password, or from a ready hash (bulk loads hash once).
+
+    Accounts an operator makes (CLI, demo) are trusted; public sign-up passes ``verified=False``
+    and its complaints wait for the emailed link (app/accounts/verification.py)."""
     if get_by_email(session=session, email=email):
         raise Conflict("An account with this email address already exists.")
     if (password is None) == (password_hash is None):
@@ -52,6 +56,7 @@ def create_user(
         password_hash=password_hash or _hasher.hash(password or ""),
         display_name=display_name.strip(),
         is_admin=is_admin,
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -100,3 +105,23 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
 
 def end_session(*, session: Session, token: str) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+
+
+def end_other_sessions(*, session: Session, user: User, keep_token: str | None = None) -> int:
+    """Log the user out everywhere except the login ``keep_token`` (None: everywhere)."""
+    stmt = delete(UserSession).where(col(UserSession.user_id) == user.id)
+    if keep_token:
+        stmt = stmt.where(col(UserSession.token_hash) != token_hash(keep_token))
+    return session.execute(stmt).rowcount or 0
+
+
+def check_password(*, user: User, password: str) -> bool:
+    """Re-authentication: is this the user's current password?"""
+    valid, _ = _hasher.verify_and_update(password, user.password_hash)
+    return valid
+
+
+def set_password(*, session: Session, user: User, password: str) -> None:
+    user.password_hash = _hasher.hash(password)
+    session.add(user)
+    session.flush()

@@ -26,6 +26,7 @@ from app.broadcast.base import (
 )
 from app.broadcast.networks import configured_adapters
 from app.clock import utcnow
+from app.complaints import visibility
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
 from app.jobs.queue import Outcome, enqueue
@@ -126,6 +127,11 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             return Outcome(ok=False, retry_after=60, detail="waiting for the earlier post")
         complaint = session.get(Complaint, broadcast.complaint_id)
         assert complaint is not None  # noqa: S101 - the row cascades with its complaint
+        if not visibility.is_listed(complaint):
+            broadcast.status = BroadcastStatus.SKIPPED  # moderated while it waited
+            session.add(broadcast)
+            session.commit()
+            return Outcome(ok=True, detail="skipped: the complaint is not listed")
         if broadcast.event.startswith("milestone:") and complaint.state not in OPEN_STATES:
             broadcast.status = BroadcastStatus.SKIPPED  # resolved while it waited: not true now
             session.add(broadcast)
@@ -219,11 +225,16 @@ SHOWN = (BroadcastStatus.QUEUED, BroadcastStatus.POSTED)  # failed and deleted p
 
 def recent(*, session: Session, offset: int = 0, limit: int = 20) -> tuple[list[Broadcast], int]:
     """Queued and posted broadcasts, newest first, with their total."""
-    shown = col(Broadcast.status).in_(SHOWN)
-    total = session.exec(select(func.count()).select_from(Broadcast).where(shown)).one()
+    # Posts of a moderated complaint are being withdrawn: their text must not linger here.
+    shown = (col(Broadcast.status).in_(SHOWN), visibility.listed())
+    joined = col(Complaint.id) == Broadcast.complaint_id
+    total = session.exec(
+        select(func.count()).select_from(Broadcast).join(Complaint, joined).where(*shown)
+    ).one()
     rows = session.exec(
         select(Broadcast)
-        .where(shown)
+        .join(Complaint, joined)
+        .where(*shown)
         .order_by(col(Broadcast.created_at).desc(), col(Broadcast.id).desc())
         .offset(offset)
         .limit(limit)

@@ -16,7 +16,7 @@ from app.broadcast import compose
 from app.broadcast.base import BroadcastError, Link, Post, outcome_for
 from app.broadcast.delivery import OpenSession, adapters
 from app.clock import utcnow
-from app.companies.stats import headline
+from app.companies.stats import live
 from app.config import get_settings
 from app.jobs.periodic import EPOCH
 from app.jobs.queue import Outcome, enqueue
@@ -56,16 +56,16 @@ def key_for(week: str, network: str) -> str:
 
 
 def pick(*, session: Session, now: datetime | None = None) -> tuple[Pick, Pick] | None:
-    """The most and the least responsive company, by headline()'s timely rate (answered within
-    the response deadline, over complaints answered or past it), among companies with at least
+    """The most and the least responsive company, by the timely rate of app/stats/metrics.py
+    (answered within the response deadline, over complaints answered or past it), among companies with at least
     MIN_DUE such complaints. Ties go to the company with more due complaints, then the lower id.
     None when fewer than two companies qualify or all of them have the same rate."""
     ids = session.exec(select(Complaint.company_id).distinct().order_by(col(Complaint.company_id)))
     picks = []
     for company_id in ids:
-        numbers = headline(session=session, company_id=company_id, now=now)
+        numbers = live(session=session, company_id=company_id, now=now)
         if numbers.due >= MIN_DUE:
-            picks.append(Pick(company_id, numbers.answered_on_time, numbers.due))
+            picks.append(Pick(company_id, numbers.timely, numbers.due))
     if len(picks) < 2:
         return None
     best = min(picks, key=lambda p: (-p.rate, -p.due, p.company_id))

@@ -16,6 +16,7 @@ from app.broadcast import compose
 from app.broadcast.base import BroadcastError
 from app.broadcast.delivery import KIND, adapters
 from app.clock import as_utc, utcnow
+from app.complaints import visibility
 from app.complaints.public import complaint_url
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
@@ -38,8 +39,8 @@ def queue(
     *, session: Session, complaint: Complaint, event: str, days: int, now: datetime | None = None
 ) -> list[Broadcast]:
     """A Broadcast row and its job per network, unless already queued. Flushes, never commits."""
-    if not complaint.broadcast_opt_in:
-        return []
+    if not complaint.broadcast_opt_in or not visibility.is_listed(complaint):
+        return []  # never post a complaint that lists and feeds do not show (moderation)
     now = now or utcnow()
     not_before = as_utc(complaint.created_at) + timedelta(days=get_settings().broadcast_grace_days)
     queued = []

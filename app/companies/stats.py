@@ -1,82 +1,34 @@
-"""A company's headline numbers, computed simply (the leaderboard work replaces this)."""
+"""A company's headline numbers: the statistics of app/stats/metrics.py (all time, every
+category). Pages read them from the aggregates; ``live`` computes them from the company's own
+complaints when no aggregate exists yet (a new company), bounded by that company's size."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from statistics import median
-from typing import Any
+from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from app.clock import utcnow
-from app.complaints.states import OPEN_STATES
-from app.config import get_settings
-from app.models.complaint import Complaint, ComplaintState
+from app.models.company import Company
+from app.models.stats import StatFields
+from app.stats import leaderboard
+from app.stats.aggregates import load_records, targets_of
+from app.stats.metrics import compute
 
 
-@dataclass(frozen=True)
-class Headline:
-    complaints: int
-    open: int
-    due: int  # answered, or past the response deadline: the base of the timely rate
-    answered_on_time: int
-    confirmed_resolved: int
-
-    @property
-    def timely_rate(self) -> float | None:
-        return self.answered_on_time / self.due if self.due else None
-
-    @property
-    def confirmed_rate(self) -> float | None:
-        return self.confirmed_resolved / self.complaints if self.complaints else None
+def live(*, session: Session, company_id: int, now: datetime | None = None) -> StatFields:
+    """All-time statistics computed now from the company's complaints."""
+    company = session.get(Company, company_id)
+    targets = targets_of(company) if company else None
+    records = load_records(session=session, company_id=company_id)
+    if targets is None:
+        return compute(records, as_of=now or utcnow())
+    return compute(records, as_of=now or utcnow(), targets=targets)
 
 
-def headline(*, session: Session, company_id: int, now: datetime | None = None) -> Headline:
-    now = now or utcnow()
-    window = timedelta(days=get_settings().response_deadline_days)
-    rows = session.exec(
-        select(Complaint.state, Complaint.created_at, Complaint.first_response_at).where(
-            Complaint.company_id == company_id
-        )
-    ).all()
-    due = on_time = open_ = confirmed = 0
-    for state, created, responded in rows:
-        open_ += state in OPEN_STATES or state == ComplaintState.RESOLVED
-        confirmed += state == ComplaintState.CONFIRMED
-        if responded is not None or now >= created + window:
-            due += 1
-            on_time += responded is not None and responded <= created + window
-    return Headline(len(rows), open_, due, on_time, confirmed)
-
-
-@dataclass(frozen=True)
-class Medians:
-    """Simple medians over the complaints that have the event, in days (open ones are left out,
-    which flatters slow companies: shared/domain-notes.md; the leaderboard replaces this)."""
-
-    first_response_days: float | None
-    answered: int
-    resolution_days: float | None
-    resolved: int
-
-
-def _days_to(session: Session, company_id: int, column: Any) -> list[float]:
-    """Days from filing to ``column``, computed by the database so only numbers cross the wire."""
-    if session.get_bind().dialect.name == "postgresql":
-        days = func.extract("epoch", column - Complaint.created_at) / 86_400
-    else:  # SQLite keeps datetimes as text that julianday() reads
-        days = func.julianday(column) - func.julianday(Complaint.created_at)
-    rows = session.exec(
-        select(days).where(Complaint.company_id == company_id, col(column).is_not(None))
-    )
-    return [float(d) for d in rows]
-
-
-def simple_medians(*, session: Session, company_id: int) -> Medians:
-    responses = _days_to(session, company_id, Complaint.first_response_at)
-    resolutions = _days_to(session, company_id, Complaint.resolved_at)
-    return Medians(
-        median(responses) if responses else None,
-        len(responses),
-        median(resolutions) if resolutions else None,
-        len(resolutions),
-    )
+def headline(
+    *, session: Session, company_id: int, now: datetime | None = None
+) -> tuple[StatFields, datetime | None]:
+    """The all-time numbers and when they were computed (None: just now, live)."""
+    stored = leaderboard.headline(session=session, company_id=company_id)
+    if stored is not None:
+        return StatFields.model_validate(stored, from_attributes=True), stored.computed_at
+    return live(session=session, company_id=company_id, now=now), None

@@ -4,44 +4,35 @@ Every change goes through ``_transition`` or ``_record`` so it lands on the appe
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.companies import service as companies
-from app.complaints import templated
-from app.complaints.flags import overdue_cutoff
+from app.complaints import gate, templated
 from app.complaints.states import OPEN_STATES, Action, next_state
 from app.errors import Conflict, Forbidden, NotFound
 from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED, Event, emit
-from app.models.company import Company
 from app.models.complaint import (
     Channel,
     Complaint,
     ComplaintCreate,
     ComplaintState,
     ContactAttempt,
-    CoSign,
     Message,
     ResolutionType,
     Side,
     TimelineEvent,
 )
 from app.models.user import User
+from app.redaction import service as redaction
 
-
-@dataclass(frozen=True)
-class Filters:
-    company_id: int | None = None
-    state: ComplaintState | None = None
-    author_id: int | None = None
-    text: str | None = None
-    overdue: bool = False
+# Lists and search live in app/search; re-exported so callers keep using complaints.search.
+from app.search.service import Filters, search  # noqa: F401
 
 
 def get(*, session: Session, complaint_id: int) -> Complaint | None:
@@ -60,8 +51,13 @@ def file(
     author: User,
     data: ComplaintCreate,
     now: datetime | None = None,
+    bulk: bool = False,
 ) -> Complaint:
-    """Publish a complaint. Re-submitting the same form (same submission key) returns the first."""
+    """Publish a complaint. Re-submitting the same form (same submission key) returns the first.
+
+    An unverified author's complaint waits (gate.py). Unless ``bulk`` (demo loads, test
+    factories), a near-duplicate of the author's recent complaint against the same company is
+    refused (gate.DuplicateComplaint), and a burst from new accounts is held for moderation."""
     now = now or utcnow()
     key = data.submission_key or uuid.uuid4().hex
     if existing := _by_submission(session=session, author_id=author.id, key=key):
@@ -72,6 +68,19 @@ def file(
         domain=data.company_domain,
         accept_new=data.accept_new_company,
         user_id=author.id,
+    )
+    # Abuse limits (gate.py): near-duplicates refused; unverified or burst filings wait.
+    if not bulk:
+        gate.refuse_duplicate(
+            session=session,
+            author=author,
+            company_id=company.id,
+            title=data.title,
+            body=data.body,
+            now=now,
+        )
+    shown, why = gate.hold(
+        session=session, author=author, company_id=company.id, now=now, bursts=not bulk
     )
     complaint = Complaint(
         **data.model_dump(
@@ -90,7 +99,10 @@ def file(
         submission_key=key,
         created_at=now,
         updated_at=now,
+        visibility=shown,
+        visibility_reason=why,
     )
+    redaction.redact_complaint(session=session, complaint=complaint, author=author)  # issue 6
     try:
         with session.begin_nested():  # a concurrent double-submit loses the race cleanly
             session.add(complaint)
@@ -99,22 +111,32 @@ def file(
         if existing := _by_submission(session=session, author_id=author.id, key=key):
             return existing
         raise
-    for attempt in data.contact_attempts:
-        session.add(
-            ContactAttempt(complaint_id=complaint.id, channel=attempt.channel, count=attempt.count)
+    # Bulk inserts, not session.add: the complaint was dated by this very filing, so the
+    # updated_at listener (touch.py) must not UPDATE the row it has just inserted.
+    if data.contact_attempts:
+        session.execute(
+            insert(ContactAttempt),
+            [
+                {"complaint_id": complaint.id, "channel": a.channel, "count": a.count}
+                for a in data.contact_attempts
+            ],
         )
-    _record(
-        session,
-        complaint,
-        "filed",
-        author,
-        Side.CONSUMER,
-        now,
-        to_state=ComplaintState.OPEN,
-        detail=f"against {company.name}",
+    session.execute(
+        insert(TimelineEvent),
+        [
+            {
+                "complaint_id": complaint.id,
+                "at": now,
+                "actor_id": author.id,
+                "side": Side.CONSUMER,
+                "kind": "filed",
+                "to_state": ComplaintState.OPEN,
+                "detail": f"against {company.name}",
+            }
+        ],
     )
-    session.flush()
-    emit(session=session, event=Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id))
+    if not gate.is_waiting(complaint):  # else gate.publish emits it when it goes public
+        emit(session=session, event=Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id))
     return complaint
 
 
@@ -158,9 +180,11 @@ def _message(
     body = body.strip()
     if not body:
         return None
+    require_unlocked(complaint)
     message = Message(
         complaint_id=complaint.id, author_id=author.id, side=side, body=body, created_at=now
     )
+    redaction.redact_message(session=session, message=message, complaint=complaint)  # issue 6
     session.add(message)
     session.flush()
     return message
@@ -208,6 +232,8 @@ def _announce(
     data: dict[str, Any] | None = None,
 ) -> None:
     session.flush()
+    if gate.is_waiting(complaint):  # unpublished: nothing about it leaves (mail, webhooks)
+        return
     emit(
         session=session,
         event=Event(
@@ -230,6 +256,12 @@ def _announce(
                 message_id=message.id,
             ),
         )
+
+
+def require_unlocked(complaint: Complaint) -> None:
+    # A moderator locked the thread (app/moderation/): no more messages or co-signs.
+    if complaint.locked:
+        raise Conflict("A moderator has locked this thread: no new messages or co-signs.")
 
 
 def _require_author(complaint: Complaint, user: User) -> None:
@@ -376,55 +408,6 @@ def _sign(
         message.info_request = info_request
 
 
-# Co-signs ------------------------------------------------------------------------------------
-
-
-def cosign(
-    *, session: Session, complaint: Complaint, user: User, now: datetime | None = None
-) -> bool:
-    """Add the user's "me too"; False when they had already co-signed."""
-    if complaint.author_id == user.id:
-        raise Conflict("You filed this complaint, so you cannot co-sign it.")
-    if complaint.state == ComplaintState.WITHDRAWN:
-        raise Conflict("This complaint was withdrawn.")
-    if session.get(CoSign, (complaint.id, user.id)):
-        return False
-    try:
-        with session.begin_nested():
-            session.add(
-                CoSign(complaint_id=complaint.id, user_id=user.id, created_at=now or utcnow())
-            )
-            session.flush()
-    except IntegrityError:
-        return False
-    _bump_cosigns(session, complaint, +1)
-    return True
-
-
-def uncosign(*, session: Session, complaint: Complaint, user: User) -> bool:
-    row = session.get(CoSign, (complaint.id, user.id))
-    if row is None:
-        return False
-    session.delete(row)
-    session.flush()
-    _bump_cosigns(session, complaint, -1)
-    return True
-
-
-def _bump_cosigns(session: Session, complaint: Complaint, delta: int) -> None:
-    # An atomic UPDATE, so concurrent co-signs on a viral complaint do not lose counts.
-    session.execute(
-        update(Complaint)
-        .where(col(Complaint.id) == complaint.id)
-        .values(cosign_count=Complaint.cosign_count + delta)
-    )
-    session.refresh(complaint, ["cosign_count"])
-
-
-def has_cosigned(*, session: Session, complaint: Complaint, user: User | None) -> bool:
-    return bool(user and session.get(CoSign, (complaint.id, user.id)))
-
-
 # Reading -------------------------------------------------------------------------------------
 
 
@@ -467,49 +450,3 @@ def contact_summary(attempts: dict[Channel, int], since: date | None) -> str:
     parts = [f"{n} time{'s' if n != 1 else ''} {how[ch]}" for ch, n in attempts.items()]
     text = "tried " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
     return text + (f" since {since.day} {since:%B %Y}" if since else "")
-
-
-def _filtered(filters: Filters, now: datetime | None):
-    stmt = select(Complaint)
-    if filters.company_id is not None:
-        stmt = stmt.where(Complaint.company_id == filters.company_id)
-    if filters.state is not None:
-        stmt = stmt.where(Complaint.state == filters.state)
-    if filters.author_id is not None:
-        stmt = stmt.where(Complaint.author_id == filters.author_id)
-    if filters.text:
-        pattern = f"%{filters.text.strip()}%"
-        stmt = stmt.where(
-            or_(col(Complaint.title).ilike(pattern), col(Complaint.body).ilike(pattern))
-        )
-    if filters.overdue:
-        stmt = stmt.where(
-            col(Complaint.first_response_at).is_(None),
-            col(Complaint.state).in_(list(OPEN_STATES)),
-            Complaint.created_at <= overdue_cutoff(now=now),
-        )
-    return stmt
-
-
-def search(
-    *,
-    session: Session,
-    filters: Filters,
-    offset: int = 0,
-    limit: int = 20,
-    oldest_first: bool = False,
-    now: datetime | None = None,
-) -> tuple[list[tuple[Complaint, Company, User]], int]:
-    """A page of complaints with their company and author, and the total count."""
-    stmt = _filtered(filters, now)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    order = col(Complaint.created_at).asc() if oldest_first else col(Complaint.created_at).desc()
-    page = session.execute(  # execute, not exec: rows of three entities, not scalars
-        stmt.add_columns(Company, User)
-        .join(Company, col(Company.id) == Complaint.company_id)
-        .join(User, col(User.id) == Complaint.author_id)
-        .order_by(order, col(Complaint.id).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return [(c, co, u) for c, co, u in page], total

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, case, true
 from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
+from app.complaints import gate
 from app.complaints.flags import Flags, flags, overdue_cutoff
 from app.complaints.states import OPEN_STATES
 from app.models.complaint import Complaint, ComplaintState
@@ -64,7 +65,9 @@ def _where(queue: Queue, user: User, now: datetime) -> ColumnElement[bool]:
 
 def _open_of(company_id: int) -> ColumnElement[bool]:
     return and_(
-        col(Complaint.company_id) == company_id, col(Complaint.state).in_(list(OPEN_STATES))
+        col(Complaint.company_id) == company_id,
+        col(Complaint.state).in_(list(OPEN_STATES)),
+        gate.reached_company(),  # not one still waiting for verification or review
     )
 
 

@@ -4,6 +4,7 @@ reply in public and resolve, always as the token's rep and only within the token
 from sqlmodel import Session, col, func, select
 
 from app.complaints import company as company_side
+from app.complaints import gate
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.errors import NotFound
@@ -40,7 +41,7 @@ def list_complaints(
     limit: int = 20,
 ) -> tuple[list[CompanyComplaint], int]:
     """The token's company's complaints, newest first."""
-    stmt = select(Complaint).where(Complaint.company_id == actor.company.id)
+    stmt = select(Complaint).where(Complaint.company_id == actor.company.id, gate.reached_company())
     if state is not None:
         stmt = stmt.where(Complaint.state == state)
     if unassigned:
@@ -59,7 +60,7 @@ def list_complaints(
 def get_complaint(*, session: Session, actor: CompanyActor, complaint_id: int) -> Complaint:
     """The complaint if it is against the token's company; otherwise it does not exist for you."""
     complaint = complaints.get(session=session, complaint_id=complaint_id)
-    if complaint is None or complaint.company_id != actor.company.id:
+    if complaint is None or complaint.company_id != actor.company.id or gate.is_waiting(complaint):
         raise NotFound("There is no complaint with that number for your company.")
     return complaint
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.models.complaint import ComplaintPublic, Message, ResolutionType, Side
+from app.models.complaint import ComplaintPublic, Message, ResolutionType, Side, storable_text
 
 
 class MessagePublic(BaseModel):
@@ -46,7 +46,11 @@ class ReplyIn(BaseModel):
             raise ValueError("A reply needs some text.")
         return value
 
+    _storable = field_validator("*", mode="before")(lambda value: storable_text(value))
+
 
 class ResolveIn(BaseModel):
     resolution_type: ResolutionType
     body: str = Field(default="", max_length=10_000)
+
+    _storable = field_validator("*", mode="before")(lambda value: storable_text(value))

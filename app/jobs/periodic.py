@@ -30,6 +30,16 @@ SCHEDULE: list[Periodic] = [
     # The weekly digest post (app/broadcast/digest.py); periods start on Thursdays (the epoch's
     # weekday), so each one falls in exactly one ISO week.
     Periodic(kind="broadcast.digest", every=timedelta(weeks=1)),
+    # Notice-and-takedown deadlines (app/takedown/): every step is owed "within 48 hours".
+    Periodic(kind="takedown.tick", every=timedelta(minutes=15)),
+    # Statistics (app/stats/jobs.py): recompute the companies marked dirty by changes every
+    # minute, every company daily (windows slide), and freeze last month's leaderboard once it
+    # is over (the handler skips a taken month).
+    Periodic(kind="stats.refresh", every=timedelta(minutes=1)),
+    Periodic(kind="stats.refresh_all", every=timedelta(days=1)),
+    Periodic(kind="stats.snapshot", every=timedelta(days=1)),
+    # Regroup systemic issues of companies whose complaints changed (app/systemic/jobs.py).
+    Periodic(kind="systemic.scan", every=timedelta(minutes=5)),
 ]
 
 

@@ -3,10 +3,11 @@
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
@@ -22,23 +23,55 @@ def enqueue(
     run_after: datetime | None = None,
     max_attempts: int = 8,
 ) -> Job:
-    """Queue a job in the caller's transaction; the same key queued again returns the first."""
-    if existing := session.exec(select(Job).where(Job.key == key)).first():
-        return existing
-    job = Job(
-        kind=kind,
-        key=key,
-        payload=payload,
-        run_after=run_after or utcnow(),
-        max_attempts=max_attempts,
-    )
-    try:
-        with session.begin_nested():
-            session.add(job)
-            session.flush()
-    except IntegrityError:
-        return session.exec(select(Job).where(Job.key == key)).one()
+    """Queue a job in the caller's transaction; the same key queued again returns the first.
+
+    One INSERT … ON CONFLICT (key) DO NOTHING: no lookup first and no savepoint, and a key
+    already queued by a committed transaction costs no lock (PostgreSQL waits only on a
+    concurrent transaction inserting the very same key, to learn whether it commits)."""
+    stmt = _insert_new(session.get_bind().dialect.name, returning=True)
+    job = session.scalars(stmt, _values(kind, key, payload, run_after, max_attempts)).first()
+    if job is None:  # queued before: the first one stands
+        job = session.exec(select(Job).where(Job.key == key)).one()
     return job
+
+
+def ensure_queued(
+    *,
+    session: Session,
+    kind: str,
+    key: str,
+    payload: dict[str, Any],
+    run_after: datetime | None = None,
+    max_attempts: int = 8,
+) -> None:
+    """``enqueue`` for callers that do not need the job back: one statement, whether the key
+    was new or not, and no row read back (reading one back costs more than the insert)."""
+    stmt = _insert_new(session.get_bind().dialect.name, returning=False)
+    session.execute(stmt, _values(kind, key, payload, run_after, max_attempts))
+
+
+@lru_cache
+def _insert_new(dialect: str, *, returning: bool) -> Any:
+    # Built once, values bound at execution: building it per call cost more than running it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Job).on_conflict_do_nothing(index_elements=["key"])
+    return stmt.returning(Job) if returning else stmt
+
+
+def _values(
+    kind: str, key: str, payload: dict[str, Any], run_after: datetime | None, max_attempts: int
+) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "kind": kind,
+        "key": key,
+        "payload": payload,
+        "state": JobState.PENDING,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_after": run_after or now,
+        "created_at": now,
+    }
 
 
 def claim(

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.config import get_settings
 from app.jobs import periodic
 from app.jobs.queue import Outcome, claim, finish
 from app.models.job import Job
@@ -50,14 +51,22 @@ def _load_handlers() -> None:
     import app.claims.jobs
     import app.integrations.delivery
     import app.notify.listeners  # reminder handler, after-sent steps
-    import app.notify.mail  # noqa: F401
+    import app.notify.mail
+    import app.redaction.jobs  # redaction.reapply
+    import app.stats.jobs  # stats.refresh, stats.refresh_all, stats.snapshot
+    import app.systemic.jobs  # systemic.company, systemic.scan
+    import app.takedown.jobs  # noqa: F401 - takedown.tick, takedown.process
 
 
 async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | None:
     """Do one due job, if there is one. Returns it in its new state."""
     _load_handlers()
     with Session(engine, expire_on_commit=False) as session:
-        job = claim(session=session, kinds=kinds or list(HANDLERS))
+        job = claim(
+            session=session,
+            kinds=kinds or list(HANDLERS),
+            lease_seconds=get_settings().job_lease_seconds,
+        )
         session.commit()
     if job is None:
         return None

@@ -19,6 +19,7 @@ from app.models.complaint import (
     SavedReply,
     Side,
     TimelineEvent,
+    Visibility,
 )
 from app.models.integration import ApiToken, Webhook
 from app.models.job import Job, JobAttempt, JobState
@@ -30,10 +31,22 @@ from app.models.membership import (
     Invitation,
     Role,
 )
+from app.models.moderation import (
+    ActionKind,
+    MessageModeration,
+    ModerationAction,
+    ModerationEdit,
+    Report,
+    ReportReason,
+    ReportStatus,
+)
+from app.models.redaction import RedactionCorrection, RedactionRule
+from app.models.takedown import Inaccuracy, NoticeStatus, TakedownEvent, TakedownNotice
 from app.models.token import OneTimeToken, Purpose
 from app.models.user import User, UserSession
 
 __all__ = [
+    "ActionKind",
     "ApiToken",
     "AuditEntry",
     "Broadcast",
@@ -55,20 +68,55 @@ __all__ = [
     "ComplaintState",
     "ContactAttempt",
     "ContactAttemptIn",
+    "Inaccuracy",
     "InternalNote",
     "Invitation",
     "Job",
     "JobAttempt",
     "JobState",
     "Message",
+    "MessageModeration",
+    "ModerationAction",
+    "ModerationEdit",
+    "NoticeStatus",
     "OneTimeToken",
     "Purpose",
+    "RedactionCorrection",
+    "RedactionRule",
+    "Report",
+    "ReportReason",
+    "ReportStatus",
     "ResolutionType",
     "Role",
     "SavedReply",
     "Side",
+    "TakedownEvent",
+    "TakedownNotice",
     "TimelineEvent",
     "User",
     "UserSession",
+    "Visibility",
     "Webhook",
 ]
+
+# Systemic issues (app/systemic), and the full-text index DDL that rides on the complaint table.
+import app.search.schema  # attaches the full-text DDL to the complaint table
+from app.models.systemic import SystemicIssue, SystemicMember
+
+__all__ += ["SystemicIssue", "SystemicMember"]
+
+# Registers the listener that keeps Complaint.updated_at current for HTTP validators (caching).
+import app.complaints.touch  # noqa: E402
+
+# Statistics aggregates and monthly leaderboard snapshots (app/stats).
+from app.models.stats import (  # noqa: E402
+    CompanyStat,
+    LeaderboardSnapshot,
+    LeaderboardSnapshotRow,
+    StatMark,
+)
+
+__all__ += ["CompanyStat", "LeaderboardSnapshot", "LeaderboardSnapshotRow", "StatMark"]
+
+# Marks statistics dirty on visibility changes and co-signs (app/stats/touch.py).
+import app.stats.touch  # noqa: E402, F401

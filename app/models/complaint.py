@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import Text, UniqueConstraint, event
+from sqlalchemy import Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -18,6 +18,16 @@ class ComplaintState(StrEnum):
     CONFIRMED = "confirmed"  # the consumer confirmed the resolution
     DISPUTED = "disputed"  # the consumer said no: open again, dispute on record
     WITHDRAWN = "withdrawn"
+
+
+class Visibility(StrEnum):
+    """Who may see a complaint (graded hiding, as Alaveteli does: shared/domain-notes.md)."""
+
+    PUBLIC = "public"  # listed everywhere: lists, search, feeds, exports, leaderboards
+    PENDING = "pending"  # held: the author's email is unverified, or held for moderation
+    UNLISTED = "unlisted"  # its page answers, but no list, feed, search or export shows it
+    HIDDEN = "hidden"  # a tombstone with the public reason; the content is not shown
+    REMOVED = "removed"  # taken down (moderation or a takedown notice); a tombstone only
 
 
 class ResolutionType(StrEnum):
@@ -53,6 +63,19 @@ class Side(StrEnum):
     SYSTEM = "system"
 
 
+def storable_text(value: object) -> object:
+    """Refuse text no database column can hold: NUL (PostgreSQL rejects it) and lone UTF-16
+    surrogates (not encodable as UTF-8). Found as 500s by schemathesis; now a clear 422."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("Text cannot contain NUL characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("Text contains characters that are not valid Unicode.") from None
+    return value
+
+
 class ContactAttemptIn(SQLModel):
     channel: Channel
     count: int = Field(ge=1, le=999)
@@ -69,6 +92,11 @@ class ComplaintBase(SQLModel):
     def _strip(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        return storable_text(value)
+
 
 class ComplaintCreate(ComplaintBase):
     """What a consumer submits; the company is named, and created if unknown."""
@@ -82,12 +110,28 @@ class ComplaintCreate(ComplaintBase):
     submission_key: str | None = Field(default=None, max_length=64)
     accept_new_company: bool = False  # set once the filer has seen close matches and said no
 
+    @field_validator("contact_attempts")
+    @classmethod
+    def _one_per_channel(cls, value: list[ContactAttemptIn]) -> list[ContactAttemptIn]:
+        # One row per channel in the table: a repeated channel was a 500 (found by schemathesis).
+        channels = [attempt.channel for attempt in value]
+        if len(set(channels)) != len(channels):
+            raise ValueError("Give each contact channel once, with how many times you tried it.")
+        return value
+
 
 class Complaint(ComplaintBase, table=True):
-    __table_args__ = (UniqueConstraint("author_id", "submission_key"),)
+    __table_args__ = (
+        UniqueConstraint("author_id", "submission_key"),
+        # A company's latest change is one index probe (the company pages' HTTP validators),
+        # whatever the company's size; it also serves every lookup by company_id.
+        Index("ix_complaint_company_updated", "company_id", "updated_at"),
+        # A company page's newest complaints: read in index order, never sorted, whatever its size.
+        Index("ix_complaint_company_created", "company_id", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    company_id: int = Field(foreign_key="company.id", index=True, ondelete="RESTRICT")
+    company_id: int = Field(foreign_key="company.id", ondelete="RESTRICT")
     author_id: int = Field(foreign_key="user.id", index=True, ondelete="RESTRICT")
     state: ComplaintState = Field(
         default=ComplaintState.OPEN, sa_type=str_enum(ComplaintState, 16), index=True
@@ -100,6 +144,12 @@ class Complaint(ComplaintBase, table=True):
     broadcast_opt_in: bool = False
     contact_since: date | None = None
     submission_key: str = Field(max_length=64)
+    # Moderation (app/complaints/visibility.py says what each grade means for every reader).
+    visibility: Visibility = Field(
+        default=Visibility.PUBLIC, sa_type=str_enum(Visibility, 16), index=True
+    )
+    visibility_reason: str = Field(default="", max_length=500)  # public: why it is not public
+    locked: bool = False  # no more messages or co-signs
     cosign_count: int = 0  # kept in step with CoSign rows so lists need no extra query
     # The company side: one named owner among the reps, and how often it changed hands.
     assignee_id: int | None = Field(
@@ -110,13 +160,24 @@ class Complaint(ComplaintBase, table=True):
     company_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     company_notified_to: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Indexed: the site's latest change is the home page's and the API lists' validator.
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Redaction (app/redaction/): the text as typed, when masking changed it; NULL otherwise.
+    # Private: only the author and moderators see it (redaction.service.can_see_originals).
+    original_title: str | None = Field(default=None, sa_type=Text)
+    original_body: str | None = Field(default=None, sa_type=Text)
+    original_desired_outcome: str | None = Field(default=None, sa_type=Text)
 
 
 class ComplaintPublic(ComplaintBase):
+    # Output, not input: the published text is the redacted text, which may be shorter than a
+    # filing must be ("My IBAN is ..." -> "[account]"); the input limits made that a 500.
+    title: str
+    body: str
+    desired_outcome: str = ""
     id: int
     url: str
     company: str
@@ -159,6 +220,8 @@ class Message(SQLModel, table=True):
     signature: str = Field(default="", max_length=160)
     info_request: bool = False  # the rep asks the consumer for more information
     templated: bool = False  # nearly identical to several earlier replies of the same company
+    # Redaction: the text as written when masking changed it (private, like Complaint's).
+    original_body: str | None = Field(default=None, sa_type=Text)
 
 
 class InternalNote(SQLModel, table=True):

@@ -12,6 +12,9 @@ from app.db import UTCDateTime, str_enum
 class Purpose(StrEnum):
     CLAIM_CODE = "claim_code"
     CONFIRM_RESOLUTION = "confirm_resolution"  # the emailed confirm / dispute links
+    VERIFY_EMAIL = "verify_email"  # sign-up: proves the address (app/accounts/verification.py)
+    CHANGE_EMAIL = "change_email"  # proves the new address before it replaces the old one
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - forgot-password link, not a secret
 
 
 class OneTimeToken(SQLModel, table=True):

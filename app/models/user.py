@@ -14,11 +14,19 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     display_name: str = Field(max_length=60)
     is_admin: bool = False
+    # Moderation (app/moderation/): moderators handle reports; a suspended user may log in to read
+    # the statement of reasons but can change nothing.
+    is_moderator: bool = False
+    suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    suspension_reason: str = Field(default="", max_length=1000)
     # "Keep me updated": email about my complaints (replies, requests, resolutions, reminders).
     notify_complaint_updates: bool = True
     # Reps: email about new and reassigned complaints.
     notify_assignments: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Abuse limits: complaints publish only once the address is proven (app/accounts/).
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pending_email: str | None = Field(default=None, max_length=254)  # awaiting its proof
 
 
 class UserSession(SQLModel, table=True):

@@ -33,9 +33,9 @@ def _claimed(session: Session, company_id: int) -> bool:
     )
 
 
-def _reps(session: Session, company_id: int) -> list[User]:
+def _reps(session: Session, company_id: int, *, claimed: bool | None = None) -> list[User]:
     """Active members of a claimed company who want assignment mail."""
-    if not _claimed(session, company_id):
+    if not (_claimed(session, company_id) if claimed is None else claimed):
         return []
     return list(
         session.exec(
@@ -71,7 +71,10 @@ def _queue_for_user(
 
 def _filed(session: Session, complaint: Complaint, company: Company) -> None:
     reminders.schedule(session=session, complaint=complaint)
-    reps = [rep for rep in _reps(session, company.id) if rep.id != complaint.author_id]
+    claimed = _claimed(session, company.id)  # asked once: it decides both mails below
+    reps = [
+        rep for rep in _reps(session, company.id, claimed=claimed) if rep.id != complaint.author_id
+    ]
     for rep in reps:
         _queue_for_user(
             session,
@@ -82,7 +85,7 @@ def _filed(session: Session, complaint: Complaint, company: Company) -> None:
             complaint=complaint,
             company=company,
         )
-    if not _claimed(session, company.id):
+    if not claimed:
         company_notice.queue_notice(session=session, complaint=complaint, company=company)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.complaints.states import OPEN_STATES
-from app.jobs.queue import Outcome, enqueue
+from app.jobs.queue import Outcome, ensure_queued
 from app.jobs.worker import Context, handler
 from app.models.company import Company
 from app.models.complaint import Complaint
@@ -23,8 +23,8 @@ KIND = "notify.reminder"
 REMINDER_DAYS = 7
 
 
-def schedule(*, session: Session, complaint: Complaint) -> Job:
-    return enqueue(
+def schedule(*, session: Session, complaint: Complaint) -> None:
+    ensure_queued(
         session=session,
         kind=KIND,
         key=f"reminder:{complaint.id}",

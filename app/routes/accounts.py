@@ -1,18 +1,27 @@
 """Sign up, log in, log out, and the consumer's own complaints."""
 
+import contextlib
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import service as accounts
+from app.accounts import verification
 from app.complaints import service as complaints
 from app.errors import Conflict
 from app.models.forms import SignupForm
+from app.moderation import statements as moderation_statements
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import parse, text
+from app.web.forms import FormDep, parse, text
 from app.web.pagination import Page
+from app.web.ratelimit import RateLimited, client_ip, with_retry_after
+from app.web.ratelimit import check as check_limit
+from app.web.ratelimit import hit as hit_limit
 from app.web.sessions import session_token, set_session_cookie
 from app.web.templating import render
+
+HONEYPOT = "website"  # a field people never see (templates/partials/honeypot.html)
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -42,9 +51,19 @@ def signup_form(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/signup")
-async def signup(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
-    form = await request.form()
+def signup(request: Request, form: FormDep, session: SessionDep, _user: OptionalUser) -> Response:
+    if text(form, HONEYPOT):  # a bot: look like success, keep nothing
+        return RedirectResponse("/", status_code=303)
     values = {k: text(form, k) for k in ("email", "display_name", "password")}
+    context = {"next": text(form, "next"), "limited": None}
+    try:
+        hit_limit("signup_ip", client_ip(request))
+    except RateLimited as exc:
+        values.pop("password")
+        context.update(values=values, errors={}, limited=exc.detail)
+        return with_retry_after(
+            render(request, "accounts/signup.html", context, status_code=429), exc
+        )
     data, errors = parse(SignupForm, values)
     if data:
         try:
@@ -53,17 +72,15 @@ async def signup(request: Request, session: SessionDep, _user: OptionalUser) -> 
                 email=data.email,
                 password=data.password,
                 display_name=data.display_name,
+                verified=False,
             )
+            verification.send_verification(session=session, user=user)
             return _log_in(request, session, user, text(form, "next"))
         except Conflict as exc:
             errors = {"email": exc.detail}
     values.pop("password")
-    return render(
-        request,
-        "accounts/signup.html",
-        {"values": values, "errors": errors, "next": text(form, "next")},
-        status_code=422,
-    )
+    context.update(values=values, errors=errors)
+    return render(request, "accounts/signup.html", context, status_code=422)
 
 
 @router.get("/login")
@@ -76,11 +93,22 @@ def login_form(request: Request, _user: OptionalUser) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
-    form = await request.form()
+def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalUser) -> Response:
     email, target = text(form, "email"), text(form, "next")
+    account_key = accounts.normalize_email(email)
+    try:
+        hit_limit("login_ip", client_ip(request))
+        check_limit("login_account", account_key)  # only failures count against the account
+    except RateLimited as exc:
+        context = {"values": {"email": email}, "next": target, "error": exc.detail}
+        return with_retry_after(
+            render(request, "accounts/login.html", context, status_code=429), exc
+        )
     user = accounts.authenticate(session=session, email=email, password=text(form, "password"))
     if user is None:
+        # This failure may use up the allowance: then the next try is refused.
+        with contextlib.suppress(RateLimited):
+            hit_limit("login_account", account_key)
         return render(
             request,
             "accounts/login.html",
@@ -114,6 +142,10 @@ def my_complaints(
         offset=pager.offset,
         limit=pager.size,
     )
+    # Statements of reasons for moderation decisions about their content (app/moderation/).
+    decisions = moderation_statements.for_user(session=session, user_id=user.id)
     return render(
-        request, "accounts/my_complaints.html", {"rows": rows, "pager": pager.with_total(total)}
+        request,
+        "accounts/my_complaints.html",
+        {"rows": rows, "pager": pager.with_total(total), "decisions": decisions},
     )

@@ -13,7 +13,7 @@ from app.models.membership import Claim
 from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import text
+from app.web.forms import FormDep, text
 from app.web.templating import render
 
 
@@ -71,14 +71,18 @@ def _claim(session: Session, claim_id: int) -> Claim:
 
 
 @router.post("/claims/{claim_id}/{decision}")
-async def decide(
-    request: Request, session: SessionDep, admin: AdminUser, claim_id: int, decision: str
+def decide(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    admin: AdminUser,
+    claim_id: int,
+    decision: str,
 ) -> Response:
     """Approve by hand (method MANUAL) or reject with a reason; a refusal keeps what was typed."""
     if decision not in ("approve", "reject"):
         raise NotFound("There is no such decision.")
     claim = _claim(session, claim_id)
-    form = await request.form()
     note = text(form, "note")
     try:
         if decision == "approve":

@@ -1,19 +1,25 @@
 """JSON API v1: complaints and companies. Errors are RFC 9457 problem details."""
 
+from datetime import date
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
+from app.complaints import gate, visibility
 from app.complaints import service as complaints
 from app.complaints.public import company_public, complaint_public
+from app.complaints.touch import site_last_change
 from app.errors import NotFound
 from app.models.company import CompanyPublic
-from app.models.complaint import ComplaintCreate, ComplaintPublic, ComplaintState
+from app.models.complaint import Category, ComplaintCreate, ComplaintPublic, ComplaintState
 from app.models.user import User
+from app.redaction import service as redaction
+from app.search import params as search_params
+from app.web import caching, ratelimit
 from app.web.deps import CurrentUser, SessionDep
 from app.web.errors import problem
 
@@ -38,9 +44,26 @@ class Problem(BaseModel):
     detail: str
 
 
+def problem_doc(description: str) -> dict:
+    """An error response as served: RFC 9457 problem details, ``application/problem+json``
+    (``model`` also registers the schema, which FastAPI lists under application/json too)."""
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {"schema": ref}},
+    }
+
+
+# 400: a well-formed request the domain refuses (an unknown window, a malformed domain...).
+# Ids in paths: beyond a 32-bit key no row can exist (and the database would refuse the number).
+DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+LIMITED = {429: problem_doc("Too many requests; see Retry-After")}
+
 PROBLEMS = {
-    404: {"model": Problem, "description": "Not found"},
-    422: {"model": Problem, "description": "Invalid request"},
+    400: problem_doc("Refused by the rules"),
+    404: problem_doc("Not found"),
+    422: problem_doc("Invalid request"),
 }
 
 
@@ -53,33 +76,80 @@ def _publics(session: SessionDep, rows: list) -> list[ComplaintPublic]:
 
 @router.get("/complaints", response_model=Paged[ComplaintPublic], responses=PROBLEMS)
 def list_complaints(
+    request: Request,
     session: SessionDep,
     limit: Limit = 20,
     offset: Offset = 0,
     company: str | None = None,
     state: ComplaintState | None = None,
+    category: Category | None = None,
+    q: Annotated[str, Query(max_length=200, description="Full text; see /search")] = "",
+    # Typed as dates so the schema says what the API accepts (schemathesis found the gap).
+    filed_from: Annotated[
+        date | None, Query(alias="from", description="Filed on or after, YYYY-MM-DD")
+    ] = None,
+    filed_to: Annotated[
+        date | None, Query(alias="to", description="Filed on or before, YYYY-MM-DD")
+    ] = None,
 ):
-    """Public complaints, newest first; filter by company slug and state."""
-    company_id = None
-    if company:
-        found = companies.get_by_slug(session=session, slug=company)
-        company_id = found.id if found else 0
-    rows, total = complaints.search(
+    """Public complaints, newest first (best match first with ``q``); filter by company slug,
+    state, category, filing dates and full text, as /search does."""
+    params = search_params.read(
         session=session,
-        filters=complaints.Filters(company_id=company_id, state=state),
-        offset=offset,
-        limit=limit,
+        q=q,
+        company=company or "",
+        category=category.value if category else "",
+        state=state.value if state else "",
+        filed_from=filed_from.isoformat() if filed_from else "",
+        filed_to=filed_to.isoformat() if filed_to else "",
     )
-    return Paged[ComplaintPublic](
+    if params.errors:
+        detail = " ".join(f"{name}: {message}" for name, message in params.errors.items())
+        return problem(
+            422, detail, errors=[{"loc": ["query", k], "msg": v} for k, v in params.errors.items()]
+        )
+    # Public data whoever asks (helpdesks poll this): cacheable, and built once per change
+    # anywhere on the site, per process (the query is in the URL, which the ETag covers).
+    fresh = caching.conditional(
+        request,
+        viewer=None,
+        parts=(*caching.settled(site_last_change(session=session)), caching.hour_bucket()),
+        keep=True,
+    )
+    if early := fresh.answered():
+        return early
+    rows, total = complaints.search(
+        session=session, filters=params.filters, offset=offset, limit=limit
+    )
+    body = Paged[ComplaintPublic](
         items=_publics(session, rows), total=total, limit=limit, offset=offset
     )
+    return fresh.apply(JSONResponse(body.model_dump(mode="json")))
 
 
-@router.get("/complaints/{complaint_id}", response_model=ComplaintPublic, responses=PROBLEMS)
-def get_complaint(session: SessionDep, complaint_id: int):
+@router.get(
+    "/complaints/{complaint_id}",
+    response_model=ComplaintPublic,
+    responses={**PROBLEMS, 410: problem_doc("Hidden or removed")},
+)
+def get_complaint(request: Request, session: SessionDep, complaint_id: DbId):
     complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
+    # Moderated (app/moderation/): a tombstone says why, never what; a held one is not there yet.
+    if not visibility.content_visible(complaint, None):
+        if not visibility.is_tombstone(complaint):
+            raise NotFound("There is no complaint with that number.")
+        return problem(
+            410,
+            f"This complaint was {complaint.visibility.value} by Outcry's moderators: "
+            f"{complaint.visibility_reason or 'no reason given'}",
+            reason=complaint.visibility_reason,
+        )
+    fresh = caching.conditional(request, viewer=None, parts=caching.complaint_parts(complaint))
+    if fresh.not_modified:
+        return fresh.response_304()
     company = companies.get(session=session, company_id=complaint.company_id)
-    return _publics(session, [(complaint, company, session.get(User, complaint.author_id))])[0]
+    body = _publics(session, [(complaint, company, session.get(User, complaint.author_id))])[0]
+    return fresh.apply(JSONResponse(body.model_dump(mode="json")))
 
 
 def require_json(request: Request) -> None:
@@ -92,17 +162,33 @@ def require_json(request: Request) -> None:
         raise HTTPException(415, "Send the complaint as application/json.")
 
 
+class ComplaintFiled(ComplaintPublic):
+    """The filed complaint's public text, and how many pieces of personal data were masked."""
+
+    redactions: int
+
+
 @router.post(
     "/complaints",
     status_code=201,
-    response_model=ComplaintPublic,
-    responses={**PROBLEMS, 401: {"model": Problem}, 409: {"model": Problem}},
+    response_model=ComplaintFiled,
+    responses={
+        **PROBLEMS,
+        401: problem_doc("Sign in first"),
+        409: problem_doc("Refused"),
+        **LIMITED,
+    },
     dependencies=[Depends(require_json)],
 )
 def create_complaint(session: SessionDep, user: CurrentUser, data: ComplaintCreate):
     """File a complaint as the signed-in user. Re-sending the same submission_key is safe."""
+    ratelimit.hit("complaint_user", str(user.id))  # 429 problem with Retry-After when over
     try:
         complaint = complaints.file(session=session, author=user, data=data)
+    except gate.DuplicateComplaint as exc:
+        existing = f"/api/v1/complaints/{exc.existing.id}"
+        session.rollback()
+        return problem(409, exc.detail, existing=existing)
     except CompanyChoiceNeeded as exc:
         # Read the suggestions before the rollback expires them (model_dump would see nothing).
         suggestions = [company_public(s.company).model_dump(mode="json") for s in exc.suggestions]
@@ -114,8 +200,9 @@ def create_complaint(session: SessionDep, user: CurrentUser, data: ComplaintCrea
         )
     company = companies.get(session=session, company_id=complaint.company_id)
     body = _publics(session, [(complaint, company, user)])[0]
+    masked = redaction.masks_in(session=session, complaint=complaint)  # issue 6
     return JSONResponse(
-        body.model_dump(mode="json"),
+        {**body.model_dump(mode="json"), "redactions": masked},
         status_code=201,
         headers={"Location": f"/api/v1/complaints/{complaint.id}"},
     )
@@ -135,7 +222,7 @@ def list_companies(
 
 
 @router.get("/companies/{company_id}", response_model=CompanyPublic, responses=PROBLEMS)
-def get_company(session: SessionDep, company_id: int):
+def get_company(session: SessionDep, company_id: DbId):
     company = companies.get(session=session, company_id=company_id)
     if company is None:
         raise NotFound("There is no company with that id.")

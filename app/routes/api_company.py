@@ -3,7 +3,7 @@ created the token. Errors are RFC 9457 problem details; no cookies, so no CSRF t
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from app.complaints.states import TransitionError
@@ -16,14 +16,15 @@ from app.integrations.schemas import (
     ResolveIn,
 )
 from app.models.complaint import ComplaintState
-from app.routes.api import PROBLEMS, Paged, Problem
+from app.routes.api import LIMITED, PROBLEMS, DbId, Paged, problem_doc
 from app.web.deps import CompanyActor, SessionDep
 from app.web.errors import problem
+from app.web.ratelimit import api_write_limit
 
 router = APIRouter(prefix="/api/v1/company", tags=["company api"])
 
-AUTH_PROBLEMS = {**PROBLEMS, 401: {"model": Problem, "description": "No valid API token"}}
-CHANGE_PROBLEMS = {**AUTH_PROBLEMS, 409: {"model": Problem, "description": "Not allowed now"}}
+AUTH_PROBLEMS = {**PROBLEMS, 401: problem_doc("No valid API token")}
+CHANGE_PROBLEMS = {**AUTH_PROBLEMS, 409: problem_doc("Not allowed now"), **LIMITED}
 
 
 @router.get("/complaints", response_model=Paged[CompanyComplaint], responses=AUTH_PROBLEMS)
@@ -50,7 +51,7 @@ def list_complaints(
 @router.get(
     "/complaints/{complaint_id}", response_model=CompanyComplaintDetail, responses=AUTH_PROBLEMS
 )
-def get_complaint(session: SessionDep, actor: CompanyActor, complaint_id: int):
+def get_complaint(session: SessionDep, actor: CompanyActor, complaint_id: DbId):
     """One of your company's complaints with its public messages."""
     complaint = helpdesk.get_complaint(session=session, actor=actor, complaint_id=complaint_id)
     return helpdesk.detail(session=session, actor=actor, complaint=complaint)
@@ -66,8 +67,9 @@ def _refused(session: SessionDep, exc: TransitionError) -> Response:
     status_code=201,
     response_model=MessagePublic,
     responses=CHANGE_PROBLEMS,
+    dependencies=[Depends(api_write_limit)],
 )
-def reply(session: SessionDep, actor: CompanyActor, complaint_id: int, data: ReplyIn):
+def reply(session: SessionDep, actor: CompanyActor, complaint_id: DbId, data: ReplyIn):
     """A public reply, signed with the token creator's public name and job title."""
     try:
         message = helpdesk.reply(
@@ -86,8 +88,9 @@ def reply(session: SessionDep, actor: CompanyActor, complaint_id: int, data: Rep
     "/complaints/{complaint_id}/resolve",
     response_model=CompanyComplaintDetail,
     responses=CHANGE_PROBLEMS,
+    dependencies=[Depends(api_write_limit)],
 )
-def resolve(session: SessionDep, actor: CompanyActor, complaint_id: int, data: ResolveIn):
+def resolve(session: SessionDep, actor: CompanyActor, complaint_id: DbId, data: ResolveIn):
     """Mark the complaint resolved; it counts once the consumer confirms."""
     try:
         complaint = helpdesk.resolve(

@@ -17,7 +17,7 @@ from app.models.membership import Claim, ClaimMethod
 from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import text
+from app.web.forms import FormDep, text
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -57,11 +57,15 @@ def start_form(request: Request, session: SessionDep, user: CurrentUser, slug: s
 
 
 @router.post("/companies/{slug}/claim")
-async def start(
-    request: Request, session: SessionDep, user: CurrentUser, verifier: VerifierDep, slug: str
+def start(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    verifier: VerifierDep,
+    slug: str,
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
-    form = await request.form()
     values = {k: text(form, k) for k in ("method", "domain", "email")}
     try:
         method = ClaimMethod(values["method"])

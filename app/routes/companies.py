@@ -7,10 +7,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
 from app.claims.service import badge as claim_badge
+from app.companies import freshness
 from app.companies import service as companies
-from app.companies.stats import headline, simple_medians
+from app.companies.stats import headline
 from app.complaints import service as complaints
 from app.models.complaint import ComplaintState
+from app.systemic import service as systemic
+from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.forms import blank_is_none
 from app.web.pagination import Page
@@ -27,10 +30,12 @@ def index(
     rows, total = companies.list_companies(
         session=session, offset=pager.offset, limit=pager.size, query=q or None
     )
-    return render(
-        request,
-        "companies/index.html",
-        {"companies": rows, "q": q, "pager": pager.with_total(total)},
+    return caching.conditional(request, viewer=_user).apply(
+        render(
+            request,
+            "companies/index.html",
+            {"companies": rows, "q": q, "pager": pager.with_total(total)},
+        )
     )
 
 
@@ -53,6 +58,22 @@ def show(
     page: int = 1,
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
+    claim = claim_badge(session=session, company_id=company.id)
+    latest, *version = freshness.page_version(session=session, company_id=company.id)
+    fresh = caching.conditional(
+        request,
+        viewer=_user,
+        parts=(
+            company.model_dump(),
+            claim,
+            *caching.settled(latest),
+            *version,
+            caching.hour_bucket(),  # the headline numbers move with the clock
+        ),
+        keep=True,
+    )
+    if early := fresh.answered():
+        return early
     pager = Page.of(page)
     rows, total = complaints.search(
         session=session,
@@ -60,7 +81,7 @@ def show(
         offset=pager.offset,
         limit=pager.size,
     )
-    return render(
+    response = render(
         request,
         "companies/detail.html",
         {
@@ -69,8 +90,9 @@ def show(
             "state": state,
             "states": list(ComplaintState),
             "pager": pager.with_total(total),
-            "numbers": headline(session=session, company_id=company.id),
-            "medians": simple_medians(session=session, company_id=company.id),
-            "claim": claim_badge(session=session, company_id=company.id),
+            "stats": headline(session=session, company_id=company.id),
+            "claim": claim,
+            "systemic_issues": systemic.for_company(session=session, company_id=company.id),
         },
     )
+    return fresh.apply(response)

@@ -1,4 +1,4 @@
-"""The company dashboard: the queue, a rep's view of one complaint, and saved replies.
+"""The company dashboard: the queue and a rep's view of one complaint (saved replies: saved_replies.py).
 
 Every page needs an active rep of a verified company (members.require_rep); everyone else gets 403,
 and a complaint of another company is "not found" here, never shown.
@@ -9,10 +9,12 @@ from collections.abc import Callable
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.companies import members
 from app.companies import service as companies
 from app.complaints import company as company_side
+from app.complaints import gate
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError, allowed_actions
@@ -25,21 +27,22 @@ from app.models.membership import CompanyMember
 from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import parse, text
+from app.web.forms import FormDep, text
 from app.web.pagination import Page
 from app.web.templating import render
 
 router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
 
 
-def _rep_of(session: Session, slug: str, user: User) -> tuple[Company, CompanyMember]:
+def rep_of(session: Session, slug: str, user: User) -> tuple[Company, CompanyMember]:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     return company, members.require_rep(session=session, company_id=company.id, user=user)
 
 
 def _complaint_of(session: Session, company: Company, complaint_id: int) -> Complaint:
     complaint = complaints.get(session=session, complaint_id=complaint_id)
-    if complaint is None or complaint.company_id != company.id:
+    # A complaint waiting for its author's verification or for review has not reached them yet.
+    if complaint is None or complaint.company_id != company.id or gate.is_waiting(complaint):
         raise NotFound("There is no complaint with that number in this company's queue.")
     return complaint
 
@@ -72,7 +75,7 @@ def queue(
     queue: dashboard.Queue = dashboard.Queue.OPEN,
     page: int = 1,
 ) -> Response:
-    company, member = _rep_of(session, slug, user)
+    company, member = rep_of(session, slug, user)
     counts = dashboard.counts(session=session, company_id=company.id, user=user)
     pager = Page.of(page).with_total(counts[queue])
     rows = dashboard.page(
@@ -144,13 +147,14 @@ def _complaint_page(
 def complaint_view(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
 ) -> Response:
-    company, member = _rep_of(session, slug, user)
+    company, member = rep_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
     return _complaint_page(request, session, company, member, complaint)
 
 
-async def _act(
+def _act(
     request: Request,
+    form: FormData,
     session: Session,
     user: User,
     slug: str,
@@ -160,9 +164,8 @@ async def _act(
     act: Callable[[Complaint, dict[str, str]], object],
 ) -> Response:
     """Run one company action on the complaint; a refusal re-shows the page with the text kept."""
-    company, member = _rep_of(session, slug, user)
+    company, member = rep_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
-    form = await request.form()
     values = {name: text(form, name) for name in fields}
     try:
         act(complaint, values)
@@ -190,11 +193,17 @@ def _user_id(value: str) -> int:
 
 
 @router.post("/{slug}/complaints/{complaint_id}/assign")
-async def assign(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+def assign(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    complaint_id: int,
 ) -> Response:
-    return await _act(
+    return _act(
         request,
+        form,
         session,
         user,
         slug,
@@ -208,12 +217,18 @@ async def assign(
 
 
 @router.post("/{slug}/complaints/{complaint_id}/reply")
-async def reply(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+def reply(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    complaint_id: int,
 ) -> Response:
     """A public reply; the "ask for more information" button sends info_request=1."""
-    return await _act(
+    return _act(
         request,
+        form,
         session,
         user,
         slug,
@@ -231,11 +246,17 @@ async def reply(
 
 
 @router.post("/{slug}/complaints/{complaint_id}/note")
-async def note(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+def note(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    complaint_id: int,
 ) -> Response:
-    return await _act(
+    return _act(
         request,
+        form,
         session,
         user,
         slug,
@@ -254,11 +275,17 @@ def _resolution(value: str) -> ResolutionType:
 
 
 @router.post("/{slug}/complaints/{complaint_id}/resolve")
-async def resolve(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+def resolve(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    complaint_id: int,
 ) -> Response:
-    return await _act(
+    return _act(
         request,
+        form,
         session,
         user,
         slug,
@@ -276,14 +303,18 @@ async def resolve(
 
 
 @router.post("/{slug}/complaints/{complaint_id}/use-saved")
-async def use_saved(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+def use_saved(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    complaint_id: int,
 ) -> Response:
     """The no-JavaScript way to insert a saved reply: re-show the form with its text added.
     Changes nothing; a POST only so the text typed so far comes along."""
-    company, member = _rep_of(session, slug, user)
+    company, member = rep_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
-    form = await request.form()
     body, chosen = text(form, "body"), text(form, "saved_id")
     if not chosen.isdigit():
         return _complaint_page(
@@ -300,102 +331,3 @@ async def use_saved(
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=int(chosen))
     combined = f"{body.rstrip()}\n\n{saved.body}" if body.strip() else saved.body
     return _complaint_page(request, session, company, member, complaint, values={"body": combined})
-
-
-# Saved replies -------------------------------------------------------------------------------
-
-
-def _saved_page(
-    request: Request,
-    session: Session,
-    company: Company,
-    member: CompanyMember,
-    *,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "dashboard/saved_replies.html",
-        {
-            "company": company,
-            "member": member,
-            "saved": saved_replies.list_for(session=session, company_id=company.id),
-            "can_edit": saved_replies.can_edit,
-            "values": values or {},
-            "errors": errors or {},
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/{slug}/saved-replies")
-def saved_index(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
-    company, member = _rep_of(session, slug, user)
-    return _saved_page(request, session, company, member)
-
-
-@router.post("/{slug}/saved-replies")
-async def saved_create(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str
-) -> Response:
-    company, member = _rep_of(session, slug, user)
-    form = await request.form()
-    values = {name: text(form, name) for name in ("title", "body")}
-    data, errors = parse(saved_replies.SavedReplyIn, values)
-    if data is None:
-        return _saved_page(
-            request, session, company, member, values=values, errors=errors, status_code=422
-        )
-    saved_replies.create(session=session, company_id=company.id, user=user, data=data)
-    return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)
-
-
-def _edit_page(
-    request: Request,
-    company: Company,
-    saved_id: int,
-    values: dict[str, str],
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "dashboard/saved_reply_edit.html",
-        {"company": company, "saved_id": saved_id, "values": values, "errors": errors or {}},
-        status_code=status_code,
-    )
-
-
-@router.get("/{slug}/saved-replies/{saved_id}")
-def saved_edit(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, saved_id: int
-) -> Response:
-    company, _member = _rep_of(session, slug, user)
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
-    saved_replies.require_editor(session=session, saved=saved, user=user)
-    return _edit_page(request, company, saved_id, {"title": saved.title, "body": saved.body})
-
-
-@router.post("/{slug}/saved-replies/{saved_id}")
-async def saved_update(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, saved_id: int
-) -> Response:
-    company, _member = _rep_of(session, slug, user)
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
-    form = await request.form()
-    values = {name: text(form, name) for name in ("title", "body")}
-    data, errors = parse(saved_replies.SavedReplyIn, values)
-    if data is None:
-        return _edit_page(request, company, saved_id, values, errors, status_code=422)
-    saved_replies.update(session=session, saved=saved, user=user, data=data)
-    return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)
-
-
-@router.post("/{slug}/saved-replies/{saved_id}/delete")
-def saved_delete(session: SessionDep, user: CurrentUser, slug: str, saved_id: int) -> Response:
-    company, _member = _rep_of(session, slug, user)
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
-    saved_replies.delete(session=session, saved=saved, user=user)
-    return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)

@@ -10,9 +10,10 @@ from app.errors import Conflict, NotFound
 from app.integrations import tokens, webhooks
 from app.integrations.overview import overview, owned_company
 from app.models.user import User
+from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import text
+from app.web.forms import FormDep, text
 from app.web.templating import render
 
 router = APIRouter(prefix="/dashboard/{slug}/integrations", dependencies=[Depends(require_csrf)])
@@ -50,26 +51,30 @@ def index(request: Request, session: SessionDep, user: CurrentUser, slug: str) -
 
 
 @router.post("/tokens")
-async def create_token(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str
+def create_token(
+    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
 ) -> Response:
-    values = {"token_name": text(await request.form(), "token_name")}
+    values = {"token_name": text(form, "token_name")}
     company = owned_company(session=session, slug=slug, user=user)
     try:
+        ratelimit.hit("api_token_user", str(user.id))
         token, raw = tokens.create(
             session=session, company=company, owner=user, name=values["token_name"]
         )
-    except Conflict as exc:
+    except (Conflict, ratelimit.RateLimited) as exc:
         session.rollback()
-        return _page(
+        page = _page(
             request,
             session,
             slug,
             user,
             values={**values, "events": list(webhooks.EVENTS)},
             errors={"token_name": exc.detail},
-            status_code=422,
+            status_code=exc.status_code if isinstance(exc, ratelimit.RateLimited) else 422,
         )
+        if isinstance(exc, ratelimit.RateLimited):
+            ratelimit.with_retry_after(page, exc)
+        return page
     # Shown once, on this response only: just its hash is kept.
     return _page(request, session, slug, user, new_token=raw, new_token_name=token.name)
 
@@ -82,10 +87,9 @@ def revoke_token(session: SessionDep, user: CurrentUser, slug: str, token_id: in
 
 
 @router.post("/webhooks")
-async def create_webhook(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str
+def create_webhook(
+    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
 ) -> Response:
-    form = await request.form()
     values = {
         "url": text(form, "url"),
         "events": [e for e in form.getlist("events") if isinstance(e, str)],

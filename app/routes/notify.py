@@ -15,7 +15,7 @@ from app.notify.mail import KIND as MAIL
 from app.notify.mail import build_message
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import text
+from app.web.forms import FormDep, text
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -35,8 +35,7 @@ def settings_form(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/me/settings")
-async def save_settings(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    form = await request.form()
+def save_settings(form: FormDep, session: SessionDep, user: CurrentUser) -> Response:
     user.notify_complaint_updates = text(form, "notify_complaint_updates") == "on"
     user.notify_assignments = text(form, "notify_assignments") == "on"
     session.add(user)
@@ -86,9 +85,9 @@ def unsubscribe_confirmed(request: Request, session: SessionDep, token: str) -> 
 
 
 @one_click.post("/unsubscribe/{token}/one-click")
-async def unsubscribe_one_click(request: Request, session: SessionDep, token: str) -> Response:
+def unsubscribe_one_click(form: FormDep, session: SessionDep, token: str) -> Response:
     target = _target(token)
-    if text(await request.form(), "List-Unsubscribe") != "One-Click":
+    if text(form, "List-Unsubscribe") != "One-Click":
         raise DomainError("A one-click unsubscribe sends List-Unsubscribe=One-Click.")
     if not unsubscribe.unsubscribe(session=session, target=target):
         raise NotFound("There is no longer anyone to unsubscribe at this link.")
@@ -141,14 +140,15 @@ def resolution_form(
 
 
 @router.post("/r/{token}/{action}")
-async def resolution_answer(
+def resolution_answer(
     request: Request,
+    form: FormDep,
     session: SessionDep,
     _user: OptionalUser,
     token: str,
     action: Literal["confirm", "dispute"],
 ) -> Response:
-    body = text(await request.form(), "body")
+    body = text(form, "body")
     try:
         complaint = links.answer(session=session, raw=token, action=action, body=body)
     except (links.LinkGone, links.NotAwaiting, NotFound) as exc:

@@ -1,38 +1,43 @@
-"""Home, search and the health check."""
+"""Home and search."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
-from pydantic import BeforeValidator
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from app.companies import service as companies
 from app.complaints import service as complaints
-from app.models.complaint import ComplaintState
+from app.complaints.touch import site_last_change
+from app.models.complaint import Category, ComplaintState
+from app.search import params as search_params
+from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
-from app.web.forms import blank_is_none
 from app.web.pagination import Page
 from app.web.templating import render
 
 router = APIRouter()
 
 
-@router.get("/healthz", include_in_schema=False)
-def healthz() -> Response:
-    """Process liveness only: no database access, so it stays cheap under load."""
-    return PlainTextResponse("ok")
-
-
 @router.get("/")
 def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
+    # Rendered once per change anywhere on the site, per process; the hour moves "overdue".
+    fresh = caching.conditional(
+        request,
+        viewer=_user,
+        parts=(*caching.settled(site_last_change(session=session)), caching.hour_bucket()),
+        keep=True,
+    )
+    if early := fresh.answered():
+        return early
     newest, total = complaints.search(session=session, filters=complaints.Filters(), limit=10)
     overdue, overdue_total = complaints.search(
         session=session, filters=complaints.Filters(overdue=True), limit=5, oldest_first=True
     )
-    return render(
-        request,
-        "home.html",
-        {"newest": newest, "overdue": overdue, "total": total, "overdue_total": overdue_total},
+    return fresh.apply(
+        render(
+            request,
+            "home.html",
+            {"newest": newest, "overdue": overdue, "total": total, "overdue_total": overdue_total},
+        )
     )
 
 
@@ -42,28 +47,38 @@ def search(
     session: SessionDep,
     _user: OptionalUser,
     q: str = "",
-    state: Annotated[ComplaintState | None, BeforeValidator(blank_is_none)] = None,
     company: str = "",
+    category: str = "",
+    state: str = "",
+    filed_from: Annotated[str, Query(alias="from")] = "",
+    filed_to: Annotated[str, Query(alias="to")] = "",
     page: int = 1,
 ) -> Response:
-    pager = Page.of(page)
-    company_id = None
-    if company:  # an unknown company matches nothing rather than everything
-        found = companies.get_by_slug(session=session, slug=company)
-        company_id = found.id if found else 0
-    filters = complaints.Filters(text=q[:200] or None, state=state, company_id=company_id)
-    rows, total = complaints.search(
-        session=session, filters=filters, offset=pager.offset, limit=pager.size
+    """Search for journalists: full text, company, category, state and filing dates."""
+    params = search_params.read(
+        session=session,
+        q=q,
+        company=company,
+        category=category,
+        state=state,
+        filed_from=filed_from,
+        filed_to=filed_to,
     )
+    pager = Page.of(page)
+    rows, total = [], 0
+    if not params.errors:
+        rows, total = complaints.search(
+            session=session, filters=params.filters, offset=pager.offset, limit=pager.size
+        )
     return render(
         request,
         "search.html",
         {
             "rows": rows,
-            "q": q,
-            "state": state,
-            "company": company,
+            "params": params,
             "states": list(ComplaintState),
+            "categories": list(Category),
             "pager": pager.with_total(total),
         },
+        status_code=400 if params.errors else 200,
     )

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from app.companies import members
 from app.companies import profile as profiles
@@ -13,7 +12,7 @@ from app.companies.team import InvalidInput
 from app.models.company import Company
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import text
+from app.web.forms import FormDep, text
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -51,16 +50,20 @@ def profile_page(request: Request, session: SessionDep, user: CurrentUser, slug:
 
 
 @router.post("/dashboard/{slug}/profile")
-async def update_profile(
-    request: Request, session: SessionDep, user: CurrentUser, resolver: Resolver, slug: str
+def update_profile(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    resolver: Resolver,
+    slug: str,
 ) -> Response:
+    """Sync on purpose: resolving a Bluesky handle is blocking DNS and HTTPS, so FastAPI runs
+    this in a thread."""
     company = companies.get_by_slug_or_404(session=session, slug=slug)
-    form = await request.form()
     values = {field: text(form, field) for field in profiles.FIELDS}
     try:
-        # In a thread: resolving a Bluesky handle is blocking DNS and HTTPS.
-        await run_in_threadpool(
-            profiles.update,
+        profiles.update(
             session=session,
             company=company,
             actor=user,

@@ -15,7 +15,7 @@ from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import text
+from app.web.forms import FormDep, text
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -75,9 +75,10 @@ def _refused(
 
 
 @router.post("/dashboard/{slug}/members/invite")
-async def invite(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
+def invite(
+    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
+) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
-    form = await request.form()
     values = {"email": text(form, "email"), "role": text(form, "role")}
     try:
         team.invite(
@@ -107,11 +108,16 @@ async def invite(request: Request, session: SessionDep, user: CurrentUser, slug:
 
 
 @router.post("/dashboard/{slug}/members/{member_id}/role")
-async def change_role(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, member_id: int
+def change_role(
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    member_id: int,
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
-    role = text(await request.form(), "role")
+    role = text(form, "role")
     try:
         team.change_role(
             session=session,
@@ -189,11 +195,10 @@ def me_page(request: Request, session: SessionDep, user: CurrentUser, slug: str)
 
 
 @router.post("/dashboard/{slug}/me")
-async def update_me(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str
+def update_me(
+    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
-    form = await request.form()
     values = {"public_name": text(form, "public_name"), "job_title": text(form, "job_title")}
     try:
         team.update_me(session=session, company=company, user=user, **values)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.db import get_session
+from app.errors import Forbidden
 from app.integrations import tokens
 from app.models.user import User
 from app.web.sessions import session_token
@@ -31,9 +32,16 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def current_user(user: OptionalUser) -> User:
+def current_user(request: Request, user: OptionalUser) -> User:
     if user is None:
         raise LoginRequired
+    if user.suspended_at is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # Suspended (app/moderation/): they may log in and read, but change nothing.
+        raise Forbidden(
+            "Your account is suspended, so you cannot do this. Reason: "
+            f"{user.suspension_reason or 'not given'}. The statement of reasons is on "
+            "your complaints page and was sent to you by email."
+        )
     return user
 
 
@@ -66,6 +74,8 @@ def company_actor(
             "represents the company.",
             headers={"WWW-Authenticate": challenge + ', error="invalid_token"'},
         )
+    if actor.user.suspended_at is not None:
+        raise HTTPException(403, "The account behind this API token is suspended.")
     request.state.user = actor.user
     return actor
 

@@ -8,11 +8,14 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from app.config import get_settings
 from app.errors import DomainError
 from app.web.deps import LoginRequired
+from app.web.forms import api_message
 from app.web.middleware import security_headers
 
 log = logging.getLogger(__name__)
@@ -38,12 +41,24 @@ def error_response(request: Request, status: int, detail: str, **extra: Any) -> 
         return problem(status, detail, **extra)
     from app.web.templating import render  # templates import the error-free parts only
 
+    context = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail}
     return render(
         request,
         "error.html",
-        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+        {**context, "current_user": _loaded_user(request)},
         status_code=status,
     )
+
+
+def _loaded_user(request: Request) -> Any:
+    """The signed-in user, unless a failed request's rollback expired it: reloading it would
+    ask the database that just failed (and the session is closed), so show the page as to a
+    visitor instead."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return None
+    state = sa_inspect(user)
+    return None if state.detached and state.unloaded else user
 
 
 def install(app: FastAPI) -> None:
@@ -60,10 +75,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        if wants_problem(request):
-            return problem(422, "The request is not valid.", errors=errors)
+        errors = [
+            {"loc": list(e["loc"]), "msg": api_message(e), "type": e["type"]} for e in exc.errors()
+        ]
         detail = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in errors)
+        if wants_problem(request):
+            # Name the field and what is wrong in the detail: API clients log only that line.
+            return problem(422, detail or "The request is not valid.", errors=errors)
         return error_response(request, 400, f"Some of what was sent is not valid ({detail}).")
 
     @app.exception_handler(HTTPException)
@@ -79,6 +97,25 @@ def install(app: FastAPI) -> None:
         )
         response = error_response(request, exc.status_code, detail)
         response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        # A database restart or a lock held too long: the request was rolled back, so it is safe
+        # to repeat; say so and when, instead of a generic 500 (load balancers retry on 503).
+        if (
+            not isinstance(exc, OperationalError | InterfaceError)
+            and not exc.connection_invalidated
+        ):
+            return await _crash(request, exc)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        response = error_response(
+            request,
+            503,
+            "The database is unavailable for a moment. Nothing you sent was saved; "
+            "please try again in a few seconds.",
+        )
+        response.headers["retry-after"] = "5"
         return response
 
     @app.exception_handler(Exception)

@@ -1,9 +1,21 @@
 """Turning submitted forms into models, and validation errors into per-field messages."""
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop so the route can be a plain, threadpool ``def``."""
+    return await request.form()  # cached by Starlette: require_csrf's read is reused
+
+
+# Routes take `form: FormDep` and stay sync: blocking database work on the loop would stall the
+# whole process (a lock wait there blocks the very request that holds the lock). Guarded by
+# tests/test_routes_off_the_loop.py.
+FormDep = Annotated[FormData, Depends(submitted_form)]
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -35,6 +47,14 @@ def _friendly(error: dict) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
+def api_message(error: dict) -> str:
+    """The message for one invalid query or path value in a problem detail: a hint for dates,
+    whose pydantic wording ("invalid character in year") helps nobody; pydantic's text otherwise."""
+    if error["type"] in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
+        return _friendly(error)
+    return str(error["msg"])
+
+
 def blank_is_none(value: object) -> object:
     """An empty query value (the filters' "Any state", a pager's ``state=``) means not given."""
     return None if value == "" else value
@@ -42,7 +62,9 @@ def blank_is_none(value: object) -> object:
 
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
-    return value if isinstance(value, str) else ""
+    # NUL never means anything in typed text, and PostgreSQL refuses it (a 500 found by
+    # tests/security/test_forms_properties.py): drop it.
+    return value.replace("\x00", "") if isinstance(value, str) else ""
 
 
 M = TypeVar("M", bound=BaseModel)

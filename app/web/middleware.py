@@ -1,5 +1,8 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware: it costs a task per request)."""
 
+import re
+from urllib.parse import parse_qsl
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -14,6 +17,23 @@ CSP = (
 )
 
 
+# Embeds (app/routes/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
+# oEmbed and its cards. Matched by path, not set by the route, so that a 304 answered before
+# routing (caching.NotModifiedMiddleware) carries the same headers. They are public and
+# cookie-free: the anonymous CSRF cookie is withheld from them.
+EMBEDDABLE_PATHS = re.compile(
+    r"/oembed|/complaints/\d+/(card|badge\.svg)|/companies/[^/]+/(badge\.svg|charts/[a-z]+\.svg)"
+)
+EMBEDDABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+# Outcry uses none of these powerful features; saying so stops any injected or framed code.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "display-capture=(), browsing-topics=()"
+)
+
+
 def security_headers(headers: MutableHeaders, settings: Settings) -> None:
     """Also applied by the 500 handler, whose response bypasses this middleware."""
     # setdefault: a route may loosen one header for itself (the API docs' inline styles).
@@ -21,7 +41,9 @@ def security_headers(headers: MutableHeaders, settings: Settings) -> None:
     headers.setdefault("x-content-type-options", "nosniff")
     headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
     headers.setdefault("x-frame-options", "DENY")
-    headers.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("permissions-policy", PERMISSIONS_POLICY)
+    # A page we open in a new window cannot reach back into ours (window.opener), nor ours into it.
+    headers.setdefault("cross-origin-opener-policy", "same-origin")
     if settings.is_https:
         headers.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
 
@@ -33,8 +55,27 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"What you sent is larger than the {limit // 1000} kB we accept.")
 
 
+class NotText(HTTPException):
+    """A form body that is not UTF-8: Starlette would quietly store U+FFFD in its place."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            "What was sent is not valid text (it is not UTF-8). Nothing was saved; please "
+            "type it again.",
+        )
+
+
+def _require_utf8(body: bytes) -> None:
+    try:
+        parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise NotText() from None
+
+
 class SecurityMiddleware:
-    """Security headers, the anonymous CSRF cookie, and 413 for bodies over the size limit."""
+    """Security headers, the anonymous CSRF cookie, 413 for bodies over the size limit, and 400
+    for form bodies that are not UTF-8 text."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -51,13 +92,24 @@ class SecurityMiddleware:
             return
 
         received = 0
+        form = (
+            Headers(scope=scope)
+            .get("content-type", "")
+            .startswith("application/x-www-form-urlencoded")
+        )
+        body = bytearray()
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
-            received += len(message.get("body", b""))
+            chunk = message.get("body", b"")
+            received += len(chunk)
             if received > self.settings.max_body_bytes:
                 raise BodyTooLarge(self.settings.max_body_bytes)
+            if form:  # bounded by the size limit above
+                body.extend(chunk)
+                if not message.get("more_body", False):
+                    _require_utf8(bytes(body))
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -68,14 +120,22 @@ class SecurityMiddleware:
         await self.app(scope, limited_receive, send_with_headers)
 
     def _decorate(self, scope: Scope, headers: MutableHeaders) -> None:
+        embeddable = EMBEDDABLE_PATHS.fullmatch(scope["path"]) is not None
+        if embeddable:
+            headers.setdefault("content-security-policy", EMBEDDABLE_CSP)
+            headers.setdefault("cross-origin-resource-policy", "cross-origin")
         security_headers(headers, self.settings)
+        if embeddable:
+            del headers["x-frame-options"]  # no "allow all" value exists; the CSP says it
         anon = scope.get("state", {}).get("new_anon")
-        if anon:
+        if anon and not embeddable:
             secure = "; Secure" if self.settings.is_https else ""
             headers.append(
                 "set-cookie",
                 f"{ANON_COOKIE}={anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400{secure}",
             )
+        if "set-cookie" in headers and "public" in headers.get("cache-control", ""):
+            headers["cache-control"] = "private, no-store"  # a CDN must never share a cookie
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         from app.web.errors import error_response  # errors import templates, which import us

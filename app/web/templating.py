@@ -11,7 +11,8 @@ from app.complaints.states import label
 from app.config import get_settings
 from app.models.complaint import ComplaintState
 from app.web import humanize
-from app.web.csrf import FIELD, token_for
+from app.web.caching import LazyCsrfToken
+from app.web.csrf import FIELD
 from app.web.markdown import render as markdown
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -34,7 +35,8 @@ def render(
 ) -> HTMLResponse:
     ctx = {
         "current_user": getattr(request.state, "user", None),
-        "csrf_token": token_for(request),
+        # Lazy: only a page that prints it (a form) gets the anonymous CSRF cookie (caching.py).
+        "csrf_token": LazyCsrfToken(request),
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

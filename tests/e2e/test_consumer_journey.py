@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.complaints import service as complaints
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, CoSign
+from app.models.job import Job
 from app.models.user import User
 from tests.e2e.conftest import Latency, NewContext
 from tests.e2e.helpers import fill_complaint, log_in
@@ -66,9 +67,20 @@ def test_sign_up_file_cosign_and_withdraw(
     page.get_by_label("Trying since").fill("2025-11-03")
     page.get_by_role("button", name="Publish complaint").click()
 
-    # The public ticket: title, company, state, the running clock, what she tried before.
+    # Until she proves her address, only she sees it; the link from her mail publishes it.
     expect(page).to_have_url(COMPLAINT_URL)
     complaint_path = urlsplit(page.url).path
+    expect(page.locator("#waiting")).to_contain_text("Verify your email to publish")
+    with Session(engine) as session:
+        mail = session.exec(select(Job).where(col(Job.key).like("mail:verify-email:%"))).one()
+    link = re.search(r"/account/verify/[\w-]+", mail.payload["text"])
+    assert link, mail.payload["text"]
+    page.goto(link.group(0))
+    page.get_by_role("button", name="Confirm my email address").click()
+    expect(page.get_by_role("status")).to_contain_text("your email address is confirmed")
+    page.goto(complaint_path)
+
+    # The public ticket: title, company, state, the running clock, what she tried before.
     expect(page.get_by_role("heading", level=1)).to_have_text("Internet down for nine days")
     expect(page.locator(".crumbs")).to_have_text(re.compile(r"Complaint #\d+ against Comcast"))
     expect(page.locator(".crumbs").get_by_role("link", name="Comcast")).to_be_visible()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.complaints import service as complaints
+from app.complaints import cosigns
 from app.models.company import Company
 from app.models.complaint import Category
 from app.models.user import User
@@ -66,7 +66,7 @@ def test_pages_fit_the_screen(
         )
     )
     fan = make_account()  # its own transaction: SQLite writers take turns
-    seed(lambda s: complaints.cosign(session=s, complaint=s.merge(complaint), user=s.merge(fan)))
+    seed(lambda s: cosigns.cosign(session=s, complaint=s.merge(complaint), user=s.merge(fan)))
     page = new_context(**VIEWPORTS[viewport]).new_page()
     log_in(page, author, next_path=f"/complaints/{complaint.id}")
     expect(page.get_by_role("heading", level=1)).to_have_text(complaint.title)

@@ -1,0 +1,136 @@
+"""Proving an email address: at sign-up (complaints publish once it is proven) and when the
+address changes (the new one must be proven before it replaces the old one)."""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from app.accounts import links
+from app.accounts import service as accounts
+from app.clock import utcnow
+from app.complaints import gate
+from app.config import get_settings
+from app.errors import Conflict
+from app.models.token import Purpose
+from app.models.user import User
+from app.notify.compose import base_url
+
+
+def _hours() -> int:
+    return get_settings().verify_link_hours
+
+
+def send_verification(*, session: Session, user: User, now: datetime | None = None) -> None:
+    """Mail a link proving the account's address (a new one retires the last)."""
+    now = now or utcnow()
+    raw = links.issue(
+        session=session,
+        user=user,
+        purpose=Purpose.VERIFY_EMAIL,
+        lifetime=timedelta(hours=_hours()),
+        now=now,
+    )
+    links.mail(
+        session=session,
+        key=f"verify-email:{user.id}:{now.timestamp():.6f}",
+        to=user.email,
+        template="account_verify",
+        user=user,
+        url=f"{base_url()}/account/verify/{raw}",
+        hours=_hours(),
+    )
+
+
+def verify(*, session: Session, raw: str, now: datetime | None = None) -> User:
+    """Use a sign-up link: the address is proven and the complaints waiting for it publish."""
+    now = now or utcnow()
+    _token, user = links.use(session=session, raw=raw, purpose=Purpose.VERIFY_EMAIL, now=now)
+    mark_verified(session=session, user=user, now=now)
+    return user
+
+
+def mark_verified(*, session: Session, user: User, now: datetime | None = None) -> None:
+    """Any proof of the address (a verify link, a used reset link) publishes what waited."""
+    now = now or utcnow()
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+        session.add(user)
+        session.flush()
+    gate.publish_verified(session=session, user=user, now=now)
+
+
+def request_email_change(
+    *,
+    session: Session,
+    user: User,
+    password: str,
+    new_email: str,
+    keep_token: str | None,
+    now: datetime | None = None,
+) -> None:
+    """After re-entering the password: mail a link to the new address, and end the account's
+    other logins (someone who knows the password may be using them)."""
+    now = now or utcnow()
+    if not accounts.check_password(user=user, password=password):
+        raise WrongPassword
+    new_email = accounts.normalize_email(new_email)
+    if new_email == user.email:
+        raise Conflict("That is already your email address.")
+    if accounts.get_by_email(session=session, email=new_email):
+        # Says no more than sign-up does; the address owner is not told anything.
+        raise Conflict("An account with this email address already exists.")
+    user.pending_email = new_email
+    session.add(user)
+    accounts.end_other_sessions(session=session, user=user, keep_token=keep_token)
+    raw = links.issue(
+        session=session,
+        user=user,
+        purpose=Purpose.CHANGE_EMAIL,
+        lifetime=timedelta(hours=_hours()),
+        now=now,
+    )
+    links.mail(
+        session=session,
+        key=f"change-email:{user.id}:{now.timestamp():.6f}",
+        to=new_email,
+        template="account_change_email",
+        user=user,
+        url=f"{base_url()}/account/email/confirm/{raw}",
+        hours=_hours(),
+    )
+
+
+def confirm_email_change(
+    *, session: Session, raw: str, keep_token: str | None, now: datetime | None = None
+) -> User:
+    """Use a change link: the new address replaces the old, which is told, and every other
+    login ends."""
+    now = now or utcnow()
+    _token, user = links.use(session=session, raw=raw, purpose=Purpose.CHANGE_EMAIL, now=now)
+    new_email = user.pending_email
+    if not new_email:
+        raise links.LinkGone("This change was cancelled or already made.")
+    if accounts.get_by_email(session=session, email=new_email):
+        raise Conflict("Another account now uses that address, so it cannot be yours too.")
+    old_email = user.email
+    user.email, user.pending_email = new_email, None
+    session.add(user)
+    session.flush()
+    accounts.end_other_sessions(session=session, user=user, keep_token=keep_token)
+    links.mail(
+        session=session,
+        key=f"email-changed:{user.id}:{now.timestamp():.6f}",
+        to=old_email,
+        template="account_email_changed",
+        user=user,
+        new_email=new_email,
+    )
+    mark_verified(session=session, user=user, now=now)
+    return user
+
+
+class WrongPassword(Conflict):
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__("That is not your current password.")

@@ -1,0 +1,60 @@
+"""Co-signs: other consumers' "me too" on a complaint, counted on the complaint row."""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from app.clock import utcnow
+from app.complaints.service import require_unlocked
+from app.errors import Conflict
+from app.models.complaint import Complaint, ComplaintState, CoSign
+from app.models.user import User
+
+
+def cosign(
+    *, session: Session, complaint: Complaint, user: User, now: datetime | None = None
+) -> bool:
+    """Add the user's "me too"; False when they had already co-signed."""
+    if complaint.author_id == user.id:
+        raise Conflict("You filed this complaint, so you cannot co-sign it.")
+    if complaint.state == ComplaintState.WITHDRAWN:
+        raise Conflict("This complaint was withdrawn.")
+    require_unlocked(complaint)
+    if session.get(CoSign, (complaint.id, user.id)):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                CoSign(complaint_id=complaint.id, user_id=user.id, created_at=now or utcnow())
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    _bump_cosigns(session, complaint, +1)
+    return True
+
+
+def uncosign(*, session: Session, complaint: Complaint, user: User) -> bool:
+    row = session.get(CoSign, (complaint.id, user.id))
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    _bump_cosigns(session, complaint, -1)
+    return True
+
+
+def _bump_cosigns(session: Session, complaint: Complaint, delta: int) -> None:
+    # An atomic UPDATE, so concurrent co-signs on a viral complaint do not lose counts.
+    session.execute(
+        update(Complaint)
+        .where(col(Complaint.id) == complaint.id)
+        .values(cosign_count=Complaint.cosign_count + delta)
+    )
+    session.refresh(complaint, ["cosign_count"])
+
+
+def has_cosigned(*, session: Session, complaint: Complaint, user: User | None) -> bool:
+    return bool(user and session.get(CoSign, (complaint.id, user.id)))

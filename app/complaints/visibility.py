@@ -1,0 +1,68 @@
+"""What each visibility grade means, in one place: every list, feed, search, export, statistic and
+page asks here rather than comparing grades itself."""
+
+from sqlalchemy import ColumnElement, exists
+from sqlmodel import col
+
+from app.models.complaint import Complaint, Message, Visibility
+from app.models.moderation import MessageModeration
+from app.models.user import User
+
+# Shown in lists, search, feeds, exports and the leaderboard rows behind them.
+LISTED = frozenset({Visibility.PUBLIC})
+# Count in a company's statistics: a hidden complaint still happened; a held or removed one is not
+# on the public record.
+COUNTED = frozenset({Visibility.PUBLIC, Visibility.UNLISTED, Visibility.HIDDEN})
+# The page shows the complaint's content to anyone.
+CONTENT_PUBLIC = frozenset({Visibility.PUBLIC, Visibility.UNLISTED})
+
+
+def listed() -> ColumnElement[bool]:
+    """SQL condition for complaints any list, feed, search or export may show."""
+    return col(Complaint.visibility).in_(list(LISTED))
+
+
+def counted() -> ColumnElement[bool]:
+    """SQL condition for complaints that count in statistics and leaderboards."""
+    return col(Complaint.visibility).in_(list(COUNTED))
+
+
+def is_moderator(user: User | None) -> bool:
+    """Moderators (and admins) handle reports and see moderated content."""
+    return user is not None and (user.is_moderator or user.is_admin)
+
+
+def content_visible(complaint: Complaint, viewer: User | None) -> bool:
+    """May ``viewer`` read the complaint's text? Its author and moderators always may."""
+    if complaint.visibility in CONTENT_PUBLIC:
+        return True
+    return viewer is not None and (viewer.id == complaint.author_id or is_moderator(viewer))
+
+
+def page_exists_for(complaint: Complaint, viewer: User | None) -> bool:
+    """Does the complaint's page exist for ``viewer``? A pending complaint (not yet published)
+    is the author's and moderators' alone: to everyone else it is not there at all (404)."""
+    if complaint.visibility != Visibility.PENDING:
+        return True
+    return viewer is not None and (viewer.id == complaint.author_id or is_moderator(viewer))
+
+
+def is_listed(complaint: Complaint) -> bool:
+    """The Python twin of ``listed()``: may lists, feeds and social posts show it?"""
+    return complaint.visibility in LISTED
+
+
+def indexable(complaint: Complaint) -> bool:
+    """Search engines may index its page (unlisted pages render but say noindex)."""
+    return complaint.visibility in LISTED
+
+
+def message_listed() -> ColumnElement[bool]:
+    """SQL condition for messages a feed or export may show: not hidden or removed by a
+    moderator (app/moderation/). Combine with ``listed()`` on their complaint."""
+    return ~exists().where(col(MessageModeration.message_id) == Message.id)
+
+
+def is_tombstone(complaint: Complaint) -> bool:
+    """Hidden or removed: the page says why instead of showing the content."""
+    return complaint.visibility in (Visibility.HIDDEN, Visibility.REMOVED)

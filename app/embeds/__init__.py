@@ -1,0 +1,1 @@
+"""Things other sites embed: SVG badges, oEmbed and its complaint cards."""

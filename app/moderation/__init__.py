@@ -1,0 +1,1 @@
+"""Moderation: reports, the moderators' queue, actions with statements of reasons, the public log."""

@@ -1,0 +1,1 @@
+"""Operations: request ids and structured logs, Prometheus metrics, readiness checks."""

@@ -1,0 +1,75 @@
+"""Prometheus metrics. Request counts and latencies are kept per process; with several uvicorn
+workers set ``PROMETHEUS_MULTIPROC_DIR`` and /metrics adds them up across processes. Queue depth
+and broadcast outcomes are read from the database at scrape time, so every process reports the
+same, whole-system figures."""
+
+import os
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Connection, Engine, func
+from sqlmodel import Session, select
+
+from app.models.broadcast import Broadcast
+from app.models.job import Job
+
+REQUESTS = Counter(
+    "outcry_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "outcry_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class DatabaseCollector(Collector):
+    """Queue depth by kind and state, and broadcasts by network and outcome."""
+
+    def __init__(self, bind: Engine | Connection) -> None:
+        self.bind = bind
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        jobs = GaugeMetricFamily(
+            "outcry_jobs", "Background jobs by kind and state.", labels=["kind", "state"]
+        )
+        posts = GaugeMetricFamily(
+            "outcry_broadcasts",
+            "Social posts by network and outcome.",
+            labels=["network", "status"],
+        )
+        with Session(self.bind) as session:
+            for kind, state, n in session.exec(
+                select(Job.kind, Job.state, func.count()).group_by(Job.kind, Job.state)
+            ):
+                jobs.add_metric([kind, str(state)], n)
+            for network, status, n in session.exec(
+                select(Broadcast.network, Broadcast.status, func.count()).group_by(
+                    Broadcast.network, Broadcast.status
+                )
+            ):
+                posts.add_metric([network, str(status)], n)
+        yield jobs
+        yield posts
+
+
+def render(bind: Engine | Connection) -> bytes:
+    """The text exposition format of every metric."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessMetrics())
+    registry.register(DatabaseCollector(bind))
+    return generate_latest(registry)
+
+
+class _ProcessMetrics(Collector):
+    """This process's request metrics (the default registry's, without its duplicates)."""
+
+    def collect(self) -> Iterator:
+        yield from REQUESTS.collect()
+        yield from LATENCY.collect()

@@ -1,0 +1,65 @@
+"""Request ids, access logs and request metrics, as pure ASGI middleware (no task per request)."""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.ops import logging as ops_logging
+from app.ops.metrics import LATENCY, REQUESTS
+
+log = logging.getLogger("outcry.access")
+# A proxy's id is kept when it looks like one; anything else could inject into log lines.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _route_label(scope: Scope) -> str:
+    """The route's template (``/complaints/{complaint_id}``), never the raw path: one time series
+    per route, whatever ids people request."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path:
+        return path
+    return "static" if scope.get("path", "").startswith("/static/") else "unmatched"
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        rid = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = ops_logging.request_id.set(rid)
+        started = time.perf_counter()
+        status = 500  # if the app dies before it starts a response
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("x-request-id", rid)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_label(scope)
+            method = scope["method"]
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(elapsed)
+            log.info(
+                "%s %s %d",
+                method,
+                scope["path"],
+                status,
+                extra={"status": status, "route": route, "ms": round(elapsed * 1000, 1)},
+            )
+            ops_logging.request_id.reset(token)

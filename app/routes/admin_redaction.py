@@ -1,0 +1,127 @@
+"""/admin/redaction: admins' redaction rules (pattern, replacement, reason), audited and
+re-applied to existing text; and /complaints/{id}/original, the text as typed, for its author and
+moderators only."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from app.complaints import service as complaints
+from app.errors import DomainError, Forbidden
+from app.models.complaint import Message
+from app.redaction import rules
+from app.redaction.service import can_see_originals
+from app.routes.admin import SECTIONS, AdminUser, require_admin
+from app.web.csrf import require_csrf
+from app.web.deps import CurrentUser, SessionDep
+from app.web.forms import FormDep, text
+from app.web.templating import render
+
+router = APIRouter(
+    prefix="/admin/redaction", dependencies=[Depends(require_csrf), Depends(require_admin)]
+)
+originals = APIRouter(dependencies=[Depends(require_csrf)])
+
+_SECTION = ("/admin/redaction", "Redaction rules", "Patterns masked in every public text.")
+if _SECTION not in SECTIONS:
+    SECTIONS.append(_SECTION)
+
+
+def _page(
+    request: Request,
+    session: Session,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    failed: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/redaction.html",
+        {
+            "rules": rules.list_rules(session=session),
+            "errors": errors or {},
+            "values": values or {},
+            "failed": failed,  # "new" or the rule id whose form the errors belong to
+            "done": request.query_params.get("done", ""),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("")
+def rule_list(request: Request, session: SessionDep, _admin: AdminUser) -> Response:
+    return _page(request, session)
+
+
+def _refused(
+    request: Request, session: Session, exc: DomainError, values: dict[str, str], failed: str
+) -> Response:
+    session.rollback()
+    field = getattr(exc, "field", "pattern")
+    return _page(
+        request,
+        session,
+        errors={field: exc.detail},
+        values=values,
+        failed=failed,
+        status_code=422 if exc.status_code in (400, 422) else exc.status_code,
+    )
+
+
+@router.post("")
+def create(request: Request, form: FormDep, session: SessionDep, admin: AdminUser) -> Response:
+    values = {k: text(form, k) for k in ("pattern", "replacement", "reason")}
+    try:
+        rules.create(session=session, admin=admin, **values)
+    except DomainError as exc:
+        return _refused(request, session, exc, values, "new")
+    return RedirectResponse("/admin/redaction?done=created", status_code=303)
+
+
+@router.post("/{rule_id}")
+def update(
+    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: int
+) -> Response:
+    rule = rules.get_or_404(session=session, rule_id=rule_id)
+    values = {k: text(form, k) for k in ("pattern", "replacement", "reason")}
+    try:
+        rules.update(session=session, admin=admin, rule=rule, **values)
+    except DomainError as exc:
+        return _refused(request, session, exc, values, str(rule_id))
+    return RedirectResponse("/admin/redaction?done=updated", status_code=303)
+
+
+@router.post("/{rule_id}/delete")
+def delete(
+    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: int
+) -> Response:
+    rule = rules.get_or_404(session=session, rule_id=rule_id)
+    values = {"reason": text(form, "reason")}
+    try:
+        rules.delete(session=session, admin=admin, rule=rule, reason=values["reason"])
+    except DomainError as exc:
+        return _refused(request, session, exc, values, f"delete-{rule_id}")
+    return RedirectResponse("/admin/redaction?done=deleted", status_code=303)
+
+
+@originals.get("/complaints/{complaint_id}/original")
+def original(
+    request: Request, session: SessionDep, user: CurrentUser, complaint_id: int
+) -> Response:
+    """What the author typed, beside what was published (author and moderators only)."""
+    complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
+    if not can_see_originals(user, complaint):
+        raise Forbidden("Only the author and Outcry's moderators can see what was typed.")
+    messages = session.exec(
+        select(Message)
+        .where(Message.complaint_id == complaint.id, col(Message.original_body).is_not(None))
+        .order_by(col(Message.created_at), col(Message.id))
+    ).all()
+    response = render(
+        request, "redaction/original.html", {"complaint": complaint, "messages": messages}
+    )
+    response.headers["Cache-Control"] = "private, no-store"  # personal data
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

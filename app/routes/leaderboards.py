@@ -1,0 +1,333 @@
+"""Leaderboards, monthly snapshots, the methodology and the data behind them (all read-only)."""
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from sqlmodel import Session
+
+from app.clock import utcnow
+from app.companies import service as companies
+from app.config import get_settings
+from app.db import get_session
+from app.errors import DomainError, NotFound
+from app.models.complaint import Category
+from app.models.stats import StatFields
+from app.stats import export, leaderboard, snapshots
+from app.stats.leaderboard import SORTS, Query, Row
+from app.stats.metrics import CHANGELOG, METHODOLOGY_VERSION, METRICS, WINDOW_LABELS, WINDOWS
+from app.web import caching
+from app.web.csrf import require_csrf
+from app.web.deps import OptionalUser, SessionDep
+from app.web.pagination import Page
+from app.web.templating import render
+
+router = APIRouter(dependencies=[Depends(require_csrf)])
+# Streaming exports keep the session open until the last line is sent (FastAPI's "request"
+# scope); the rest of the app commits before responding (app/web/deps.py).
+StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
+EXPORT_LIMIT = 100_000  # leaderboard rows in one export: more than there are companies
+
+
+def _query(window: str, category: str, sort: str, dir: str) -> Query:
+    return Query.parse(window=window, category=category, sort=sort, direction=dir)
+
+
+def leaderboard_record(row: Row, query: Query) -> dict[str, Any]:
+    return {
+        "rank": row.rank,
+        "company_id": row.company_id,
+        "company_name": row.company_name,
+        "company_slug": row.company_slug,
+        "window": query.period,
+        "category": query.category,
+        **export.rounded(row.stats),
+        "methodology_version": METHODOLOGY_VERSION,
+        "computed_at": row.computed_at,
+    }
+
+
+def _all_rows(session: Session, query: Query) -> list[Row]:
+    rows, _ = leaderboard.page(session=session, query=query, offset=0, limit=EXPORT_LIMIT)
+    return rows
+
+
+def _csv(lines: Iterator[str], filename: str) -> StreamingResponse:
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _filename(*parts: str) -> str:
+    return "-".join(p for p in parts if p)
+
+
+@router.get("/leaderboards")
+def index(
+    request: Request,
+    session: SessionDep,
+    _user: OptionalUser,
+    window: str = "12m",
+    category: str = "",
+    sort: str = leaderboard.DEFAULT_SORT,
+    dir: str = "",
+    page: int = 1,
+) -> Response:
+    query = _query(window, category, sort, dir)
+    refreshed, newest_snapshot = leaderboard.last_change(session=session)
+    # Rendered once per refresh of the aggregates, per process (the query is in the URL,
+    # which the ETag covers); the hour keeps "computed at" honest in a long quiet spell.
+    fresh = caching.conditional(
+        request,
+        viewer=_user,
+        parts=(
+            *caching.settled(refreshed),
+            newest_snapshot,
+            caching.hour_bucket(),
+            get_settings().min_ranked_complaints,
+            METHODOLOGY_VERSION,
+        ),
+        keep=True,
+    )
+    if early := fresh.answered():
+        return early
+    pager = Page.of(page, 50)
+    rows, total = leaderboard.page(
+        session=session, query=query, offset=pager.offset, limit=pager.size, refreshed=refreshed
+    )
+    computed = [r.computed_at for r in rows if r.computed_at]
+    response = render(
+        request,
+        "leaderboards/index.html",
+        {
+            "entries": [
+                (r.rank, r.company_name, r.company_slug, export.rounded(r.stats)) for r in rows
+            ],
+            "query": query,
+            "sorts": SORTS,
+            "windows": WINDOW_LABELS,
+            "categories": list(Category),
+            "pager": pager.with_total(total),
+            "computed_from": min(computed) if computed else None,
+            "computed_to": max(computed) if computed else None,
+            "min_ranked": get_settings().min_ranked_complaints,
+            "version": METHODOLOGY_VERSION,
+            "snapshots": snapshots.listing(session=session)[:12],
+        },
+    )
+    return fresh.apply(response)
+
+
+def _records(session: Session, query: Query) -> list[dict]:
+    """Every row of the live leaderboard in its export shape (CSV and JSON alike)."""
+    return [leaderboard_record(r, query) for r in _all_rows(session, query)]
+
+
+@router.get("/leaderboards.csv")
+def index_csv(
+    session: SessionDep,
+    window: str = "12m",
+    category: str = "",
+    sort: str = "confirmed",
+    dir: str = "",
+) -> Response:
+    query = _query(window, category, sort, dir)
+    records = _records(session, query)
+    columns = [name for name, _ in export.LEADERBOARD_COLUMNS]
+    name = _filename("outcry-leaderboard", query.period, query.category) + ".csv"
+    return _csv(export.csv_lines(columns, records), name)
+
+
+@router.get("/leaderboards.json")
+def index_json(
+    session: SessionDep,
+    window: str = "12m",
+    category: str = "",
+    sort: str = "confirmed",
+    dir: str = "",
+) -> Response:
+    query = _query(window, category, sort, dir)
+    records = _records(session, query)
+    return JSONResponse(
+        {
+            "methodology_version": METHODOLOGY_VERSION,
+            "window": query.period,
+            "category": query.category,
+            "sort": query.sort,
+            "min_ranked": get_settings().min_ranked_complaints,
+            "rows": [{k: export.json_value(v) for k, v in r.items()} for r in records],
+        }
+    )
+
+
+@router.get("/leaderboards/snapshots")
+def snapshot_list(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
+    return render(
+        request,
+        "leaderboards/snapshots.html",
+        {"snapshots": snapshots.listing(session=session)},
+    )
+
+
+def _snapshot_or_404(session: Session, month: str):
+    found = snapshots.get(session=session, month=month) if snapshots.MONTH_RE.match(month) else None
+    if found is None:
+        raise NotFound(f"There is no leaderboard snapshot for {month}.")
+    return found
+
+
+def _window(window: str) -> str:
+    if window not in WINDOWS:
+        raise DomainError(f"window must be one of {', '.join(WINDOWS)}")
+    return window
+
+
+def snapshot_record(snapshot, row) -> dict[str, Any]:
+    return {
+        "month": snapshot.month,
+        "rank": row.position if row.data.get("ranked") else None,
+        "company_id": row.company_id,
+        "company_name": row.company_name,
+        "company_slug": row.company_slug,
+        "window": row.period,
+        "category": "",
+        **export.rounded(StatFields.model_validate(row.data)),
+        "methodology_version": snapshot.methodology_version,
+        "computed_at": snapshot.as_of,
+    }
+
+
+@router.get("/leaderboards/{month}.csv")
+def snapshot_csv(session: SessionDep, month: str, window: str = "12m") -> Response:
+    snapshot = _snapshot_or_404(session, month)
+    found, _ = snapshots.rows(
+        session=session, snapshot=snapshot, period=_window(window), limit=EXPORT_LIMIT
+    )
+    columns = ["month", *(name for name, _ in export.LEADERBOARD_COLUMNS)]
+    records = [snapshot_record(snapshot, r) for r in found]
+    return _csv(export.csv_lines(columns, records), f"outcry-leaderboard-{month}-{window}.csv")
+
+
+@router.get("/leaderboards/{month}.json")
+def snapshot_json(session: SessionDep, month: str, window: str = "12m") -> Response:
+    snapshot = _snapshot_or_404(session, month)
+    found, _ = snapshots.rows(
+        session=session, snapshot=snapshot, period=_window(window), limit=EXPORT_LIMIT
+    )
+    return JSONResponse(
+        {
+            "month": snapshot.month,
+            "methodology_version": snapshot.methodology_version,
+            "as_of": snapshot.as_of.isoformat(),
+            "taken_at": snapshot.taken_at.isoformat(),
+            "min_ranked": snapshot.min_ranked,
+            "window": window,
+            "rows": [
+                {k: export.json_value(v) for k, v in snapshot_record(snapshot, r).items()}
+                for r in found
+            ],
+        }
+    )
+
+
+@router.get("/leaderboards/{month}")
+def snapshot_page(
+    request: Request,
+    session: SessionDep,
+    _user: OptionalUser,
+    month: str,
+    window: str = "12m",
+    page: int = 1,
+) -> Response:
+    snapshot = _snapshot_or_404(session, month)
+    # Frozen for good: the snapshot row itself is the validator.
+    fresh = caching.conditional(request, viewer=_user, parts=(snapshot.id, snapshot.taken_at))
+    if fresh.not_modified:
+        return fresh.response_304()
+    pager = Page.of(page, 50)
+    found, total = snapshots.rows(
+        session=session,
+        snapshot=snapshot,
+        period=_window(window),
+        offset=pager.offset,
+        limit=pager.size,
+    )
+    response = render(
+        request,
+        "leaderboards/snapshot.html",
+        {
+            "snapshot": snapshot,
+            "entries": [
+                (rec["rank"], r.company_name, r.company_slug, rec)
+                for r in found
+                for rec in [snapshot_record(snapshot, r)]
+            ],
+            "window": window,
+            "windows": WINDOW_LABELS,
+            "pager": pager.with_total(total),
+        },
+    )
+    return fresh.apply(response)
+
+
+@router.get("/methodology")
+def methodology(request: Request, _user: OptionalUser) -> Response:
+    settings = get_settings()
+    return render(
+        request,
+        "methodology.html",
+        {
+            "metrics": METRICS,
+            "version": METHODOLOGY_VERSION,
+            "changelog": CHANGELOG,
+            "windows": WINDOW_LABELS,
+            "min_ranked": settings.min_ranked_complaints,
+            "deadline_days": settings.response_deadline_days,
+            "leaderboard_columns": export.LEADERBOARD_COLUMNS,
+            "complaint_columns": export.COMPLAINT_COLUMNS,
+        },
+    )
+
+
+def _complaint_filters(session: Session, company: str, window: str, category: str):
+    company_id = None
+    if company:
+        found = companies.get_by_slug(session=session, slug=company)
+        if found is None:
+            raise NotFound("There is no company with that slug.")
+        company_id = found.id
+    if category and category not in {c.value for c in Category}:
+        raise DomainError("unknown category")
+    return {"company_id": company_id, "period": _window(window), "category": category}
+
+
+@router.get("/data/complaints.csv")
+def complaints_csv(
+    session: StreamSessionDep, company: str = "", window: str = "all", category: str = ""
+) -> Response:
+    """The public rows behind the numbers: listed complaints, public (redacted) fields only."""
+    filters = _complaint_filters(session, company, window, category)
+    rows = export.complaint_rows(session=session, now=utcnow(), **filters)
+    columns = [name for name, _ in export.COMPLAINT_COLUMNS]
+    name = _filename("outcry-complaints", company, window, category) + ".csv"
+    return _csv(export.csv_lines(columns, rows), name)
+
+
+@router.get("/data/complaints.json")
+def complaints_json(
+    session: StreamSessionDep, company: str = "", window: str = "all", category: str = ""
+) -> Response:
+    filters = _complaint_filters(session, company, window, category)
+    rows = export.complaint_rows(session=session, now=utcnow(), **filters)
+
+    def lines() -> Iterator[str]:
+        yield '{"methodology_version": ' + json.dumps(METHODOLOGY_VERSION) + ', "rows": ['
+        for i, row in enumerate(rows):
+            yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
+        yield "\n]}\n"
+
+    return StreamingResponse(lines(), media_type="application/json")

@@ -1,0 +1,46 @@
+"""Health, readiness and metrics for load balancers, orchestrators and Prometheus."""
+
+import hmac
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from app.config import get_settings
+from app.db import get_read_engine
+from app.ops import metrics, readiness
+
+router = APIRouter(include_in_schema=False)
+NO_STORE = {"cache-control": "no-store"}
+
+
+@router.get("/healthz")
+def healthz() -> Response:
+    """Process liveness only: no database access, so it stays cheap under load."""
+    return PlainTextResponse("ok", headers=NO_STORE)
+
+
+@router.get("/readyz")
+def readyz() -> Response:
+    """Ready for traffic: the database answers and its schema is at the newest migration."""
+    state = readiness.check(get_read_engine())
+    return JSONResponse(
+        {"ready": state.ready, "database": state.database, "migrations": state.migrations},
+        status_code=200 if state.ready else 503,
+        headers=NO_STORE,
+    )
+
+
+@router.get("/metrics")
+def prometheus(request: Request) -> Response:
+    """Prometheus text format; behind a bearer token when ``OUTCRY_METRICS_TOKEN`` is set."""
+    token = get_settings().metrics_token
+    if token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return PlainTextResponse(
+                "metrics need the bearer token", status_code=401, headers=NO_STORE
+            )
+    return Response(
+        metrics.render(get_read_engine()), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE
+    )

@@ -1,0 +1,1 @@
+"""Statistics people can cite: metrics, aggregates, leaderboards and snapshots."""

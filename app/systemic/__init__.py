@@ -1,0 +1,1 @@
+"""Systemic issues: near-identical complaints against one company, shown as one issue."""

@@ -1,0 +1,137 @@
+"""Storing systemic issues per company, and reading them cheaply for the company page.
+
+Groups are recomputed per company in the worker (app/systemic/jobs.py) and stored; pages only
+read the stored groups, re-checking each member's visibility so a complaint hidden since the last
+run disappears from its group (and a group that falls below the minimum disappears) at once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, select
+
+from app.clock import utcnow
+from app.complaints import visibility
+from app.config import get_settings
+from app.errors import NotFound
+from app.models.company import Company
+from app.models.complaint import Complaint
+from app.models.systemic import SystemicIssue, SystemicMember
+from app.models.user import User
+from app.systemic.grouping import Doc, group
+
+# Only recent complaints are compared: a systemic issue is a current problem, and this bounds the
+# work for the busiest companies.
+LOOKBACK = timedelta(days=365)
+
+
+def rebuild_company(*, session: Session, company_id: int, now: datetime | None = None) -> int:
+    """Regroup one company's listed complaints; returns the number of groups stored. Flushes.
+
+    An issue is named by its oldest complaint (anchor), so a group that grows keeps its id/URL.
+    """
+    now = now or utcnow()
+    settings = get_settings()
+    rows = session.exec(
+        select(
+            Complaint.id, Complaint.author_id, Complaint.created_at, Complaint.title, Complaint.body
+        )
+        .where(
+            Complaint.company_id == company_id,
+            visibility.listed(),
+            Complaint.created_at >= now - LOOKBACK,
+        )
+        .order_by(col(Complaint.id))
+    ).all()
+    docs = [Doc(id=i, author_id=a, created_at=t, text=f"{ti}\n{b}") for i, a, t, ti, b in rows]
+    groups = group(
+        docs,
+        similarity=settings.systemic_similarity,
+        window=timedelta(days=settings.systemic_window_days),
+        min_customers=settings.systemic_min_customers,
+    )
+    created = {d.id: d.created_at for d in docs}
+    existing = {
+        issue.anchor_complaint_id: issue
+        for issue in session.exec(
+            select(SystemicIssue).where(SystemicIssue.company_id == company_id)
+        )
+    }
+    keep: set[int] = set()
+    for ids in groups:
+        issue = existing.get(ids[0]) or SystemicIssue(
+            company_id=company_id, anchor_complaint_id=ids[0], first_at=now, last_at=now
+        )
+        issue.first_at = min(created[i] for i in ids)
+        issue.last_at = max(created[i] for i in ids)
+        issue.computed_at = now
+        session.add(issue)
+        session.flush()
+        keep.add(issue.id)
+        session.execute(delete(SystemicMember).where(col(SystemicMember.issue_id) == issue.id))
+        session.add_all([SystemicMember(issue_id=issue.id, complaint_id=i) for i in ids])
+    for issue in existing.values():
+        if issue.id not in keep:
+            session.execute(delete(SystemicMember).where(col(SystemicMember.issue_id) == issue.id))
+            session.delete(issue)
+    session.flush()
+    return len(groups)
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    issue: SystemicIssue
+    customers: int  # different consumers among its listed complaints
+    complaints: int
+    title: str  # the oldest listed complaint's title (public text)
+
+
+def for_company(*, session: Session, company_id: int) -> list[IssueSummary]:
+    """The company's systemic issues, biggest first; one grouped query plus one for titles."""
+    minimum = get_settings().systemic_min_customers
+    counts = session.exec(
+        select(
+            SystemicIssue,
+            func.count(func.distinct(Complaint.author_id)),
+            func.count(col(Complaint.id)),
+            func.min(col(Complaint.id)),
+        )
+        .join(SystemicMember, col(SystemicMember.issue_id) == SystemicIssue.id)
+        .join(Complaint, col(Complaint.id) == SystemicMember.complaint_id)
+        .where(SystemicIssue.company_id == company_id, visibility.listed())
+        .group_by(col(SystemicIssue.id))
+        .having(func.count(func.distinct(Complaint.author_id)) >= minimum)
+    ).all()
+    first_ids = [first for *_, first in counts]
+    titles = dict(
+        session.exec(
+            select(Complaint.id, Complaint.title).where(col(Complaint.id).in_(first_ids))
+        ).all()
+    )
+    summaries = [
+        IssueSummary(issue, customers, complaints, titles.get(first, ""))
+        for issue, customers, complaints, first in counts
+    ]
+    return sorted(summaries, key=lambda s: (-s.customers, -s.complaints, s.issue.id or 0))
+
+
+def issue_or_404(
+    *, session: Session, company: Company, issue_id: int
+) -> tuple[IssueSummary, list[tuple[Complaint, Company, User]]]:
+    """One issue of ``company`` and its listed complaints, oldest first."""
+    summary = next(
+        (s for s in for_company(session=session, company_id=company.id) if s.issue.id == issue_id),
+        None,
+    )
+    if summary is None:
+        raise NotFound("There is no such issue for this company.")
+    rows = session.execute(
+        select(Complaint, Company, User)
+        .join(SystemicMember, col(SystemicMember.complaint_id) == Complaint.id)
+        .join(Company, col(Company.id) == Complaint.company_id)
+        .join(User, col(User.id) == Complaint.author_id)
+        .where(SystemicMember.issue_id == issue_id, visibility.listed())
+        .order_by(col(Complaint.created_at), col(Complaint.id))
+    ).all()
+    return summary, [(c, co, u) for c, co, u in rows]

@@ -1,0 +1,379 @@
+"""Conditional GET and Cache-Control for public pages, feeds, badges and the JSON API.
+
+A route computes a cheap validator (a few columns read by primary key or through an index), asks
+``conditional`` whether the client's copy is still current, and answers 304 before rendering:
+
+    fresh = caching.conditional(request, viewer=user, parts=(c.updated_at, c.visibility))
+    if fresh.not_modified:
+        return fresh.response_304()
+    return fresh.apply(render(...))
+
+Only anonymous views without a rendered form are publicly cacheable: a signed-in page is personal,
+and a form carries a CSRF token bound to one visitor's cookie. Those get ``private, no-store``. The
+CSRF token is rendered lazily (``LazyCsrfToken``), so a page without a form sets no cookie either.
+
+A page whose validator covers everything it shows also keeps its rendered anonymous body
+(``keep=True``) and starts with ``if early := fresh.answered(): return early``.
+
+Repeat visits under a viral spike: each process remembers, for ``cache_memo_seconds``, the ETag it
+last sent for an anonymous URL, and ``NotModifiedMiddleware`` answers before routing — a matching
+If-None-Match with 304, a plain visit to a kept page with that page — no dependency, no thread
+hop, no database. The memo is per process and short, so a change reaches anonymous visitors within
+that many seconds (the CDN-facing ``max-age`` is longer anyway).
+"""
+
+import hashlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from markupsafe import Markup, escape
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.clock import as_utc, utcnow
+from app.config import get_settings
+from app.web.csrf import token_for
+from app.web.sessions import cookie_name
+
+try:
+    APP_VERSION = version("outcry")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    APP_VERSION = "dev"
+
+NO_STORE = "private, no-store"
+VARY = "Cookie"
+
+
+class LazyCsrfToken:
+    """The CSRF token, computed only when a template prints it (that is, renders a form).
+
+    Computing it creates the anonymous CSRF cookie; a page that never prints it stays cookie-free
+    and may be cached publicly. ``request.state.csrf_rendered`` records that it was printed.
+    """
+
+    __slots__ = ("_request", "_value")
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = token_for(self._request)
+            self._request.state.csrf_rendered = True
+        return self._value
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def etag(*parts: Any) -> str:
+    """A weak ETag over ``parts`` and the app version (a deploy changes every page)."""
+    digest = hashlib.blake2b(repr((APP_VERSION, *parts)).encode(), digest_size=12).hexdigest()
+    return f'W/"{digest}"'
+
+
+def hour_bucket(now: datetime | None = None) -> int:
+    """Pages whose text moves with the clock ("open for 3 days 4 hours", overdue counts) put
+    this in their validator, so a copy never outlives the hour it was rendered in."""
+    return int((now or utcnow()).timestamp()) // 3600
+
+
+# Longer than any request's transaction can take between reading the clock and committing.
+SETTLE = timedelta(seconds=60)
+
+
+def settled(latest: datetime | None, now: datetime | None = None) -> tuple[Any, ...]:
+    """A "latest change" validator part that cannot miss a change committed out of order.
+
+    Two transactions stamp t1 < t2 and t2 commits first: a page rendered in between already
+    shows t2 as the latest, and t1's commit moves nothing. So while the latest change is
+    younger than SETTLE, the part also moves every second (copies live a second at most);
+    after that it is stable until the next change."""
+    now = now or utcnow()
+    if latest is not None and now - as_utc(latest) < SETTLE:
+        return (latest, int(now.timestamp()))
+    return (latest,)
+
+
+def _etag_matches(header: str, current: str) -> bool:
+    if header.strip() == "*":
+        return True
+    bare = current.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def _not_modified_since(header: str, last_modified: datetime) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= since
+
+
+@dataclass
+class Conditional:
+    request: Request
+    public: bool
+    etag: str | None
+    last_modified: datetime | None
+    max_age: int
+    stale_while_revalidate: int
+    keep: bool = False  # keep the rendered body for ``cached()`` (pages with cheap validators)
+
+    @property
+    def not_modified(self) -> bool:
+        """The client's copy is current (RFC 9110 §13.2.2: If-None-Match wins over
+        If-Modified-Since). Only public views answer 304: personal ones are never stored."""
+        if not self.public:
+            return False
+        headers = self.request.headers
+        if (inm := headers.get("if-none-match")) is not None:
+            return self.etag is not None and _etag_matches(inm, self.etag)
+        if (ims := headers.get("if-modified-since")) and self.last_modified is not None:
+            return _not_modified_since(ims, self.last_modified)
+        return False
+
+    def answered(self) -> Response | None:
+        """A 304 when the client's copy is current, else the page kept for this validator, if
+        this process has it; None: render it (then ``apply``)."""
+        if self.not_modified:
+            return self.response_304()
+        return self.cached()
+
+    def cached(self) -> Response | None:
+        """The page rendered earlier for this same validator, if this process still has it.
+
+        The validator covers everything an anonymous copy shows (that is what makes 304s safe),
+        so the same bytes are safe to send again: a viral page costs its validator query."""
+        if not self.public or self.etag is None:
+            return None
+        hit = _pages.get(self.etag)
+        if hit is None:
+            return None
+        body, media_type = hit
+        response = Response(content=body, media_type=media_type)
+        self._validators(response)
+        # Validated just now, so the next visits within the memo's moment get it before routing
+        # (without this, once the memo lapsed every visit came here until a 304 or a render).
+        remember(self.request, self.etag, self._control())
+        return response
+
+    def response_304(self) -> Response:
+        response = Response(status_code=304)
+        self._validators(response)
+        if self.etag is not None:  # the next revalidations are answered before routing
+            remember(self.request, self.etag, self._control())
+        return response
+
+    def apply(self, response: Response) -> Response:
+        """Set the caching headers on a rendered response. A page that printed a CSRF token (a
+        form) is personal after all, and so is anything that sets a cookie.
+
+        Without a cheap validator the ETag is a hash of the rendered body: it saves no
+        rendering the first time, but feeds the memo that answers the repeat visits."""
+        personal = getattr(self.request.state, "csrf_rendered", False) or (
+            "set-cookie" in response.headers
+        )
+        if not self.public or personal or response.status_code != 200:
+            return no_store(response)
+        if self.etag is None and self.last_modified is None:
+            self.etag = etag(bytes(response.body))
+            if self.not_modified:
+                remember(self.request, self.etag, self._control())
+                return self.response_304()
+        self._validators(response)
+        if self.etag is not None:
+            remember(self.request, self.etag, self._control())
+            if self.keep:
+                _keep_page(self.etag, bytes(response.body), response.media_type)
+        return response
+
+    def _control(self) -> str:
+        return public_cache_control(self.max_age, self.stale_while_revalidate)
+
+    def _validators(self, response: Response) -> None:
+        if self.etag is not None:
+            response.headers["etag"] = self.etag
+        if self.last_modified is not None:
+            response.headers["last-modified"] = format_datetime(
+                self.last_modified.astimezone(UTC), usegmt=True
+            )
+        response.headers["cache-control"] = self._control()
+        response.headers["vary"] = VARY
+
+
+def complaint_parts(complaint: Any, *, now: datetime | None = None) -> tuple[Any, ...]:
+    """What a complaint page's validator covers: its row's clock (moved by every change, see
+    app/complaints/touch.py), its visibility and the time-driven flags and hour."""
+    from app.complaints.flags import flags  # flags import the models, which import the web layer
+
+    return (
+        complaint.id,
+        complaint.updated_at,
+        complaint.visibility,
+        complaint.state,
+        complaint.cosign_count,
+        flags(complaint, now=now),
+        hour_bucket(now),
+    )
+
+
+def complaint_last_modified(complaint: Any, *, now: datetime | None = None) -> datetime:
+    """Last-Modified for clients that only send If-Modified-Since: the row's last change, or the
+    start of this hour when the page's clock text has moved since."""
+    hour = datetime.fromtimestamp(hour_bucket(now) * 3600, tz=UTC)
+    return max(complaint.updated_at, hour)
+
+
+def public_cache_control(max_age: int, stale_while_revalidate: int) -> str:
+    return f"public, max-age={max_age}, stale-while-revalidate={stale_while_revalidate}"
+
+
+def conditional(
+    request: Request,
+    *,
+    viewer: object | None,
+    parts: tuple[Any, ...] | None = None,
+    last_modified: datetime | None = None,
+    max_age: int | None = None,
+    stale_while_revalidate: int | None = None,
+    keep: bool = False,
+) -> Conditional:
+    """Validators for one response: an ETag over ``parts`` (plus the URL's query, since filters
+    and page numbers change the content) and/or a Last-Modified time."""
+    settings = get_settings()
+    tag = etag(request.url.path, request.url.query, *parts) if parts is not None else None
+    return Conditional(
+        request=request,
+        public=viewer is None,  # an expired session cookie still reads as anonymous
+        etag=tag,
+        last_modified=last_modified,
+        keep=keep and parts is not None,
+        max_age=settings.cache_max_age if max_age is None else max_age,
+        stale_while_revalidate=(
+            settings.cache_stale_while_revalidate
+            if stale_while_revalidate is None
+            else stale_while_revalidate
+        ),
+    )
+
+
+def no_store(response: Response) -> Response:
+    """Personal responses: never stored by a browser cache or CDN."""
+    response.headers["cache-control"] = NO_STORE
+    response.headers["vary"] = VARY
+    for name in ("etag", "last-modified"):
+        if name in response.headers:
+            del response.headers[name]
+    return response
+
+
+# The per-process validator memo behind NotModifiedMiddleware --------------------------------
+
+_MEMO_SIZE = 10_000
+_memo: "OrderedDict[str, tuple[float, str, str]]" = OrderedDict()
+
+
+def _memo_key(path: str, query: str) -> str:
+    return f"{path}?{query}"
+
+
+def remember(request: Request, tag: str, control: str) -> None:
+    """Let NotModifiedMiddleware answer this URL's revalidations for a moment."""
+    ttl = get_settings().cache_memo_seconds
+    if ttl <= 0:
+        return
+    key = _memo_key(request.url.path, request.url.query)
+    _memo[key] = (time.monotonic() + ttl, tag, control)
+    _memo.move_to_end(key)
+    while len(_memo) > _MEMO_SIZE:
+        _memo.popitem(last=False)
+
+
+def forget_all() -> None:
+    """Tests, and anything that must see its own change at once, clear the memos."""
+    _memo.clear()
+    _pages.clear()
+
+
+# Rendered anonymous pages by ETag (``Conditional.cached``): bounded, per process.
+_PAGES_SIZE = 500
+_pages: "OrderedDict[str, tuple[bytes, str | None]]" = OrderedDict()
+
+
+def _keep_page(tag: str, body: bytes, media_type: str | None) -> None:
+    _pages[tag] = (body, media_type)
+    _pages.move_to_end(tag)
+    while len(_pages) > _PAGES_SIZE:
+        _pages.popitem(last=False)
+
+
+class NotModifiedMiddleware:
+    """Answer an anonymous visit from the memo, before routing and without the database: a
+    revalidation with 304, and a plain visit to a kept page with that page (a viral page's
+    visitors within the memo's moment cost no query at all)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.session_cookie = cookie_name()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and _memo:
+            headers = Headers(scope=scope)
+            if self.session_cookie not in headers.get("cookie", ""):
+                key = _memo_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+                hit = _memo.get(key)
+                if hit and hit[0] > time.monotonic():
+                    _, tag, control = hit
+                    inm = headers.get("if-none-match")
+                    if inm and _etag_matches(inm, tag):
+                        await _answer(send, 304, tag, control)
+                        return
+                    if not inm and (page := _pages.get(tag)) is not None:
+                        body, media_type = page
+                        head = scope["method"] == "HEAD"
+                        await _answer(send, 200, tag, control, body, media_type, head=head)
+                        return
+        await self.app(scope, receive, send)
+
+
+async def _answer(
+    send: Send,
+    status: int,
+    tag: str,
+    control: str,
+    body: bytes = b"",
+    media_type: str | None = None,
+    *,
+    head: bool = False,
+) -> None:
+    headers = [
+        (b"etag", tag.encode()),
+        (b"cache-control", control.encode()),
+        (b"vary", VARY.encode()),
+    ]
+    if status == 200:
+        content_type = media_type or "application/octet-stream"
+        if content_type.startswith("text/") and "charset" not in content_type:
+            content_type += "; charset=utf-8"
+        headers += [
+            (b"content-type", content_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})

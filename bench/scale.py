@@ -1,0 +1,211 @@
+"""Cost as data grows, and memory over many requests.
+
+    .venv/bin/python bench/scale.py --small sqlite:///bench/10k.db --large sqlite:///bench/1m.db
+    .venv/bin/python bench/scale.py --memory sqlite:///bench/10k.db --requests 1000000
+
+Scaling: starts one server per database, side by side (each after ``outcry stats refresh``, which
+the caller runs), and times the leaderboard and the company statistics page one request at a
+time, alternating between the two servers (no concurrency, so the figure is the page's own cost;
+alternation, so the machine's drifting load weighs on both alike), for the 10th-busiest company
+of each database; prints the median and p90 and the large/small ratio.
+
+Memory: one uvicorn worker, RSS after a warm-up and then after every minute of a run of requests
+over about 3,400 distinct public URLs (wrk; 90% of them to 40 hot URLs, as in a spike), and
+the growth in percent.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load  # bench/load.py: server start, wrk, targets
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _timed(port: int, path: str) -> float:
+    started = time.perf_counter()
+    status, _, _ = load.get(port, path)
+    if status != 200:
+        raise SystemExit(f"{path} answered {status}")
+    return (time.perf_counter() - started) * 1000
+
+
+def time_pages(small_url: str, large_url: str, repeat: int) -> dict[str, dict[str, dict]]:
+    """Both servers run side by side and each request to one is followed by the same request to
+    the other, so whatever else the machine does weighs on both alike (a shared machine's load
+    drifts by more than the difference being measured)."""
+    servers, pages = {}, {}
+    try:
+        for size, url in (("small", small_url), ("large", large_url)):
+            targets = load.pick_targets(url)
+            port = free_port()
+            servers[size] = (port, load.start_server(url, port, 1))
+            company = f"/companies/{targets['company']}"
+            pages[size] = {
+                "leaderboard": "/leaderboards",
+                "leaderboard, all time": "/leaderboards?window=all",
+                "company stats": f"{company}/stats",
+                "company page": company,
+                # A query string no one else sends misses every per-process copy: the cost of
+                # the first view after a change (validators, queries and rendering).
+                "leaderboard, first view": "/leaderboards?v={n}",
+                "company stats, first view": f"{company}/stats?v={{n}}",
+                "company page, first view": f"{company}?v={{n}}",
+            }
+        out: dict[str, dict[str, dict]] = {}
+        for name in pages["small"]:
+            times: dict[str, list[float]] = {"small": [], "large": []}
+            for n in range(5):  # warm up: caches filled, pages rendered once
+                for size in times:
+                    _timed(servers[size][0], pages[size][name].format(n=f"w{n}"))
+            for n in range(repeat):
+                for size in times:
+                    path = pages[size][name].format(n=n)
+                    times[size].append(_timed(servers[size][0], path))
+            out[name] = {
+                size: {
+                    "median_ms": statistics.median(sorted(t)),
+                    "p90_ms": sorted(t)[int(len(t) * 0.9) - 1],
+                }
+                for size, t in times.items()
+            }
+    finally:
+        for _, server in servers.values():
+            load.stop_server(server)
+    return out
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+HOT_URLS = 40
+
+
+def memory_paths(url: str) -> list[str]:
+    """Many distinct public URLs, so every per-process cache (ETag memo, rendered pages, chart
+    data, SQLAlchemy's statements) fills to its bound during the warm-up."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(text(
+            "SELECT id FROM complaint WHERE visibility = 'public' ORDER BY id LIMIT 3000"))]  # fmt: skip
+        slugs = [r[0] for r in conn.execute(text("SELECT slug FROM company ORDER BY id LIMIT 400"))]
+    engine.dispose()
+    words = ["refund", "router", "parcel", "engineer", "contract", "meter", "boiler", "flight"]
+    paths = [f"/complaints/{i}" for i in ids]
+    paths += [f"/companies/{s}" for s in slugs] + [f"/companies/{s}/stats" for s in slugs[:200]]
+    paths += [f"/api/v1/complaints?limit=20&offset={20 * n}" for n in range(100)]
+    paths += [f"/leaderboards?window={w}&sort={k}" for w in ("90d", "12m", "all")
+              for k in ("confirmed", "timely", "response", "filed")]  # fmt: skip
+    paths += [f"/search?q={w}&page={n}" for w in words for n in range(1, 6)]
+    paths += ["/", "/companies", "/feeds/complaints.atom", f"/companies/{slugs[0]}/feed.atom"]
+    # Traffic is skewed, as on a real site during a spike: HOT_URLS get --hot-share of requests.
+    pages = len(ids)
+    hot = ["/", "/leaderboards", "/api/v1/complaints?limit=20&offset=0", *paths[:20],
+           *paths[pages : pages + 10], *paths[pages + len(slugs) : pages + len(slugs) + 4],
+           "/leaderboards?window=all&sort=confirmed", "/leaderboards?window=90d&sort=timely"]  # fmt: skip
+    return hot[:HOT_URLS] + [p for p in paths if p not in hot[:HOT_URLS]]
+
+
+def memory(url: str, requests: int, connections: int, warm_up: int, hot_share: float) -> dict:
+    """RSS of the one worker process after ``warm_up`` requests, then sampled every minute of
+    requests until ``requests`` more have been served."""
+    binary = load.ensure_wrk()
+    port = free_port()
+    paths = memory_paths(url)
+    server = load.start_server(url, port, 1)
+    script = (
+        "local paths = {" + ", ".join(json.dumps(p) for p in paths) + "}\n"
+        "request = function()\n"
+        f"  local n = math.random() < {hot_share} and {HOT_URLS} or #paths\n"
+        "  return wrk.format('GET', paths[math.random(n)])\n"
+        "end\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    samples: list[tuple[int, float]] = []
+    served = errors = 0
+    try:
+        # Every URL once first: the warm-up then fills the per-process caches to their bounds
+        # whatever the traffic mix (at 99% hot, 50,000 requests reach only ~500 tail URLs).
+        for path in paths:
+            load.get(port, path)
+        served = len(paths)
+        while served < warm_up:
+            run = load.wrk(binary, port, "/", seconds=30, connections=connections, threads=1,
+                           script=f.name)  # fmt: skip
+            served += run["requests"]
+        start, done = rss_kib(server.pid), 0
+        samples.append((0, round(start / 1024, 1)))
+        while done < requests:
+            run = load.wrk(binary, port, "/", seconds=60, connections=connections, threads=1,
+                           script=f.name)  # fmt: skip
+            done += run["requests"]
+            errors += run["errors"]
+            samples.append((done, round(rss_kib(server.pid) / 1024, 1)))
+            print(f"{done:>9} requests: RSS {samples[-1][1]} MiB", flush=True)
+    finally:
+        os.unlink(f.name)
+        load.stop_server(server)
+    peak = max(mib for _, mib in samples)
+    return {
+        "distinct_urls": len(paths),
+        "hot_share": hot_share,
+        "warm_up_requests": served,
+        "requests": done,
+        "errors": errors,
+        "rss_start_mib": samples[0][1],
+        "rss_end_mib": samples[-1][1],
+        "rss_peak_mib": peak,
+        "growth_percent": round((samples[-1][1] - samples[0][1]) / samples[0][1] * 100, 1),
+        "peak_growth_percent": round((peak - samples[0][1]) / samples[0][1] * 100, 1),
+        "samples": samples,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", help="URL of the 10 thousand complaint database")
+    parser.add_argument("--large", help="URL of the large database")
+    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--memory", help="URL to run the memory test against")
+    parser.add_argument("--requests", type=int, default=1_000_000, help="of the memory run")
+    parser.add_argument("--warm-up", type=int, default=100_000, help="requests before measuring")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--hot-share", type=float, default=0.9,
+                        help="share of the memory run's requests to the 40 hot URLs")  # fmt: skip
+    args = parser.parse_args()
+    if args.small and args.large:
+        found = time_pages(args.small, args.large, args.repeat)
+        print("| page | small median ms | large median ms | ratio | small p90 | large p90 |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, by_size in found.items():
+            s, b = by_size["small"], by_size["large"]
+            print(f"| {name} | {s['median_ms']:.1f} | {b['median_ms']:.1f} | "
+                  f"{b['median_ms'] / s['median_ms']:.2f} | {s['p90_ms']:.1f} | "
+                  f"{b['p90_ms']:.1f} |")  # fmt: skip
+    if args.memory:
+        found = memory(args.memory, args.requests, args.connections, args.warm_up, args.hot_share)
+        print(json.dumps(found, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""The expected authorization outcome of every route, by role (see test_authz_matrix.py).
+
+Roles: anonymous; owner (wrote the complaint); stranger (another consumer); rep (owner-role member
+of the complaint's company); other_rep (member of another company); moderator; admin. A route the
+table does not know fails the suite. Reviewed by hand against the observed behaviour.
+"""
+
+ROLES = ("anonymous", "owner", "stranger", "rep", "other_rep", "moderator", "admin")
+
+
+def _by_role(*outcomes: str) -> dict[str, str]:
+    return dict(zip(ROLES, outcomes, strict=True))
+
+
+PUBLIC = _by_role(*["ok"] * 7)
+# Unguessable tokens and ids in links: a guessed one gets nothing, whoever asks.
+GUESSED_TOKEN = _by_role(*["missing"] * 7)
+SIGNED_IN = _by_role("login", *["ok"] * 6)
+ADMIN = _by_role("login", *["forbidden"] * 5, "ok")
+MODERATOR = _by_role("login", *["forbidden"] * 4, "ok", "ok")
+# The company's own representatives only; admins and moderators do not act for companies.
+COMPANY = _by_role("login", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "forbidden")
+# Bearer-token API: a browser's cookie never counts, whoever it belongs to.
+BEARER_ONLY = _by_role(*["login"] * 7)
+# Someone else's claim does not exist for you.
+CLAIMANT = _by_role("login", "missing", "missing", "ok", "missing", "missing", "missing")
+
+PARAMS: dict[str, dict[str, str]] = {
+    "*": {
+        "action": "follow-up",
+        "decision": "approve",
+        "change": "disable",
+        "token": "not-a-real-token",
+        "month": "2026-10",
+        "category": "billing",
+        "name": "monthly",
+    },
+    "/moderation/complaints/{complaint_id}/{action}": {"action": "unlist"},
+    "/moderation/messages/{message_id}/{action}": {"action": "hide"},
+    "/moderation/users/{user_id}/{action}": {"action": "suspend"},
+    "/r/{token}/{action}": {"action": "confirm"},
+}
+
+EXPECTED: dict[str, dict[str, str]] = {
+    "GET /": PUBLIC,
+    "GET /account/email/confirm/{token}": GUESSED_TOKEN,
+    "POST /account/email/confirm/{token}": GUESSED_TOKEN,
+    "GET /account/forgot": PUBLIC,
+    "POST /account/forgot": PUBLIC,
+    "GET /account/reset/{token}": GUESSED_TOKEN,
+    "POST /account/reset/{token}": GUESSED_TOKEN,
+    "GET /account/verify/{token}": GUESSED_TOKEN,
+    "POST /account/verify/{token}": GUESSED_TOKEN,
+    "GET /admin": ADMIN,
+    "GET /admin/claims": ADMIN,
+    "POST /admin/claims/{claim_id}/{decision}": ADMIN,
+    "GET /admin/jobs": ADMIN,
+    "POST /admin/jobs/{job_id}/retry": ADMIN,
+    "GET /admin/redaction": ADMIN,
+    "POST /admin/redaction": ADMIN,
+    "POST /admin/redaction/{rule_id}": ADMIN,
+    "POST /admin/redaction/{rule_id}/delete": ADMIN,
+    "GET /api/docs": PUBLIC,
+    "GET /api/openapi.json": PUBLIC,
+    "GET /api/v1/companies": PUBLIC,
+    "GET /api/v1/companies/{company_id}": PUBLIC,
+    "GET /api/v1/companies/{company_id}/stats": PUBLIC,
+    "GET /api/v1/company/complaints": BEARER_ONLY,
+    "GET /api/v1/company/complaints/{complaint_id}": BEARER_ONLY,
+    "POST /api/v1/company/complaints/{complaint_id}/replies": BEARER_ONLY,
+    "POST /api/v1/company/complaints/{complaint_id}/resolve": BEARER_ONLY,
+    "GET /api/v1/complaints": PUBLIC,
+    "POST /api/v1/complaints": PUBLIC,
+    "GET /api/v1/complaints/{complaint_id}": PUBLIC,
+    "GET /api/v1/leaderboard": PUBLIC,
+    "GET /broadcasts": PUBLIC,
+    "GET /claims/{claim_id}": CLAIMANT,
+    "POST /claims/{claim_id}/send-code": CLAIMANT,
+    "POST /claims/{claim_id}/verify": CLAIMANT,
+    "GET /companies": PUBLIC,
+    "GET /companies/suggest": PUBLIC,
+    "GET /companies/{slug}": PUBLIC,
+    "GET /companies/{slug}/badge.svg": PUBLIC,
+    "GET /companies/{slug}/charts/{name}.svg": PUBLIC,
+    "GET /companies/{slug}/claim": SIGNED_IN,
+    "POST /companies/{slug}/claim": SIGNED_IN,
+    "GET /companies/{slug}/feed.atom": PUBLIC,
+    "GET /companies/{slug}/issues/{issue_id}": GUESSED_TOKEN,
+    "GET /companies/{slug}/moderation": PUBLIC,
+    "GET /companies/{slug}/stats": PUBLIC,
+    "GET /complaints/new": SIGNED_IN,
+    "POST /complaints/new": SIGNED_IN,
+    "GET /complaints/{complaint_id}": PUBLIC,
+    "GET /complaints/{complaint_id}/badge.svg": PUBLIC,
+    "GET /complaints/{complaint_id}/card": PUBLIC,
+    "GET /complaints/{complaint_id}/feed.atom": PUBLIC,
+    "GET /complaints/{complaint_id}/original": _by_role(
+        "login", "ok", "forbidden", "forbidden", "forbidden", "ok", "ok"
+    ),
+    "POST /complaints/{complaint_id}/{action}": _by_role(
+        "login", "ok", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden"
+    ),
+    "GET /dashboard": SIGNED_IN,
+    "GET /dashboard/{slug}": COMPANY,
+    "GET /dashboard/{slug}/complaints/{complaint_id}": COMPANY,
+    "POST /dashboard/{slug}/complaints/{complaint_id}/assign": COMPANY,
+    "POST /dashboard/{slug}/complaints/{complaint_id}/note": COMPANY,
+    "POST /dashboard/{slug}/complaints/{complaint_id}/reply": COMPANY,
+    "POST /dashboard/{slug}/complaints/{complaint_id}/resolve": COMPANY,
+    "POST /dashboard/{slug}/complaints/{complaint_id}/use-saved": COMPANY,
+    "GET /dashboard/{slug}/integrations": COMPANY,
+    "POST /dashboard/{slug}/integrations/deliveries/{job_id}/retry": _by_role(
+        "login", "forbidden", "forbidden", "missing", "forbidden", "forbidden", "forbidden"
+    ),
+    "POST /dashboard/{slug}/integrations/tokens": COMPANY,
+    "POST /dashboard/{slug}/integrations/tokens/{token_id}/revoke": COMPANY,
+    "POST /dashboard/{slug}/integrations/webhooks": COMPANY,
+    "POST /dashboard/{slug}/integrations/webhooks/{webhook_id}/{change}": COMPANY,
+    "POST /dashboard/{slug}/invitations/{invitation_id}/cancel": COMPANY,
+    "GET /dashboard/{slug}/me": COMPANY,
+    "POST /dashboard/{slug}/me": COMPANY,
+    "GET /dashboard/{slug}/members": COMPANY,
+    "POST /dashboard/{slug}/members/invite": COMPANY,
+    "POST /dashboard/{slug}/members/{member_id}/revoke": COMPANY,
+    "POST /dashboard/{slug}/members/{member_id}/role": COMPANY,
+    "GET /dashboard/{slug}/profile": COMPANY,
+    "POST /dashboard/{slug}/profile": COMPANY,
+    "GET /dashboard/{slug}/saved-replies": COMPANY,
+    "POST /dashboard/{slug}/saved-replies": COMPANY,
+    "GET /dashboard/{slug}/saved-replies/{saved_id}": COMPANY,
+    "POST /dashboard/{slug}/saved-replies/{saved_id}": COMPANY,
+    "POST /dashboard/{slug}/saved-replies/{saved_id}/delete": COMPANY,
+    "GET /data/complaints.csv": PUBLIC,
+    "GET /data/complaints.json": PUBLIC,
+    "GET /dev/mail": GUESSED_TOKEN,
+    "GET /dev/mail/{job_id}": GUESSED_TOKEN,
+    "GET /feeds/category/{category}.atom": PUBLIC,
+    "GET /feeds/complaints.atom": PUBLIC,
+    "GET /healthz": PUBLIC,
+    "GET /invitations/{token}": GUESSED_TOKEN,
+    "POST /invitations/{token}": _by_role(
+        "login", "missing", "missing", "missing", "missing", "missing", "missing"
+    ),
+    "GET /leaderboards": PUBLIC,
+    "GET /leaderboards.csv": PUBLIC,
+    "GET /leaderboards.json": PUBLIC,
+    "GET /leaderboards/snapshots": PUBLIC,
+    "GET /leaderboards/{month}": GUESSED_TOKEN,
+    "GET /leaderboards/{month}.csv": GUESSED_TOKEN,
+    "GET /leaderboards/{month}.json": GUESSED_TOKEN,
+    "GET /login": PUBLIC,
+    "POST /login": BEARER_ONLY,
+    "POST /logout": PUBLIC,
+    "GET /me/account": SIGNED_IN,
+    "POST /me/account/email": SIGNED_IN,
+    "POST /me/account/password": _by_role(
+        "login", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden"
+    ),
+    "POST /me/account/verify": SIGNED_IN,
+    "GET /me/complaints": SIGNED_IN,
+    "GET /me/settings": SIGNED_IN,
+    "POST /me/settings": SIGNED_IN,
+    "GET /methodology": PUBLIC,
+    "GET /metrics": PUBLIC,
+    "GET /moderation": MODERATOR,
+    "GET /moderation/complaints/{complaint_id}": MODERATOR,
+    "POST /moderation/complaints/{complaint_id}/{action}": MODERATOR,
+    "POST /moderation/messages/{message_id}/{action}": MODERATOR,
+    "GET /moderation/notices": _by_role(
+        "login", "missing", "missing", "missing", "missing", "ok", "ok"
+    ),
+    "POST /moderation/users/{user_id}/{action}": MODERATOR,
+    "GET /oembed": PUBLIC,
+    "GET /r/{token}": GUESSED_TOKEN,
+    "POST /r/{token}/{action}": GUESSED_TOKEN,
+    "GET /readyz": _by_role(
+        "unavailable",
+        "unavailable",
+        "unavailable",
+        "unavailable",
+        "unavailable",
+        "unavailable",
+        "unavailable",
+    ),
+    "POST /reports": GUESSED_TOKEN,
+    "GET /reports/new": PUBLIC,
+    "GET /search": PUBLIC,
+    "GET /signup": PUBLIC,
+    "POST /signup": PUBLIC,
+    "GET /takedown/new": GUESSED_TOKEN,
+    "POST /takedown/new": GUESSED_TOKEN,
+    "GET /takedown/status/{token}": GUESSED_TOKEN,
+    "GET /takedown/{notice_id}/answer": _by_role(
+        "login", "missing", "missing", "missing", "missing", "missing", "missing"
+    ),
+    "POST /takedown/{notice_id}/answer": _by_role(
+        "login", "missing", "missing", "missing", "missing", "missing", "missing"
+    ),
+    "GET /unsubscribe/{token}": GUESSED_TOKEN,
+    "POST /unsubscribe/{token}": GUESSED_TOKEN,
+    "POST /unsubscribe/{token}/one-click": GUESSED_TOKEN,
+}
+
+
+def expected_for(key: str, role: str) -> set[str]:
+    return {EXPECTED[key][role]}
