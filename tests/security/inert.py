@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 MARKER = "1337"
+# A whole number, not a run of digits inside a hex CSRF token or a hash (1 session in ~1,000 has one).
+EVALUATED = re.compile(r"(?<![0-9A-Za-z_-])9359(?![0-9A-Za-z_-])")
 URL_ATTRS = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background"}
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "base", "frame", "frameset"}
@@ -58,7 +60,7 @@ def html_problems(text: str) -> list[str]:
     checker = _Checker()
     checker.feed(text)
     checker.close()
-    if "9359" in text:
+    if EVALUATED.search(text):
         checker.problems.append("template expression evaluated (9359)")
     return checker.problems
 
