@@ -74,6 +74,25 @@ def _fresh_page_memos() -> Iterator[None]:
 
 
 @pytest.fixture
+def slow_backoff(monkeypatch) -> None:
+    """The retry jitter's ceiling, so a failed job is never due again within the same drain
+    (a random wait of a few milliseconds would retry it at once)."""
+    from app.jobs import queue
+
+    monkeypatch.setattr(queue.random, "uniform", lambda _low, high: high)
+
+
+@pytest.fixture
+def steady_hour(monkeypatch) -> None:
+    """Hold the hour that page validators carry (caching.hour_bucket) still: a test whose two
+    requests straddle the top of an hour would otherwise see a new ETag and no 304."""
+    from app.web import caching
+
+    fixed = caching.hour_bucket()
+    monkeypatch.setattr(caching, "hour_bucket", lambda now=None: fixed)
+
+
+@pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test, whatever it committed."""
     connection = engine.connect()

@@ -103,7 +103,7 @@ def test_badges_escape_names(client, db: Session) -> None:
     assert title is not None and title.text == f"Outcry · {name}: not enough data"
 
 
-def test_complaint_badge_endpoint_headers(client, db: Session) -> None:
+def test_complaint_badge_endpoint_headers(client, db: Session, steady_hour) -> None:
     complaint = complaint_at(db, company="Badgeco", created=utcnow() - 12 * D - H)
     response = client.get(f"/complaints/{complaint.id}/badge.svg")
     assert response.status_code == 200

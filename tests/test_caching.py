@@ -19,7 +19,7 @@ from tests.factories import login, make_complaint, make_rep, make_user
 
 
 @pytest.fixture(autouse=True)
-def _no_memo(monkeypatch) -> Iterator[None]:
+def _no_memo(monkeypatch, steady_hour) -> Iterator[None]:
     """The per-process ETag memo would answer from an earlier request; these tests check the
     routes themselves (the memo has its own tests below, which turn it back on)."""
     caching.forget_all()

@@ -18,7 +18,7 @@ from tests.factories import make_complaint, make_rep
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch) -> Iterator[None]:
+def _fresh_caches(monkeypatch, steady_hour) -> Iterator[None]:
     """No memo (these tests check the routes) and no rendered copies from other tests."""
     caching.forget_all()
     # Validators stable within a second's test, not moving every second while changes are new

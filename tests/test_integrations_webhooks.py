@@ -26,6 +26,12 @@ from tests.conftest import post_form
 from tests.factories import login, make_complaint, make_rep, make_user
 from tests.http_receiver import Reply, serve
 
+
+@pytest.fixture(autouse=True)
+def _no_early_retry(slow_backoff) -> None:
+    """Failed deliveries wait their full backoff: these tests count attempts per drain."""
+
+
 ALL = list(webhooks.EVENTS)
 
 

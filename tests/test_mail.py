@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import company as company_side
 from app.config import get_settings
-from app.jobs import queue
 from app.jobs.queue import retry_dead
 from app.jobs.worker import drain
 from app.models.company import Company
@@ -67,12 +66,6 @@ def _make_due(engine: Engine, job_id: int) -> None:
         job.run_after = utcnow()
         session.add(job)
         session.commit()
-
-
-@pytest.fixture
-def slow_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The jitter's ceiling, so a failed job is never due again within the same drain."""
-    monkeypatch.setattr(queue.random, "uniform", lambda _low, high: high)
 
 
 async def test_a_company_reply_sends_exactly_one_mail(

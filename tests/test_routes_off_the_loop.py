@@ -16,7 +16,6 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import Engine, text
 from sqlmodel import Session
 from starlette.routing import BaseRoute, Mount
 
@@ -24,6 +23,7 @@ from app.main import create_app
 from app.models.user import User
 from app.routes import bench
 from tests.conftest import post_form
+from tests.pg_locks import waiting_on_a_lock
 
 # Async callables allowed on the event loop, each for a reason; none may touch the database.
 ALLOWED = {
@@ -128,18 +128,6 @@ def test_the_walk_finds_an_async_route_and_an_async_dependency():
 # End to end (PostgreSQL): a request waiting on a row lock leaves the process serving others.
 
 
-def _waiting_on_a_lock(engine: Engine) -> bool:
-    with engine.connect() as probe:
-        return bool(
-            probe.execute(
-                text(
-                    "select count(*) from pg_stat_activity where datname = current_database() "
-                    "and wait_event_type = 'Lock'"
-                )
-            ).scalar()
-        )
-
-
 def test_a_request_waiting_on_a_lock_leaves_the_process_serving_others(engine, client):
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes its write lock up front, on a thread: PostgreSQL only")
@@ -159,7 +147,7 @@ def test_a_request_waiting_on_a_lock_leaves_the_process_serving_others(engine, c
                 {"email": email, "display_name": "Waiting", "password": "a long password 1"},
             )
             deadline = time.monotonic() + 60
-            while not _waiting_on_a_lock(engine):
+            while not waiting_on_a_lock(engine):
                 assert not signup.done(), signup.result()
                 assert time.monotonic() < deadline, "the sign-up never reached the lock"
                 time.sleep(0.05)

@@ -138,7 +138,9 @@ def test_the_snapshot_csv_reproduces_its_page(client, taken) -> None:
 def test_the_periodic_job_takes_last_month_once(live_engine) -> None:
     from app.stats.jobs import snapshot_previous_month
 
-    assert snapshot_previous_month(live_engine) == MONTH
-    assert snapshot_previous_month(live_engine) is None
+    # A clock of its own: MONTH was read at import, maybe before a month turned mid-run.
+    now = END + timedelta(days=1)
+    assert snapshot_previous_month(live_engine, now) == MONTH
+    assert snapshot_previous_month(live_engine, now) is None
     with Session(live_engine) as session:
         assert len(session.exec(select(LeaderboardSnapshot)).all()) == 1

@@ -18,6 +18,7 @@ from app.errors import Conflict
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from tests.factories import make_rep
+from tests.pg_locks import waiting_on_a_lock
 
 
 @pytest.fixture
@@ -65,8 +66,10 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(pg_engine: Engin
             role=Role.AGENT,
         )  # holds the owner rows' locks until it commits
         racer.start()
-        time.sleep(0.5)
-        waited = racer.is_alive()
+        deadline = time.monotonic() + 30
+        while not (waited := waiting_on_a_lock(pg_engine)) and racer.is_alive():
+            assert time.monotonic() < deadline, "the second demotion neither waited nor ended"
+            time.sleep(0.05)
         first.commit()
     racer.join(timeout=10)
 

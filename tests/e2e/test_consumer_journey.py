@@ -258,7 +258,7 @@ def test_double_click_on_publish_files_one_complaint(
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
 
-    latency.post_delay = 0.5
+    latency.post_delay = 2.0  # long enough for the second click to land on a loaded machine
     publish = page.get_by_role("button", name="Publish complaint")
     publish.scroll_into_view_if_needed()
     box = publish.bounding_box()
@@ -271,7 +271,7 @@ def test_double_click_on_publish_files_one_complaint(
         page.mouse.click(x, y)
     page.wait_for_timeout(100)
     page.mouse.click(x, y)
-    expect(page).to_have_url(COMPLAINT_URL, timeout=5_000)
+    expect(page).to_have_url(COMPLAINT_URL, timeout=15_000)
     expect(page.get_by_role("heading", level=1)).to_have_text("Clicked twice, filed once")
     assert len(posts) == 2, posts  # the browser really did send the form twice
 

@@ -1,7 +1,8 @@
 """Is a response inert? Parsers, not substrings: what a browser or feed reader would act on.
 
-Every corpus payload carries the marker 1337; ``9359`` (1337 * 7) would mean a template engine
-evaluated user text.
+Every corpus payload carries the marker 1337; ``9359-evaluated`` (from ``{{ 1337 * 7 }}-evaluated``)
+would mean a template engine evaluated user text. Neither may be found as part of another number
+or a path segment: complaint ids and CSRF tokens (64 hex digits) are numbers too.
 """
 
 import json
@@ -10,8 +11,9 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 MARKER = "1337"
-# A whole number, not a run of digits inside a hex CSRF token or a hash (1 session in ~1,000 has one).
-EVALUATED = re.compile(r"(?<![0-9A-Za-z_-])9359(?![0-9A-Za-z_-])")
+# In a URL: the payload's 1337, not a complaint id (our own oEmbed iframe: /complaints/1337/card).
+MARKER_IN_URL = re.compile(r"(?<!\d)1337(?![\d/])")
+EVALUATED = "9359-evaluated"
 URL_ATTRS = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background"}
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "base", "frame", "frameset"}
@@ -42,7 +44,7 @@ class _Checker(HTMLParser):
         # Our own iframe (oEmbed) may carry the title in an attribute; an injected one would
         # point its URL at the payload.
         urls = " ".join(v or "" for n, v in attrs if n in URL_ATTRS)
-        if tag in DANGEROUS_TAGS and MARKER in urls:
+        if tag in DANGEROUS_TAGS and MARKER_IN_URL.search(urls):
             self.problems.append(f"injected <{tag}>")
         if tag in ("script", "style"):
             self._raw = tag
@@ -60,8 +62,8 @@ def html_problems(text: str) -> list[str]:
     checker = _Checker()
     checker.feed(text)
     checker.close()
-    if EVALUATED.search(text):
-        checker.problems.append("template expression evaluated (9359)")
+    if EVALUATED in text:
+        checker.problems.append(f"template expression evaluated ({EVALUATED})")
     return checker.problems
 
 
