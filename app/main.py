@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app.config import get_settings
 from app.ops import gc as ops_gc
 from app.ops import logging as ops_logging
+from app.ops import malloc as ops_malloc
 from app.ops.middleware import ObservabilityMiddleware
 from app.routes import (
     account_security,
@@ -52,11 +53,13 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 @contextlib.asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Tune the garbage collector for serving, and run one in-process worker next to the web
-    server unless told not to (tests, or when `outcry worker` processes run separately)."""
+    """Tune the garbage collector and the allocator for serving, and run one in-process worker
+    next to the web server unless told not to (tests, or when `outcry worker` processes run
+    separately)."""
     settings = get_settings()
     if settings.environment != "test":  # tests build many apps; freezing would keep them all
         ops_gc.tune_for_serving()
+        ops_malloc.limit_arenas()  # before the thread pool's first thread (bench/README.md)
     if not settings.run_worker or settings.environment == "test":
         yield
         return

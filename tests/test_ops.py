@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from app.cli import alembic_config
 from app.config import get_settings
 from app.db import make_engine
 from app.jobs.queue import enqueue
+from app.ops import malloc as ops_malloc
 from app.ops import readiness
 from app.ops.gc import THRESHOLDS
 from app.ops.logging import JsonFormatter, RequestIdFilter
@@ -228,3 +230,59 @@ def test_a_serving_process_freezes_its_startup_objects_out_of_garbage_collection
     frozen, *thresholds = map(int, out)
     assert frozen > 100_000  # the modules, mappers and routes of the loaded app
     assert tuple(thresholds) == THRESHOLDS
+
+
+ARENAS_SCRIPT = """
+import asyncio, ctypes, sys, threading
+from app.main import create_app, lifespan
+
+def allocate_in_threads(count=8):
+    ready = threading.Barrier(count + 1)
+    def work():
+        keep = [bytearray(4096) for _ in range(50)]  # above pymalloc's size: glibc's malloc
+        ready.wait()
+        ready.wait()
+        del keep
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for t in threads:
+        t.start()
+    ready.wait()  # every thread has allocated and is alive
+    ctypes.CDLL(None).malloc_stats()  # one "Arena N:" block per arena, on stderr
+    ready.wait()
+    for t in threads:
+        t.join()
+
+async def main():
+    if sys.argv[1] == "serving":
+        async with lifespan(create_app()):
+            allocate_in_threads()
+    else:
+        allocate_in_threads()
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="malloc arenas are glibc's",
+)
+def test_a_serving_process_shares_two_malloc_arenas_among_its_threads(tmp_path):
+    """Per-thread arenas let a worker's RSS creep up by a tenth over 300,000 requests after its
+    caches were full (bench/README.md, memory); a serving process caps them at two."""
+    env = {
+        **os.environ,
+        "OUTCRY_ENVIRONMENT": "development",
+        "OUTCRY_DATABASE_URL": f"sqlite:///{tmp_path / 'arenas.db'}",
+        "OUTCRY_RUN_WORKER": "false",
+    }
+    env.pop("MALLOC_ARENA_MAX", None)
+
+    def arenas(mode: str) -> int:
+        stats = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", ARENAS_SCRIPT, mode],
+            env=env, capture_output=True, text=True, check=True,
+        ).stderr  # fmt: skip
+        return sum(line.startswith("Arena ") for line in stats.splitlines())
+
+    assert arenas("plain") > ops_malloc.ARENAS  # glibc's default: a new arena per thread
+    assert arenas("serving") <= ops_malloc.ARENAS
