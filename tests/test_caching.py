@@ -1,6 +1,8 @@
 """HTTP caching of public pages: conditional GET (304), Cache-Control a CDN can use, and nothing
 personal ever stored publicly."""
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -16,6 +18,8 @@ from app.models.user import User
 from app.web import caching
 from tests.conftest import post_form
 from tests.factories import login, make_complaint, make_rep, make_user
+
+pytest_plugins = ["tests.smtp_server"]  # live_engine
 
 
 @pytest.fixture(autouse=True)
@@ -360,3 +364,31 @@ def test_a_kept_page_served_after_the_memo_lapsed_arms_it_again(client, db, monk
     assert routed == [1]  # answered before routing again
     assert validated.text == after.text == first.text
     assert after.headers["etag"] == first.headers["etag"]
+
+
+WORKER_ETAG = """
+import sys
+from fastapi.testclient import TestClient
+from app.main import create_app
+with TestClient(create_app()) as client:
+    print(client.get(sys.argv[1]).headers["etag"])
+"""
+
+
+def test_every_worker_process_gives_a_page_the_same_etag(live_engine) -> None:
+    """A revalidation can reach any worker: where their tags differ, it gets the whole page
+    instead of a 304. The company page's did (its fields were listed in a per-process order)."""
+    with Session(live_engine) as session:
+        complaint = make_complaint(session, company_name="Tagco")
+        slug = session.get(Company, complaint.company_id).slug
+        session.commit()
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", WORKER_ETAG, f"/companies/{slug}"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    tags = {worker.communicate(timeout=120)[0].strip() for worker in workers}
+    assert len(tags) == 1 and next(iter(tags)).startswith('W/"'), tags

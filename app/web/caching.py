@@ -81,8 +81,26 @@ class LazyCsrfToken:
 
 def etag(*parts: Any) -> str:
     """A weak ETag over ``parts`` and the app version (a deploy changes every page)."""
-    digest = hashlib.blake2b(repr((APP_VERSION, *parts)).encode(), digest_size=12).hexdigest()
+    text = repr(_canonical((APP_VERSION, *parts)))
+    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
     return f'W/"{digest}"'
+
+
+def _canonical(value: Any) -> Any:
+    # Every worker must compute the same tag, or a revalidation that reaches another worker gets
+    # the whole page again. A model's model_dump() lists its fields in an order that differs from
+    # process to process, and a set's order follows the per-process string hash.
+    if isinstance(value, dict):
+        return tuple(sorted(((repr(k), _canonical(v)) for k, v in value.items()), key=_first))
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_canonical(v)) for v in value))
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
+def _first(pair: tuple[str, Any]) -> str:
+    return pair[0]
 
 
 def hour_bucket(now: datetime | None = None) -> int:
