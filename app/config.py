@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     cache_stale_while_revalidate: int = Field(default=300, ge=0)
     cache_memo_seconds: float = Field(default=1.0, ge=0)
     bench_endpoints: bool = False
+    # glibc malloc arenas of a serving process (app/ops/malloc.py); 0 leaves glibc's default.
+    malloc_arenas: int = Field(default=2, ge=0)
 
     # Statistics and leaderboards (app/stats/): a company is ranked only with at least this many
     # complaints in the window; fewer and it is listed as "not enough complaints to rank".

@@ -59,7 +59,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     if settings.environment != "test":  # tests build many apps; freezing would keep them all
         ops_gc.tune_for_serving()
-        ops_malloc.limit_arenas()  # before the thread pool's first thread (bench/README.md)
+        if settings.malloc_arenas:  # before the thread pool's first thread (bench/README.md)
+            ops_malloc.limit_arenas(settings.malloc_arenas)
     if not settings.run_worker or settings.environment == "test":
         yield
         return
