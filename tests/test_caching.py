@@ -368,8 +368,13 @@ def test_a_kept_page_served_after_the_memo_lapsed_arms_it_again(client, db, monk
 
 WORKER_ETAG = """
 import sys
+from datetime import timedelta
 from fastapi.testclient import TestClient
 from app.main import create_app
+from app.web import caching
+# Only the process may differ, not the clock: the same hour, and no per-second settling.
+caching.hour_bucket = lambda now=None: int(sys.argv[2])
+caching.SETTLE = timedelta(0)
 with TestClient(create_app()) as client:
     print(client.get(sys.argv[1]).headers["etag"])
 """
@@ -382,9 +387,10 @@ def test_every_worker_process_gives_a_page_the_same_etag(live_engine) -> None:
         complaint = make_complaint(session, company_name="Tagco")
         slug = session.get(Company, complaint.company_id).slug
         session.commit()
+    hour = caching.hour_bucket()
     workers = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-c", WORKER_ETAG, f"/companies/{slug}"],
+            [sys.executable, "-c", WORKER_ETAG, f"/companies/{slug}", str(hour)],
             stdout=subprocess.PIPE,
             text=True,
         )
