@@ -327,21 +327,29 @@ def table(results: list[Result]) -> str:
     return "\n".join([*lines, "", *notes])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every script that starts the server and loads it over connections."""
     parser.add_argument("--url", required=True)
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--json", help="also write the results here")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    server_options(parser)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--filing-only", action="store_true", help="only the POST run")
     args = parser.parse_args()
-    if not args.port:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            args.port = probe.getsockname()[1]
+    args.port = args.port or free_port()
     results = run(args)
     print()
     print(table(results))

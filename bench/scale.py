@@ -27,14 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # bench/load.py: server start, wrk, targets
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _timed(port: int, path: str) -> float:
     started = time.perf_counter()
     status, _, _ = load.get(port, path)
@@ -51,7 +43,7 @@ def time_pages(small_url: str, large_url: str, repeat: int) -> dict[str, dict[st
     try:
         for size, url in (("small", small_url), ("large", large_url)):
             targets = load.pick_targets(url)
-            port = free_port()
+            port = load.free_port()
             servers[size] = (port, load.start_server(url, port, 1))
             company = f"/companies/{targets['company']}"
             pages[size] = {
@@ -129,7 +121,7 @@ def memory(url: str, requests: int, connections: int, warm_up: int, hot_share: f
     """RSS of the one worker process after ``warm_up`` requests, then sampled every minute of
     requests until ``requests`` more have been served."""
     binary = load.ensure_wrk()
-    port = free_port()
+    port = load.free_port()
     paths = memory_paths(url)
     server = load.start_server(url, port, 1)
     script = (

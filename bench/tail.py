@@ -17,7 +17,6 @@ process, on the same two cores.
 import argparse
 import asyncio
 import json
-import socket
 import sys
 import time
 from pathlib import Path
@@ -139,20 +138,13 @@ def table(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--port", type=int, default=0, help="default: a free port")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=64)
+    load.server_options(parser)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--warm-up", type=float, default=2, help="seconds at the rate, not timed")
     parser.add_argument("--rate", type=int, nargs="+", default=[200], help="requests/second")
     parser.add_argument("--repeat-visits", action="store_true", help="also 304 runs (ETag)")
-    parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
-    if not args.port:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            args.port = probe.getsockname()[1]
+    args.port = args.port or load.free_port()
     results = run(args)
     print()
     print(table(results))
