@@ -31,8 +31,14 @@ StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
 EXPORT_LIMIT = 100_000  # leaderboard rows in one export: more than there are companies
 
 
-def _query(window: str, category: str, sort: str, dir: str) -> Query:
+def _query(
+    window: str = "12m", category: str = "", sort: str = leaderboard.DEFAULT_SORT, dir: str = ""
+) -> Query:
+    """The leaderboard view a URL asks for (?window=&category=&sort=&dir=): page and exports."""
     return Query.parse(window=window, category=category, sort=sort, direction=dir)
+
+
+QueryDep = Annotated[Query, Depends(_query)]
 
 
 def leaderboard_record(row: Row, query: Query) -> dict[str, Any]:
@@ -71,13 +77,9 @@ def index(
     request: Request,
     session: SessionDep,
     _user: OptionalUser,
-    window: str = "12m",
-    category: str = "",
-    sort: str = leaderboard.DEFAULT_SORT,
-    dir: str = "",
+    query: QueryDep,
     page: int = 1,
 ) -> Response:
-    query = _query(window, category, sort, dir)
     refreshed, newest_snapshot = leaderboard.last_change(session=session)
     # Rendered once per refresh of the aggregates, per process (the query is in the URL,
     # which the ETag covers); the hour keeps "computed at" honest in a long quiet spell.
@@ -130,12 +132,8 @@ def _records(session: Session, query: Query) -> list[dict]:
 @router.get("/leaderboards.csv")
 def index_csv(
     session: SessionDep,
-    window: str = "12m",
-    category: str = "",
-    sort: str = "confirmed",
-    dir: str = "",
+    query: QueryDep,
 ) -> Response:
-    query = _query(window, category, sort, dir)
     records = _records(session, query)
     columns = [name for name, _ in export.LEADERBOARD_COLUMNS]
     name = _filename("outcry-leaderboard", query.period, query.category) + ".csv"
@@ -145,12 +143,8 @@ def index_csv(
 @router.get("/leaderboards.json")
 def index_json(
     session: SessionDep,
-    window: str = "12m",
-    category: str = "",
-    sort: str = "confirmed",
-    dir: str = "",
+    query: QueryDep,
 ) -> Response:
-    query = _query(window, category, sort, dir)
     records = _records(session, query)
     return JSONResponse(
         {
