@@ -1,6 +1,7 @@
 """HTTP caching of public pages: conditional GET (304), Cache-Control a CDN can use, and nothing
 personal ever stored publicly."""
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 from sqlmodel import Session
+from starlette.requests import Request
 
 from app.complaints import company as company_side
 from app.complaints import service as complaints
@@ -268,6 +270,52 @@ def test_memo_entries_expire(client, db, monkeypatch):
     response = client.get(path, headers={"If-None-Match": tag})
     assert response.status_code == 200
     assert "Charged three times for March" in response.text
+
+
+def test_one_visit_revalidates_a_lapsed_memo_while_the_others_are_answered_from_it() -> None:
+    """A viral page's memo lapses every second; its visitors in flight must not all reach the
+    route at that moment and queue for the validator (the p99 of 64 connections)."""
+    settings = caching.get_settings()
+    path = "/complaints/7"
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"",
+             "headers": [], "scheme": "http", "server": ("testserver", 80)}  # fmt: skip
+    reached: list[str] = []
+
+    async def route(scope, receive, send) -> None:  # the validator, taking its time
+        reached.append(scope["path"])
+        await revalidated.wait()
+        caching.remember(Request(scope), 'W/"same"', "public, max-age=60")
+        await send({"type": "http.response.start", "status": 304, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def visit(app) -> int:
+        sent: list[dict] = []
+        headers = [(b"if-none-match", b'W/"same"')]
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await app({**scope, "headers": headers}, None, send)
+        return sent[0]["status"]
+
+    async def spike() -> None:
+        app = caching.NotModifiedMiddleware(route)
+        settings.cache_memo_seconds = 0.05
+        caching.remember(Request(scope), 'W/"same"', "public, max-age=60")
+        await asyncio.sleep(0.06)  # the memo has lapsed
+        settings.cache_memo_seconds = 60
+        first = asyncio.create_task(visit(app))
+        await asyncio.sleep(0.01)  # it is at the route now, revalidating
+        assert reached == [path]
+        assert [await asyncio.wait_for(visit(app), 2) for _ in range(5)] == [304] * 5
+        assert reached == [path]  # none of the five waited for it or reached the route
+        revalidated.set()
+        assert await first == 304
+        assert await visit(app) == 304  # re-armed by the revalidation
+        assert reached == [path]
+
+    revalidated = asyncio.Event()
+    asyncio.run(spike())
 
 
 def test_last_modified_is_an_http_date():
