@@ -262,7 +262,9 @@ def run(args: argparse.Namespace) -> list[Result]:
             ("company stats", f"/companies/{targets['company']}/stats", "/bench/minimal"),
             ("API list", "/api/v1/complaints?limit=20", "/bench/minimal"),
         ]
-        for name, path, baseline in pages if not args.filing_only else []:
+        for name, path, baseline in pages:
+            if not wanted(args, name):
+                continue
             get(args.port, path)  # warm up: templates compiled, caches filled
             r = wrk(binary, args.port, path, seconds=args.seconds,
                     connections=args.connections, threads=args.threads)  # fmt: skip
@@ -272,7 +274,9 @@ def run(args: argparse.Namespace) -> list[Result]:
         repeat = [("complaint", f"/complaints/{targets['complaint']}"),
                   ("company", f"/companies/{targets['company']}"),
                   ("home", "/"), ("leaderboard", "/leaderboards")]  # fmt: skip
-        for name, path in repeat if not args.filing_only else []:
+        for name, path in repeat:
+            if not wanted(args, f"{name} 304"):
+                continue
             status, headers, _ = get(args.port, path)
             tag = headers.get("etag")
             if status != 200 or not tag:
@@ -283,11 +287,18 @@ def run(args: argparse.Namespace) -> list[Result]:
             results.append(Result(f"{name} 304 repeat visit", path, "/bench/plain", r["rps"],
                                   r["p50"], r["p99"], r["requests"], r["errors"]))  # fmt: skip
             print(results[-1], flush=True)
-        results.append(filing(args, binary, targets))
-        print(results[-1], flush=True)
+        if wanted(args, "file a complaint"):
+            results.append(filing(args, binary, targets))
+            print(results[-1], flush=True)
     finally:
         stop_server(server)
     return results
+
+
+def wanted(args: argparse.Namespace, name: str) -> bool:
+    """Is this endpoint in the run (``--only`` words, ``--filing-only``)?"""
+    only = ["file"] if args.filing_only else args.only
+    return not only or any(word in name for word in only)
 
 
 def filing(args: argparse.Namespace, binary: str, targets: dict[str, str]) -> Result:
@@ -320,7 +331,8 @@ def table(results: list[Result]) -> str:
     lines = ["| endpoint | req/s | p50 ms | p99 ms | ratio to baseline | errors |",
              "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
     for r in results:
-        ratio = f"{r.rps / by_path[r.baseline].rps:.2f}× {r.baseline}" if r.baseline else "—"
+        base = by_path.get(r.baseline or "")
+        ratio = f"{r.rps / base.rps:.2f}× {r.baseline}" if base else "—"
         lines.append(f"| {r.name} `{r.path}` | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
                      f"| {ratio} | {r.errors} |")  # fmt: skip
     notes = [f"- {r.name}: {r.extra}" for r in results if r.extra]
@@ -348,6 +360,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--filing-only", action="store_true", help="only the POST run")
+    parser.add_argument("--only", nargs="+", default=[],
+                        help="only the endpoints whose name has one of these words, e.g. "
+                        "'company' or '304'")  # fmt: skip
     args = parser.parse_args()
     args.port = args.port or free_port()
     results = run(args)
