@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     bench_endpoints: bool = False
     # glibc malloc arenas of a serving process (app/ops/malloc.py); 0 leaves glibc's default.
     malloc_arenas: int = Field(default=2, ge=0)
+    # Filings one process works on at once (app/routes/complaints.py); unset: one on SQLite,
+    # two on PostgreSQL. More helps only when the database is far away (round trips to wait on).
+    filing_threads: int | None = Field(default=None, ge=1)
 
     # Statistics and leaderboards (app/stats/): a company is ranked only with at least this many
     # complaints in the window; fewer and it is listed as "not enough complaints to rank".

@@ -66,14 +66,17 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def begin_reading(session: Session) -> None:
-    """Start ``session``'s transaction as a read-only snapshot; ``session.commit()`` ends it, and
-    the next statement begins a writing one. On SQLite a write transaction holds the database's
-    one write lock from its first statement, so a route that reads and works a while (renders,
-    redacts) before writing keeps that part out of the lock."""
-    if session.in_transaction() or not isinstance(session.get_bind(), Engine):
-        return  # already begun, or bound to one connection whose transaction is set (tests)
+def begin_reading(session: Session) -> bool:
+    """On SQLite, start ``session``'s transaction as a read-only snapshot and return True: the
+    caller ends it with ``session.commit()`` before writing, and the next statement begins a
+    writing one. A write transaction holds SQLite's one write lock from its first statement, so
+    a route that reads and works a while (renders, redacts) before writing keeps that part out
+    of the lock. Elsewhere (False) the writes follow in the same transaction and connection."""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return False  # begun, bound to one connection (tests), or no database-wide write lock
     session.connection(execution_options={READ_ONLY: True})
+    return True
 
 
 def make_engine(url: str) -> Engine:

@@ -1,12 +1,16 @@
 """Domain events: services emit them inside the request's transaction; listeners queue the
 consequences (mail, webhooks, broadcasts) in that same transaction, so they happen exactly when
-the change commits.
+the change commits. ``emit_later`` instead queues one job, committed with the change, that runs
+the listeners in the worker: a filing's consequences (mail to the company's reps, webhooks, the
+reminder, the statistics mark) cost a spike of filings nothing (bench/README.md).
 
 Adding a consequence means adding a listener module to ``LISTENER_MODULES``; services don't change.
 """
 
 import contextlib
+import dataclasses
 import importlib
+import uuid
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -73,3 +77,22 @@ def emit(*, session: Session, event: Event) -> None:
         _loaded = True
     for fn in _listeners:
         fn(session, event)
+
+
+LISTENERS_JOB = "event.listeners"  # app/jobs/listeners.py runs them
+
+
+def emit_later(*, session: Session, event: Event) -> None:
+    """Queue every listener to run in the worker, in one job committed with the caller's change."""
+    if _muted.get():
+        return
+    from app.jobs.queue import ensure_queued  # the job queue's models import nothing of ours
+
+    # A key of its own: no two filings ever insert the same key (PostgreSQL would make the
+    # second wait for the first's commit).
+    ensure_queued(
+        session=session,
+        kind=LISTENERS_JOB,
+        key=f"event:{event.name}:{event.complaint_id}:{uuid.uuid4().hex}",
+        payload=dataclasses.asdict(event),
+    )

@@ -8,8 +8,10 @@ from sqlmodel import Session, select
 from app.accounts import service as accounts
 from app.clock import utcnow
 from app.complaints import service as complaints
+from app.events import LISTENERS_JOB, Event, emit
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintCreate
+from app.models.job import Job, JobState
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 
@@ -54,13 +56,29 @@ def make_complaint(
     db: Session, author: User | None = None, *, now: datetime | None = None, **overrides
 ) -> Complaint:
     overrides.setdefault("accept_new_company", True)
-    return complaints.file(
+    complaint = complaints.file(
         session=db,
         author=author or make_user(db),
         data=complaint_data(**overrides),
         now=now,
         bulk=True,  # test data repeats one text from brand-new accounts: no duplicate/burst rules
     )
+    run_queued_listeners(db)  # as if the worker had had its turn
+    return complaint
+
+
+def run_queued_listeners(db: Session) -> int:
+    """Do the worker's part for the events queued in this transaction (``events.emit_later``):
+    run their listeners here, in the test's transaction."""
+    jobs = db.exec(
+        select(Job).where(Job.kind == LISTENERS_JOB, Job.state == JobState.PENDING)
+    ).all()
+    for job in jobs:
+        emit(session=db, event=Event(**job.payload))
+        job.state = JobState.DONE
+        db.add(job)
+    db.flush()
+    return len(jobs)
 
 
 def login(client, user: User, password: str = PASSWORD) -> None:

@@ -14,7 +14,7 @@ from app.models.complaint import Complaint, ComplaintState, Visibility
 from app.models.job import Job
 from app.models.user import User
 from tests.conftest import post_form
-from tests.factories import complaint_data, login, make_rep, make_user
+from tests.factories import complaint_data, login, make_rep, make_user, run_queued_listeners
 
 FORM = {
     "company_pick": "",
@@ -32,7 +32,9 @@ def _count(db: Session) -> int:
 
 def _file(db: Session, author: User, now=None, **overrides) -> Complaint:
     data = complaint_data(accept_new_company=True, **overrides)
-    return complaints.file(session=db, author=author, data=data, now=now)
+    complaint = complaints.file(session=db, author=author, data=data, now=now)
+    run_queued_listeners(db)
+    return complaint
 
 
 # Duplicates ----------------------------------------------------------------------------------
@@ -128,6 +130,7 @@ def test_a_burst_of_new_accounts_against_one_company_is_held_and_tells_nobody(db
     assert {c.id for c in held} == {filed[5].id, filed[6].id}
     assert gate.publish(session=db, complaint=filed[5]) is True
     assert filed[5].visibility == Visibility.PUBLIC
+    run_queued_listeners(db)
     assert db.exec(
         select(Job).where(Job.key == f"mail:new-complaint:{filed[5].id}:{rep.user_id}")
     ).first()

@@ -14,7 +14,13 @@ from app.models.complaint import Complaint, Visibility
 from app.models.job import Job
 from app.models.user import User
 from tests.conftest import post_form
-from tests.factories import complaint_data, make_complaint, make_rep, make_user
+from tests.factories import (
+    complaint_data,
+    make_complaint,
+    make_rep,
+    make_user,
+    run_queued_listeners,
+)
 
 FORM = {
     "company_pick": "",
@@ -116,6 +122,8 @@ def test_verifying_publishes_the_waiting_complaints_and_only_then_tells_the_comp
     db.refresh(complaint)
     assert complaint.visibility == Visibility.PUBLIC
     assert complaint.visibility_reason == ""
+    assert _mails(db, db.get(User, rep.user_id).email) == []  # the worker tells the company
+    run_queued_listeners(db)
     rep_mail = _mails(db, db.get(User, rep.user_id).email)
     assert [m["key"] for m in rep_mail] == [f"mail:new-complaint:{complaint.id}:{rep.user_id}"]
     assert "Broadband down for three weeks" in other_client.get("/").text

@@ -15,6 +15,7 @@ from app.complaints.states import TransitionError
 from app.errors import Conflict, Forbidden
 from app.models.complaint import (
     Channel,
+    Complaint,
     ComplaintState,
     ContactAttemptIn,
     ResolutionType,
@@ -64,6 +65,21 @@ def test_same_submission_key_files_once(db) -> None:
     first = complaints.file(session=db, author=author, data=data)
     second = complaints.file(session=db, author=author, data=data)
     assert first.id == second.id
+    assert len(kinds(db, first)) == 1
+
+
+def test_a_form_sent_again_with_other_text_still_files_once(db) -> None:
+    """The key decides, not the text: a retried form whose text the duplicate check would not
+    match (edited in another tab, or a bulk load) gets the first complaint back, unchanged."""
+    author = make_user(db)
+    data = complaint_data(submission_key="one-form", accept_new_company=True)
+    first = complaints.file(session=db, author=author, data=data)
+    edited = data.model_copy(update={"title": "Something else", "body": "A different text " * 5})
+    for bulk in (False, True):
+        again = complaints.file(session=db, author=author, data=edited, bulk=bulk)
+        assert (again.id, again.title) == (first.id, first.title)
+    filed = db.exec(select(Complaint).where(Complaint.author_id == author.id)).all()
+    assert [c.id for c in filed] == [first.id]
     assert len(kinds(db, first)) == 1
 
 

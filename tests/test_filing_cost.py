@@ -2,6 +2,7 @@
 very text it masked, a job is queued once per key in one statement, the filing does not write
 its own new row twice, and two filings against one company never wait for each other."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,9 +14,12 @@ from sqlmodel import Session, select
 
 from app.companies import service as companies
 from app.complaints import service as complaints
+from app.events import LISTENERS_JOB
 from app.jobs.queue import enqueue, ensure_queued
+from app.jobs.worker import drain
 from app.models.complaint import Complaint
-from app.models.job import Job
+from app.models.job import Job, JobState
+from app.models.stats import StatMark
 from app.redaction import service as redaction
 from app.redaction.preview import fingerprint
 from tests.conftest import post_form
@@ -89,6 +93,38 @@ def test_a_job_is_queued_once_per_key_in_one_statement(db: Session) -> None:
     [job] = db.exec(select(Job).where(Job.key == "debounce:1")).all()
     assert job.payload == {"n": 1}
     assert enqueue(session=db, kind="test.debounced", key="debounce:1", payload={}).id == job.id
+
+
+def test_a_filing_queues_its_consequences_as_one_job_that_the_worker_carries_out(
+    live_engine,
+) -> None:
+    """A spike of filings pays only for the filings: telling the company's reps, the webhooks,
+    the reminder and the statistics mark are one job per filing, committed with it, that the
+    worker turns into them. Nobody hears of the complaint before it is committed."""
+    with Session(live_engine, expire_on_commit=False) as setup:
+        company = companies.create(session=setup, name="Deferred Energy Ltd")
+        rep = make_rep(setup, company)
+        ann = make_user(setup)
+        setup.commit()
+    with Session(live_engine, expire_on_commit=False) as request:
+        data = complaint_data(company_name=company.name)
+        complaint = complaints.file(session=request, author=ann, data=data)
+        request.commit()
+
+    def queued() -> tuple[list[str], int]:
+        with Session(live_engine) as check:
+            kinds = sorted(check.exec(select(Job.kind).where(Job.state == JobState.PENDING)))
+            marks = check.exec(select(StatMark).where(StatMark.company_id == company.id)).all()
+            return kinds, len(marks)
+
+    assert queued() == ([LISTENERS_JOB], 0)
+    assert asyncio.run(drain(engine=live_engine, kinds=[LISTENERS_JOB])) == 1
+    kinds, marks = queued()
+    assert marks == 1
+    assert kinds == ["mail", "notify.reminder"]  # the reps told; the reminder set
+    with Session(live_engine) as check:
+        mail = check.exec(select(Job).where(Job.kind == "mail")).one()
+        assert mail.key == f"mail:new-complaint:{complaint.id}:{rep.user_id}"
 
 
 def test_two_filings_against_one_company_never_wait_for_each_other(live_engine) -> None:

@@ -29,7 +29,7 @@ from app.models.user import UserSession
 from app.moderation import edits, reports, statements
 from app.moderation import service as moderation
 from app.moderation.log import public_log
-from tests.factories import make_complaint, make_user
+from tests.factories import make_complaint, make_user, run_queued_listeners
 from tests.test_broadcast_schedule import T0, day, run_due
 
 
@@ -397,6 +397,8 @@ def test_restoring_a_held_complaint_publishes_it_and_tells_the_company(
     )
     assert action is not None and action.kind == ActionKind.RELEASE
     assert complaint.visibility == Visibility.PUBLIC
+    assert seen == []  # the worker tells the company
+    run_queued_listeners(db)
     assert seen == [COMPLAINT_CREATED]
     assert moderation.held(session=db) == []
 

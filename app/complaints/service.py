@@ -5,10 +5,12 @@ Every change goes through ``_transition`` or ``_record`` so it lands on the appe
 
 import uuid
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
@@ -16,7 +18,14 @@ from app.companies import service as companies
 from app.complaints import gate, templated
 from app.complaints.states import OPEN_STATES, Action, next_state
 from app.errors import Conflict, Forbidden, NotFound
-from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED, Event, emit
+from app.events import (
+    COMPLAINT_CREATED,
+    COMPLAINT_UPDATED,
+    MESSAGE_CREATED,
+    Event,
+    emit,
+    emit_later,
+)
 from app.models.complaint import (
     Channel,
     Complaint,
@@ -60,8 +69,6 @@ def file(
     refused (gate.DuplicateComplaint), and a burst from new accounts is held for moderation."""
     now = now or utcnow()
     key = data.submission_key or uuid.uuid4().hex
-    if existing := _by_submission(session=session, author_id=author.id, key=key):
-        return existing
     company = companies.resolve(
         session=session,
         name=data.company_name,
@@ -71,14 +78,19 @@ def file(
     )
     # Abuse limits (gate.py): near-duplicates refused; unverified or burst filings wait.
     if not bulk:
-        gate.refuse_duplicate(
-            session=session,
-            author=author,
-            company_id=company.id,
-            title=data.title,
-            body=data.body,
-            now=now,
-        )
+        try:
+            gate.refuse_duplicate(
+                session=session,
+                author=author,
+                company_id=company.id,
+                title=data.title,
+                body=data.body,
+                now=now,
+            )
+        except gate.DuplicateComplaint as exc:
+            if exc.existing.submission_key == key:
+                return exc.existing  # the same form sent again: the first filing stands
+            raise
     shown, why = gate.hold(
         session=session, author=author, company_id=company.id, now=now, bursts=not bulk
     )
@@ -103,14 +115,18 @@ def file(
         visibility_reason=why,
     )
     redaction.redact_complaint(session=session, complaint=complaint, author=author)  # issue 6
-    try:
-        with session.begin_nested():  # a concurrent double-submit loses the race cleanly
-            session.add(complaint)
-            session.flush()
-    except IntegrityError:
-        if existing := _by_submission(session=session, author_id=author.id, key=key):
-            return existing
-        raise
+    # One statement: no lookup first and no savepoint. A form sent twice (a double click, or a
+    # retry after a lost response) inserts nothing the second time and gets the first back.
+    columns = complaint.model_dump(exclude={"id"})
+    complaint.id = session.execute(_insert_once(session.get_bind().dialect.name), columns).scalar()
+    if complaint.id is None:
+        return session.exec(
+            select(Complaint).where(
+                Complaint.author_id == author.id, Complaint.submission_key == key
+            )
+        ).one()
+    make_transient_to_detached(complaint)  # it is the row just inserted: nothing to flush
+    session.add(complaint)
     # Bulk inserts, not session.add: the complaint was dated by this very filing, so the
     # updated_at listener (touch.py) must not UPDATE the row it has just inserted.
     if data.contact_attempts:
@@ -136,14 +152,18 @@ def file(
         ],
     )
     if not gate.is_waiting(complaint):  # else gate.publish emits it when it goes public
-        emit(session=session, event=Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id))
+        # Its consequences run in the worker: a spike of filings pays only for the filings.
+        created = Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id)
+        emit_later(session=session, event=created)
     return complaint
 
 
-def _by_submission(*, session: Session, author_id: int | None, key: str) -> Complaint | None:
-    return session.exec(
-        select(Complaint).where(Complaint.author_id == author_id, Complaint.submission_key == key)
-    ).first()
+@lru_cache
+def _insert_once(dialect: str) -> Any:
+    # Built once, values bound at execution (as app/jobs/queue.py's).
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_(Complaint).on_conflict_do_nothing(index_elements=["author_id", "submission_key"])
+    return stmt.returning(Complaint.id)
 
 
 def _record(

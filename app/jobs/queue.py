@@ -53,9 +53,12 @@ def ensure_queued(
 @lru_cache
 def _insert_new(dialect: str, *, returning: bool) -> Any:
     # Built once, values bound at execution: building it per call cost more than running it.
+    # Without a row to return, a table-level insert skips the ORM's bulk-insert bookkeeping
+    # (queueing its one job took 7% of a filing's CPU through the ORM).
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Job).on_conflict_do_nothing(index_elements=["key"])
-    return stmt.returning(Job) if returning else stmt
+    if not returning:
+        return insert(Job.__table__).on_conflict_do_nothing(index_elements=["key"])
+    return insert(Job).on_conflict_do_nothing(index_elements=["key"]).returning(Job)
 
 
 def _values(

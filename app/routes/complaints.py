@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import anyio
@@ -17,6 +18,7 @@ from app.complaints import cosigns, gate, visibility
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError, allowed_actions
+from app.config import get_settings
 from app.db import begin_reading
 from app.errors import DomainError, NotFound
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, Side
@@ -83,12 +85,21 @@ def new_complaint(request: Request, user: CurrentUser) -> Response:
     return render(request, "complaints/new.html", _form_context(values, {}))
 
 
-# A few threads of their own for filings. Apart from the shared threadpool: on SQLite a filing
-# holds the write lock while it writes, and requests queued behind that lock hold their threads;
-# drawing from the shared ones could starve the lock's holder. Few: a filing is Python work
-# between short database calls, and among 40 runnable filings the one holding the lock waited
-# for the GIL after every call (one worker at 64 connections: 14 filings/s with 40, 57 with 4).
-_FILING_THREADS = anyio.CapacityLimiter(4)
+@lru_cache
+def _limiter(threads: int) -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(threads)
+
+
+def _filing_threads() -> anyio.CapacityLimiter:
+    """Threads of their own for filings, apart from the shared threadpool: on SQLite a filing
+    holds the write lock while it writes, and requests queued behind that lock hold their
+    threads; drawing from the shared ones could starve the lock's holder. Few: a filing is
+    Python work between short database calls, and each more runnable filing makes the others
+    wait for the GIL after every call. Two workers at 64 connections (bench/README.md) filed
+    264, 279, 280 and 323 a second on SQLite with 4, 3, 2 and 1 threads each, and 285, 319,
+    342 and 343 on PostgreSQL; one would leave a process idle while a far database answers."""
+    settings = get_settings()
+    return _limiter(settings.filing_threads or (1 if settings.is_sqlite else 2))
 
 
 @router.post("/complaints/new")
@@ -98,7 +109,7 @@ async def file_complaint(request: Request, session: SessionDep) -> Response:
     # The database work runs in one thread, never on the event loop: a filing that waits on a
     # lock there would stall every request of the process, including the one holding it.
     return await anyio.to_thread.run_sync(
-        _file_complaint, request, session, values, limiter=_FILING_THREADS
+        _file_complaint, request, session, values, limiter=_filing_threads()
     )
 
 
@@ -106,7 +117,7 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
     # Reads first (who is filing, the company picked, the redaction preview), outside any write
     # lock; then the filing writes and commits here, in this thread, so on SQLite the lock is
     # held only for the filing itself, not across thread hops back to the event loop.
-    begin_reading(session)
+    snapshot = begin_reading(session)
     user = current_user(request, optional_user(request, session))
     if values.get(HONEYPOT):  # a bot: look like success, keep nothing
         return RedirectResponse("/me/complaints", status_code=303)
@@ -115,7 +126,8 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
         # Issue 6: show what will be masked first (app/redaction/preview.py).
         if shown := redaction_preview.step(request, session, user, values, _form_context):
             return shown
-        session.commit()  # ends the reads: nothing was written
+        if snapshot:
+            session.commit()  # ends the reads: nothing was written
         try:
             ratelimit.hit("complaint_user", str(user.id))
             ratelimit.hit("complaint_ip", ratelimit.client_ip(request))
