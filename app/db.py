@@ -85,7 +85,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # LIFO: requests reuse the connections used last, whose server processes have the
+    # statements prepared (psycopg prepares on the fifth use per connection); FIFO handed each
+    # request the coldest of the ten (filing after a page run: 294 -> 315 a second).
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_use_lifo=True)
 
 
 @lru_cache
