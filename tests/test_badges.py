@@ -123,6 +123,7 @@ def test_complaint_badge_endpoint_headers(client, db: Session, steady_hour) -> N
 def test_no_badge_for_complaints_not_listed(client, db: Session) -> None:
     for grade in (Visibility.UNLISTED, Visibility.PENDING, Visibility.HIDDEN, Visibility.REMOVED):
         complaint = complaint_at(db, company="Badgeco", created=utcnow() - D, visibility=grade)
+        db.commit()  # the 404 rolls back the session the client shares with this test
         assert client.get(f"/complaints/{complaint.id}/badge.svg").status_code == 404, grade
     assert client.get("/complaints/999999/badge.svg").status_code == 404
     assert client.get("/companies/nobody/badge.svg").status_code == 404

@@ -65,6 +65,7 @@ def test_oembed_refuses_what_it_cannot_embed(client, db: Session) -> None:
         db, company="Embedco", created=utcnow() - D, visibility=Visibility.UNLISTED
     )
     listed = complaint_at(db, company="Embedco", created=utcnow() - D)
+    db.commit()  # a refused request rolls back its session: ours is the one the client uses
     for url in (
         f"http://testserver/complaints/{hidden.id}",
         "http://testserver/complaints/999999",

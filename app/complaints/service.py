@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
@@ -118,15 +117,14 @@ def file(
     # One statement: no lookup first and no savepoint. A form sent twice (a double click, or a
     # retry after a lost response) inserts nothing the second time and gets the first back.
     columns = complaint.model_dump(exclude={"id"})
-    complaint.id = session.execute(_insert_once(session.get_bind().dialect.name), columns).scalar()
-    if complaint.id is None:
+    inserted = session.scalars(_insert_once(session.get_bind().dialect.name), columns).first()
+    if inserted is None:
         return session.exec(
             select(Complaint).where(
                 Complaint.author_id == author.id, Complaint.submission_key == key
             )
         ).one()
-    make_transient_to_detached(complaint)  # it is the row just inserted: nothing to flush
-    session.add(complaint)
+    complaint = inserted  # the row as stored, in the session: nothing left to flush
     # Bulk inserts, not session.add: the complaint was dated by this very filing, so the
     # updated_at listener (touch.py) must not UPDATE the row it has just inserted.
     if data.contact_attempts:
@@ -163,7 +161,7 @@ def _insert_once(dialect: str) -> Any:
     # Built once, values bound at execution (as app/jobs/queue.py's).
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert_(Complaint).on_conflict_do_nothing(index_elements=["author_id", "submission_key"])
-    return stmt.returning(Complaint.id)
+    return stmt.returning(Complaint)
 
 
 def _record(
