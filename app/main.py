@@ -45,7 +45,7 @@ from app.routes import (
     team,
 )
 from app.web import errors, ratelimit
-from app.web.caching import NotModifiedMiddleware
+from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -89,7 +89,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.add_middleware(NotModifiedMiddleware)  # 304s for anonymous repeat visits (caching.py)
+    app.add_middleware(NotModifiedMiddleware)  # 304s for anonymous repeat visits (memo.py)
     app.add_middleware(SecurityMiddleware, settings=settings)
     # Outermost, so its request id covers everything, the security middleware's 413 included.
     app.add_middleware(ObservabilityMiddleware)

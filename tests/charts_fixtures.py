@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.charts import cache
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, ResolutionType, Visibility
-from app.web import caching
+from app.web import memo
 from tests.factories import make_complaint
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -20,10 +20,10 @@ ATOM_NS = "{http://www.w3.org/2005/Atom}"
 def _fresh_caches() -> Iterator[None]:
     """Company ids repeat across rolled-back tests: never reuse another test's drawings."""
     cache.clear()
-    caching.forget_all()
+    memo.forget_all()
     yield
     cache.clear()
-    caching.forget_all()
+    memo.forget_all()
 
 
 def complaint_at(

@@ -66,11 +66,11 @@ def _fresh_rate_limits() -> Iterator[None]:
 def _fresh_page_memos() -> Iterator[None]:
     """Each test starts from its own database: pages kept or memoised by an earlier test's
     requests (per process, for a second) describe data that is gone."""
-    from app.web import caching
+    from app.web import memo
 
-    caching.forget_all()
+    memo.forget_all()
     yield
-    caching.forget_all()
+    memo.forget_all()
 
 
 @pytest.fixture

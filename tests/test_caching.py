@@ -17,7 +17,7 @@ from app.complaints import service as complaints
 from app.models.company import Company
 from app.models.complaint import Complaint, Visibility
 from app.models.user import User
-from app.web import caching
+from app.web import caching, memo
 from tests.conftest import post_form
 from tests.factories import login, make_complaint, make_rep, make_user
 
@@ -28,7 +28,7 @@ pytest_plugins = ["tests.smtp_server"]  # live_engine
 def _no_memo(monkeypatch, steady_hour) -> Iterator[None]:
     """The per-process ETag memo would answer from an earlier request; these tests check the
     routes themselves (the memo has its own tests below, which turn it back on)."""
-    caching.forget_all()
+    memo.forget_all()
     # Validators stable within a second's test, not moving every second while changes are new
     # (caching.settled has its own test in tests/test_caching_stats.py).
     monkeypatch.setattr(caching, "SETTLE", timedelta(0))
@@ -37,7 +37,7 @@ def _no_memo(monkeypatch, steady_hour) -> Iterator[None]:
     settings.cache_memo_seconds = 0
     yield
     settings.cache_memo_seconds = before
-    caching.forget_all()
+    memo.forget_all()
 
 
 def _public_headers(response) -> None:
@@ -265,8 +265,8 @@ def test_memo_entries_expire(client, db, monkeypatch):
     db.add(complaint)
     db.flush()
 
-    clock = caching.time.monotonic() + 61
-    monkeypatch.setattr(caching.time, "monotonic", lambda: clock)
+    clock = memo.time.monotonic() + 61
+    monkeypatch.setattr(memo.time, "monotonic", lambda: clock)
     response = client.get(path, headers={"If-None-Match": tag})
     assert response.status_code == 200
     assert "Charged three times for March" in response.text
@@ -284,7 +284,7 @@ def test_one_visit_revalidates_a_lapsed_memo_while_the_others_are_answered_from_
     async def route(scope, receive, send) -> None:  # the validator, taking its time
         reached.append(scope["path"])
         await revalidated.wait()
-        caching.remember(Request(scope), 'W/"same"', "public, max-age=60")
+        memo.remember(Request(scope), 'W/"same"', "public, max-age=60")
         await send({"type": "http.response.start", "status": 304, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
@@ -299,9 +299,9 @@ def test_one_visit_revalidates_a_lapsed_memo_while_the_others_are_answered_from_
         return sent[0]["status"]
 
     async def spike() -> None:
-        app = caching.NotModifiedMiddleware(route)
+        app = memo.NotModifiedMiddleware(route)
         settings.cache_memo_seconds = 0.05
-        caching.remember(Request(scope), 'W/"same"', "public, max-age=60")
+        memo.remember(Request(scope), 'W/"same"', "public, max-age=60")
         await asyncio.sleep(0.06)  # the memo has lapsed
         settings.cache_memo_seconds = 60
         first = asyncio.create_task(visit(app))
@@ -401,8 +401,8 @@ def test_a_kept_page_served_after_the_memo_lapsed_arms_it_again(client, db, monk
     complaint = make_complaint(db)
     path = f"/complaints/{complaint.id}"
     first = client.get(path)  # rendered, kept and remembered
-    later = caching.time.monotonic() + 61
-    monkeypatch.setattr(caching.time, "monotonic", lambda: later)
+    later = memo.time.monotonic() + 61
+    monkeypatch.setattr(memo.time, "monotonic", lambda: later)
     routed: list[int] = []
     real = complaints.get_or_404
     monkeypatch.setattr(complaints, "get_or_404", lambda **kw: routed.append(1) or real(**kw))
@@ -419,7 +419,7 @@ import sys
 from datetime import timedelta
 from fastapi.testclient import TestClient
 from app.main import create_app
-from app.web import caching
+from app.web import caching, memo
 # Only the process may differ, not the clock: the same hour, and no per-second settling.
 caching.hour_bucket = lambda now=None: int(sys.argv[2])
 caching.SETTLE = timedelta(0)

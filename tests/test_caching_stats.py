@@ -13,14 +13,14 @@ from app.complaints import company as company_side
 from app.models.company import Company
 from app.models.user import User
 from app.stats import aggregates
-from app.web import caching
+from app.web import caching, memo
 from tests.factories import make_complaint, make_rep
 
 
 @pytest.fixture(autouse=True)
 def _fresh_caches(monkeypatch, steady_hour) -> Iterator[None]:
     """No memo (these tests check the routes) and no rendered copies from other tests."""
-    caching.forget_all()
+    memo.forget_all()
     # Validators stable within a second's test, not moving every second while changes are new
     # (caching.settled has its own test in tests/test_caching_stats.py).
     monkeypatch.setattr(caching, "SETTLE", timedelta(0))
@@ -30,7 +30,7 @@ def _fresh_caches(monkeypatch, steady_hour) -> Iterator[None]:
     settings.cache_memo_seconds = 0
     yield
     settings.cache_memo_seconds = before
-    caching.forget_all()
+    memo.forget_all()
     chart_cache.clear()
 
 

@@ -11,7 +11,7 @@ from app.complaints import company as company_side
 from app.models.complaint import Category, ComplaintState, Message, Visibility
 from app.models.moderation import MessageModeration
 from app.models.user import User
-from app.web import caching
+from app.web import memo
 from tests.charts_fixtures import ATOM_NS, _fresh_caches, company_of, complaint_at  # noqa: F401
 from tests.factories import make_rep, make_user
 
@@ -174,7 +174,7 @@ def test_feeds_are_publicly_cacheable_and_cookie_free(client, db: Session) -> No
     etag = response.headers["etag"]
     assert client.get("/feeds/complaints.atom", headers={"if-none-match": etag}).status_code == 304
     complaint_at(db, company="Feedco", created=utcnow(), title="A newer complaint")
-    caching.forget_all()  # the per-process ETag memo would answer for a second
+    memo.forget_all()  # the per-process ETag memo would answer for a second
     changed = client.get("/feeds/complaints.atom", headers={"if-none-match": etag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
@@ -208,7 +208,7 @@ def test_timeline_feed_changes_when_a_moderator_hides_a_reply(client, db: Sessio
         )
     )
     db.flush()
-    caching.forget_all()
+    memo.forget_all()
     again = client.get(path, headers={"if-none-match": first.headers["etag"]})
     assert again.status_code == 200  # no new entry, but the text changed: not a 304
     assert b"Rude words." not in again.content

@@ -16,7 +16,7 @@ from app.models.company import Company
 from app.models.complaint import Channel, Complaint, ContactAttempt
 from app.models.user import User
 from app.stats import aggregates
-from app.web import caching
+from app.web import memo
 from tests.factories import make_complaint, make_rep, make_user
 
 N = 2
@@ -25,9 +25,9 @@ DATA = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")  # not SAVEPOINT/RELEASE
 
 @pytest.fixture(autouse=True)
 def _no_memo() -> Iterator[None]:
-    caching.forget_all()
+    memo.forget_all()
     yield
-    caching.forget_all()
+    memo.forget_all()
 
 
 @contextmanager

@@ -15,17 +15,11 @@ CSRF token is rendered lazily (``LazyCsrfToken``), so a page without a form sets
 A page whose validator covers everything it shows also keeps its rendered anonymous body
 (``keep=True``) and starts with ``if early := fresh.answered(): return early``.
 
-Repeat visits under a viral spike: each process remembers, for ``cache_memo_seconds``, the ETag it
-last sent for an anonymous URL, and ``NotModifiedMiddleware`` answers before routing — a matching
-If-None-Match with 304, a plain visit to a kept page with that page — no dependency, no thread
-hop, no database. When it lapses, one visit revalidates it while the others still get the memo's
-answer. The memo is per process and short, so a change reaches anonymous visitors within that many
-seconds and one revalidation (the CDN-facing ``max-age`` is longer anyway).
+Repeat visits under a viral spike are answered before routing from a per-process memo of the
+ETags just sent and the pages kept (app/web/memo.py).
 """
 
 import hashlib
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -35,13 +29,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.clock import as_utc, utcnow
 from app.config import get_settings
+from app.web import memo
 from app.web.csrf import token_for
-from app.web.sessions import cookie_name
+from app.web.memo import VARY, etag_matches
 
 try:
     APP_VERSION = version("outcry")
@@ -49,7 +42,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     APP_VERSION = "dev"
 
 NO_STORE = "private, no-store"
-VARY = "Cookie"
 
 
 class LazyCsrfToken:
@@ -127,13 +119,6 @@ def settled(latest: datetime | None, now: datetime | None = None) -> tuple[Any, 
     return (latest,)
 
 
-def _etag_matches(header: str, current: str) -> bool:
-    if header.strip() == "*":
-        return True
-    bare = current.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
-
-
 def _not_modified_since(header: str, last_modified: datetime) -> bool:
     try:
         since = parsedate_to_datetime(header)
@@ -162,7 +147,7 @@ class Conditional:
             return False
         headers = self.request.headers
         if (inm := headers.get("if-none-match")) is not None:
-            return self.etag is not None and _etag_matches(inm, self.etag)
+            return self.etag is not None and etag_matches(inm, self.etag)
         if (ims := headers.get("if-modified-since")) and self.last_modified is not None:
             return _not_modified_since(ims, self.last_modified)
         return False
@@ -181,7 +166,7 @@ class Conditional:
         so the same bytes are safe to send again: a viral page costs its validator query."""
         if not self.public or self.etag is None:
             return None
-        hit = _pages.get(self.etag)
+        hit = memo.page(self.etag)
         if hit is None:
             return None
         body, media_type = hit
@@ -189,14 +174,14 @@ class Conditional:
         self._validators(response)
         # Validated just now, so the next visits within the memo's moment get it before routing
         # (without this, once the memo lapsed every visit came here until a 304 or a render).
-        remember(self.request, self.etag, self._control())
+        memo.remember(self.request, self.etag, self._control())
         return response
 
     def response_304(self) -> Response:
         response = Response(status_code=304)
         self._validators(response)
         if self.etag is not None:  # the next revalidations are answered before routing
-            remember(self.request, self.etag, self._control())
+            memo.remember(self.request, self.etag, self._control())
         return response
 
     def apply(self, response: Response) -> Response:
@@ -213,13 +198,13 @@ class Conditional:
         if self.etag is None and self.last_modified is None:
             self.etag = etag(bytes(response.body))
             if self.not_modified:
-                remember(self.request, self.etag, self._control())
+                memo.remember(self.request, self.etag, self._control())
                 return self.response_304()
         self._validators(response)
         if self.etag is not None:
-            remember(self.request, self.etag, self._control())
+            memo.remember(self.request, self.etag, self._control())
             if self.keep:
-                _keep_page(self.etag, bytes(response.body), response.media_type)
+                memo.keep_page(self.etag, bytes(response.body), response.media_type)
         return response
 
     def _control(self) -> str:
@@ -300,123 +285,3 @@ def no_store(response: Response) -> Response:
         if name in response.headers:
             del response.headers[name]
     return response
-
-
-# The per-process validator memo behind NotModifiedMiddleware --------------------------------
-
-_MEMO_SIZE = 10_000
-_memo: "OrderedDict[str, tuple[float, str, str]]" = OrderedDict()
-
-
-def _memo_key(path: str, query: str) -> str:
-    return f"{path}?{query}"
-
-
-def remember(request: Request, tag: str, control: str) -> None:
-    """Let NotModifiedMiddleware answer this URL's revalidations for a moment."""
-    ttl = get_settings().cache_memo_seconds
-    if ttl <= 0:
-        return
-    key = _memo_key(request.url.path, request.url.query)
-    _memo[key] = (time.monotonic() + ttl, tag, control)
-    _memo.move_to_end(key)
-    while len(_memo) > _MEMO_SIZE:
-        _memo.popitem(last=False)
-
-
-def forget_all() -> None:
-    """Tests, and anything that must see its own change at once, clear the memos."""
-    _memo.clear()
-    _pages.clear()
-
-
-# Rendered anonymous pages by ETag (``Conditional.cached``): bounded, per process.
-_PAGES_SIZE = 500
-_pages: "OrderedDict[str, tuple[bytes, str | None]]" = OrderedDict()
-
-
-def _keep_page(tag: str, body: bytes, media_type: str | None) -> None:
-    _pages[tag] = (body, media_type)
-    _pages.move_to_end(tag)
-    while len(_pages) > _PAGES_SIZE:
-        _pages.popitem(last=False)
-
-
-class NotModifiedMiddleware:
-    """Answer an anonymous visit from the memo, before routing and without the database: a
-    revalidation with 304, and a plain visit to a kept page with that page (a viral page's
-    visitors within the memo's moment cost no query at all)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.session_cookie = cookie_name()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and _memo:
-            headers = Headers(scope=scope)
-            if self.session_cookie not in headers.get("cookie", ""):
-                key = _memo_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
-                if hit := _memo.get(key):
-                    now = time.monotonic()
-                    if hit[0] > now or (key in _revalidating and hit[0] + _STALE_GRACE > now):
-                        if await _from_memo(scope, headers, hit, send):
-                            return
-                    elif key not in _revalidating:
-                        _revalidating.add(key)  # this visit revalidates for everyone
-                        try:
-                            await self.app(scope, receive, send)
-                        finally:
-                            _revalidating.discard(key)
-                        return
-        await self.app(scope, receive, send)
-
-
-# URLs whose memo has lapsed and that one visit is revalidating now (this process's event loop
-# only). Until it re-arms the memo, other anonymous visits get the lapsed answer: otherwise, at
-# the end of every memo period, all of a viral page's visitors in flight reach the route at once
-# and queue behind each other for the validator (company page, 64 connections: p99 144 ms).
-_revalidating: set[str] = set()
-# A revalidation slower than this (the database is down) stops answering for the others.
-_STALE_GRACE = 5.0
-
-
-async def _from_memo(
-    scope: Scope, headers: Headers, hit: tuple[float, str, str], send: Send
-) -> bool:
-    _, tag, control = hit
-    inm = headers.get("if-none-match")
-    if inm and _etag_matches(inm, tag):
-        await _answer(send, 304, tag, control)
-        return True
-    if not inm and (page := _pages.get(tag)) is not None:
-        body, media_type = page
-        await _answer(send, 200, tag, control, body, media_type, head=scope["method"] == "HEAD")
-        return True
-    return False
-
-
-async def _answer(
-    send: Send,
-    status: int,
-    tag: str,
-    control: str,
-    body: bytes = b"",
-    media_type: str | None = None,
-    *,
-    head: bool = False,
-) -> None:
-    headers = [
-        (b"etag", tag.encode()),
-        (b"cache-control", control.encode()),
-        (b"vary", VARY.encode()),
-    ]
-    if status == 200:
-        content_type = media_type or "application/octet-stream"
-        if content_type.startswith("text/") and "charset" not in content_type:
-            content_type += "; charset=utf-8"
-        headers += [
-            (b"content-type", content_type.encode()),
-            (b"content-length", str(len(body)).encode()),
-        ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else body})

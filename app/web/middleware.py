@@ -19,7 +19,7 @@ CSP = (
 
 # Embeds (app/routes/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
 # oEmbed and its cards. Matched by path, not set by the route, so that a 304 answered before
-# routing (caching.NotModifiedMiddleware) carries the same headers. They are public and
+# routing (memo.NotModifiedMiddleware) carries the same headers. They are public and
 # cookie-free: the anonymous CSRF cookie is withheld from them.
 EMBEDDABLE_PATHS = re.compile(
     r"/oembed|/complaints/\d+/(card|badge\.svg)|/companies/[^/]+/(badge\.svg|charts/[a-z]+\.svg)"
