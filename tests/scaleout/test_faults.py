@@ -2,7 +2,7 @@
 while it is down, the processes recover by themselves, and nothing acknowledged is lost.
 
 Restarting the server disturbs anything else using it, so this runs only when
-OUTCRY_FAULT_TESTS=1 (CI sets it; its suites run one after the other).
+OUTCRY_FAULT_TESTS=1 (CI sets it for the PostgreSQL suite; the SQLite suite beside it needs no PostgreSQL).
 """
 
 import os
