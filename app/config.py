@@ -17,7 +17,7 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
 
-    # Deadlines: BBB asks for an answer within 14 days, CFPB within 15 (shared/domain-notes.md).
+    # Deadlines: BBB asks for an answer within 14 days, CFPB within 15 (docs/lifecycle.md).
     response_deadline_days: int = Field(default=14, ge=1)
     confirm_deadline_days: int = Field(default=14, ge=1)
     # Verified company claims (DNS, website file) are re-checked this often.

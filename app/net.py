@@ -1,6 +1,6 @@
 """Outbound-request safety (SSRF): Outcry fetches company domains and posts to webhook URLs,
 so it must never be turned against private, loopback or link-local hosts (OWASP ASVS; see
-shared/domain-notes.md, "Security references")."""
+docs/security-references.md)."""
 
 import ipaddress
 import socket

@@ -1,6 +1,6 @@
 """The Mastodon adapter against responses shaped exactly like a real Mastodon server's.
 
-No Mastodon server is installable here (shared/domain-notes.md); httpx.MockTransport answers at the
+No Mastodon server is installable here (docs/social-networks.md); httpx.MockTransport answers at the
 transport level with the status JSON, headers and errors Mastodon 4.x sends.
 """
 

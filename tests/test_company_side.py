@@ -294,7 +294,7 @@ def test_a_closed_complaint_takes_no_reply_and_no_owner(db, acme) -> None:
 
 def test_a_reps_reply_ends_the_overdue_clock(db, acme) -> None:
     """An answer (or an information request) is the company's response (CFPB "timely response",
-    shared/domain-notes.md): the complaint stops being overdue."""
+    docs/lifecycle.md): the complaint stops being overdue."""
     late = make_complaint(db, company_name="Acme", now=utcnow() - timedelta(days=20))
     assert flags(late).overdue
     company_side.reply(

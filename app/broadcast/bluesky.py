@@ -4,7 +4,7 @@ Posts are at most 300 graphemes (and 3000 UTF-8 bytes); links and mentions are f
 byte offsets; a link gets an external card; a reply names its thread's root and parent by strong
 ref (uri + cid). There is no idempotency key, so each post is written with putRecord under a record
 key derived from the caller's, with ``swapRecord: null`` ("only if absent"): a retry after a crash
-finds the first record instead of posting twice (shared/domain-notes.md, "Social networks").
+finds the first record instead of posting twice (docs/social-networks.md).
 """
 
 import asyncio

@@ -4,7 +4,7 @@ The network call happens outside any transaction; its RemoteRef is written in a 
 right after. A worker killed between the two leaves the job leased; when the lease expires the
 job runs again with the same record key, and the network answers with the first post instead of
 a second one (Bluesky: create-only putRecord under an rkey derived from the key; Mastodon:
-Idempotency-Key; shared/domain-notes.md, "Social networks"). A retry that finds the row already
+Idempotency-Key; docs/social-networks.md). A retry that finds the row already
 posted does nothing.
 """
 

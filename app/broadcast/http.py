@@ -28,7 +28,7 @@ def _seconds_until(value: str, now: datetime) -> float | None:
 
 
 def retry_after(response: httpx.Response, *, now: datetime | None = None) -> float | None:
-    """The later of Retry-After and X-RateLimit-Reset (shared/domain-notes.md, "On 429")."""
+    """The later of Retry-After and X-RateLimit-Reset (docs/social-networks.md)."""
     now = now or datetime.now(UTC)
     waits = [
         seconds

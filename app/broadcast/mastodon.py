@@ -2,7 +2,7 @@
 
 500 characters by default, each URL counting 23; the Idempotency-Key header (the caller's record
 key) makes a retry within an hour return the first status instead of a second one; 429 carries
-X-RateLimit-Reset as an ISO time (shared/domain-notes.md, "Social networks").
+X-RateLimit-Reset as an ISO time (docs/social-networks.md).
 """
 
 import httpx

@@ -1,7 +1,6 @@
 """Where a Bluesky session string is kept between adapter lifetimes.
 
-A PDS allows about 30 createSession calls per 5 minutes and 100 a day (shared/domain-notes.md,
-"Social networks"), so a worker restarted by cron must import its last session, not log in again.
+A PDS allows about 30 createSession calls per 5 minutes and 100 a day (docs/social-networks.md), so a worker restarted by cron must import its last session, not log in again.
 """
 
 import os

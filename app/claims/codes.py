@@ -1,5 +1,5 @@
 """Six-digit codes mailed to an address at the claimed domain: single-use, valid 10 minutes,
-dead after a few wrong tries (shared/domain-notes.md, "Security references"). Stored as a keyed
+dead after a few wrong tries (docs/security-references.md). Stored as a keyed
 hash in OneTimeToken (purpose CLAIM_CODE, subject = the claim)."""
 
 import hashlib

@@ -1,5 +1,5 @@
 """Free-mail domains: anyone can get an address there, so an address proves nothing about a
-company (shared/domain-notes.md, "Domain ownership": reject free-mail domains)."""
+company (docs/lifecycle.md, "Companies that prove who they are")."""
 
 FREE_MAIL_DOMAINS = frozenset(
     {

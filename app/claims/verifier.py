@@ -1,10 +1,10 @@
-"""Checking that a claimant controls a domain, by the methods of shared/domain-notes.md
-("Domain ownership", strongest first): a DNS TXT record, a file under /.well-known/ over HTTPS
+"""Checking that a claimant controls a domain, by the methods of docs/lifecycle.md
+(strongest first): a DNS TXT record, a file under /.well-known/ over HTTPS
 with no redirects, or a code mailed to an address at the domain.
 
 The network parts are injected (resolver, HTTPS port, TLS trust, address policy, mailer) so tests
 run against real local servers; the defaults are the system's resolver and trust store and the
-public-only address policy (SSRF: shared/domain-notes.md, "Security references").
+public-only address policy (SSRF: docs/security-references.md).
 """
 
 import ipaddress

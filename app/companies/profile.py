@@ -48,7 +48,7 @@ FIELDS = (
 def resolve_with_atproto(handle: str) -> str | None:
     """The default resolver: the atproto SDK's handle resolution (DNS TXT, then HTTPS
     /.well-known/atproto-did). The HTTPS step runs only for hosts with public addresses (SSRF,
-    shared/domain-notes.md "Security references")."""
+    docs/security-references.md)."""
     from atproto_identity.handle.resolver import HandleResolver as AtprotoHandleResolver
 
     from app.net import UnsafeAddress, resolve_checked

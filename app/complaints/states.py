@@ -1,6 +1,6 @@
 """The complaint state machine: the one place that says which change is allowed, and for whom.
 
-States follow the CFPB/BBB shape (shared/domain-notes.md): the company answers and resolves, but a
+States follow the CFPB/BBB shape (docs/lifecycle.md): the company answers and resolves, but a
 resolution only counts once the consumer confirms it; a dispute reopens the complaint on record.
 """
 

@@ -2,7 +2,7 @@
 
 URLs must be https. Only in development and test may they be http://127.0.0.1 (or localhost), so a
 helpdesk can be tried locally; the same allowance lets delivery reach loopback addresses, and
-nothing else private (SSRF, shared/domain-notes.md "Security references"; app/net.py).
+nothing else private (SSRF, docs/security-references.md; app/net.py).
 """
 
 import ipaddress

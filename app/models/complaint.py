@@ -21,7 +21,7 @@ class ComplaintState(StrEnum):
 
 
 class Visibility(StrEnum):
-    """Who may see a complaint (graded hiding, as Alaveteli does: shared/domain-notes.md)."""
+    """Who may see a complaint (graded hiding, as Alaveteli does: docs/lifecycle.md)."""
 
     PUBLIC = "public"  # listed everywhere: lists, search, feeds, exports, leaderboards
     PENDING = "pending"  # held: the author's email is unverified, or held for moderation
@@ -31,7 +31,7 @@ class Visibility(StrEnum):
 
 
 class ResolutionType(StrEnum):
-    # CFPB's company response values (shared/domain-notes.md).
+    # CFPB's company response values (docs/lifecycle.md).
     EXPLANATION = "explanation"
     MONETARY = "monetary_relief"
     NON_MONETARY = "non_monetary_relief"

@@ -11,7 +11,7 @@ from app.db import UTCDateTime, str_enum
 
 
 class ClaimMethod(StrEnum):
-    # Strongest first (shared/domain-notes.md, "Domain ownership").
+    # Strongest first (docs/lifecycle.md).
     DNS = "dns"
     WELL_KNOWN = "well_known"
     EMAIL = "email"

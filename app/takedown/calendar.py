@@ -1,6 +1,6 @@
 """Deadlines of the Defamation (Operators of Websites) Regulations 2013, in UK time.
 
-Two kinds of period, read from the Regulations (shared/domain-notes.md, legislation.gov.uk
+Two kinds of period, read from the Regulations (docs/takedown.md, legislation.gov.uk
 SI 2013/3028):
 
 - "within 48 hours" (the operator's own actions): reg. 1(3) disregards any time falling on a
