@@ -64,16 +64,18 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if not settings.run_worker or settings.environment == "test":
         yield
         return
-    from app.db import get_engine
+    from app.db import make_worker_engine
     from app.jobs.worker import run_forever
 
     stop = asyncio.Event()
-    task = asyncio.create_task(run_forever(engine=get_engine(), stop=stop))
+    engine = make_worker_engine()  # never a request's connection (app/db.py)
+    task = asyncio.create_task(run_forever(engine=engine, stop=stop))
     try:
         yield
     finally:
         stop.set()
         await task
+        engine.dispose()
 
 
 def create_app() -> FastAPI:

@@ -35,6 +35,10 @@ ALLOWED = {
     # Reading the request body is the only async work a form needs (cached by Starlette).
     "app.web.forms:submitted_form",
     "app.web.csrf:require_csrf",
+    # The request's session: takes a connection slot on the loop (app/db.py); its commit and
+    # rollback run in a thread. The ops routes' slot without a session, likewise.
+    "app.db:get_session",
+    "app.routes.ops:database_slot",
     # FastAPI's own: the OpenAPI schema, and the Authorization header parser for API tokens.
     "fastapi.applications:FastAPI.setup.<locals>.openapi",
     "fastapi.security.http:HTTPBearer.__call__",
