@@ -22,7 +22,7 @@ Connections and threads, sized together so that no request can wedge the process
 import asyncio
 import contextlib
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache

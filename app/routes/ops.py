@@ -1,7 +1,6 @@
 """Health, readiness and metrics for load balancers, orchestrators and Prometheus."""
 
 import hmac
-
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
