@@ -21,22 +21,28 @@ Connections and threads, sized together so that no request can wedge the process
 
 import asyncio
 import contextlib
+import logging
+import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Request
 from sqlalchemy import Connection, DateTime, Engine, Enum, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 from app.clock import as_utc
 from app.config import get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -68,16 +74,44 @@ def str_enum(enum_cls: type[StrEnum], length: int = 32) -> Enum:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite starts transactions lazily (at the first write) and so breaks SAVEPOINT: a
-    # savepoint's release could commit part of a request. We issue BEGIN ourselves instead.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite starts transactions lazily (at the first write) and so breaks SAVEPOINT: a
+        # savepoint's release could commit part of a request. We issue BEGIN ourselves instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Did the database only refuse for now: SQLite's write lock still busy after the busy
+    timeout, or a connection lost (PostgreSQL restarting)? Trying again later can succeed."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def retry_busy(work: Callable[[], T], *, within: float, what: str) -> T:
+    """Run ``work`` (one whole transaction, in a thread) again while the database is only
+    busy, for up to ``within`` seconds, backing off; any other error, or the last, is raised."""
+    deadline = time.monotonic() + within
+    pause = 0.05
+    while True:
+        try:
+            return work()
+        except (OperationalError, DBAPIError) as exc:
+            if not is_busy(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("%s: the database is busy; trying again in %.2f s", what, pause)
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
 
 
 READ_ONLY = "outcry_read_only"
@@ -103,16 +137,24 @@ def begin_reading(session: Session) -> bool:
     return True
 
 
-def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30) -> Engine:
+def for_reading(bind: Engine | Connection) -> Engine | Connection:
+    """``bind`` for sessions that only read: on SQLite they begin a snapshot, not the write
+    lock. A connection (tests) is left as it is: it is already in its transaction."""
+    return bind.execution_options(**{READ_ONLY: True}) if isinstance(bind, Engine) else bind
+
+
+def make_engine(
+    url: str, *, pool_size: int = 10, pool_timeout: float = 30, busy_timeout: float = 5
+) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 5},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
             pool_size=pool_size,
             max_overflow=0,
             pool_timeout=pool_timeout,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # LIFO: requests reuse the connections used last, whose server processes have the

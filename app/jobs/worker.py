@@ -11,12 +11,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import retry_busy
 from app.jobs import periodic
 from app.jobs.queue import Outcome, claim, finish
 from app.models.job import Job
@@ -59,16 +61,37 @@ def _load_handlers() -> None:
     import app.takedown.jobs  # noqa: F401 - takedown.tick, takedown.process
 
 
-async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | None:
-    """Do one due job, if there is one. Returns it in its new state."""
-    _load_handlers()
+def _claim(engine: Engine, kinds: list[str], lease_seconds: int) -> Job | None:
     with Session(engine, expire_on_commit=False) as session:
-        job = claim(
-            session=session,
-            kinds=kinds or list(HANDLERS),
-            lease_seconds=get_settings().job_lease_seconds,
-        )
+        job = claim(session=session, kinds=kinds, lease_seconds=lease_seconds)
         session.commit()
+        return job
+
+
+def _finish(engine: Engine, job_id: int, outcome: Outcome, started: datetime) -> Job:
+    with Session(engine, expire_on_commit=False) as session:
+        fresh = session.get(Job, job_id)
+        finish(session=session, job=fresh, outcome=outcome, started_at=started)
+        session.commit()
+        return fresh
+
+
+async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | None:
+    """Do one due job, if there is one. Returns it in its new state.
+
+    Claiming and recording are short transactions of their own, in a thread (a wait for
+    SQLite's write lock never stalls the event loop and the requests on it), and retried while
+    the database is only busy. The outcome above all: the job's effect (a webhook delivered, a
+    mail sent) has happened, and a lost record would run it again once the lease ran out. So it
+    is retried for most of the lease."""
+    _load_handlers()
+    lease = get_settings().job_lease_seconds
+    job = await asyncio.to_thread(
+        retry_busy,
+        lambda: _claim(engine, kinds or list(HANDLERS), lease),
+        within=10,
+        what="claiming a job",
+    )
     if job is None:
         return None
     started = utcnow()
@@ -77,11 +100,13 @@ async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | N
     except Exception as exc:  # a handler bug must not kill the worker; it is recorded
         log.exception("job %s (%s) failed", job.id, job.kind)
         outcome = Outcome(ok=False, detail=f"{type(exc).__name__}: {exc}")
-    with Session(engine, expire_on_commit=False) as session:
-        fresh = session.get(Job, job.id)
-        finish(session=session, job=fresh, outcome=outcome, started_at=started)
-        session.commit()
-        return fresh
+    job_id = job.id
+    return await asyncio.to_thread(
+        retry_busy,
+        lambda: _finish(engine, job_id, outcome, started),
+        within=lease * 0.75,
+        what=f"recording job {job_id} ({job.kind})",
+    )
 
 
 async def drain(*, engine: Engine, kinds: list[str] | None = None, limit: int = 1000) -> int:
