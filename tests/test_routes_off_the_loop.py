@@ -29,6 +29,8 @@ from tests.pg_locks import waiting_on_a_lock
 ALLOWED = {
     # A constant answer and nothing else: bench/load.py's measure of the framework's own limit.
     "app.routes.bench:plain",
+    # Liveness: a constant answer, no database.
+    "app.routes.ops:healthz",
     # Reads the form on the loop, then runs all its database work in a thread of its own
     # (anyio.to_thread.run_sync with its own limiter: see the comment there on SQLite).
     "app.routes.complaints:file_complaint",

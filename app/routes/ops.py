@@ -23,8 +23,9 @@ async def database_slot() -> AsyncIterator[None]:
 
 
 @router.get("/healthz")
-def healthz() -> Response:
-    """Process liveness only: no database access, so it stays cheap under load."""
+async def healthz() -> Response:
+    """Process liveness only: no database access, so it stays cheap under load. On the event
+    loop: a thread hop cost it half its speed against plain text."""
     return PlainTextResponse("ok", headers=NO_STORE)
 
 
