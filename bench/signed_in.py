@@ -132,7 +132,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--only", nargs="+", default=[], help="only names with these words")
+    parser.add_argument("--code", type=Path, help="run Outcry from this checkout (e.g. an older "
+                        "commit: git worktree or git archive) with this virtualenv")  # fmt: skip
     args = parser.parse_args()
+    if args.code:
+        load.CODE = args.code.resolve()
     args.port = args.port or load.free_port()
     results = run(args)
     print()
