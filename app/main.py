@@ -65,16 +65,14 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         return
     from app.db import make_worker_engine
-    from app.jobs.worker import run_forever
+    from app.jobs.worker import InProcessWorker
 
-    stop = asyncio.Event()
     engine = make_worker_engine()  # never a request's connection (app/db.py)
-    task = asyncio.create_task(run_forever(engine=engine, stop=stop))
+    worker = InProcessWorker(engine)  # never on this event loop either
     try:
         yield
     finally:
-        stop.set()
-        await task
+        await asyncio.to_thread(worker.stop)
         engine.dispose()
 
 

@@ -8,6 +8,7 @@ Message-IDs).
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -133,3 +134,30 @@ async def run_forever(*, engine: Engine, stop: asyncio.Event, idle_seconds: floa
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
     log.info("worker stopped")
+
+
+class InProcessWorker:
+    """``run_forever`` next to the web server, on a thread and event loop of its own. Handlers
+    make blocking database calls (a wait for SQLite's write lock among them); on the serving
+    loop each such wait stalled every request of the process, the lock's holder included."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()  # bound to a loop at first use: the worker's
+        self._thread = threading.Thread(
+            target=self._run, args=(engine,), name="outcry-worker", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, engine: Engine) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(run_forever(engine=engine, stop=self._stop))
+        finally:
+            self._loop.close()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Let the current job finish, then end the thread (blocking: call it from a thread)."""
+        with contextlib.suppress(RuntimeError):  # the loop already ended
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
