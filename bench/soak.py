@@ -160,7 +160,7 @@ def main() -> None:
             form = urllib.parse.urlencode({
                 "csrf_token": csrf, "website": "", "submission_key": key,
                 "company_name": random.choice(names[:5]), "category": "billing",
-                "title": f"Soak {key}", "body": " ".join(random.choices(load.WORDS, k=40)),
+                "title": "Soak " + " ".join(random.choices(load.WORDS, k=5)), "body": " ".join(random.choices(load.WORDS, k=40)),
                 "desired_outcome": "A refund of the second charge"})  # fmt: skip
             status, _, _ = load.get(port, "/complaints/new", {"Cookie": consumer, "Content-Type":
                                     "application/x-www-form-urlencoded"}, "POST", form)  # fmt: skip
