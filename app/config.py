@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     # Filings one process works on at once (app/routes/complaints.py); unset: one on SQLite,
     # two on PostgreSQL. More helps only when the database is far away (round trips to wait on).
     filing_threads: int | None = Field(default=None, ge=1)
+    # Pooled database connections per process, and so requests using the database at once
+    # (app/db.py: each holds one of these slots; the others wait on the event loop).
+    db_pool_size: int = Field(default=10, ge=1)
 
     # Statistics and leaderboards (app/stats/): a company is ranked only with at least this many
     # complaints in the window; fewer and it is listed as "not enough complaints to rank".

@@ -1,18 +1,48 @@
-"""Engine, per-request session and the column types shared by every model."""
+"""Engine, per-request session and the column types shared by every model.
 
-from collections.abc import Iterator
+Connections and threads, sized together so that no request can wedge the process:
+
+- A request holds one pooled connection from its first query to its commit, and in between it
+  needs threads from anyio's thread pool (sync dependencies, the route, the commit). If a thread
+  could wait for a connection, the threads could all be waiting for connections held by requests
+  that are themselves waiting for a thread: nothing moves until the pool times out (200 signed-in
+  requests at once did exactly that).
+- So a request takes a **connection slot** on the event loop before its session may touch the
+  database (``get_session``, ``connection_slot``), one slot per pooled connection, and gives it
+  back once the session is closed. A thread never waits for the pool: its request's slot
+  guarantees a free connection. Requests beyond the slots wait on the event loop, holding
+  nothing.
+- Threads only wait on the database itself (SQLite's write lock, a PostgreSQL row lock), whose
+  holder is a slot holder that may need a thread to finish. The thread pool therefore has more
+  threads than there are slots (``_ensure_threads``), so a holder always finds one.
+- Everything that uses ``get_engine()``'s pool in a request goes through a slot; the in-process
+  worker has an engine and pool of its own (``make_worker_engine``), never a request's.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Request
 from sqlalchemy import Connection, DateTime, Engine, Enum, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 from app.clock import as_utc
 from app.config import get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,16 +74,44 @@ def str_enum(enum_cls: type[StrEnum], length: int = 32) -> Enum:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite starts transactions lazily (at the first write) and so breaks SAVEPOINT: a
-    # savepoint's release could commit part of a request. We issue BEGIN ourselves instead.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite starts transactions lazily (at the first write) and so breaks SAVEPOINT: a
+        # savepoint's release could commit part of a request. We issue BEGIN ourselves instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Did the database only refuse for now: SQLite's write lock still busy after the busy
+    timeout, or a connection lost (PostgreSQL restarting)? Trying again later can succeed."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def retry_busy(work: Callable[[], T], *, within: float, what: str) -> T:
+    """Run ``work`` (one whole transaction, in a thread) again while the database is only
+    busy, for up to ``within`` seconds, backing off; any other error, or the last, is raised."""
+    deadline = time.monotonic() + within
+    pause = 0.05
+    while True:
+        try:
+            return work()
+        except (OperationalError, DBAPIError) as exc:
+            if not is_busy(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("%s: the database is busy; trying again in %.2f s", what, pause)
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
 
 
 READ_ONLY = "outcry_read_only"
@@ -79,21 +137,48 @@ def begin_reading(session: Session) -> bool:
     return True
 
 
-def make_engine(url: str) -> Engine:
+def for_reading(bind: Engine | Connection) -> Engine | Connection:
+    """``bind`` for sessions that only read: on SQLite they begin a snapshot, not the write
+    lock. A connection (tests) is left as it is: it is already in its transaction."""
+    return bind.execution_options(**{READ_ONLY: True}) if isinstance(bind, Engine) else bind
+
+
+def make_engine(
+    url: str, *, pool_size: int = 10, pool_timeout: float = 30, busy_timeout: float = 5
+) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=pool_timeout,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # LIFO: requests reuse the connections used last, whose server processes have the
     # statements prepared (psycopg prepares on the fifth use per connection); FIFO handed each
     # request the coldest of the ten (filing after a page run: 294 -> 315 a second).
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_use_lifo=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        pool_use_lifo=True,
+    )
 
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    return make_engine(settings.database_url, pool_size=settings.db_pool_size)
+
+
+def make_worker_engine() -> Engine:
+    """The in-process worker's own engine: its jobs never take a request's connection."""
+    return make_engine(get_settings().database_url, pool_size=2)
 
 
 @lru_cache
@@ -102,14 +187,73 @@ def get_read_engine() -> Engine:
     return get_engine().execution_options(**{READ_ONLY: True})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session and one commit per request; any exception rolls everything back."""
+# Threads beyond the slots, for the work that holds no slot (templates without the database,
+# password hashing, files) and for slot holders while others wait on a database lock.
+SPARE_THREADS = 8
+_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slot_semaphore(engine: Engine) -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    per_loop = _slots.setdefault(loop, {})
+    pool = engine.pool
+    semaphore = per_loop.get(id(pool))
+    if semaphore is None:
+        size = pool.size() if hasattr(pool, "size") else 1
+        semaphore = per_loop[id(pool)] = asyncio.Semaphore(size)
+        _ensure_threads(size + SPARE_THREADS)
+    return semaphore
+
+
+def _ensure_threads(needed: int) -> None:
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    if limiter.total_tokens < needed:
+        limiter.total_tokens = needed
+
+
+@contextlib.asynccontextmanager
+async def connection_slot(engine: Engine) -> AsyncIterator[None]:
+    """Hold one of ``engine``'s connection slots (see the module's docstring)."""
+    async with _slot_semaphore(engine):
+        yield
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _discard(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session and one commit per request; any exception rolls everything back.
+
+    Entered and left on the event loop, holding a connection slot throughout; the commit or
+    rollback runs in a thread (a database round trip), which is not abandoned if the client
+    goes away."""
     safe = request.method in ("GET", "HEAD", "OPTIONS")
     engine = get_read_engine() if safe else get_engine()
-    with Session(engine, expire_on_commit=False) as session:
+    async with connection_slot(engine):
+        session = Session(engine, expire_on_commit=False)
         try:
             yield session
-            session.commit()
         except BaseException:
-            session.rollback()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_discard, session)
             raise
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(_commit, session)
+        else:
+            session.close()  # never touched the database: nothing to send

@@ -64,16 +64,16 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if not settings.run_worker or settings.environment == "test":
         yield
         return
-    from app.db import get_engine
-    from app.jobs.worker import run_forever
+    from app.db import make_worker_engine
+    from app.jobs.worker import InProcessWorker
 
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_forever(engine=get_engine(), stop=stop))
+    engine = make_worker_engine()  # never a request's connection (app/db.py)
+    worker = InProcessWorker(engine)  # never on this event loop either
     try:
         yield
     finally:
-        stop.set()
-        await task
+        await asyncio.to_thread(worker.stop)
+        engine.dispose()
 
 
 def create_app() -> FastAPI:

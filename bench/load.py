@@ -32,6 +32,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
+# The code the server runs: this checkout, or another one (an older commit, for before/after
+# figures in one session) run with this checkout's virtualenv.
+CODE = ROOT
 PASSWORD = "bench-password-1"  # noqa: S105 - bench/generate.py's accounts
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -71,13 +74,13 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
         "OUTCRY_LOG_LEVEL": "warning",
     }
     command = [
-        str(ROOT / ".venv/bin/uvicorn"), "app.asgi:app", "--host", "127.0.0.1",
+        str(ROOT / ".venv/bin/uvicorn"), "app.asgi:app", "--app-dir", str(CODE), "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--no-access-log",
         "--log-level", "warning",
     ]  # fmt: skip
     log = open(Path(tempfile.gettempdir()) / f"outcry-bench-{port}.log", "w")  # noqa: SIM115
     # Its own session (stopped as a group) and its own log: no pipe of ours is held open.
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
+    server = subprocess.Popen(command, cwd=CODE, env=env, start_new_session=True,
                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -29,12 +29,18 @@ from tests.pg_locks import waiting_on_a_lock
 ALLOWED = {
     # A constant answer and nothing else: bench/load.py's measure of the framework's own limit.
     "app.routes.bench:plain",
+    # Liveness: a constant answer, no database.
+    "app.routes.ops:healthz",
     # Reads the form on the loop, then runs all its database work in a thread of its own
     # (anyio.to_thread.run_sync with its own limiter: see the comment there on SQLite).
     "app.routes.complaints:file_complaint",
     # Reading the request body is the only async work a form needs (cached by Starlette).
     "app.web.forms:submitted_form",
     "app.web.csrf:require_csrf",
+    # The request's session: takes a connection slot on the loop (app/db.py); its commit and
+    # rollback run in a thread. The ops routes' slot without a session, likewise.
+    "app.db:get_session",
+    "app.routes.ops:database_slot",
     # FastAPI's own: the OpenAPI schema, and the Authorization header parser for API tokens.
     "fastapi.applications:FastAPI.setup.<locals>.openapi",
     "fastapi.security.http:HTTPBearer.__call__",

@@ -21,6 +21,7 @@ from app import audit
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
+from app.db import for_reading, retry_busy
 from app.events import COMPLAINT_CREATED, MESSAGE_CREATED, Event, listener
 from app.integrations import signing
 from app.integrations.schemas import MessagePublic
@@ -153,7 +154,7 @@ async def _post(url: str, body: bytes, headers: dict[str, str]) -> httpx.Respons
 
 
 def _disable(ctx: Context, webhook_id: int, reason: str) -> None:
-    with Session(ctx.engine) as session:
+    with Session(ctx.engine) as session:  # in a thread (deliver)
         webhook = session.get(Webhook, webhook_id)
         if webhook is not None and webhook.active:
             webhook.active = False
@@ -169,16 +170,20 @@ def _disable(ctx: Context, webhook_id: int, reason: str) -> None:
             session.commit()
 
 
+def _read_webhook(ctx: Context, webhook_id: int) -> tuple[str, str, bool] | None:
+    # A read: on SQLite a plain snapshot, not the write lock that a session otherwise takes.
+    with Session(for_reading(ctx.engine)) as session:
+        webhook = session.get(Webhook, webhook_id)
+        return (webhook.url, webhook.secret, webhook.active) if webhook else None
+
+
 @handler(KIND)
 async def deliver(job: Job, ctx: Context) -> Outcome:
     webhook_id = job.payload["webhook_id"]
-    with Session(ctx.engine) as session:
-        webhook = session.get(Webhook, webhook_id)
-        url, secret, active = (
-            (webhook.url, webhook.secret, webhook.active) if webhook else ("", "", False)
-        )
-    if webhook is None:
+    found = await asyncio.to_thread(_read_webhook, ctx, webhook_id)
+    if found is None:
         return Outcome(ok=False, permanent=True, detail="the webhook was deleted")
+    url, secret, active = found
     if not active:
         return Outcome(ok=False, permanent=True, detail="the webhook is disabled")
     body = json.dumps(job.payload["body"], separators=(",", ":"), ensure_ascii=False).encode()
@@ -204,7 +209,12 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
         return Outcome(ok=True, detail=f"HTTP {status}")
     if status == 410:
         # The receiver says this endpoint is gone for good: stop sending to it.
-        _disable(ctx, webhook_id, "the receiver answered 410 Gone")
+        await asyncio.to_thread(
+            retry_busy,
+            lambda: _disable(ctx, webhook_id, "the receiver answered 410 Gone"),
+            within=30,
+            what="disabling a webhook",
+        )
         return Outcome(
             ok=False, permanent=True, detail="HTTP 410 Gone: the webhook has been disabled"
         )

@@ -8,15 +8,18 @@ Message-IDs).
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import retry_busy
 from app.jobs import periodic
 from app.jobs.queue import Outcome, claim, finish
 from app.models.job import Job
@@ -59,16 +62,37 @@ def _load_handlers() -> None:
     import app.takedown.jobs  # noqa: F401 - takedown.tick, takedown.process
 
 
-async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | None:
-    """Do one due job, if there is one. Returns it in its new state."""
-    _load_handlers()
+def _claim(engine: Engine, kinds: list[str], lease_seconds: int) -> Job | None:
     with Session(engine, expire_on_commit=False) as session:
-        job = claim(
-            session=session,
-            kinds=kinds or list(HANDLERS),
-            lease_seconds=get_settings().job_lease_seconds,
-        )
+        job = claim(session=session, kinds=kinds, lease_seconds=lease_seconds)
         session.commit()
+        return job
+
+
+def _finish(engine: Engine, job_id: int, outcome: Outcome, started: datetime) -> Job:
+    with Session(engine, expire_on_commit=False) as session:
+        fresh = session.get(Job, job_id)
+        finish(session=session, job=fresh, outcome=outcome, started_at=started)
+        session.commit()
+        return fresh
+
+
+async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | None:
+    """Do one due job, if there is one. Returns it in its new state.
+
+    Claiming and recording are short transactions of their own, in a thread (a wait for
+    SQLite's write lock never stalls the event loop and the requests on it), and retried while
+    the database is only busy. The outcome above all: the job's effect (a webhook delivered, a
+    mail sent) has happened, and a lost record would run it again once the lease ran out. So it
+    is retried for most of the lease."""
+    _load_handlers()
+    lease = get_settings().job_lease_seconds
+    job = await asyncio.to_thread(
+        retry_busy,
+        lambda: _claim(engine, kinds or list(HANDLERS), lease),
+        within=10,
+        what="claiming a job",
+    )
     if job is None:
         return None
     started = utcnow()
@@ -77,11 +101,13 @@ async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | N
     except Exception as exc:  # a handler bug must not kill the worker; it is recorded
         log.exception("job %s (%s) failed", job.id, job.kind)
         outcome = Outcome(ok=False, detail=f"{type(exc).__name__}: {exc}")
-    with Session(engine, expire_on_commit=False) as session:
-        fresh = session.get(Job, job.id)
-        finish(session=session, job=fresh, outcome=outcome, started_at=started)
-        session.commit()
-        return fresh
+    job_id = job.id
+    return await asyncio.to_thread(
+        retry_busy,
+        lambda: _finish(engine, job_id, outcome, started),
+        within=lease * 0.75,
+        what=f"recording job {job_id} ({job.kind})",
+    )
 
 
 async def drain(*, engine: Engine, kinds: list[str] | None = None, limit: int = 1000) -> int:
@@ -108,3 +134,30 @@ async def run_forever(*, engine: Engine, stop: asyncio.Event, idle_seconds: floa
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
     log.info("worker stopped")
+
+
+class InProcessWorker:
+    """``run_forever`` next to the web server, on a thread and event loop of its own. Handlers
+    make blocking database calls (a wait for SQLite's write lock among them); on the serving
+    loop each such wait stalled every request of the process, the lock's holder included."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()  # bound to a loop at first use: the worker's
+        self._thread = threading.Thread(
+            target=self._run, args=(engine,), name="outcry-worker", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, engine: Engine) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(run_forever(engine=engine, stop=self._stop))
+        finally:
+            self._loop.close()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Let the current job finish, then end the thread (blocking: call it from a thread)."""
+        with contextlib.suppress(RuntimeError):  # the loop already ended
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)

@@ -75,11 +75,18 @@ def show(
     if early := fresh.answered():
         return early
     pager = Page.of(page)
-    rows, total = complaints.search(
-        session=session,
-        filters=complaints.Filters(company_id=company.id, state=state),
-        offset=pager.offset,
-        limit=pager.size,
+    (rows, total), stats, issues = fresh.shared(
+        "lists",
+        lambda: (
+            complaints.search(
+                session=session,
+                filters=complaints.Filters(company_id=company.id, state=state),
+                offset=pager.offset,
+                limit=pager.size,
+            ),
+            headline(session=session, company_id=company.id),
+            systemic.for_company(session=session, company_id=company.id),
+        ),
     )
     response = render(
         request,
@@ -90,9 +97,9 @@ def show(
             "state": state,
             "states": list(ComplaintState),
             "pager": pager.with_total(total),
-            "stats": headline(session=session, company_id=company.id),
+            "stats": stats,
             "claim": claim,
-            "systemic_issues": systemic.for_company(session=session, company_id=company.id),
+            "systemic_issues": issues,
         },
     )
     return fresh.apply(response)

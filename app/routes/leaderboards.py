@@ -98,8 +98,15 @@ def index(
     if early := fresh.answered():
         return early
     pager = Page.of(page, 50)
-    rows, total = leaderboard.page(
-        session=session, query=query, offset=pager.offset, limit=pager.size, refreshed=refreshed
+    rows, total = fresh.shared(
+        "rows",
+        lambda: leaderboard.page(
+            session=session,
+            query=query,
+            offset=pager.offset,
+            limit=pager.size,
+            refreshed=refreshed,
+        ),
     )
     computed = [r.computed_at for r in rows if r.computed_at]
     response = render(

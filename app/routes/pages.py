@@ -28,9 +28,17 @@ def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response
     )
     if early := fresh.answered():
         return early
-    newest, total = complaints.search(session=session, filters=complaints.Filters(), limit=10)
-    overdue, overdue_total = complaints.search(
-        session=session, filters=complaints.Filters(overdue=True), limit=5, oldest_first=True
+    (newest, total), (overdue, overdue_total) = fresh.shared(
+        "lists",
+        lambda: (
+            complaints.search(session=session, filters=complaints.Filters(), limit=10),
+            complaints.search(
+                session=session,
+                filters=complaints.Filters(overdue=True),
+                limit=5,
+                oldest_first=True,
+            ),
+        ),
     )
     return fresh.apply(
         render(

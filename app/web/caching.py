@@ -20,11 +20,12 @@ ETags just sent and the pages kept (app/web/memo.py).
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -129,6 +130,9 @@ def _not_modified_since(header: str, last_modified: datetime) -> bool:
     return last_modified.replace(microsecond=0) <= since
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Conditional:
     request: Request
@@ -176,6 +180,20 @@ class Conditional:
         # (without this, once the memo lapsed every visit came here until a 304 or a render).
         memo.remember(self.request, self.etag, self._control())
         return response
+
+    def shared(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept by this page's validator: what the page shows every viewer alike
+        (lists, counts), computed once per change and process, then reused for the signed-in
+        visitors too, whose pages are rendered for them (their name, their forms). Only values
+        that the validator covers and that do not depend on the viewer belong here."""
+        if self.etag is None:
+            return compute()
+        hit = memo.shared(self.etag, name)
+        if hit is not memo.MISSING:
+            return hit  # type: ignore[return-value]
+        value = compute()
+        memo.keep_shared(self.etag, name, value)
+        return value
 
     def response_304(self) -> Response:
         response = Response(status_code=304)

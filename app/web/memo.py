@@ -56,6 +56,7 @@ def forget_all() -> None:
     """Tests, and anything that must see its own change at once, clear the memos."""
     _memo.clear()
     _pages.clear()
+    _shared.clear()
 
 
 # Rendered anonymous pages by ETag (``Conditional.cached``): bounded, per process.
@@ -73,6 +74,29 @@ def keep_page(tag: str, body: bytes, media_type: str | None) -> None:
     _pages.move_to_end(tag)
     while len(_pages) > _PAGES_SIZE:
         _pages.popitem(last=False)
+
+
+# What every viewer of a page sees alike (its lists and numbers), by the page's ETag and a name
+# (``Conditional.shared``): a signed-in visitor's page is rendered for them, but its queries
+# are run once per change, like the anonymous page's. Rows without relationships, fully
+# loaded, so they are safe to read after their session closed and from any thread.
+_SHARED_SIZE = 500
+_shared: "OrderedDict[tuple[str, str], object]" = OrderedDict()
+MISSING = object()
+
+
+def shared(tag: str, name: str) -> object:
+    """The value kept for this ETag and name, or ``MISSING``."""
+    return _shared.get((tag, name), MISSING)
+
+
+def keep_shared(tag: str, name: str, value: object) -> None:
+    _shared[(tag, name)] = value
+    while len(_shared) > _SHARED_SIZE:
+        try:
+            _shared.popitem(last=False)
+        except KeyError:  # another thread emptied it meanwhile
+            break
 
 
 class NotModifiedMiddleware:

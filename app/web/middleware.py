@@ -86,17 +86,23 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
 
-        declared = Headers(scope=scope).get("content-length", "")
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self._decorate(scope, MutableHeaders(scope=message))
+            await send(message)
+
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):  # no body to check
+            await self.app(scope, receive, send_with_headers)
+            return
+
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.settings.max_body_bytes:
             await self._too_large(scope, receive, send)
             return
 
         received = 0
-        form = (
-            Headers(scope=scope)
-            .get("content-type", "")
-            .startswith("application/x-www-form-urlencoded")
-        )
+        form = headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
         body = bytearray()
 
         async def limited_receive() -> Message:
@@ -111,11 +117,6 @@ class SecurityMiddleware:
                 if not message.get("more_body", False):
                     _require_utf8(bytes(body))
             return message
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self._decorate(scope, MutableHeaders(scope=message))
-            await send(message)
 
         await self.app(scope, limited_receive, send_with_headers)
 

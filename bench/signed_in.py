@@ -1,0 +1,149 @@
+# ruff: noqa: S603 - runs our own servers and wrk; prints a times sign in tables
+"""Signed-in pages, the reps' dashboard and the company API, beside an independent baseline.
+
+    .venv/bin/python bench/signed_in.py --url sqlite:///bench/10k.db --workers 1
+
+Starts Outcry (as bench/load.py does) and, next to it, the independent minimal FastAPI app of
+``bench/baseline/`` (plain text; TechEmpower-style fortunes: 12 SQLite rows and one template, no
+Outcry middleware), with the same number of uvicorn workers. Then drives with wrk, one after the
+other in one run: both baselines, Outcry's ``/healthz`` and ``/bench/minimal``, every page type
+signed in as a consumer, the dashboard's queue and complaint signed in as a rep, and the company
+API with a token. Ratios are to the independent fortunes page (``/healthz`` to its plain text).
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import load
+from bench.load import ROOT, Result
+
+PLAIN, FORTUNES = "baseline:/plain", "baseline:/fortunes"
+
+
+def start_baseline(port: int, workers: int) -> subprocess.Popen:
+    command = [str(ROOT / ".venv/bin/uvicorn"), "app:app", "--app-dir", str(ROOT / "bench/baseline"),
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    log = open(Path(tempfile.gettempdir()) / f"outcry-baseline-{port}.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=log,
+                              stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if load.get(port, "/plain")[0] == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    os.killpg(server.pid, signal.SIGTERM)
+    sys.exit("the baseline app did not start")
+
+
+def rep_targets(url: str) -> dict[str, str]:
+    """The first claimed company: its owner (a rep), its slug, one of its complaints, and a
+    fresh API token of its owner's (made here, as the integrations page would)."""
+    from app.integrations import tokens
+    from app.models.company import Company
+    from app.models.user import User
+
+    engine = create_engine(url)
+    with Session(engine) as session:
+        company_id, user_id = session.execute(text(
+            "SELECT company_id, user_id FROM company_member WHERE role = 'owner' "
+            "ORDER BY company_id LIMIT 1")).one()  # fmt: skip
+        company, owner = session.get(Company, company_id), session.get(User, user_id)
+        complaint = session.execute(text(
+            "SELECT id FROM complaint WHERE company_id = :c ORDER BY id DESC LIMIT 1"),
+            {"c": company_id}).scalar_one()  # fmt: skip
+        _, raw = tokens.create(session=session, company=company, owner=owner, name="bench")
+        session.commit()
+        found = {"rep": owner.email, "slug": company.slug, "complaint": str(complaint),
+                 "token": raw}  # fmt: skip
+    engine.dispose()
+    return found
+
+
+def run(args: argparse.Namespace) -> list[Result]:
+    binary = load.ensure_wrk()
+    targets = load.pick_targets(args.url)
+    rep = rep_targets(args.url)
+    base_port = load.free_port()
+    baseline = start_baseline(base_port, args.workers)
+    server = load.start_server(args.url, args.port, args.workers)
+    results: list[Result] = []
+    try:
+        consumer, _ = load.login(args.port, "consumer1@bench.example")
+        rep_cookie, _ = load.login(args.port, rep["rep"])
+        signed = {"Cookie": consumer}
+        as_rep = {"Cookie": rep_cookie}
+        api = {"Authorization": f"Bearer {rep['token']}"}
+        c, slug = targets["complaint"], targets["company"]
+        runs = [
+            ("plain text (independent)", PLAIN, None, base_port, None),
+            ("fortunes (independent)", FORTUNES, None, base_port, None),
+            ("/healthz", "/healthz", PLAIN, args.port, None),
+            ("in-app minimal page, signed in", "/bench/minimal", FORTUNES, args.port, signed),
+            ("home, signed in", "/", FORTUNES, args.port, signed),
+            ("complaint, signed in", f"/complaints/{c}", FORTUNES, args.port, signed),
+            ("company, signed in", f"/companies/{slug}", FORTUNES, args.port, signed),
+            ("leaderboard, signed in", "/leaderboards", FORTUNES, args.port, signed),
+            ("search, signed in", "/search?q=refund", FORTUNES, args.port, signed),
+            ("my complaints, signed in", "/me/complaints", FORTUNES, args.port, signed),
+            ("dashboard queue, rep", f"/dashboard/{rep['slug']}", FORTUNES, args.port, as_rep),
+            ("dashboard complaint, rep",
+             f"/dashboard/{rep['slug']}/complaints/{rep['complaint']}", FORTUNES, args.port,
+             as_rep),
+            ("company API list, token", "/api/v1/company/complaints?limit=20", FORTUNES,
+             args.port, api),
+            ("API list, anonymous", "/api/v1/complaints?limit=20", FORTUNES, args.port, None),
+        ]  # fmt: skip
+        for name, key, base, port, headers in runs:
+            if args.only and not any(word in name for word in args.only):
+                continue
+            path = key.removeprefix("baseline:")
+            status = load.get(port, path, headers)[0]  # warm up, and a check
+            if status != 200:
+                print(f"{name}: {path} answered {status}", flush=True)
+            r = load.wrk(binary, port, path, seconds=args.seconds, connections=args.connections,
+                         threads=args.threads, headers=headers)  # fmt: skip
+            results.append(Result(name, key, base, r["rps"], r["p50"], r["p99"], r["requests"],
+                                  r["errors"]))  # fmt: skip
+            print(results[-1], flush=True)
+    finally:
+        load.stop_server(server)
+        load.stop_server(baseline)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    load.server_options(parser)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--only", nargs="+", default=[], help="only names with these words")
+    parser.add_argument("--code", type=Path, help="run Outcry from this checkout (e.g. an older "
+                        "commit: git worktree or git archive) with this virtualenv")  # fmt: skip
+    args = parser.parse_args()
+    if args.code:
+        load.CODE = args.code.resolve()
+    args.port = args.port or load.free_port()
+    results = run(args)
+    print()
+    print(load.table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.__dict__ for r in results], indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Signed-in pages reuse what every viewer sees alike (kept by the page's validator), yet each
+visitor gets their own page, and a change shows at once."""
+
+from tests.factories import login, make_complaint, make_user
+
+
+def test_signed_in_home_shows_a_new_complaint_and_each_visitor_their_own_name(
+    client, other_client, db
+):
+    make_complaint(db, company_name="Acme Telecom", title="The router never arrived")
+    ada, bo = make_user(db, name="Ada Visitor"), make_user(db, name="Bo Visitor")
+    db.commit()
+    login(client, ada)
+    login(other_client, bo)
+
+    first = client.get("/")
+    assert "The router never arrived" in first.text and "Ada Visitor" in first.text
+    second = other_client.get("/")
+    assert "The router never arrived" in second.text
+    assert "Bo Visitor" in second.text and "Ada Visitor" not in second.text
+    assert second.headers["cache-control"] == first.headers["cache-control"]
+    assert "no-store" in second.headers["cache-control"]
+
+    make_complaint(db, company_name="Acme Telecom", title="Billed after cancelling")
+    db.commit()
+    assert "Billed after cancelling" in client.get("/").text
+
+
+def test_signed_in_company_page_follows_its_complaints(client, db):
+    make_complaint(db, company_name="Acme Telecom", title="First one here")
+    db.commit()
+    login(client, make_user(db))
+    assert "First one here" in client.get("/companies/acme-telecom").text
+    make_complaint(db, company_name="Acme Telecom", title="Second one here")
+    db.commit()
+    page = client.get("/companies/acme-telecom").text
+    assert "First one here" in page and "Second one here" in page
