@@ -104,7 +104,8 @@ def decide(
             values={claim_id: {"note": note}},
             status_code=exc.status_code if exc.status_code != 400 else 422,
         )
-    return RedirectResponse(f"/admin/claims?done={decision}d", status_code=303)
+    done = "approved" if decision == "approve" else "rejected"
+    return RedirectResponse(f"/admin/claims?done={done}", status_code=303)
 
 
 @router.post("/companies/domain")
