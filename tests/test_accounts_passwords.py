@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from app.accounts import passwords
+from app.accounts.breached import BloomFilter, breached
 from app.models.job import Job
 from app.models.user import User, UserSession
 from tests.conftest import post_form
@@ -28,10 +29,21 @@ def _logged_in(client) -> bool:
     return "Log out (" in client.get("/").text
 
 
-def test_the_shipped_list_holds_twenty_thousand_common_passwords():
-    common = passwords.common_passwords()
-    assert len(common) == 19_640
-    assert {"password", "123456789", "iloveyou", "qwertyuiop"} <= common
+def test_the_shipped_filter_holds_both_public_lists():
+    shipped = breached()
+    assert shipped.entries == 40_101
+    for word in ("password", "123456789", "iloveyou", "qwertyuiop", "summer", "trustno1"):
+        assert word in shipped
+    assert "a brand new phrase" not in shipped
+
+
+def test_the_filter_survives_a_dump_and_load():
+    built = BloomFilter.build({"hunter2", "correct horse"})
+    loaded = BloomFilter.load(built.dump())
+    assert "hunter2" in loaded and "correct horse" in loaded
+    assert "battery staple" not in loaded
+    with pytest.raises(ValueError, match="truncated"):
+        BloomFilter.load(built.dump()[:-1])
 
 
 @pytest.mark.parametrize(
@@ -43,13 +55,41 @@ def test_the_shipped_list_holds_twenty_thousand_common_passwords():
         ("short", True),
         ("x" * 1025, True),
         ("new@example.org", True),  # the email address itself
+        # What the security review got accepted:
+        ("Outcry2026", True),  # the site's name
+        ("outcry123", True),
+        ("Password123!", True),  # a common word with digits and symbols stuck on
+        ("Summer2024", True),
+        ("password\u200b", True),  # an invisible zero-width space
+        ("\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44", True),  # full-width
+        ("\ufeffdragon1987", True),
+        ("my outcry account pass", True),
         ("correct horse battery", False),
         ("x" * 1024, False),
         ("Ünïcödé pässphrase", False),
+        ("\u200b\u200b\u200b\u200bab12", True),  # too short once the invisible ones go
     ],
 )
 def test_password_rules(password, refused):
     assert (passwords.problem(password, email="new@example.org") is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Outcry2026", "name of this site"),
+        ("Password123!", "most common"),
+        ("maria.kowalski-42", "email address or name"),  # the email's local part
+        ("kowalskimail rocks", "email address or name"),  # a part of it
+        ("acmewidgets forever", "email address or name"),  # the email's domain
+        ("Kowalska blue tree", "email address or name"),  # the display name
+    ],
+)
+def test_refusals_say_why(password, message):
+    problem = passwords.problem(
+        password, email="maria.kowalski@acmewidgets.com", display_name="Anna Kowalska"
+    )
+    assert problem is not None and message in problem
 
 
 def test_signup_refuses_a_common_password_and_keeps_the_rest(client, db):
