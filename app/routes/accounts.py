@@ -33,7 +33,7 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def _log_in(request: Request, session: SessionDep, user, target: str) -> Response:
+def log_in(request: Request, session: SessionDep, user, target: str) -> Response:
     if old := session_token(request):  # rotate: the pre-login token dies
         accounts.end_session(session=session, token=old)
     response = RedirectResponse(safe_next(target), status_code=303)
@@ -75,7 +75,7 @@ def signup(request: Request, form: FormDep, session: SessionDep, _user: Optional
                 verified=False,
             )
             verification.send_verification(session=session, user=user)
-            return _log_in(request, session, user, text(form, "next"))
+            return log_in(request, session, user, text(form, "next"))
         except Conflict as exc:
             errors = {"email": exc.detail}
     values.pop("password")
@@ -95,12 +95,19 @@ def login_form(request: Request, _user: OptionalUser) -> Response:
 @router.post("/login")
 def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalUser) -> Response:
     email, target = text(form, "email"), text(form, "next")
-    account_key = accounts.normalize_email(email)
+    # Failures count per account AND address, so guesses from elsewhere never lock the owner
+    # out; the login_ip limit bounds each address, and the owner can always use a mailed link.
+    pair_key = f"{accounts.normalize_email(email)} {client_ip(request)}"
     try:
         hit_limit("login_ip", client_ip(request))
-        check_limit("login_account", account_key)  # only failures count against the account
+        check_limit("login_pair", pair_key)  # only failures count
     except RateLimited as exc:
-        context = {"values": {"email": email}, "next": target, "error": exc.detail}
+        context = {
+            "values": {"email": email},
+            "next": target,
+            "error": exc.detail,
+            "offer_link": True,
+        }
         return with_retry_after(
             render(request, "accounts/login.html", context, status_code=429), exc
         )
@@ -108,7 +115,7 @@ def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
     if user is None:
         # This failure may use up the allowance: then the next try is refused.
         with contextlib.suppress(RateLimited):
-            hit_limit("login_account", account_key)
+            hit_limit("login_pair", pair_key)
         return render(
             request,
             "accounts/login.html",
@@ -119,7 +126,7 @@ def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
             },
             status_code=401,
         )
-    return _log_in(request, session, user, target)
+    return log_in(request, session, user, target)
 
 
 @router.post("/logout")
