@@ -76,9 +76,7 @@ def request_email_change(
     new_email = accounts.normalize_email(new_email)
     if new_email == user.email:
         raise Conflict("That is already your email address.")
-    if accounts.get_by_email(session=session, email=new_email):
-        # Says no more than sign-up does; the address owner is not told anything.
-        raise Conflict("An account with this email address already exists.")
+    owner = accounts.get_by_email(session=session, email=new_email)
     user.pending_email = new_email
     session.add(user)
     accounts.end_other_sessions(session=session, user=user, keep_token=keep_token)
@@ -89,6 +87,18 @@ def request_email_change(
         lifetime=timedelta(hours=_hours()),
         now=now,
     )
+    if owner is not None:
+        # The same answer as for a free address; the address's owner is told instead, and the
+        # link (never sent) could not move a second account onto it anyway.
+        links.mail(
+            session=session,
+            key=f"address-in-use:{owner.id}:{now.timestamp():.6f}",
+            to=owner.email,
+            template="account_address_in_use",
+            user=owner,
+            attempt="move another Outcry account to this address",
+        )
+        return
     links.mail(
         session=session,
         key=f"change-email:{user.id}:{now.timestamp():.6f}",
