@@ -8,7 +8,6 @@ from fastapi.responses import RedirectResponse, Response
 from app.accounts import service as accounts
 from app.accounts import verification
 from app.complaints import service as complaints
-from app.errors import Conflict
 from app.models.forms import SignupForm
 from app.moderation import statements as moderation_statements
 from app.web.csrf import require_csrf
@@ -53,7 +52,7 @@ def signup_form(request: Request, user: OptionalUser) -> Response:
 @router.post("/signup")
 def signup(request: Request, form: FormDep, session: SessionDep, _user: OptionalUser) -> Response:
     if text(form, HONEYPOT):  # a bot: look like success, keep nothing
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse("/signup/sent", status_code=303)
     values = {k: text(form, k) for k in ("email", "display_name", "password")}
     context = {"next": text(form, "next"), "limited": None}
     try:
@@ -66,21 +65,24 @@ def signup(request: Request, form: FormDep, session: SessionDep, _user: Optional
         )
     data, errors = parse(SignupForm, values)
     if data:
-        try:
-            user = accounts.create_user(
-                session=session,
-                email=data.email,
-                password=data.password,
-                display_name=data.display_name,
-                verified=False,
-            )
-            verification.send_verification(session=session, user=user)
-            return log_in(request, session, user, text(form, "next"))
-        except Conflict as exc:
-            errors = {"email": exc.detail}
+        # The same answer whether or not the address has an account: a new account gets a link
+        # that finishes signing up, an existing one's owner is told instead.
+        verification.sign_up(
+            session=session,
+            email=data.email,
+            password=data.password,
+            display_name=data.display_name,
+            next_path=safe_next(text(form, "next")),
+        )
+        return RedirectResponse("/signup/sent", status_code=303)
     values.pop("password")
     context.update(values=values, errors=errors)
     return render(request, "accounts/signup.html", context, status_code=422)
+
+
+@router.get("/signup/sent")
+def signup_sent(request: Request, _user: OptionalUser) -> Response:
+    return render(request, "accounts/signup_sent.html", {})
 
 
 @router.get("/login")

@@ -192,6 +192,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /search": PUBLIC,
     "GET /signup": PUBLIC,
     "POST /signup": PUBLIC,
+    "GET /signup/sent": PUBLIC,
     "GET /takedown/new": GUESSED_TOKEN,
     "POST /takedown/new": GUESSED_TOKEN,
     "GET /takedown/status/{token}": GUESSED_TOKEN,
