@@ -274,7 +274,10 @@ def _load(
 
 
 def _claim(session: Session, company: Company, rep: User, at: datetime) -> tuple[User, str]:
-    """A verified (admin-approved) claim with the rep as owner; returns the rep and signature."""
+    """A verified (admin-approved) claim with the rep as owner, the company's domain confirmed by
+    that approval; returns the rep and signature."""
+    company.domain_confirmed_at = at
+    session.add(company)
     session.add(
         Claim(
             company_id=company.id,

@@ -3,7 +3,7 @@
 import itertools
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.clock import utcnow
@@ -126,3 +126,31 @@ def make_rep(
     db.add(member)
     db.flush()
     return member
+
+
+def confirm_domain(db: Session, company: Company) -> Company:
+    """As if an admin had confirmed the company's domain: claims proven on it are granted."""
+    company.domain_confirmed_at = utcnow()
+    db.add(company)
+    db.flush()
+    return company
+
+
+def finish_sign_up(client, db: Session, email: str):
+    """Use the link mailed at sign-up, as its reader would: it proves the address and signs in.
+    Returns the response that signs in."""
+    import re
+
+    from tests.conftest import post_form
+
+    job = db.exec(
+        select(Job)
+        .where(Job.kind == "mail", col(Job.key).like("mail:verify-email:%"))
+        .order_by(col(Job.id).desc())
+    ).first()
+    assert job is not None and job.payload["to"] == email.lower(), "no sign-up link was mailed"
+    link = re.search(r"https?://[^/\s]+(/account/verify/\S+)", job.payload["text"]).group(1)
+    page = client.get(link)
+    action = re.search(r'action="(/account/verify/[^"]+)"', page.text).group(1)
+    target = re.search(r'name="next" value="([^"]*)"', page.text).group(1)
+    return post_form(client, action, {"next": target}, page=link)

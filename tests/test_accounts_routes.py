@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from app.clock import utcnow
 from app.config import get_settings
+from app.models.job import Job
 from app.models.user import User, UserSession
 from app.web.sessions import cookie_name
 from tests.conftest import csrf_from, post_form
-from tests.factories import PASSWORD, login, make_complaint, make_user
+from tests.factories import PASSWORD, finish_sign_up, login, make_complaint, make_user
 
 GOOD_SIGNUP = {
     "email": "maria.k@example.org",
@@ -76,10 +76,14 @@ def redirect_target(response) -> str:
 # Sign up -------------------------------------------------------------------------------------
 
 
-def test_signup_creates_the_account_and_logs_in(client, db):
+def test_signup_creates_the_account_and_its_mailed_link_signs_in(client, db):
     response = post_form(client, "/signup", GOOD_SIGNUP)
 
-    assert redirect_target(response) == "/"
+    assert redirect_target(response) == "/signup/sent"
+    assert not any("outcry_session" in h for h in response.headers.get_list("set-cookie"))
+    assert "Check your email" in client.get("/signup/sent").text
+    response = finish_sign_up(client, db, GOOD_SIGNUP["email"])
+    assert redirect_target(response) == "/me/account?verified=1"
     cookie = session_cookie(response)
     attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert "httponly" in attributes
@@ -126,10 +130,11 @@ def https_app(db):
         get_settings.cache_clear()
 
 
-def test_over_https_the_login_cookie_is_secure_and_host_only(https_app):
+def test_over_https_the_login_cookie_is_secure_and_host_only(https_app, db):
     browser = TestClient(https_app, base_url="https://testserver")
 
-    response = post_form(browser, "/signup", GOOD_SIGNUP)
+    post_form(browser, "/signup", GOOD_SIGNUP)
+    response = finish_sign_up(browser, db, GOOD_SIGNUP["email"])
 
     cookie = session_cookie(response)
     attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
@@ -142,8 +147,8 @@ def test_over_https_the_login_cookie_is_secure_and_host_only(https_app):
 
 def test_email_address_never_appears_on_public_pages(client, other_client, db):
     post_form(client, "/signup", {**GOOD_SIGNUP, "email": "maria.secret@example.org"})
+    finish_sign_up(client, db, "maria.secret@example.org")  # her complaints publish
     user = db.exec(select(User).where(User.email == "maria.secret@example.org")).one()
-    user.email_verified_at = utcnow()  # she used the emailed link, so her complaints publish
     complaint = make_complaint(db, user, title="Router dead for a week", company_name="Comcast")
     db.commit()
 
@@ -203,18 +208,21 @@ def test_signup_errors_are_shown_by_the_field_and_keep_what_was_typed(
     assert signed_in_name(client) is None
 
 
-def test_signup_with_a_taken_email_is_refused(client, db):
+def test_signup_with_a_taken_email_answers_the_same_and_tells_the_owner(client, db):
     make_user(db, email="taken@example.org", name="First Owner")
     db.commit()
     users = count(db, User)
 
-    response = post_form(client, "/signup", {**GOOD_SIGNUP, "email": "Taken@Example.org"})
+    free = post_form(client, "/signup", {**GOOD_SIGNUP, "email": "free@example.org"})
+    taken = post_form(client, "/signup", {**GOOD_SIGNUP, "email": "Taken@Example.org"})
 
-    assert response.status_code == 422
-    assert "already exists" in (field_error(response.text, "email") or "")
-    assert input_value(response.text, "email") == "Taken@Example.org"
-    assert input_value(response.text, "display_name") == "Maria K."
-    assert count(db, User) == users
+    assert redirect_target(taken) == redirect_target(free) == "/signup/sent"
+    assert taken.headers.get_list("set-cookie") == free.headers.get_list("set-cookie") == []
+    assert count(db, User) == users + 1  # only the free address got an account
+    jobs = db.exec(select(Job).where(Job.kind == "mail")).all()
+    (notice,) = [j.payload for j in jobs if j.payload["to"] == "taken@example.org"]
+    assert "create an Outcry account" in notice["text"] and "Nothing was changed" in notice["text"]
+    assert "/account/verify/" not in notice["text"]
     assert signed_in_name(client) is None
 
 
@@ -346,9 +354,12 @@ def test_next_cannot_send_the_user_to_another_site(client, db, form, target):
     )
 
     response = post_form(client, form, {**data, "next": target})
+    if form == "/signup":  # where the mailed link leads, once used
+        assert redirect_target(response) == "/signup/sent"
+        response = finish_sign_up(client, db, GOOD_SIGNUP["email"])
 
     location = redirect_target(response)
-    assert location == "/"
+    assert location in ("/", "/me/account?verified=1")
     assert not urlsplit(location).netloc
 
 

@@ -50,6 +50,9 @@ def _sign_up(client, email: str = "new@example.org") -> None:
         {"email": email, "display_name": "Maria K.", "password": "a quiet brown lake"},
     )
     assert response.status_code == 303, response.text
+    # Not signed in until the link is used; the password works meanwhile.
+    signed_in = post_form(client, "/login", {"email": email, "password": "a quiet brown lake"})
+    assert signed_in.status_code == 303, signed_in.text
 
 
 def test_signing_up_mails_a_verification_link_and_the_account_starts_unverified(client, db):

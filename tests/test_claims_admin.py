@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from app.claims import decisions
 from app.claims import service as claims
 from app.claims.verifier import Verifier
 from app.clock import utcnow
@@ -131,7 +132,7 @@ def test_admin_forms_need_a_csrf_token(client, db, pending_claim):
 
 def test_approving_a_second_claim_of_a_claimed_company_is_refused(client, db, acme, pending_claim):
     admin = make_user(db, is_admin=True)
-    claims.approve(session=db, claim=pending_claim, admin=admin)
+    decisions.approve(session=db, claim=pending_claim, admin=admin)
     # A claim opened before the company was claimed, decided after it.
     rival = Claim(
         company_id=acme.id,
@@ -155,6 +156,6 @@ def test_approving_a_second_claim_of_a_claimed_company_is_refused(client, db, ac
 def test_expired_claims_cannot_be_decided(db, pending_claim):
     admin = make_user(db, is_admin=True)
     with pytest.raises(Conflict, match="expired"):
-        claims.approve(
+        decisions.approve(
             session=db, claim=pending_claim, admin=admin, now=utcnow() + timedelta(days=8)
         )

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 import app.claims.jobs
 import app.claims.verifier
-from app.claims import reverify
+from app.claims import decisions, reverify
 from app.claims import service as claims
 from app.claims.verifier import WELL_KNOWN_PATH, Verifier, get_verifier
 from app.clock import utcnow
@@ -29,7 +29,7 @@ from app.models.user import User
 from tests import dns_https_servers as servers
 from tests.conftest import post_form
 from tests.dns_https_servers import LocalNet, Reply
-from tests.factories import login, make_user
+from tests.factories import confirm_domain, login, make_user
 
 local_servers = servers.local_servers
 local_net = servers.local_net
@@ -61,7 +61,7 @@ def verified_claim(db, net: LocalNet, company, owner, method=ClaimMethod.DNS) ->
 
 @pytest.fixture
 def acme(db):
-    return companies.create(session=db, name="Acme Widgets", domain="acme.test")
+    return confirm_domain(db, companies.create(session=db, name="Acme Widgets", domain="acme.test"))
 
 
 def test_vanished_dns_record_suspends_and_cuts_reps_off_at_once(
@@ -156,7 +156,7 @@ def test_email_and_manual_claims_are_not_rechecked(db, local_net):
             email="it@beta-mail.com",
             verifier=make_verifier(local_net),
         )
-        claims.approve(session=db, claim=claim, admin=admin)  # MANUAL now, whatever was asked
+        decisions.approve(session=db, claim=claim, admin=admin)  # MANUAL now, whatever was asked
     email_claim = Claim(
         company_id=companies.create(session=db, name="Delta", domain="delta-mail.com").id,
         user_id=admin.id,
@@ -209,7 +209,9 @@ def committed_claim(engine, local_net, monkeypatch) -> Iterator[Claim]:
     monkeypatch.setattr(app.claims.verifier, "get_verifier", lambda: make_verifier(local_net))
     with Session(engine, expire_on_commit=False) as session:
         owner = make_user(session)
-        company = companies.create(session=session, name="Committed Co", domain="delta.test")
+        company = confirm_domain(
+            session, companies.create(session=session, name="Committed Co", domain="delta.test")
+        )
         claim = verified_claim(session, local_net, company, owner)
         claim.last_checked_at = utcnow() - LATER
         session.add(claim)

@@ -12,6 +12,7 @@ from app.cli import app as cli
 from app.clock import utcnow
 from app.companies import members
 from app.demo import DemoNotEmpty, load
+from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, CoSign, Message, Side
 from app.models.job import Job
 
@@ -32,7 +33,9 @@ def test_demo_data_covers_every_state_over_eighteen_months(db) -> None:
     assert db.exec(select(func.count()).select_from(Job)).one() == 0
     # Reps of claimed companies can log in to a dashboard, and their replies are signed.
     rep = accounts.get_by_email(session=db, email="rep0@demo.example")
-    assert members.companies_of(session=db, user=rep)
+    (membership,) = members.companies_of(session=db, user=rep)
+    # Their companies' domains are admin-confirmed, as the claims review rule asks.
+    assert db.get(Company, membership.company_id).domain_confirmed_at is not None
     company_replies = db.exec(select(Message).where(Message.side == Side.COMPANY)).all()
     assert company_replies and all(m.signature for m in company_replies)
     with pytest.raises(DemoNotEmpty):

@@ -71,15 +71,15 @@ def test_the_limit_allows_exactly_n_then_refuses_with_a_wait(limiter, tight):
 
 
 def test_check_does_not_count_and_reset_forgets(limiter, tight):
-    tight(login_account="2/minute")
+    tight(login_pair="2/minute")
     for _ in range(5):
-        limiter.check("login_account", "a@example.org")
-    limiter.hit("login_account", "a@example.org")
-    limiter.hit("login_account", "a@example.org")
+        limiter.check("login_pair", "a@example.org")
+    limiter.hit("login_pair", "a@example.org")
+    limiter.hit("login_pair", "a@example.org")
     with pytest.raises(ratelimit.RateLimited):
-        limiter.check("login_account", "a@example.org")
+        limiter.check("login_pair", "a@example.org")
     limiter.reset()
-    limiter.check("login_account", "a@example.org")
+    limiter.check("login_pair", "a@example.org")
 
 
 def test_redis_counts_are_shared_between_limiters():
@@ -159,7 +159,7 @@ def test_login_per_address_gives_429_with_retry_after_and_keeps_the_email(
 
 
 def test_failed_logins_per_account_lock_that_account_only(client, db, limiter, tight):
-    tight(login_account="2/minute")
+    tight(login_pair="2/minute")
     victim, bystander = make_user(db), make_user(db)
     db.commit()
     for _ in range(2):
@@ -171,7 +171,7 @@ def test_failed_logins_per_account_lock_that_account_only(client, db, limiter, t
 
 
 def test_successful_logins_do_not_use_up_the_account_allowance(client, db, limiter, tight):
-    tight(login_account="2/minute")
+    tight(login_pair="2/minute")
     user = make_user(db)
     db.commit()
     for _ in range(4):

@@ -18,7 +18,7 @@ from app.models.job import Job
 from app.models.membership import CompanyMember, Invitation, Role
 from app.models.user import User
 from tests.conftest import post_form
-from tests.factories import PASSWORD, login, make_rep, make_user
+from tests.factories import PASSWORD, finish_sign_up, login, make_rep, make_user
 
 LINK_RE = re.compile(r"http://testserver/invitations/([A-Za-z0-9_-]+)")
 
@@ -225,6 +225,8 @@ def test_a_newcomer_signs_up_with_the_invited_address_and_comes_back(client, db,
         },
         page=f"/signup?next={path}",
     )
+    assert response.headers["location"] == "/signup/sent"
+    response = finish_sign_up(client, db, "newbie@example.org")  # the mailed link leads back
     assert response.headers["location"] == path
     assert post_form(client, path, {}).status_code == 303
     member = db.exec(

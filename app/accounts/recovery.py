@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.accounts import links, passwords, verification
 from app.accounts import service as accounts
+from app.accounts.sign_in import NOBODY
 from app.clock import utcnow
 from app.config import get_settings
 from app.errors import Conflict
@@ -20,12 +21,19 @@ class WeakPassword(Conflict):
 
 
 def request_reset(*, session: Session, email: str, now: datetime | None = None) -> None:
-    """Mail a reset link if the address has an account; silently nothing otherwise."""
+    """Mail a reset link if the address has an account; otherwise the same work, unsent."""
     now = now or utcnow()
     user = accounts.get_by_email(session=session, email=email)
-    if user is None:
-        return
     minutes = get_settings().reset_link_minutes
+    if user is None:
+        raw = links.pretend_issue(session=session, now=now)
+        links.pretend_mail(
+            "account_reset",
+            user=NOBODY,
+            url=f"{base_url()}/account/reset/{raw}",
+            minutes=minutes,
+        )
+        return
     raw = links.issue(
         session=session,
         user=user,

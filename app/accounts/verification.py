@@ -2,7 +2,9 @@
 address changes (the new one must be proven before it replaces the old one)."""
 
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts import links
@@ -20,8 +22,41 @@ def _hours() -> int:
     return get_settings().verify_link_hours
 
 
-def send_verification(*, session: Session, user: User, now: datetime | None = None) -> None:
-    """Mail a link proving the account's address (a new one retires the last)."""
+def sign_up(
+    *, session: Session, email: str, password: str, display_name: str, next_path: str = "/"
+) -> None:
+    """A new account (unverified) and its link; for an address that has an account, the same
+    cost (a password hashed) and a mail telling its owner, nothing else."""
+    if (owner := accounts.get_by_email(session=session, email=email)) is None:
+        try:
+            with session.begin_nested():
+                user = accounts.create_user(
+                    session=session,
+                    email=email,
+                    password=password,
+                    display_name=display_name,
+                    verified=False,
+                )
+        except (Conflict, IntegrityError):  # signed up a moment ago, elsewhere
+            return
+        send_verification(session=session, user=user, next_path=next_path)
+        return
+    accounts.hash_password(password)
+    links.mail(
+        session=session,
+        key=f"address-in-use:{owner.id}:{utcnow().timestamp():.6f}",
+        to=owner.email,
+        template="account_address_in_use",
+        user=owner,
+        attempt="create an Outcry account",
+    )
+
+
+def send_verification(
+    *, session: Session, user: User, next_path: str = "/", now: datetime | None = None
+) -> None:
+    """Mail a link proving the account's address (a new one retires the last); using it also
+    signs in, then goes to ``next_path``."""
     now = now or utcnow()
     raw = links.issue(
         session=session,
@@ -36,7 +71,8 @@ def send_verification(*, session: Session, user: User, now: datetime | None = No
         to=user.email,
         template="account_verify",
         user=user,
-        url=f"{base_url()}/account/verify/{raw}",
+        url=f"{base_url()}/account/verify/{raw}"
+        + (f"?next={quote(next_path, safe='/')}" if next_path != "/" else ""),
         hours=_hours(),
     )
 
@@ -76,9 +112,7 @@ def request_email_change(
     new_email = accounts.normalize_email(new_email)
     if new_email == user.email:
         raise Conflict("That is already your email address.")
-    if accounts.get_by_email(session=session, email=new_email):
-        # Says no more than sign-up does; the address owner is not told anything.
-        raise Conflict("An account with this email address already exists.")
+    owner = accounts.get_by_email(session=session, email=new_email)
     user.pending_email = new_email
     session.add(user)
     accounts.end_other_sessions(session=session, user=user, keep_token=keep_token)
@@ -89,6 +123,18 @@ def request_email_change(
         lifetime=timedelta(hours=_hours()),
         now=now,
     )
+    if owner is not None:
+        # The same answer as for a free address; the address's owner is told instead, and the
+        # link (never sent) could not move a second account onto it anyway.
+        links.mail(
+            session=session,
+            key=f"address-in-use:{owner.id}:{now.timestamp():.6f}",
+            to=owner.email,
+            template="account_address_in_use",
+            user=owner,
+            attempt="move another Outcry account to this address",
+        )
+        return
     links.mail(
         session=session,
         key=f"change-email:{user.id}:{now.timestamp():.6f}",

@@ -1,6 +1,11 @@
-"""Claims: asking to claim a company, proving control of its domain, and admin decisions
-(email codes: app/claims/codes.py; re-verification: app/claims/reverify.py). Services flush,
-never commit; every decision is audited.
+"""Claims: asking to claim a company and proving control of its domain (admin decisions:
+app/claims/decisions.py; email codes: app/claims/codes.py; re-verification:
+app/claims/reverify.py). Services flush, never commit; every decision is audited.
+
+Proving control of a domain does not prove the domain is the company's: anyone can type a
+company's website when filing against it. A proof grants the claim only when an admin set or
+confirmed the company's domain; otherwise the claim waits for an admin's review (status REVIEW)
+and the claimant gets no access to private data meanwhile.
 
 A refused check is not an error: ``verify`` returns a failed ``Proof`` and keeps what it recorded
 (a wrong-code count, an expiry, the audit row), so routes must not roll it back.
@@ -11,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app import audit
 from app.claims import codes
@@ -23,12 +28,12 @@ from app.errors import Conflict, DomainError, NotFound
 from app.models.company import Company
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
-from app.notify.mail import queue_mail
 from app.web.humanize import day, timestamp
 
 CLAIM_DAYS = 7
 SELF_SERVE_METHODS = (ClaimMethod.DNS, ClaimMethod.WELL_KNOWN, ClaimMethod.EMAIL)
 OPEN_STATUSES = (ClaimStatus.PENDING, ClaimStatus.SUSPENDED)  # "Verify now" can still succeed
+REVIEW_BADGE = "Unclaimed: claim pending review"
 
 METHOD_LABELS = {
     ClaimMethod.DNS: "DNS",
@@ -46,6 +51,11 @@ class ClaimInputError(DomainError):
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(detail)
         self.field = field
+
+
+def domain_is_confirmed(company: Company, domain: str) -> bool:
+    """Whether an admin set or confirmed ``domain`` as the company's own."""
+    return company.domain_confirmed_at is not None and company.domain == domain
 
 
 def _already_claimed(company: Company) -> str:
@@ -82,12 +92,15 @@ class Badge:
 
 
 def badge(*, session: Session, company_id: int) -> Badge:
-    """'Claimed, verified by DNS on 3 May 2026' or 'Unclaimed', for the company page."""
+    """'Claimed, verified by DNS on 3 May 2026', a claim pending review, or 'Unclaimed'."""
     if claim := verified_claim(session=session, company_id=company_id):
         return Badge(
             True, f"Claimed, verified by {METHOD_LABELS[claim.method]} on {day(claim.verified_at)}"
         )
-    return Badge(False, "Unclaimed")
+    in_review = session.exec(
+        select(Claim.id).where(Claim.company_id == company_id, Claim.status == ClaimStatus.REVIEW)
+    ).first()
+    return Badge(False, REVIEW_BADGE if in_review else "Unclaimed")
 
 
 def open_claims_of(*, session: Session, user: User, company_id: int) -> list[Claim]:
@@ -97,67 +110,23 @@ def open_claims_of(*, session: Session, user: User, company_id: int) -> list[Cla
             .where(
                 Claim.user_id == user.id,
                 Claim.company_id == company_id,
-                col(Claim.status).in_([ClaimStatus.PENDING, ClaimStatus.SUSPENDED]),
+                col(Claim.status).in_([*OPEN_STATUSES, ClaimStatus.REVIEW]),
             )
             .order_by(col(Claim.created_at).desc())
         )
     )
 
 
-@dataclass(frozen=True)
-class PendingRow:
-    claim: Claim
-    company: Company
-    claimant: User
-    company_claimed: bool
-    others_pending: int  # other people's pending claims on the same company
-
-
-def pending(*, session: Session, now: datetime | None = None) -> list[PendingRow]:
-    """Pending, unexpired claims with what an admin needs to judge them, oldest first."""
-    now = now or utcnow()
-    rows = session.exec(
-        select(Claim, Company, User)
-        .join(Company, col(Company.id) == Claim.company_id)
-        .join(User, col(User.id) == Claim.user_id)
-        .where(Claim.status == ClaimStatus.PENDING, col(Claim.expires_at) > now)
-        .order_by(col(Claim.created_at))
-    ).all()
-    company_ids = {company.id for _, company, _ in rows}
-    claimed = set(
-        session.exec(
-            select(Claim.company_id).where(
-                col(Claim.company_id).in_(company_ids), Claim.status == ClaimStatus.VERIFIED
-            )
-        )
-    )
-    counts = dict(
-        session.exec(
-            select(Claim.company_id, func.count())
-            .where(
-                col(Claim.company_id).in_(company_ids),
-                Claim.status == ClaimStatus.PENDING,
-                col(Claim.expires_at) > now,
-            )
-            .group_by(col(Claim.company_id))
-        ).all()
-    )
-    return [
-        PendingRow(claim, company, user, company.id in claimed, counts.get(company.id, 1) - 1)
-        for claim, company, user in rows
-    ]
-
-
 # Starting -----------------------------------------------------------------------------------
 
 
 def _claim_domain(*, session: Session, company: Company, domain: str | None) -> str:
-    """The company's own domain; or, for a company without one, the claimant's, which no other
-    company may have."""
-    if company.domain:
+    """The company's confirmed domain; otherwise the one the claimant names (by default the
+    unconfirmed one on record), which no other company may have."""
+    if company.domain and company.domain_confirmed_at:
         return company.domain
     try:
-        chosen = normalize_domain(domain)
+        chosen = normalize_domain(domain) or company.domain
     except DomainError as exc:
         raise ClaimInputError("domain", exc.detail) from exc
     if chosen is None:
@@ -243,12 +212,16 @@ def start(
 # Verifying ----------------------------------------------------------------------------------
 
 
-def _grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) -> Proof:
-    """Make the claim VERIFIED and its claimant an owner, unless someone claimed it first."""
-    # Lock the company row (PostgreSQL) so two claimants verifying at once cannot both win.
-    company = session.exec(
+def _lock_company(session: Session, claim: Claim) -> Company:
+    # Locks the row (PostgreSQL) so two claimants verifying at once cannot both win.
+    return session.exec(
         select(Company).where(Company.id == claim.company_id).with_for_update()
     ).one()
+
+
+def _refuse_if_claimed(
+    session: Session, claim: Claim, company: Company, actor: User
+) -> Proof | None:
     first = verified_claim(session=session, company_id=company.id)
     if first is not None and first.id != claim.id:
         claim.status, claim.note = ClaimStatus.REJECTED, "The company was claimed by someone else."
@@ -262,11 +235,37 @@ def _grant(session: Session, claim: Claim, actor: User, how: str, now: datetime)
             detail=f"{company.name} already claimed (claim {first.id})",
         )
         return Proof(False, _already_claimed(company))
-    if company.domain is None:
-        if session.exec(select(Company.id).where(Company.domain == claim.domain)).first():
-            return Proof(False, f"{claim.domain} now belongs to another company on Outcry.")
-        company.domain = claim.domain
-        session.add(company)
+    return None
+
+
+def _to_review(session: Session, claim: Claim, actor: User, how: str, now: datetime) -> Proof:
+    """Control of the domain is proven, but nothing links the domain to the company yet."""
+    company = _lock_company(session, claim)
+    if refused := _refuse_if_claimed(session, claim, company, actor):
+        return refused
+    claim.status, claim.last_checked_at, claim.note = ClaimStatus.REVIEW, now, ""
+    session.add(claim)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="claim.proved",
+        target_type="claim",
+        target_id=claim.id,
+        detail=f"{company.name} ({claim.domain}) {how}; waiting for review",
+    )
+    return Proof(
+        True,
+        f"You control {claim.domain}. Outcry staff now check that it is {company.name}'s own "
+        "domain before you can answer for it.",
+    )
+
+
+def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) -> Proof:
+    """Make the claim VERIFIED and its claimant an owner, unless someone claimed it first. The
+    caller has established that the claim's domain is the company's."""
+    company = _lock_company(session, claim)
+    if refused := _refuse_if_claimed(session, claim, company, actor):
+        return refused
     restored = claim.status is ClaimStatus.SUSPENDED
     claim.status, claim.verified_at, claim.last_checked_at = ClaimStatus.VERIFIED, now, now
     claim.note = ""
@@ -300,7 +299,7 @@ def _grant(session: Session, claim: Claim, actor: User, how: str, now: datetime)
     return Proof(True, f"{company.name} is now claimed: you are an owner.")
 
 
-def _expire_if_due(session: Session, claim: Claim, actor: User, now: datetime) -> Proof | None:
+def expire_if_due(session: Session, claim: Claim, actor: User, now: datetime) -> Proof | None:
     if claim.status is ClaimStatus.PENDING and as_utc(claim.expires_at) <= now:
         claim.status = ClaimStatus.EXPIRED
         session.add(claim)
@@ -340,7 +339,9 @@ def verify(
     now = now or utcnow()
     if claim.user_id != user.id:
         raise NotFound("There is no claim with that number.")
-    if expired := _expire_if_due(session, claim, user, now):
+    if claim.status is ClaimStatus.REVIEW:
+        return Proof(False, "This claim is waiting for review by Outcry staff.")
+    if expired := expire_if_due(session, claim, user, now):
         return expired
     if claim.method is ClaimMethod.EMAIL:
         # The code first, so a code sent again after success is told "already used".
@@ -363,65 +364,8 @@ def verify(
         return proof
     if claim.status not in OPEN_STATUSES:
         return _not_open(claim)
-    return _grant(session, claim, user, f"by {claim.method.value}: {proof.reason}", now)
-
-
-# Admin decisions ----------------------------------------------------------------------------
-
-
-def _decidable(session: Session, claim: Claim, admin: User, now: datetime) -> None:
-    if (expired := _expire_if_due(session, claim, admin, now)) is not None:
-        raise Conflict(expired.reason)
-    if claim.status is not ClaimStatus.PENDING:
-        raise Conflict(f"This claim is already {claim.status.value}.")
-
-
-def approve(
-    *, session: Session, claim: Claim, admin: User, note: str = "", now: datetime | None = None
-) -> Claim:
-    """An admin's decision by hand (method MANUAL), e.g. after checking company registers."""
-    now = now or utcnow()
-    _decidable(session, claim, admin, now)
-    asked = claim.method
-    claim.method, claim.decided_by_id = ClaimMethod.MANUAL, admin.id
-    proof = _grant(session, claim, admin, f"approved by hand (asked for {asked.value})", now)
-    if not proof.ok:
-        raise Conflict(proof.reason)
-    claim.note = note.strip()[:500]
-    session.add(claim)
-    session.flush()
-    return claim
-
-
-def reject(
-    *, session: Session, claim: Claim, admin: User, reason: str, now: datetime | None = None
-) -> Claim:
-    now = now or utcnow()
-    reason = reason.strip()
-    if not reason:
-        raise ClaimInputError("reason", "Say why, so the claimant knows what to do next.")
-    _decidable(session, claim, admin, now)
-    claim.status, claim.decided_by_id, claim.note = ClaimStatus.REJECTED, admin.id, reason[:500]
-    session.add(claim)
+    how = f"by {claim.method.value}: {proof.reason}"
     company = session.get(Company, claim.company_id)
-    claimant = session.get(User, claim.user_id)
-    queue_mail(
-        session=session,
-        key=f"claim-rejected:{claim.id}",
-        to=claimant.email,
-        subject=f"Your claim of {company.name} on Outcry was not accepted",
-        text=(
-            f"Your claim of {company.name} ({claim.domain}) was not accepted.\n\n"
-            f"Reason: {claim.note}\n\nYou can start a new claim from the company's page.\n"
-        ),
-    )
-    audit.record(
-        session=session,
-        actor=admin,
-        action="claim.rejected",
-        target_type="claim",
-        target_id=claim.id,
-        detail=reason,
-    )
-    session.flush()
-    return claim
+    if not domain_is_confirmed(company, claim.domain):
+        return _to_review(session, claim, user, how, now)
+    return grant(session, claim, user, how, now)

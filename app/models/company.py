@@ -34,6 +34,9 @@ class Company(CompanyBase, CompanyProfile, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     # The contact address asked for no more notices of new complaints (unclaimed companies).
     notices_unsubscribed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When an admin set or confirmed ``domain`` as the company's own. Until then the domain is a
+    # suggestion (typed by whoever named the company) and proving control of it is not enough.
+    domain_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CompanyPublic(CompanyBase):

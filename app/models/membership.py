@@ -20,6 +20,7 @@ class ClaimMethod(StrEnum):
 
 class ClaimStatus(StrEnum):
     PENDING = "pending"
+    REVIEW = "review"  # control of the domain proven; its link to the company awaits an admin
     VERIFIED = "verified"
     REJECTED = "rejected"
     SUSPENDED = "suspended"  # its proof disappeared at re-verification

@@ -15,6 +15,7 @@ class Purpose(StrEnum):
     VERIFY_EMAIL = "verify_email"  # sign-up: proves the address (app/accounts/verification.py)
     CHANGE_EMAIL = "change_email"  # proves the new address before it replaces the old one
     RESET_PASSWORD = "reset_password"  # noqa: S105 - forgot-password link, not a secret
+    SIGN_IN = "sign_in"  # a one-time sign-in link, for an owner whose logins are limited
 
 
 class OneTimeToken(SQLModel, table=True):

@@ -11,6 +11,7 @@ from app.accounts import links, recovery, verification
 from app.errors import DomainError
 from app.models.token import Purpose
 from app.models.user import User
+from app.routes.accounts import log_in, safe_next
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
@@ -48,17 +49,24 @@ def verify_page(request: Request, session: SessionDep, _user: OptionalUser, toke
         links.find(session=session, raw=token, purpose=Purpose.VERIFY_EMAIL)
     except DomainError as exc:
         return _page(request, "link", exc.status_code, error=exc.detail)
-    return _page(request, "verify", token=token)
+    next_path = safe_next(request.query_params.get("next"))
+    return _page(request, "verify", token=token, next=next_path)
 
 
 @router.post("/account/verify/{token}")
-def verify(request: Request, session: SessionDep, _user: OptionalUser, token: str):
+def verify(
+    request: Request, form: FormDep, session: SessionDep, _user: OptionalUser, token: str
+) -> Response:
+    """The link proves the address, so it also signs in (sign-up finishes here)."""
     try:
-        verification.verify(session=session, raw=token)
+        user = verification.verify(session=session, raw=token)
     except DomainError as exc:
         session.rollback()
         return _page(request, "link", exc.status_code, error=exc.detail)
-    return RedirectResponse("/me/account?verified=1", status_code=303)
+    next_path = safe_next(text(form, "next"))
+    return log_in(
+        request, session, user, "/me/account?verified=1" if next_path == "/" else next_path
+    )
 
 
 @router.post("/me/account/verify")

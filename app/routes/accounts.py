@@ -8,7 +8,6 @@ from fastapi.responses import RedirectResponse, Response
 from app.accounts import service as accounts
 from app.accounts import verification
 from app.complaints import service as complaints
-from app.errors import Conflict
 from app.models.forms import SignupForm
 from app.moderation import statements as moderation_statements
 from app.web.csrf import require_csrf
@@ -33,7 +32,7 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def _log_in(request: Request, session: SessionDep, user, target: str) -> Response:
+def log_in(request: Request, session: SessionDep, user, target: str) -> Response:
     if old := session_token(request):  # rotate: the pre-login token dies
         accounts.end_session(session=session, token=old)
     response = RedirectResponse(safe_next(target), status_code=303)
@@ -53,7 +52,7 @@ def signup_form(request: Request, user: OptionalUser) -> Response:
 @router.post("/signup")
 def signup(request: Request, form: FormDep, session: SessionDep, _user: OptionalUser) -> Response:
     if text(form, HONEYPOT):  # a bot: look like success, keep nothing
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse("/signup/sent", status_code=303)
     values = {k: text(form, k) for k in ("email", "display_name", "password")}
     context = {"next": text(form, "next"), "limited": None}
     try:
@@ -66,21 +65,24 @@ def signup(request: Request, form: FormDep, session: SessionDep, _user: Optional
         )
     data, errors = parse(SignupForm, values)
     if data:
-        try:
-            user = accounts.create_user(
-                session=session,
-                email=data.email,
-                password=data.password,
-                display_name=data.display_name,
-                verified=False,
-            )
-            verification.send_verification(session=session, user=user)
-            return _log_in(request, session, user, text(form, "next"))
-        except Conflict as exc:
-            errors = {"email": exc.detail}
+        # The same answer whether or not the address has an account: a new account gets a link
+        # that finishes signing up, an existing one's owner is told instead.
+        verification.sign_up(
+            session=session,
+            email=data.email,
+            password=data.password,
+            display_name=data.display_name,
+            next_path=safe_next(text(form, "next")),
+        )
+        return RedirectResponse("/signup/sent", status_code=303)
     values.pop("password")
     context.update(values=values, errors=errors)
     return render(request, "accounts/signup.html", context, status_code=422)
+
+
+@router.get("/signup/sent")
+def signup_sent(request: Request, _user: OptionalUser) -> Response:
+    return render(request, "accounts/signup_sent.html", {})
 
 
 @router.get("/login")
@@ -95,12 +97,19 @@ def login_form(request: Request, _user: OptionalUser) -> Response:
 @router.post("/login")
 def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalUser) -> Response:
     email, target = text(form, "email"), text(form, "next")
-    account_key = accounts.normalize_email(email)
+    # Failures count per account AND address, so guesses from elsewhere never lock the owner
+    # out; the login_ip limit bounds each address, and the owner can always use a mailed link.
+    pair_key = f"{accounts.normalize_email(email)} {client_ip(request)}"
     try:
         hit_limit("login_ip", client_ip(request))
-        check_limit("login_account", account_key)  # only failures count against the account
+        check_limit("login_pair", pair_key)  # only failures count
     except RateLimited as exc:
-        context = {"values": {"email": email}, "next": target, "error": exc.detail}
+        context = {
+            "values": {"email": email},
+            "next": target,
+            "error": exc.detail,
+            "offer_link": True,
+        }
         return with_retry_after(
             render(request, "accounts/login.html", context, status_code=429), exc
         )
@@ -108,7 +117,7 @@ def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
     if user is None:
         # This failure may use up the allowance: then the next try is refused.
         with contextlib.suppress(RateLimited):
-            hit_limit("login_account", account_key)
+            hit_limit("login_pair", pair_key)
         return render(
             request,
             "accounts/login.html",
@@ -119,7 +128,7 @@ def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
             },
             status_code=401,
         )
-    return _log_in(request, session, user, target)
+    return log_in(request, session, user, target)
 
 
 @router.post("/logout")

@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.claims import service as claims
+from app.claims import decisions
+from app.clock import utcnow
+from app.companies import service as companies
 from app.errors import DomainError, Forbidden, NotFound
 from app.models.membership import Claim
 from app.models.user import User
@@ -28,7 +30,11 @@ router = APIRouter(prefix="/admin", dependencies=[Depends(require_csrf), Depends
 
 # (path, title, what it is for) for the admin home page.
 SECTIONS: list[tuple[str, str, str]] = [
-    ("/admin/claims", "Company claims", "Pending claims to approve by hand or reject."),
+    (
+        "/admin/claims",
+        "Company claims",
+        "Claims to review, approve or reject; companies' domains to confirm.",
+    ),
     ("/admin/jobs", "Background jobs", "Dead mail, webhook and broadcast jobs to retry."),
 ]
 
@@ -42,15 +48,15 @@ def _claims_page(
     request: Request,
     session: Session,
     *,
-    errors: dict[int, str] | None = None,
-    values: dict[int, dict[str, str]] | None = None,
+    errors: dict[int | str, str] | None = None,
+    values: dict[int | str, dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
     return render(
         request,
         "admin/claims.html",
         {
-            "rows": claims.pending(session=session),
+            "rows": decisions.pending(session=session),
             "errors": errors or {},
             "values": values or {},
             "done": request.query_params.get("done"),
@@ -86,9 +92,9 @@ def decide(
     note = text(form, "note")
     try:
         if decision == "approve":
-            claims.approve(session=session, claim=claim, admin=admin, note=note)
+            decisions.approve(session=session, claim=claim, admin=admin, note=note)
         else:
-            claims.reject(session=session, claim=claim, admin=admin, reason=note)
+            decisions.reject(session=session, claim=claim, admin=admin, reason=note)
     except DomainError as exc:
         session.rollback()
         return _claims_page(
@@ -98,4 +104,28 @@ def decide(
             values={claim_id: {"note": note}},
             status_code=exc.status_code if exc.status_code != 400 else 422,
         )
-    return RedirectResponse(f"/admin/claims?done={decision}d", status_code=303)
+    done = "approved" if decision == "approve" else "rejected"
+    return RedirectResponse(f"/admin/claims?done={done}", status_code=303)
+
+
+@router.post("/companies/domain")
+def set_domain(request: Request, form: FormDep, session: SessionDep, admin: AdminUser) -> Response:
+    """Set or confirm a company's own domain (audited): claims proven on it are then granted."""
+    values = {k: text(form, k) for k in ("slug", "domain")}
+    company = companies.get_by_slug(session=session, slug=values["slug"])
+    try:
+        if company is None:
+            raise NotFound("There is no company with that address (the part after /companies/).")
+        decisions.set_domain(
+            session=session, company=company, domain=values["domain"], admin=admin, now=utcnow()
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _claims_page(
+            request,
+            session,
+            errors={"domain": exc.detail},
+            values={"domain": values},
+            status_code=exc.status_code if exc.status_code not in (400, 404) else 422,
+        )
+    return RedirectResponse("/admin/claims?done=domain", status_code=303)

@@ -42,7 +42,7 @@ def _start_page(
             "claimed": claims.verified_claim(session=session, company_id=company.id),
             "open_claims": claims.open_claims_of(session=session, user=user, company_id=company.id),
             "claim_days": claims.CLAIM_DAYS,
-            "values": values or {"method": ClaimMethod.DNS.value},
+            "values": values or {"method": ClaimMethod.DNS.value, "domain": company.domain or ""},
             "errors": errors or {},
         },
         status_code=status_code,

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 # Name -> "N per period". Per IP unless the name says otherwise.
 DEFAULT_LIMITS: dict[str, str] = {
     "login_ip": "25/5minutes",  # Mastodon: 25 logins per 5 minutes per IP
-    "login_account": "10/15minutes",  # failed logins per account (per email typed)
+    "login_pair": "10/15minutes",  # failed logins per account (email typed) and client address
+    "login_link_account": "3/hour",  # sign-in link mails per address typed
     "signup_ip": "10/hour",
     "reset_ip": "10/hour",
     "reset_account": "3/hour",  # reset mails per address typed, whether or not it exists

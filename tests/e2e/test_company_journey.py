@@ -27,7 +27,7 @@ from tests import dns_https_servers as servers
 from tests.dns_https_servers import LocalNet, Reply
 from tests.e2e.conftest import NewContext
 from tests.e2e.helpers import log_in
-from tests.factories import make_complaint
+from tests.factories import confirm_domain, make_complaint
 
 pytestmark = pytest.mark.browser
 
@@ -62,8 +62,11 @@ def test_claim_by_file_reply_resolve_and_consumer_confirms(
     verifier: Verifier,
     engine: Engine,
 ) -> None:
+    # An admin confirmed acme.test as the company's domain, so a proof on it is enough.
     acme: Company = seed(
-        lambda s: companies.create(session=s, name="Acme Widgets", domain="acme.test")
+        lambda s: confirm_domain(
+            s, companies.create(session=s, name="Acme Widgets", domain="acme.test")
+        )
     )
     consumer = make_account(name="Maria K.", email="maria@example.org")
     complaint: Complaint = seed(

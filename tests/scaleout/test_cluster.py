@@ -33,7 +33,7 @@ def broadcast_env(receiver_url: str) -> dict[str, str]:
             {
                 "complaint_user": "1000/hour",
                 "complaint_ip": "1000/hour",
-                "login_account": "3/minute",
+                "login_pair": "3/minute",
             }
         ),
         "OUTCRY_BURST_ACCOUNT_DAYS": "0",
