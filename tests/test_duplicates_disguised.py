@@ -20,12 +20,14 @@ PADDING = (
     "exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat."
 )
 
+# Latin a, c, e, o, p, x, y and their Cyrillic look-alikes.
+CYRILLIC = str.maketrans("aceopxy", "\u0430\u0441\u0435\u043e\u0440\u0445\u0443")
 DISGUISES = {
-    "cyrillic look-alikes": (TITLE.replace("a", "\u0430"), BODY.replace("e", "\u0435")),
+    "cyrillic look-alikes": (TITLE.translate(CYRILLIC), BODY.translate(CYRILLIC)),
     "zero-width joiners": (TITLE, "\u200d".join(BODY[i : i + 3] for i in range(0, len(BODY), 3))),
     "reordered sentences": (TITLE, " ".join(reversed(SENTENCES))),
     "padding": (TITLE, BODY + PADDING * 2),
-    "markdown and entities": (TITLE, BODY.replace("card", "**card**").replace(" ", "&#32;", 5)),
+    "markdown and entities": (TITLE, BODY.replace(" ", "&#32;").replace("e", "&#101;")),
 }
 
 
