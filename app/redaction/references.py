@@ -71,7 +71,7 @@ def birth_years(text: str) -> Iterator[Found]:
 _UPS = regex.compile(
     r"\b1Z ?[0-9A-Z]{3} ?[0-9A-Z]{3} ?[0-9A-Z]{2} ?[0-9A-Z]{4} ?[0-9A-Z]{3} ?[0-9A-Z]\b"
 )
-_ISBN = regex.compile(r"\b(?:97[89][- ]?)?\d{1,5}[- ]?\d{1,7}[- ]?\d{1,7}[- ]?[\dX]\b")
+_ISBN = regex.compile(r"\b97[89][- ]?\d{1,5}[- ]?\d{1,7}[- ]?\d{1,7}[- ]?\d\b")
 _PRODUCT = regex.compile(
     r"\b(?i:isbn(?:-1[03])?|ean(?:-13)?|upc|gtin|sku|barcode|part\s+(?:number|no\.?)|"
     r"model\s+(?:number|no\.?)|mpn)\s*(?i:is|:|#)?\s*[A-Z0-9][A-Z0-9-]{3,24}\b"
@@ -101,5 +101,5 @@ def not_personal(text: str) -> Iterator[tuple[int, int]]:
             yield match.start(), match.end()
     for match in _ISBN.finditer(text, timeout=TIMEOUT):
         digits = regex.sub(r"[- ]", "", match.group())
-        if len(digits) == 13 and isbn_valid(digits):  # a bare ISBN-10 is too like other numbers
+        if isbn_valid(digits):  # ISBN-13 only: a bare ISBN-10 is too like other numbers
             yield match.start(), match.end()

@@ -37,12 +37,23 @@ def invisible(ch: str) -> bool:
     return unicodedata.category(ch) == "Cf"
 
 
+# Where reading differs from the source; plain runs between these are copied as they are.
+_SPECIAL = regex.compile(r"[\\&*_~`\n]|[^\x00-\x7f]")
+
+
 def reveal(source: str) -> tuple[str, list[int]]:
     """(the visible text, for each of its characters the index of its source character)."""
     out: list[str] = []
     where: list[int] = []
     i, n = 0, len(source)
     while i < n:
+        special = _SPECIAL.search(source, i)
+        plain_end = special.start() if special else n
+        if plain_end > i:
+            out.append(source[i:plain_end])
+            where.extend(range(i, plain_end))
+            i = plain_end
+            continue
         ch = source[i]
         if ch == "\\" and i + 1 < n and source[i + 1] in _ESCAPABLE:
             _emit(out, where, source[i + 1], i + 1)
@@ -58,11 +69,7 @@ def reveal(source: str) -> tuple[str, list[int]]:
         if ch in _MARKERS:
             i += 1
             continue
-        if (
-            ch == "\n"
-            and (i + 1 >= n or source[i + 1] != "\n")
-            and (i == 0 or source[i - 1] != "\n")
-        ):
+        if ch == "\n" and source[i + 1 : i + 2] != "\n" and source[i - 1 : i] != "\n":
             ch = " "  # a single line break inside a paragraph reads as a space
         _emit(out, where, ch, i)
         i += 1
