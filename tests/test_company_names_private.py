@@ -95,3 +95,23 @@ def test_the_company_appears_once_its_complaint_is_published(client, db):
     assert client.get(f"/companies/{company.slug}").status_code == 200
     assert "Globex Drains" in client.get("/companies").text
     assert client.get("/companies/suggest?q=Globex").json()[0]["name"] == "Globex Drains"
+
+
+def test_the_api_refuses_it_too_with_a_problem(client, db):
+    user = make_user(db)
+    db.commit()
+    login(client, user)
+    response = client.post(
+        "/api/v1/complaints",
+        json={
+            "title": "Boiler left leaking",
+            "category": "billing",
+            "body": FORM["body"],
+            "company_name": "Dave Jones Plumbing 07700 900999",
+            "accept_new_company": True,
+            "submission_key": "api-k",
+        },
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "cannot include personal details" in response.json()["detail"]
