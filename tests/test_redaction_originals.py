@@ -61,3 +61,14 @@ def test_a_consumer_follow_up_stays_its_authors(client, db):
     db.commit()
     login(client, rep)
     assert "07700 900999" not in unescape(client.get(f"/complaints/{complaint.id}/original").text)
+
+
+def test_the_complaint_page_points_whoever_typed_a_reply_to_its_original(client, other_client, db):
+    author, rep, complaint = _complaint_with_a_masked_reply(db)
+    login(client, rep)
+    assert (
+        f"/complaints/{complaint.id}/original#original-message-"
+        in client.get(f"/complaints/{complaint.id}").text
+    )
+    login(other_client, author)
+    assert "/original#original-message-" not in other_client.get(f"/complaints/{complaint.id}").text
