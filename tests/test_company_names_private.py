@@ -68,6 +68,7 @@ def test_a_company_named_by_a_waiting_complaint_is_on_no_public_surface(client, 
         f"/companies/{company.slug}/badge.svg",
         f"/companies/{company.slug}/stats",
         f"/api/v1/companies/{company.id}",
+        f"/api/v1/companies/{company.id}/stats",
     ):
         assert client.get(path).status_code == 404, path
     for path in (
