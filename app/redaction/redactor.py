@@ -1,6 +1,8 @@
 """Masking personal data in public text: ``redact(text, ...) -> Redacted(text, spans)``.
 
-Built-in finders (detectors.py, places.py), admin rules (app/redaction/rules.py) and the
+The text is searched as readers will see it (visible.py: Markdown rendered, references decoded,
+invisible characters gone) and each find masks the source it came from. Built-in finders
+(detectors.py, places.py, references.py, people.py), admin rules (app/redaction/rules.py) and the
 consumer's own name and email each propose spans; overlapping spans merge into one (so nothing is
 half-masked), and each merged span is replaced by its mask ("[email]", "[phone]", …). The result is
 idempotent: a mask contains nothing any finder looks for, and admin rules whose replacement they
