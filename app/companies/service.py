@@ -5,10 +5,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
-from sqlmodel import Session, col, func, select
+from sqlalchemy import ColumnElement, exists
+from sqlmodel import Session, col, func, or_, select
 
 from app.errors import DomainError, NotFound
 from app.models.company import Company
+from app.models.complaint import Complaint
+from app.models.user import User
+from app.redaction import redactor
 
 SUGGEST_CUTOFF = 80  # WRatio score; "Comcats" vs "Comcast" scores 86, "Comcast" vs "Verizon" 15
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -27,6 +31,67 @@ class CompanyChoiceNeeded(DomainError):
         super().__init__(f"Did you mean {suggestions[0].company.name}?")
         self.name = name
         self.suggestions = suggestions
+
+
+class PersonalDataInName(DomainError):
+    """A new company's name holds what looks like someone's contact details."""
+
+    status_code = 422
+    field = "company_name"
+
+    def __init__(self, kinds: list[str]) -> None:
+        super().__init__(
+            f"A company name cannot include personal details (this one looks like it has "
+            f"{' and '.join(kinds)} in it): company names are public. Please type only the "
+            "company's name; put the numbers or addresses you tried under what happened, where "
+            "they are masked."
+        )
+
+
+# Kinds of personal data a company name may not hold (a person's name may be a business's).
+NAME_REFUSES = frozenset(
+    {"email", "phone", "card", "iban", "account", "id", "ip", "address", "postcode", "secret"}
+)
+
+
+def check_name(name: str) -> None:
+    """Refuse a new company name holding personal data (PersonalDataInName)."""
+    kinds = sorted({s.kind for s in redactor.find(name) if s.kind in NAME_REFUSES})
+    if kinds:
+        labels = {"iban": "a bank account", "id": "an id number", "ip": "an IP address"}
+        raise PersonalDataInName(
+            [labels.get(k, f"a{'n' if k[0] in 'aeiou' else ''} {k}") for k in kinds]
+        )
+
+
+def listed() -> ColumnElement[bool]:
+    """SQL condition for companies anyone may see: not created by a filing, or against which
+    a complaint has been published. A company named by a complaint still waiting for its
+    author's verification or for moderation stays unlisted, like that complaint."""
+    from app.complaints.gate import reached_company  # gate imports the models only
+
+    return or_(
+        col(Company.created_by_id).is_(None),
+        exists().where(col(Complaint.company_id) == Company.id, reached_company()),
+    )
+
+
+def is_listed(*, session: Session, company: Company) -> bool:
+    query = select(Company.id).where(Company.id == company.id, listed())
+    return session.exec(query).first() is not None
+
+
+def public_or_404(*, session: Session, slug: str, viewer: User | None = None) -> Company:
+    """A company's public page: a company not yet listed exists only for whoever named it and
+    moderators."""
+    company = get_by_slug_or_404(session=session, slug=slug)
+    if is_listed(session=session, company=company):
+        return company
+    if viewer is not None and (
+        viewer.id == company.created_by_id or viewer.is_admin or viewer.is_moderator
+    ):
+        return company
+    raise NotFound("There is no company at this address.")
 
 
 def slugify(text: str) -> str:
@@ -70,12 +135,18 @@ def find_exact(*, session: Session, name: str, domain: str | None = None) -> Com
     return get_by_slug(session=session, slug=slugify(name))
 
 
-def suggest(*, session: Session, query: str, limit: int = 5) -> list[Suggestion]:
-    """Existing companies whose name or domain is close to ``query``, best first."""
+def suggest(
+    *, session: Session, query: str, limit: int = 5, user_id: int | None = None
+) -> list[Suggestion]:
+    """Listed companies (and those ``user_id`` named) whose name or domain is close to
+    ``query``, best first."""
     query = query.strip()
     if len(query) < 2:
         return []
-    rows = session.exec(select(Company.id, Company.name, Company.domain)).all()
+    mine = col(Company.created_by_id) == user_id if user_id is not None else listed()
+    rows = session.exec(
+        select(Company.id, Company.name, Company.domain).where(or_(listed(), mine))
+    ).all()
     choices = {}
     for company_id, name, domain in rows:
         choices[(company_id, "n")] = name
@@ -105,7 +176,8 @@ def resolve(
     domain = normalize_domain(domain)
     if existing := find_exact(session=session, name=name, domain=domain):
         return existing
-    if not accept_new and (suggestions := suggest(session=session, query=name)):
+    check_name(name)
+    if not accept_new and (suggestions := suggest(session=session, query=name, user_id=user_id)):
         raise CompanyChoiceNeeded(name, suggestions)
     return create(session=session, name=name, domain=domain, user_id=user_id)
 
@@ -138,7 +210,7 @@ def create(
 def list_companies(
     *, session: Session, offset: int = 0, limit: int = 50, query: str | None = None
 ) -> tuple[list[Company], int]:
-    stmt = select(Company)
+    stmt = select(Company).where(listed())
     if query:
         stmt = stmt.where(col(Company.name).ilike(f"%{query}%"))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()

@@ -10,6 +10,7 @@ never before: a held complaint has told nobody anything.
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+import regex
 from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement, Select, bindparam
 from sqlmodel import Session, col, func, or_, select
@@ -20,6 +21,7 @@ from app.errors import Conflict
 from app.events import COMPLAINT_CREATED, Event, emit_later
 from app.models.complaint import Complaint, ComplaintState, Visibility
 from app.models.user import User
+from app.redaction import visible
 
 VERIFY_REASON = "waiting for the author to verify their email address"
 HELD_REASON = "held for review"
@@ -37,7 +39,35 @@ class DuplicateComplaint(Conflict):
 
 
 def _text(title: str, body: str) -> str:
-    return " ".join(f"{title}\n{body}".lower().split())
+    """As readers see it, look-alike letters folded, case and spacing ignored: a homoglyph, an
+    invisible joiner or extra spaces do not make a different complaint."""
+    return " ".join(visible.fold(f"{title}\n{body}").split())
+
+
+MIN_SHINGLES = 6  # fewer word triples than this say nothing about likeness
+_SENTENCE = regex.compile(r"[.!?;:\n]+")
+_WORDS = regex.compile(r"\w+")
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """Word triples within each sentence: reordering sentences keeps them all."""
+    found: set[tuple[str, ...]] = set()
+    for sentence in _SENTENCE.split(text):
+        words = _WORDS.findall(sentence)
+        if 0 < len(words) < 3:
+            found.add(tuple(words))
+        found.update(tuple(words[i : i + 3]) for i in range(len(words) - 2))
+    return frozenset(found)
+
+
+def similar(mine: str, theirs: str, cutoff: int) -> bool:
+    """Nearly the same text (``cutoff`` 0-100): close character by character, or most of the
+    shorter text's word triples found in the other (reordered sentences, padding added)."""
+    if fuzz.ratio(mine, theirs, score_cutoff=cutoff) >= cutoff:
+        return True
+    a, b = _shingles(mine), _shingles(theirs)
+    smaller = min(len(a), len(b))
+    return smaller >= MIN_SHINGLES and len(a & b) / smaller * 100 >= cutoff
 
 
 @lru_cache
@@ -76,8 +106,7 @@ def refuse_duplicate(
     mine = _text(title, body)
     cutoff = settings.duplicate_similarity
     for complaint_id, old_title, old_body in recent:
-        # score_cutoff lets rapidfuzz give up early on texts that cannot reach it.
-        if fuzz.ratio(mine, _text(old_title, old_body), score_cutoff=cutoff) >= cutoff:
+        if similar(mine, _text(old_title, old_body), cutoff):
             raise DuplicateComplaint(session.get_one(Complaint, complaint_id))
 
 

@@ -21,10 +21,10 @@ _STATES = (
 )
 _UK_POSTCODE = r"(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})"
 _WORD = r"[A-Z][A-Za-z'\u2019.-]{1,30}"
-# "12 High Street", "1600 N. Pennsylvania Avenue NW, Apt 4, Washington, DC 20500",
+# "12 High Street", "88 Colin P Kelly Jr Street", "1600 N. Pennsylvania Avenue NW, Apt 4, Washington, DC 20500",
 # "Flat 2, 14a Church Lane, Leeds LS1 4AP". The town after a comma goes with the street.
 _STREET = regex.compile(
-    rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?,?\s+(?:[NSEW]\.?\s+)?(?:{_WORD}\s+){{0,3}}"
+    rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?,?\s+(?:[NSEW]\.?\s+)?(?:(?:{_WORD}|[A-Z]\.?)\s+){{0,4}}"
     rf"(?:{_SUFFIXES})\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|#)\.?\s*#?[A-Za-z0-9-]{1,6}\b)?"
     rf"(?:,\s*{_WORD}(?:[ -]{_WORD}){{0,2}}(?=,|\s+(?:{_STATES})\b|\s+{_UK_POSTCODE}\b|[.;)\n]|$)){{0,2}}"

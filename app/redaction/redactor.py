@@ -1,6 +1,8 @@
 """Masking personal data in public text: ``redact(text, ...) -> Redacted(text, spans)``.
 
-Built-in finders (detectors.py, places.py), admin rules (app/redaction/rules.py) and the
+The text is searched as readers will see it (visible.py: Markdown rendered, references decoded,
+invisible characters gone) and each find masks the source it came from. Built-in finders
+(detectors.py, places.py, references.py, people.py), admin rules (app/redaction/rules.py) and the
 consumer's own name and email each propose spans; overlapping spans merge into one (so nothing is
 half-masked), and each merged span is replaced by its mask ("[email]", "[phone]", …). The result is
 idempotent: a mask contains nothing any finder looks for, and admin rules whose replacement they
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from app.redaction import detectors, places
+from app.redaction import detectors, people, places, references, visible
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,14 @@ MASKS: dict[str, str] = {
     "postcode": "[postcode]",
     "date": "[date]",
     "name": "[name]",
+    "secret": "[secret]",
+    "year of birth": "[year of birth]",
 }
 # When spans of two kinds overlap, the merged span takes the kind listed first.
 PRIORITY = [
     "rule",
     "email",
+    "secret",
     "card",
     "iban",
     "id",
@@ -45,6 +50,7 @@ PRIORITY = [
     "account",
     "vehicle or device id",
     "date",
+    "year of birth",
     "name",
 ]
 FINDERS: list[detectors.Detector] = [
@@ -59,6 +65,9 @@ FINDERS: list[detectors.Detector] = [
     places.addresses,
     places.dates,
     places.titled_names,
+    references.references,
+    references.birth_years,
+    people.third_party_names,
 ]
 
 
@@ -169,8 +178,15 @@ def _candidates(
             found += [(kind, s, e, MASKS[kind]) for kind, s, e in finder(text)]
         except TimeoutError:  # never expected; fail loudly in logs, keep masking the rest
             log.error("redaction finder %s timed out", finder.__name__)
+    # Product, shipping, software and support codes look like numbers the finders want.
+    codes = list(references.not_personal(text))
+    found = [f for f in found if not _inside(f, codes)]
     if identity:
         found += [(kind, s, e, MASKS[kind]) for kind, s, e in _own(text, identity)]
+    # A name found in part ("Margaret" before a known surname) is masked whole.
+    found = [
+        (k, *people.widen(text, s, e), m) if k == "name" else (k, s, e, m) for k, s, e, m in found
+    ]
     found += list(_rules(text, rules))
     found += [("rule", s, e, "[redacted]") for s, e in _literal(text, extra)]
     return found
@@ -184,8 +200,29 @@ def find(
     extra: Sequence[str] = (),
     keep: Sequence[str] = (),
 ) -> list[Span]:
-    """Every span to mask, merged and in order. ``extra`` phrases are masked and ``keep`` phrases
-    spared (a moderator's corrections for one complaint).
+    """Every span of ``text`` to mask, merged and in order. ``extra`` phrases are masked and
+    ``keep`` phrases spared (a moderator's corrections for one complaint).
+
+    The finders search what readers will see (visible.reveal: Markdown rendered, references
+    decoded, invisible characters gone); each find masks the source it came from."""
+    shown, where = visible.reveal(text)
+    spans = _find_shown(shown, identity=identity, rules=rules, extra=extra, keep=keep)
+    if shown == text or not spans:
+        return spans
+    return _merge(
+        [(s.kind, *visible.to_source(where, text, s.start, s.end), s.mask) for s in spans]
+    )
+
+
+def _find_shown(
+    text: str,
+    *,
+    identity: Identity | None,
+    rules: Sequence[Rule],
+    extra: Sequence[str],
+    keep: Sequence[str],
+) -> list[Span]:
+    """``find`` on text as readers see it.
 
     Masking can expose a new match (a 16-digit run is no phone, but once its tail is masked as an
     account, its head is), so the masked text is searched again and new finds are mapped back

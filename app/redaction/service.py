@@ -23,14 +23,31 @@ TITLE_MAX = 140  # Complaint.title's column width; masks may be longer than what
 
 def can_see_originals(user: User | None, complaint: Complaint) -> bool:
     """The author and moderators (admins, and User.is_moderator where the moderation feature
-    defines it) may read the text as typed."""
+    defines it) may read the complaint's own text as typed."""
     if user is None:
         return False
-    return (
-        user.id == complaint.author_id
-        or user.is_admin
-        or bool(getattr(user, "is_moderator", False))
-    )
+    return user.id == complaint.author_id or _moderates(user)
+
+
+def _moderates(user: User) -> bool:
+    return user.is_admin or bool(getattr(user, "is_moderator", False))
+
+
+def originals(
+    *, session: Session, user: User | None, complaint: Complaint
+) -> tuple[bool, list[Message]] | None:
+    """What ``user`` may read as typed: (the complaint's fields?, messages), or None for nothing.
+    What was typed belongs to whoever typed it: the author reads the complaint and their own
+    messages, a rep their own replies, moderators everything; nobody reads another's."""
+    if user is None:
+        return None
+    query = select(Message).where(Message.complaint_id == complaint.id)
+    if not _moderates(user):
+        query = query.where(Message.author_id == user.id)
+    typed = list(session.exec(query.order_by(col(Message.created_at), col(Message.id))))
+    if not can_see_originals(user, complaint) and not typed:
+        return None
+    return can_see_originals(user, complaint), [m for m in typed if m.original_body is not None]
 
 
 def identity(author: User | None) -> redactor.Identity:

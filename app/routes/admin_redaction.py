@@ -4,13 +4,12 @@ moderators only."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.complaints import service as complaints
 from app.errors import DomainError, Forbidden
-from app.models.complaint import Message
 from app.redaction import rules
-from app.redaction.service import can_see_originals
+from app.redaction.service import originals as originals_for
 from app.routes.admin import SECTIONS, AdminUser, require_admin
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -110,17 +109,16 @@ def delete(
 def original(
     request: Request, session: SessionDep, user: CurrentUser, complaint_id: int
 ) -> Response:
-    """What the author typed, beside what was published (author and moderators only)."""
+    """What the viewer typed, beside what was published (moderators: everything)."""
     complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
-    if not can_see_originals(user, complaint):
-        raise Forbidden("Only the author and Outcry's moderators can see what was typed.")
-    messages = session.exec(
-        select(Message)
-        .where(Message.complaint_id == complaint.id, col(Message.original_body).is_not(None))
-        .order_by(col(Message.created_at), col(Message.id))
-    ).all()
+    allowed = originals_for(session=session, user=user, complaint=complaint)
+    if allowed is None:
+        raise Forbidden("Only whoever typed a text, and Outcry's moderators, can see it as typed.")
+    own_fields, messages = allowed
     response = render(
-        request, "redaction/original.html", {"complaint": complaint, "messages": messages}
+        request,
+        "redaction/original.html",
+        {"complaint": complaint, "own_fields": own_fields, "messages": messages},
     )
     response.headers["Cache-Control"] = "private, no-store"  # personal data
     response.headers["X-Robots-Tag"] = "noindex"

@@ -224,6 +224,6 @@ def list_companies(
 @router.get("/companies/{company_id}", response_model=CompanyPublic, responses=PROBLEMS)
 def get_company(session: SessionDep, company_id: DbId):
     company = companies.get(session=session, company_id=company_id)
-    if company is None:
+    if company is None or not companies.is_listed(session=session, company=company):
         raise NotFound("There is no company with that id.")
     return company_public(company)

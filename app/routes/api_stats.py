@@ -72,7 +72,7 @@ def get_company_stats(
     """A company's numbers for every window and category it has complaints in (category ""
     is all categories). No rank here: see /api/v1/leaderboard."""
     company = companies.get(session=session, company_id=company_id)
-    if company is None:
+    if company is None or not companies.is_listed(session=session, company=company):
         raise NotFound("There is no company with that id.")
     if window is not None and window not in WINDOWS:
         raise DomainError(f"window must be one of {', '.join(WINDOWS)}")

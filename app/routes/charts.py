@@ -22,7 +22,7 @@ def days_text(days: float | None) -> str:
 
 @router.get("/companies/{slug}/stats")
 def stats_page(request: Request, session: SessionDep, user: OptionalUser, slug: str) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company = companies.public_or_404(session=session, slug=slug, viewer=user)
     charts = charts_for(session=session, company_id=company.id)
     # The fingerprint covers everything the page shows: rendered once per change, per process.
     fresh = caching.conditional(request, viewer=user, parts=(charts.fingerprint,), keep=True)
@@ -48,7 +48,7 @@ def stats_page(request: Request, session: SessionDep, user: OptionalUser, slug: 
 def chart_svg(request: Request, session: SessionDep, slug: str, name: str) -> Response:
     if name not in CHARTS:
         raise NotFound("There is no such chart.")
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company = companies.public_or_404(session=session, slug=slug)
     charts = charts_for(session=session, company_id=company.id)
     fresh = caching.conditional(
         request, viewer=None, parts=(charts.etag(name),), max_age=EMBED_MAX_AGE

@@ -57,7 +57,7 @@ def show(
     state: Annotated[ComplaintState | None, BeforeValidator(blank_is_none)] = None,
     page: int = 1,
 ) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company = companies.public_or_404(session=session, slug=slug, viewer=_user)
     claim = claim_badge(session=session, company_id=company.id)
     latest, *version = freshness.page_version(session=session, company_id=company.id)
     fresh = caching.conditional(

@@ -153,7 +153,7 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
             )
         except DomainError as exc:
             session.rollback()
-            errors = {"company_domain": exc.detail}
+            errors = {getattr(exc, "field", "company_domain"): exc.detail}
     return render(request, "complaints/new.html", _form_context(values, errors), status_code=422)
 
 

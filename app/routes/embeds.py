@@ -45,7 +45,7 @@ def complaint_badge(request: Request, session: SessionDep, complaint_id: int) ->
 
 @router.get("/companies/{slug}/badge.svg")
 def company_badge(request: Request, session: SessionDep, slug: str) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company = companies.public_or_404(session=session, slug=slug)
     charts = charts_for(session=session, company_id=company.id)
     fresh = caching.conditional(
         request, viewer=None, parts=(charts.etag("badge"), company.name), max_age=EMBED_MAX_AGE

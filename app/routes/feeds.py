@@ -39,7 +39,7 @@ def category_feed(request: Request, session: SessionDep, category: str) -> Respo
 
 @router.get("/companies/{slug}/feed.atom")
 def company_feed(request: Request, session: SessionDep, slug: str) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company = companies.public_or_404(session=session, slug=slug)
     return _answer(request, feeds.company(session=session, company=company))
 
 

@@ -15,7 +15,7 @@ router = APIRouter()
 def issue(
     request: Request, session: SessionDep, _user: OptionalUser, slug: str, issue_id: int
 ) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company = companies.public_or_404(session=session, slug=slug, viewer=_user)
     summary, rows = systemic.issue_or_404(session=session, company=company, issue_id=issue_id)
     return render(
         request,
