@@ -1,6 +1,6 @@
 """Screenshot every page type of a running Outcry with demo data, at phone and desktop widths.
 
-    .venv/bin/python docs/screenshots/shoot.py http://127.0.0.1:8101 docs/screenshots/after
+    .venv/bin/python docs/screenshots/shoot.py http://127.0.0.1:8101 docs/screenshots/after [name…]
 
 Needs the demo data (``outcry demo``) and an admin ``admin@demo.example`` with the demo password.
 Screenshots are full-page PNGs, cut at 4,000 CSS px so the folder stays small.
@@ -64,13 +64,15 @@ def log_in(page: Page, email: str) -> None:
     page.wait_for_load_state()
 
 
-def main(base_url: str, folder: Path) -> None:
+def main(base_url: str, folder: Path, only: list[str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         for width, viewport in WIDTHS.items():
             contexts: dict[str | None, Page] = {}
             for who, name, path in PAGES:
+                if only and name not in only:
+                    continue
                 if who not in contexts:
                     context = browser.new_context(base_url=base_url, viewport=viewport)
                     contexts[who] = context.new_page()
@@ -89,4 +91,4 @@ def main(base_url: str, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]))
+    main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])
