@@ -7,7 +7,7 @@ HUES = 8  # .hue-0 … .hue-7 in static/app.css, each dark enough for white init
 
 
 def initials(name: str) -> str:
-    """"Maple Post" → "MP", "Comcast" → "CO": the first letters of the first two words."""
+    """Initials: "Maple Post" gives "MP", "Comcast" gives "CO" (first letters of two words)."""
     words = re.findall(r"\w+", name)
     if not words:
         return "?"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-PASSWORD = "demo-password-1"
+PASSWORD = "demo-password-1"  # noqa: S105 - the documented demo accounts
 WIDTHS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 900}}
 MAX_HEIGHT = 4000
 
