@@ -13,7 +13,7 @@ def log_in(page: Page, user: User, password: str = PASSWORD, next_path: str = "/
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(
-        page.get_by_role("button", name=f"Log out ({user.display_name})")
+        page.get_by_role("button", name=f"Log out ({user.display_name})", include_hidden=True)
     ).to_be_attached()  # in the account menu
 
 
