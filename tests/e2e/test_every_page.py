@@ -28,7 +28,7 @@ from app.stats.jobs import refresh_all, snapshot_previous_month
 from app.systemic.jobs import rebuild
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_layout import VIEWPORTS
-from tests.factories import make_user
+from tests.factories import make_complaint, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -74,6 +74,14 @@ def _build_world(engine: Engine) -> World:
             .join(CompanyMember, col(CompanyMember.company_id) == Company.id)
             .where(CompanyMember.user_id == rep.id)
         ).one()
+        # One unbroken word in a title and an address in the text must wrap, not widen pages.
+        long_word = make_complaint(
+            session,
+            title="Refund" + "o" * 110,
+            company_name=rep_company.name,
+            body="See https://example.org/" + "very-long-path-" * 20 + " for the whole story.",
+        )
+        session.commit()
         answered = session.exec(
             select(Complaint).where(Complaint.company_id == rep_company.id).order_by(Complaint.id)
         ).first()
@@ -96,6 +104,7 @@ def _build_world(engine: Engine) -> World:
             (None, "company-stats", f"/companies/{claimed.slug}/stats", 200),
             (None, "company-moderation-log", f"/companies/{claimed.slug}/moderation", 200),
             (None, "complaint", f"/complaints/{answered.id}", 200),
+            (None, "complaint-long-word", f"/complaints/{long_word.id}", 200),
             (None, "search", "/search?q=refund", 200),
             (None, "leaderboards", "/leaderboards", 200),
             (None, "snapshots", "/leaderboards/snapshots", 200),
