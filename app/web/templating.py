@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from app.complaints.states import label
 from app.config import get_settings
 from app.models.complaint import ComplaintState
-from app.web import humanize
+from app.web import humanize, identity
 from app.web.caching import LazyCsrfToken
 from app.web.csrf import FIELD
 from app.web.markdown import render as markdown
@@ -29,6 +29,8 @@ env.filters.update(
     timestamp=humanize.timestamp,
     state_label=lambda s: label(ComplaintState(s)),
     upper_first=lambda s: s[:1].upper() + s[1:],
+    initials=identity.initials,
+    hue=identity.hue,
 )
 env.globals.update(csrf_field_name=FIELD, settings=get_settings, ComplaintState=ComplaintState)
 

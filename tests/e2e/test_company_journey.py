@@ -187,7 +187,9 @@ def test_claim_by_file_reply_resolve_and_consumer_confirms(
     expect(consumer_page.locator(".summary .message")).to_have_text(
         "The refund of 49.90 EUR went out today."
     )
-    expect(consumer_page.get_by_role("button", name=re.compile(r"^Log out"))).to_have_count(0)
+    expect(
+        consumer_page.get_by_role("button", name=re.compile(r"^Log out"), include_hidden=True)
+    ).to_have_count(0)
     consumer_page.get_by_role("button", name="Yes, it is resolved").click()
     expect(consumer_page.get_by_role("status")).to_have_text(
         "You confirmed that “Widget broke after two days” is resolved. "

@@ -50,7 +50,9 @@ def test_report_hide_and_the_public_tombstone(
     # The moderator finds it in the queue and hides it with a public reason.
     mod_page = new_context().new_page()
     log_in(mod_page, moderator)
-    mod_page.get_by_role("navigation", name="Main").get_by_role("link", name="Moderation").click()
+    nav = mod_page.get_by_role("navigation", name="Main")
+    nav.locator("summary").click()  # the account menu
+    nav.get_by_role("link", name="Moderation").click()
     expect(mod_page.get_by_text("1 report", exact=True)).to_be_visible()
     mod_page.get_by_role("link", name=f"Complaint #{complaint.id}").click()
     expect(mod_page.locator(".moderated-content")).to_contain_text(BODY)
