@@ -95,8 +95,8 @@ def fieldset(html: str, legend: str) -> str:
 
 
 def notice_error(html: str) -> str | None:
-    match = re.search(r'<p class="notice error" role="alert">(.*?)</p>', html, re.S)
-    return unescape(match.group(1)).strip() if match else None
+    match = re.search(r'<(p|div) class="notice error" role="alert"[^>]*>(.*?)</\1>', html, re.S)
+    return unescape(re.sub(r"<[^>]+>", "", match.group(2))).strip() if match else None
 
 
 def timeline_length(html: str) -> int:

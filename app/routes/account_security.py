@@ -54,10 +54,15 @@ def verify_page(request: Request, session: SessionDep, _user: OptionalUser, toke
 @router.post("/account/verify/{token}")
 def verify(request: Request, session: SessionDep, _user: OptionalUser, token: str):
     try:
-        verification.verify(session=session, raw=token)
+        published = verification.verify(session=session, raw=token)
     except DomainError as exc:
         session.rollback()
         return _page(request, "link", exc.status_code, error=exc.detail)
+    # Straight to what just went public: that is what the author was waiting for.
+    if len(published) == 1:
+        return RedirectResponse(f"/complaints/{published[0].id}?published=1", status_code=303)
+    if published:
+        return RedirectResponse("/me/complaints?published=1", status_code=303)
     return RedirectResponse("/me/account?verified=1", status_code=303)
 
 

@@ -1,6 +1,7 @@
 """Sign up, log in, log out, and the consumer's own complaints."""
 
 import contextlib
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -75,12 +76,23 @@ def signup(request: Request, form: FormDep, session: SessionDep, _user: Optional
                 verified=False,
             )
             verification.send_verification(session=session, user=user)
-            return _log_in(request, session, user, text(form, "next"))
+            # First say what happens next (check your email), then carry on where they were going.
+            target = urlencode({"next": safe_next(text(form, "next"))})
+            return _log_in(request, session, user, f"/signup/welcome?{target}")
         except Conflict as exc:
             errors = {"email": exc.detail}
     values.pop("password")
     context.update(values=values, errors=errors)
     return render(request, "accounts/signup.html", context, status_code=422)
+
+
+@router.get("/signup/welcome")
+def welcome(request: Request, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "accounts/welcome.html",
+        {"user": user, "next": safe_next(request.query_params.get("next"))},
+    )
 
 
 @router.get("/login")

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.broadcast import delivery as broadcast_delivery
+from app.claims.service import badge as claim_badge
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
 from app.complaints import company as company_side
@@ -190,6 +191,7 @@ def complaint_page(
             "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
             # Moderation (app/moderation/): tombstones, hidden messages, noindex, report links.
             **moderation_view(session=session, complaint=complaint, viewer=user),
+            "claim": claim_badge(session=session, company_id=company.id),
             "error": error,
             "values": values or {},
         },

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 from starlette.exceptions import HTTPException
 
+from app.companies import members
 from app.config import get_settings
 from app.errors import DomainError, NotFound
 from app.models.job import Job
@@ -37,7 +38,8 @@ def settings_form(request: Request, user: CurrentUser) -> Response:
 @router.post("/me/settings")
 def save_settings(form: FormDep, session: SessionDep, user: CurrentUser) -> Response:
     user.notify_complaint_updates = text(form, "notify_complaint_updates") == "on"
-    user.notify_assignments = text(form, "notify_assignments") == "on"
+    if members.companies_of(session=session, user=user):  # only reps are shown this one
+        user.notify_assignments = text(form, "notify_assignments") == "on"
     session.add(user)
     return RedirectResponse("/me/settings?saved", status_code=303)
 
