@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     systemic_window_days: int = Field(default=30, ge=1)
     systemic_min_customers: int = Field(default=3, ge=2)
 
+    # The about, privacy, terms and contact pages (app/routes/site_pages.py): who runs the site,
+    # where to write, and a folder of Markdown files (about.md…) replacing the default texts.
+    site_operator: str = "the operator of this Outcry site"
+    contact_email: str | None = None
+    site_pages_dir: str | None = None
+
     @property
     def is_https(self) -> bool:
         return self.base_url.startswith("https://")

@@ -40,13 +40,14 @@ from app.routes import (
     pages,
     profile,
     saved_replies,
+    site_pages,
     systemic,
     takedown,
     team,
 )
 from app.web import errors, ratelimit
 from app.web.memo import NotModifiedMiddleware
-from app.web.middleware import SecurityMiddleware
+from app.web.middleware import HeadAsGet, SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -91,6 +92,7 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(NotModifiedMiddleware)  # 304s for anonymous repeat visits (memo.py)
     app.add_middleware(SecurityMiddleware, settings=settings)
+    app.add_middleware(HeadAsGet)  # outside the memo and the routes, which then see a GET
     # Outermost, so its request id covers everything, the security middleware's 413 included.
     app.add_middleware(ObservabilityMiddleware)
     errors.install(app)
@@ -126,6 +128,7 @@ def create_app() -> FastAPI:
         takedown,
         moderation,
         systemic,
+        site_pages,  # about, privacy, terms, contact; the favicon
     ):
         app.include_router(module.router)
     app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it

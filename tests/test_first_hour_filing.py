@@ -172,3 +172,58 @@ def test_the_ticket_says_whether_the_company_claimed_its_profile_and_will_be_tol
     assert "Mailed Co has not claimed its profile" in pages["Mailed Co"]
     assert "We email it once at its public contact address" in pages["Mailed Co"]
     assert "we have no address to tell it" in pages["Silent Co"]
+
+
+# A login that ended while they wrote -----------------------------------------------------------
+
+
+def _hidden(html: str) -> dict[str, str]:
+    return {
+        unescape(n): unescape(v)
+        for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+    }
+
+
+def test_a_login_that_ended_while_writing_offers_log_in_and_continue(client, db):
+    user = make_user(db)
+    login(client, user)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/complaints/new").text)[1]
+    client.cookies.clear()  # the login ran out meanwhile: the browser dropped its cookie
+
+    refused = client.post("/complaints/new", data={**FORM, "csrf_token": token})
+
+    assert refused.status_code == 401
+    assert "Log in to continue" in refused.text
+    assert db.exec(select(Complaint)).all() == []
+    carried = _hidden(refused.text)
+    assert carried["carry.body"] == FORM["body"]
+    assert "carry.csrf_token" not in carried
+
+    logged_in = client.post(
+        "/login", data={**carried, "email": user.email, "password": "correct horse battery"}
+    )
+    assert logged_in.status_code == 200
+    assert "Continue to your complaint" in logged_in.text
+    back = client.post("/complaints/new", data=_hidden(logged_in.text))
+
+    assert back.status_code == 200
+    assert FORM["body"] in unescape(back.text)  # the form again, everything typed kept
+    assert 'value="Broadband down for three weeks"' in back.text
+    assert db.exec(select(Complaint)).all() == []  # nothing filed until they publish
+
+
+def test_an_expired_session_row_also_offers_log_in_and_continue(client, db):
+    from app.models.user import UserSession
+
+    user = make_user(db)
+    login(client, user)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/complaints/new").text)[1]
+    for row in db.exec(select(UserSession).where(UserSession.user_id == user.id)).all():
+        row.expires_at = utcnow() - timedelta(minutes=1)
+        db.add(row)
+    db.commit()
+
+    refused = client.post("/complaints/new", data={**FORM, "csrf_token": token})
+
+    assert refused.status_code == 401
+    assert _hidden(refused.text)["carry.title"] == FORM["title"]

@@ -15,9 +15,11 @@ from starlette.exceptions import HTTPException
 
 from app.config import get_settings
 from app.errors import DomainError
+from app.web.csrf import FormExpired
 from app.web.deps import LoginRequired
 from app.web.forms import api_message, page_message
 from app.web.middleware import security_headers
+from app.web.sessions import session_token
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,6 @@ def _look_up_user(request: Request) -> Any:
     Through the app's own session provider, so it reads what the request would have read."""
     from app.accounts.service import user_for_token
     from app.db import get_session
-    from app.web.sessions import session_token
 
     token = session_token(request)
     if not token:
@@ -85,6 +86,17 @@ def _loaded_user(request: Request) -> Any:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        # A visitor no longer logged in is offered to log in and continue; a signed-in one with
+        # a foreign token (a forgery) keeps the plain refusal.
+        if (
+            isinstance(exc, FormExpired)
+            and request.url.path == "/complaints/new"
+            and await anyio.to_thread.run_sync(_look_up_user, request) is None
+        ):
+            from app.routes.complaints import expired_filing
+
+            request.state.user = None
+            return expired_filing(request, dict(await request.form()))
         return error_response(request, exc.status_code, exc.detail)
 
     @app.exception_handler(LoginRequired)

@@ -43,6 +43,11 @@ PARAMS: dict[str, dict[str, str]] = {
 
 EXPECTED: dict[str, dict[str, str]] = {
     "GET /": PUBLIC,
+    "GET /about": PUBLIC,
+    "GET /contact": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
+    "GET /privacy": PUBLIC,
+    "GET /terms": PUBLIC,
     "GET /account/email/confirm/{token}": GUESSED_TOKEN,
     "POST /account/email/confirm/{token}": GUESSED_TOKEN,
     "GET /account/forgot": PUBLIC,
@@ -187,6 +192,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /search": PUBLIC,
     "GET /signup": PUBLIC,
     "POST /signup": PUBLIC,
+    "GET /signup/welcome": SIGNED_IN,
     "GET /takedown/new": GUESSED_TOKEN,
     "POST /takedown/new": GUESSED_TOKEN,
     "GET /takedown/status/{token}": GUESSED_TOKEN,
