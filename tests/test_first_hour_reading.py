@@ -191,3 +191,28 @@ def test_demo_companies_are_all_fictional():
     for name, domain, _description in demo.COMPANIES:
         assert name.lower() not in REAL_BRANDS, name
         assert domain.endswith(".example"), domain
+
+
+def test_the_companies_list_shows_counts_claims_and_finds_by_name(client, db):
+    claimed = companies.create(session=db, name="Tidewater Cable", domain="tidewater.example")
+    make_rep(db, claimed)
+    author = make_user(db)
+    for n in range(2):
+        make_complaint(db, author, company_name="Tidewater Cable", title=f"No signal {n} days")
+    make_complaint(db, author, company_name="Harbor Insurance")
+    db.commit()
+
+    page = client.get("/companies").text
+    rows = {
+        _text(name): [_text(cell) for cell in cells]
+        for name, cells in (
+            (m.group(1), re.findall(r"<td>(.*?)</td>", m.group(2), re.S))
+            for m in re.finditer(r'<th scope="row">(.*?)</th>(.*?)</tr>', page, re.S)
+        )
+    }
+    assert rows["Tidewater Cable tidewater.example"] == ["2", "2", "Claimed"]
+    assert rows["Harbor Insurance"] == ["1", "1", "Unclaimed"]
+
+    found = _text(client.get("/companies?q=tide").text)
+    assert "Tidewater Cable" in found and "Harbor Insurance" not in found
+    assert "1 company matching" in found
