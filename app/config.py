@@ -51,7 +51,8 @@ class Settings(BaseSettings):
 
     # Operations (app/ops/): JSON log lines by default; /metrics behind a bearer token when set.
     log_level: str = "INFO"
-    log_json: bool = True
+    # Unset: plain lines for a person at a terminal in development, JSON lines everywhere else.
+    log_json: bool | None = None
     metrics_token: str | None = None
 
     session_days: int = Field(default=30, ge=1)
@@ -120,6 +121,16 @@ class Settings(BaseSettings):
     @property
     def mail_domain(self) -> str:
         return self.mail_from.rsplit("@", 1)[-1].rstrip(">") or "outcry.invalid"
+
+    def json_logs(self, *, terminal: bool) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return not (self.environment == "development" and terminal)
+
+    @property
+    def base_url_is_set(self) -> bool:
+        """Whether the operator gave OUTCRY_BASE_URL (environment or .env), not the default."""
+        return "base_url" in self.model_fields_set
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -80,7 +81,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     settings = get_settings()
     if settings.environment != "test":  # tests keep pytest's log capture
-        ops_logging.configure(level=settings.log_level, json_lines=settings.log_json)
+        terminal = sys.stderr.isatty()
+        json_lines = settings.json_logs(terminal=terminal)
+        ops_logging.configure(level=settings.log_level, json_lines=json_lines)
     app = FastAPI(
         lifespan=lifespan,
         title="Outcry API",
