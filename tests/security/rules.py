@@ -139,6 +139,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /data/complaints.json": PUBLIC,
     "GET /dev/mail": GUESSED_TOKEN,
     "GET /dev/mail/{job_id}": GUESSED_TOKEN,
+    "GET /dev/mail/{job_id}/html": GUESSED_TOKEN,
     "GET /feeds/category/{category}.atom": PUBLIC,
     "GET /feeds/complaints.atom": PUBLIC,
     "GET /healthz": PUBLIC,
