@@ -19,6 +19,7 @@ from app.routes import (
     account_security,
     accounts,
     admin,
+    admin_companies,
     admin_jobs,
     admin_redaction,
     api,
@@ -123,6 +124,7 @@ def create_app() -> FastAPI:
         claims,
         admin,
         admin_jobs,
+        admin_companies,
         notify,
         broadcasts,
         charts,  # company statistics page and chart SVGs

@@ -30,6 +30,7 @@ router = APIRouter(prefix="/admin", dependencies=[Depends(require_csrf), Depends
 SECTIONS: list[tuple[str, str, str]] = [
     ("/admin/claims", "Company claims", "Pending claims to approve by hand or reject."),
     ("/admin/jobs", "Background jobs", "Dead mail, webhook and broadcast jobs to retry."),
+    ("/admin/companies", "Merge companies", "Fold a duplicate company into the real one."),
 ]
 
 

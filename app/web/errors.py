@@ -1,6 +1,7 @@
 """Every error becomes an HTML page or an RFC 9457 problem detail, never a stack trace."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from app.config import get_settings
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.web.csrf import FormExpired
 from app.web.deps import LoginRequired
 from app.web.forms import api_message, page_message
@@ -58,18 +59,42 @@ def _look_up_user(request: Request) -> Any:
     unknown address): the page's navigation should not offer "Log in" to someone signed in.
     Through the app's own session provider, so it reads what the request would have read."""
     from app.accounts.service import user_for_token
-    from app.db import get_session
 
     token = session_token(request)
     if not token:
         return None
+    return _with_session(request, lambda s: user_for_token(session=s, token=token))
+
+
+def _with_session(request: Request, work: Any) -> Any:
+    """Run ``work(session)`` in a session from the app's own provider (so tests' overrides
+    apply), for an error page that needs one more read."""
+    from app.db import get_session
+
     provider = request.app.dependency_overrides.get(get_session, get_session)
     sessions = provider(request) if provider is get_session else provider()
     session = next(sessions)
     try:
-        return user_for_token(session=session, token=token)
+        return work(session)
     finally:
         next(sessions, None)  # ends the provider: its commit of nothing, its close
+
+
+MERGED_COMPANY = re.compile(r"/companies/([^/]+)(/.*)?")
+
+
+def _merged_into(request: Request) -> str | None:
+    """Where a merged company's old address (and everything under it) lives now."""
+    from app.companies.merge import redirect_for
+
+    match = MERGED_COMPANY.fullmatch(request.url.path)
+    if not match:
+        return None
+    company = _with_session(request, lambda s: redirect_for(session=s, slug=match.group(1)))
+    if company is None:
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"/companies/{company.slug}{match.group(2) or ''}{query}"
 
 
 def _loaded_user(request: Request) -> Any:
@@ -97,6 +122,12 @@ def install(app: FastAPI) -> None:
 
             request.state.user = None
             return expired_filing(request, dict(await request.form()))
+        if (
+            isinstance(exc, NotFound)
+            and request.method == "GET"  # HEAD arrives here as GET (HeadAsGet)
+            and (target := await anyio.to_thread.run_sync(_merged_into, request))
+        ):
+            return RedirectResponse(target, status_code=301)
         return error_response(request, exc.status_code, exc.detail)
 
     @app.exception_handler(LoginRequired)

@@ -58,6 +58,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /account/verify/{token}": GUESSED_TOKEN,
     "GET /admin": ADMIN,
     "GET /admin/claims": ADMIN,
+    "GET /admin/companies": ADMIN,
+    "POST /admin/companies/merge": ADMIN,
     "POST /admin/claims/{claim_id}/{decision}": ADMIN,
     "GET /admin/jobs": ADMIN,
     "POST /admin/jobs/{job_id}/retry": ADMIN,
