@@ -20,6 +20,8 @@ ADMIN = _by_role("login", *["forbidden"] * 5, "ok")
 MODERATOR = _by_role("login", *["forbidden"] * 4, "ok", "ok")
 # The company's own representatives only; admins and moderators do not act for companies.
 COMPANY = _by_role("login", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "forbidden")
+# Admins read a company's dashboard (read only, without private references or internal notes).
+COMPANY_READ = _by_role("login", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "ok")
 # Bearer-token API: a browser's cookie never counts, whoever it belongs to.
 BEARER_ONLY = _by_role(*["login"] * 7)
 # Someone else's claim does not exist for you.
@@ -108,8 +110,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "login", "ok", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden"
     ),
     "GET /dashboard": SIGNED_IN,
-    "GET /dashboard/{slug}": COMPANY,
-    "GET /dashboard/{slug}/complaints/{complaint_id}": COMPANY,
+    "GET /dashboard/{slug}": COMPANY_READ,
+    "GET /dashboard/{slug}/complaints/{complaint_id}": COMPANY_READ,
     "POST /dashboard/{slug}/complaints/{complaint_id}/assign": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/note": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/reply": COMPANY,
