@@ -114,6 +114,17 @@ class Settings(BaseSettings):
     contact_email: str | None = None
     site_pages_dir: str | None = None
 
+    # Development only: verify DNS and well-known claims against local servers (a DNS server
+    # "host:port", the port of a local HTTPS server and the CA that signed its certificate);
+    # with any of them set, loopback and private addresses are allowed. Production refuses them.
+    dev_claim_dns: str | None = None
+    dev_claim_https_port: int | None = Field(default=None, ge=1, le=65535)
+    dev_claim_ca_file: str | None = None
+
+    @property
+    def dev_claim_overrides(self) -> bool:
+        return bool(self.dev_claim_dns or self.dev_claim_https_port or self.dev_claim_ca_file)
+
     @property
     def is_https(self) -> bool:
         return self.base_url.startswith("https://")
@@ -142,6 +153,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "OUTCRY_SECRET_KEY must be set to a random value outside development "
                 '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if self.environment == "production" and self.dev_claim_overrides:
+            raise ValueError(
+                "OUTCRY_DEV_CLAIM_DNS, OUTCRY_DEV_CLAIM_HTTPS_PORT and OUTCRY_DEV_CLAIM_CA_FILE "
+                "are for development only: in production claims are checked against real DNS, "
+                "port 443 and public addresses. Unset them."
             )
         if len(self.secret_key) < 16:
             raise ValueError("OUTCRY_SECRET_KEY must be at least 16 characters")
