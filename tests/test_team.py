@@ -225,7 +225,10 @@ def test_a_newcomer_signs_up_with_the_invited_address_and_comes_back(client, db,
         },
         page=f"/signup?next={path}",
     )
-    assert response.headers["location"] == path
+    # The check-your-email page comes first and carries on to the invitation.
+    welcome = client.get(response.headers["location"])
+    assert response.headers["location"].startswith("/signup/welcome?")
+    assert f'class="button" href="{path}"' in welcome.text
     assert post_form(client, path, {}).status_code == 303
     member = db.exec(
         select(CompanyMember)
