@@ -43,6 +43,25 @@ def db_downgrade(revision: str) -> None:
     command.downgrade(alembic_config(), revision)
 
 
+def follow_served_address(host: str, port: int) -> str | None:
+    """In development with no OUTCRY_BASE_URL, links (mail, feeds, exports, embeds, oEmbed)
+    use the address actually served: `make run PORT=8101` links to port 8101, not 8000. The
+    environment carries it to uvicorn's worker processes. Returns the address chosen."""
+    import os
+
+    from app.config import get_settings
+
+    settings = get_settings()
+    if settings.environment != "development" or settings.base_url_is_set:
+        return None
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a comparison
+    if ":" in shown:
+        shown = f"[{shown}]"
+    os.environ["OUTCRY_BASE_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
+    return os.environ["OUTCRY_BASE_URL"]
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -53,6 +72,7 @@ def serve(
     """Run the web server."""
     import uvicorn
 
+    follow_served_address(host, port)
     uvicorn.run(
         "app.asgi:app",
         host=host,

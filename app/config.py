@@ -51,7 +51,8 @@ class Settings(BaseSettings):
 
     # Operations (app/ops/): JSON log lines by default; /metrics behind a bearer token when set.
     log_level: str = "INFO"
-    log_json: bool = True
+    # Unset: plain lines for a person at a terminal in development, JSON lines everywhere else.
+    log_json: bool | None = None
     metrics_token: str | None = None
 
     session_days: int = Field(default=30, ge=1)
@@ -110,6 +111,23 @@ class Settings(BaseSettings):
     systemic_window_days: int = Field(default=30, ge=1)
     systemic_min_customers: int = Field(default=3, ge=2)
 
+    # The about, privacy, terms and contact pages (app/routes/site_pages.py): who runs the site,
+    # where to write, and a folder of Markdown files (about.md…) replacing the default texts.
+    site_operator: str = "the operator of this Outcry site"
+    contact_email: str | None = None
+    site_pages_dir: str | None = None
+
+    # Development only: verify DNS and well-known claims against local servers (a DNS server
+    # "host:port", the port of a local HTTPS server and the CA that signed its certificate);
+    # with any of them set, loopback and private addresses are allowed. Production refuses them.
+    dev_claim_dns: str | None = None
+    dev_claim_https_port: int | None = Field(default=None, ge=1, le=65535)
+    dev_claim_ca_file: str | None = None
+
+    @property
+    def dev_claim_overrides(self) -> bool:
+        return bool(self.dev_claim_dns or self.dev_claim_https_port or self.dev_claim_ca_file)
+
     @property
     def is_https(self) -> bool:
         return self.base_url.startswith("https://")
@@ -117,6 +135,16 @@ class Settings(BaseSettings):
     @property
     def mail_domain(self) -> str:
         return self.mail_from.rsplit("@", 1)[-1].rstrip(">") or "outcry.invalid"
+
+    def json_logs(self, *, terminal: bool) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return not (self.environment == "development" and terminal)
+
+    @property
+    def base_url_is_set(self) -> bool:
+        """Whether the operator gave OUTCRY_BASE_URL (environment or .env), not the default."""
+        return "base_url" in self.model_fields_set
 
     @property
     def is_sqlite(self) -> bool:
@@ -128,6 +156,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "OUTCRY_SECRET_KEY must be set to a random value outside development "
                 '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if self.environment == "production" and self.dev_claim_overrides:
+            raise ValueError(
+                "OUTCRY_DEV_CLAIM_DNS, OUTCRY_DEV_CLAIM_HTTPS_PORT and OUTCRY_DEV_CLAIM_CA_FILE "
+                "are for development only: in production claims are checked against real DNS, "
+                "port 443 and public addresses. Unset them."
             )
         if len(self.secret_key) < 16:
             raise ValueError("OUTCRY_SECRET_KEY must be at least 16 characters")

@@ -49,7 +49,7 @@ COMPANIES = [
     ("Nimbus Cloud Storage", "nimbus-storage.example", "Online storage."),
     ("Granite Home Repairs", "granite-repairs.example", "Home repairs and boilers."),
     ("Willow Pharmacy", "willowpharmacy.example", "Pharmacy chain."),
-    ("Comcast", "comcast.example", "Cable and internet (demo stand-in)."),
+    ("Bluejay Broadband", "bluejay-broadband.example", "Cable and internet."),
 ]
 
 FIRST = [

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from app.routes import (
     account_security,
     accounts,
     admin,
+    admin_companies,
     admin_jobs,
     admin_redaction,
     api,
@@ -41,13 +43,14 @@ from app.routes import (
     profile,
     saved_replies,
     sign_in_link,
+    site_pages,
     systemic,
     takedown,
     team,
 )
 from app.web import errors, ratelimit
 from app.web.memo import NotModifiedMiddleware
-from app.web.middleware import SecurityMiddleware
+from app.web.middleware import HeadAsGet, SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -80,7 +83,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     settings = get_settings()
     if settings.environment != "test":  # tests keep pytest's log capture
-        ops_logging.configure(level=settings.log_level, json_lines=settings.log_json)
+        terminal = sys.stderr.isatty()
+        json_lines = settings.json_logs(terminal=terminal)
+        ops_logging.configure(level=settings.log_level, json_lines=json_lines)
     app = FastAPI(
         lifespan=lifespan,
         title="Outcry API",
@@ -92,6 +97,7 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(NotModifiedMiddleware)  # 304s for anonymous repeat visits (memo.py)
     app.add_middleware(SecurityMiddleware, settings=settings)
+    app.add_middleware(HeadAsGet)  # outside the memo and the routes, which then see a GET
     # Outermost, so its request id covers everything, the security middleware's 413 included.
     app.add_middleware(ObservabilityMiddleware)
     errors.install(app)
@@ -120,6 +126,7 @@ def create_app() -> FastAPI:
         claims,
         admin,
         admin_jobs,
+        admin_companies,
         notify,
         broadcasts,
         charts,  # company statistics page and chart SVGs
@@ -128,6 +135,7 @@ def create_app() -> FastAPI:
         takedown,
         moderation,
         systemic,
+        site_pages,  # about, privacy, terms, contact; the favicon
     ):
         app.include_router(module.router)
     app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it

@@ -25,6 +25,10 @@
     if (msg && !window.confirm(msg.dataset.confirm)) { e.preventDefault(); }
   });
 
+  // After a failed submit, start at the list of errors (autofocus does this where supported).
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary && document.activeElement !== summary) { summary.focus(); }
+
   // Company suggestions while typing, so one company does not become five.
   var input = document.getElementById("company_name");
   var list = document.getElementById("company-suggestions");

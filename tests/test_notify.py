@@ -361,11 +361,21 @@ async def test_the_development_mailbox_shows_every_message_safely(
         assert "A customer filed a public complaint about Evil &lt;script&gt;" in listing.text
 
         page = browser.get(f"/dev/mail/{job_id}")
+        html_part = browser.get(f"/dev/mail/{job_id}/html")
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text  # never live, in any part
-    assert '<iframe class="mail-html" sandbox=""' in page.text
-    assert 'srcdoc="&lt;!doctype html&gt;' in page.text  # the HTML part, as an attribute value
+    assert "<script>alert(1)</script>" not in html_part.text
+    assert (
+        f'sandbox="allow-popups allow-popups-to-escape-sandbox" width="100%" height="480" src="/dev/mail/{job_id}/html"'
+        in page.text
+    )
+    # The HTML part under its own policy: its inline styles apply, no script can run.
+    policy = html_part.headers["content-security-policy"]
+    assert "style-src 'unsafe-inline'" in policy and "script-src" not in policy
+    assert "default-src 'none'" in policy
+    assert 'style="' in html_part.text
     assert "List-Unsubscribe" in page.text
-    assert "http://testserver/complaints/" in page.text  # the plain-text part
+    # The plain-text part's links are clickable.
+    assert re.search(r'<a href="http://testserver/complaints/\d+">', page.text)
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert company.slug in page.text

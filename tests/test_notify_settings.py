@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.companies import service as companies
 from app.complaints import company as company_side
 from app.models.company import Company
 from app.models.job import Job
@@ -32,6 +33,7 @@ def test_settings_need_a_login(client: TestClient) -> None:
 
 def test_a_user_turns_complaint_updates_off_and_on(client: TestClient, db: Session) -> None:
     user = make_user(db)
+    make_rep(db, companies.create(session=db, name="Acme", domain="acme.example"), user=user)
     login(client, user)
     page = client.get("/me/settings").text
     assert 'name="notify_complaint_updates" checked' in page
@@ -44,6 +46,17 @@ def test_a_user_turns_complaint_updates_off_and_on(client: TestClient, db: Sessi
     post_form(client, "/me/settings", {"notify_complaint_updates": "on"})
     user = _reload(db, user)
     assert (user.notify_complaint_updates, user.notify_assignments) == (True, False)
+
+
+def test_a_consumer_is_not_offered_the_reps_mail_setting(client: TestClient, db: Session):
+    user = make_user(db)
+    login(client, user)
+    page = client.get("/me/settings").text
+    assert 'name="notify_complaint_updates"' in page
+    assert 'name="notify_assignments"' not in page
+
+    post_form(client, "/me/settings", {"notify_complaint_updates": "on"})
+    assert _reload(db, user).notify_assignments is True  # not switched off unseen
 
 
 def test_settings_refuse_a_form_without_csrf(client: TestClient, db: Session) -> None:

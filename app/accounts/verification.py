@@ -13,6 +13,7 @@ from app.clock import utcnow
 from app.complaints import gate
 from app.config import get_settings
 from app.errors import Conflict
+from app.models.complaint import Complaint
 from app.models.token import Purpose
 from app.models.user import User
 from app.notify.compose import base_url
@@ -77,22 +78,24 @@ def send_verification(
     )
 
 
-def verify(*, session: Session, raw: str, now: datetime | None = None) -> User:
-    """Use a sign-up link: the address is proven and the complaints waiting for it publish."""
+def verify(
+    *, session: Session, raw: str, now: datetime | None = None
+) -> tuple[User, list[Complaint]]:
+    """Use a sign-up link: the address is proven and the complaints waiting for it publish.
+    Returns whose address it was and the complaints that went public."""
     now = now or utcnow()
     _token, user = links.use(session=session, raw=raw, purpose=Purpose.VERIFY_EMAIL, now=now)
-    mark_verified(session=session, user=user, now=now)
-    return user
+    return user, mark_verified(session=session, user=user, now=now)
 
 
-def mark_verified(*, session: Session, user: User, now: datetime | None = None) -> None:
+def mark_verified(*, session: Session, user: User, now: datetime | None = None) -> list[Complaint]:
     """Any proof of the address (a verify link, a used reset link) publishes what waited."""
     now = now or utcnow()
     if user.email_verified_at is None:
         user.email_verified_at = now
         session.add(user)
         session.flush()
-    gate.publish_verified(session=session, user=user, now=now)
+    return gate.publish_verified(session=session, user=user, now=now)
 
 
 def request_email_change(

@@ -287,6 +287,8 @@ def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) 
     elif not restored:
         member.role, member.revoked_at = Role.OWNER, None
     session.add(member)
+    if not restored:
+        _supersede_lapsed_team(session, company, claim, now)
     session.flush()
     audit.record(
         session=session,
@@ -297,6 +299,31 @@ def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) 
         detail=f"{company.name} ({claim.domain}) {how}",
     )
     return Proof(True, f"{company.name} is now claimed: you are an owner.")
+
+
+def _supersede_lapsed_team(session: Session, company: Company, claim: Claim, now: datetime) -> None:
+    """A new claimant proved the company after its earlier claim lapsed (suspended): the team
+    that came with that claim does not come back with someone else's proof. Their memberships
+    end, and the lapsed claims cannot be restored beside this one."""
+    lapsed = session.exec(
+        select(Claim).where(
+            Claim.company_id == company.id,
+            Claim.status == ClaimStatus.SUSPENDED,
+            Claim.id != claim.id,
+        )
+    ).all()
+    for old in lapsed:
+        old.status, old.note = ClaimStatus.REJECTED, "Superseded: the company was claimed again."
+        session.add(old)
+    for member in session.exec(
+        select(CompanyMember).where(
+            CompanyMember.company_id == company.id,
+            CompanyMember.user_id != claim.user_id,
+            col(CompanyMember.revoked_at).is_(None),
+        )
+    ):
+        member.revoked_at = now
+        session.add(member)
 
 
 def expire_if_due(session: Session, claim: Claim, actor: User, now: datetime) -> Proof | None:

@@ -20,6 +20,7 @@ import dns.resolver
 import httpx
 from sqlmodel import Session
 
+from app.config import Settings, get_settings
 from app.models.membership import ClaimMethod
 from app.net import AddressPolicy, UnsafeAddress, public_only
 from app.notify.mail import queue_mail
@@ -208,5 +209,24 @@ def _tls_reason(exc: BaseException) -> str:
 
 @lru_cache
 def get_verifier() -> Verifier:
-    """The production verifier; routes take it as a dependency, so tests can swap it."""
-    return Verifier()
+    """The production verifier; routes take it as a dependency, so tests can swap it. In
+    development, the OUTCRY_DEV_CLAIM_* settings point it at local servers."""
+    return verifier_for(get_settings())
+
+
+def verifier_for(settings: Settings) -> Verifier:
+    if not settings.dev_claim_overrides:
+        return Verifier()
+    options: dict[str, Any] = {"policy": lambda _address: True}  # local servers are loopback
+    if settings.dev_claim_dns:
+        host, _, port = settings.dev_claim_dns.rpartition(":")
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [host or settings.dev_claim_dns]
+        resolver.port = int(port) if host and port else 53
+        resolver.lifetime = 5.0
+        options["resolver"] = resolver
+    if settings.dev_claim_https_port:
+        options["https_port"] = settings.dev_claim_https_port
+    if settings.dev_claim_ca_file:
+        options["tls"] = ssl.create_default_context(cafile=settings.dev_claim_ca_file)
+    return Verifier(**options)

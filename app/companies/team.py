@@ -394,15 +394,28 @@ def revoke(
             "This is the company's last owner and cannot be removed. Make another member an "
             "owner first."
         )
-    member.revoked_at = now or utcnow()
+    now = now or utcnow()
+    member.revoked_at = now
     session.add(member)
+    # Their open invitations go with them: nobody should join on the word of someone removed.
+    cancelled = session.execute(
+        update(Invitation)
+        .where(
+            col(Invitation.company_id) == company_id,
+            col(Invitation.invited_by_id) == member.user_id,
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    ).rowcount
     audit.record(
         session=session,
         actor=actor,
         action="member.revoke",
         target_type="company_member",
         target_id=member.id,
-        detail=f"{member.public_name} ({member.role.value}) removed",
+        detail=f"{member.public_name} ({member.role.value}) removed"
+        + (f"; {cancelled} open invitation(s) they sent cancelled" if cancelled else ""),
     )
     session.flush()
     return member

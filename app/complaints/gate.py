@@ -194,8 +194,11 @@ def publish(*, session: Session, complaint: Complaint, now: datetime | None = No
     return True
 
 
-def publish_verified(*, session: Session, user: User, now: datetime | None = None) -> int:
-    """The author just proved their address: publish what waited for that (not held ones)."""
+def publish_verified(
+    *, session: Session, user: User, now: datetime | None = None
+) -> list[Complaint]:
+    """The author just proved their address: publish what waited for that (not held ones).
+    Returns the complaints that went public, so the author can be shown them."""
     waiting = session.exec(
         select(Complaint).where(
             Complaint.author_id == user.id,
@@ -203,4 +206,4 @@ def publish_verified(*, session: Session, user: User, now: datetime | None = Non
             Complaint.visibility_reason == VERIFY_REASON,
         )
     ).all()
-    return sum(publish(session=session, complaint=c, now=now) for c in waiting)
+    return [c for c in waiting if publish(session=session, complaint=c, now=now)]

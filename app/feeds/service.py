@@ -17,6 +17,7 @@ from app.embeds.oembed import listed_complaint
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, Message, Side, TimelineEvent
 from app.models.user import User
+from app.web import humanize
 from app.web.markdown import render as markdown
 from app.web.templating import env
 
@@ -209,5 +210,5 @@ def atom(feed: Feed) -> bytes:
         entry.author({"name": item.author or "Outcry"})
         entry.content(item.html, type="html")
         if item.category:
-            entry.category(term=item.category, label=item.category.replace("_", " "))
+            entry.category(term=item.category, label=humanize.category(item.category))
     return generator.atom_str(pretty=True)

@@ -2,7 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
-from app.models.company import Company, CompanyProfile, CompanyPublic
+from app.models.company import Company, CompanyProfile, CompanyPublic, CompanyRedirect
 from app.models.complaint import (
     Category,
     Channel,
@@ -62,6 +62,7 @@ __all__ = [
     "CompanyMember",
     "CompanyProfile",
     "CompanyPublic",
+    "CompanyRedirect",
     "Complaint",
     "ComplaintCreate",
     "ComplaintPublic",

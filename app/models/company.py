@@ -39,6 +39,16 @@ class Company(CompanyBase, CompanyProfile, table=True):
     domain_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class CompanyRedirect(SQLModel, table=True):
+    """The address of a company merged into another: it answers 301 to the one it joined."""
+
+    __tablename__ = "company_redirect"
+
+    slug: str = Field(max_length=140, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class CompanyPublic(CompanyBase):
     id: int
     slug: str

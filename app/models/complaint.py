@@ -1,6 +1,6 @@
 """Complaints (the public virtual tickets), their messages, timeline, contact history and co-signs."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import field_validator
@@ -117,6 +117,25 @@ class ComplaintCreate(ComplaintBase):
         channels = [attempt.channel for attempt in value]
         if len(set(channels)) != len(channels):
             raise ValueError("Give each contact channel once, with how many times you tried it.")
+        return value
+
+    @field_validator("company_name", mode="before")
+    @classmethod
+    def _strip_company(cls, value: object) -> object:
+        # Three spaces is not a company: stripped, it is too short and refused.
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("company_domain", mode="before")
+    @classmethod
+    def _strip_domain(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("contact_since")
+    @classmethod
+    def _not_future(cls, value: date | None) -> date | None:
+        # A day ahead of UTC: somewhere on Earth it is already tomorrow.
+        if value is not None and value > utcnow().date() + timedelta(days=1):
+            raise ValueError("This date is in the future; give the day you first contacted them.")
         return value
 
 

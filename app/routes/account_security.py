@@ -59,14 +59,19 @@ def verify(
 ) -> Response:
     """The link proves the address, so it also signs in (sign-up finishes here)."""
     try:
-        user = verification.verify(session=session, raw=token)
+        user, published = verification.verify(session=session, raw=token)
     except DomainError as exc:
         session.rollback()
         return _page(request, "link", exc.status_code, error=exc.detail)
-    next_path = safe_next(text(form, "next"))
-    return log_in(
-        request, session, user, "/me/account?verified=1" if next_path == "/" else next_path
-    )
+    # Straight to what just went public: that is what the author was waiting for.
+    if len(published) == 1:
+        target = f"/complaints/{published[0].id}?published=1"
+    elif published:
+        target = "/me/complaints?published=1"
+    else:
+        next_path = safe_next(text(form, "next"))
+        target = "/me/account?verified=1" if next_path == "/" else next_path
+    return log_in(request, session, user, target)
 
 
 @router.post("/me/account/verify")

@@ -20,7 +20,8 @@ from app.web.ratelimit import hit as hit_limit
 from app.web.sessions import session_token, set_session_cookie
 from app.web.templating import render
 
-HONEYPOT = "website"  # a field people never see (templates/partials/honeypot.html)
+HONEYPOT = "website"
+CARRY = "carry."  # a field people never see (templates/partials/honeypot.html)
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -32,12 +33,27 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def log_in(request: Request, session: SessionDep, user, target: str) -> Response:
+def log_in(
+    request: Request, session: SessionDep, user, target: str, carry: dict | None = None
+) -> Response:
     if old := session_token(request):  # rotate: the pre-login token dies
         accounts.end_session(session=session, token=old)
-    response = RedirectResponse(safe_next(target), status_code=303)
-    set_session_cookie(request, response, accounts.start_session(session=session, user=user))
+    token = accounts.start_session(session=session, user=user)
+    request.state.session_token = token  # the page below signs its form for the new login
+    if carry:
+        # What they typed when their login ended: one press sends it back to the form, signed
+        # for this login (no script, nothing filed until they publish).
+        response = render(request, "accounts/continue.html", {"carry": carry})
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = RedirectResponse(safe_next(target), status_code=303)
+    set_session_cookie(request, response, token)
     return response
+
+
+def carried(form) -> dict[str, str]:
+    """The filing form's fields carried through the login page ("carry.title"…)."""
+    return {k.removeprefix(CARRY): text(form, k) for k in form if k.startswith(CARRY)}
 
 
 @router.get("/signup")
@@ -100,6 +116,7 @@ def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
     # Failures count per account AND address, so guesses from elsewhere never lock the owner
     # out; the login_ip limit bounds each address, and the owner can always use a mailed link.
     pair_key = f"{accounts.normalize_email(email)} {client_ip(request)}"
+    carry = carried(form)
     try:
         hit_limit("login_ip", client_ip(request))
         check_limit("login_pair", pair_key)  # only failures count
@@ -109,6 +126,7 @@ def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
             "next": target,
             "error": exc.detail,
             "offer_link": True,
+            "carry": carry,
         }
         return with_retry_after(
             render(request, "accounts/login.html", context, status_code=429), exc
@@ -125,10 +143,11 @@ def login(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
                 "values": {"email": email},
                 "next": target,
                 "error": "That email and password do not match an account.",
+                "carry": carry,
             },
             status_code=401,
         )
-    return log_in(request, session, user, target)
+    return log_in(request, session, user, target, carry)
 
 
 @router.post("/logout")

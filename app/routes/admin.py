@@ -36,6 +36,7 @@ SECTIONS: list[tuple[str, str, str]] = [
         "Claims to review, approve or reject; companies' domains to confirm.",
     ),
     ("/admin/jobs", "Background jobs", "Dead mail, webhook and broadcast jobs to retry."),
+    ("/admin/companies", "Merge companies", "Fold a duplicate company into the real one."),
 ]
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
 from app.claims.service import badge as claim_badge
-from app.companies import freshness
+from app.companies import freshness, listing
 from app.companies import service as companies
 from app.companies.stats import headline
 from app.complaints import service as complaints
@@ -34,7 +34,12 @@ def index(
         render(
             request,
             "companies/index.html",
-            {"companies": rows, "q": q, "pager": pager.with_total(total)},
+            {
+                "companies": rows,
+                "facts": listing.facts(session=session, company_ids=[c.id for c in rows]),
+                "q": q,
+                "pager": pager.with_total(total),
+            },
         )
     )
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.broadcast import delivery as broadcast_delivery
+from app.claims.service import badge as claim_badge
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
 from app.complaints import company as company_side
@@ -118,9 +119,11 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
     # lock; then the filing writes and commits here, in this thread, so on SQLite the lock is
     # held only for the filing itself, not across thread hops back to the event loop.
     snapshot = begin_reading(session)
-    user = current_user(request, optional_user(request, session))
     if values.get(HONEYPOT):  # a bot: look like success, keep nothing
         return RedirectResponse("/me/complaints", status_code=303)
+    if (viewer := optional_user(request, session)) is None:
+        return log_in_to_continue(request, values)
+    user = current_user(request, viewer)
     data, errors = parse(ComplaintCreate, _to_create(session, values))
     if data:
         # Issue 6: show what will be masked first (app/redaction/preview.py).
@@ -157,6 +160,28 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
     return render(request, "complaints/new.html", _form_context(values, errors), status_code=422)
 
 
+NOT_CARRIED = {"csrf_token", "step", "previewed", HONEYPOT}
+
+
+def log_in_to_continue(request: Request, values: dict, reason: str | None = None) -> Response:
+    """The login ended (or the form's token expired) while they wrote: a login form that carries
+    what they typed back to the filing form, instead of a bare refusal that loses it."""
+    carry = {k: v for k, v in values.items() if k not in NOT_CARRIED}
+    context = {"values": {}, "error": None, "next": "/complaints/new", "carry": carry}
+    if reason:
+        context["carry_reason"] = reason
+    page = render(request, "accounts/login.html", context, status_code=401)
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+def expired_filing(request: Request, form: dict) -> Response:
+    """The filing form came back with a token that no longer matches because the login it was
+    signed for ended: log in and continue."""
+    values = {k: v.replace("\x00", "") for k, v in form.items() if isinstance(v, str)}
+    return log_in_to_continue(request, values, "Your login ended before it was sent.")
+
+
 def complaint_page(
     request: Request,
     session: Session,
@@ -190,6 +215,7 @@ def complaint_page(
             "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
             # Moderation (app/moderation/): tombstones, hidden messages, noindex, report links.
             **moderation_view(session=session, complaint=complaint, viewer=user),
+            "claim": claim_badge(session=session, company_id=company.id),
             "error": error,
             "values": values or {},
         },

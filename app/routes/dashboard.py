@@ -23,8 +23,9 @@ from app.dashboard import service as dashboard
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint, ResolutionType, Side
-from app.models.membership import CompanyMember
+from app.models.membership import CompanyMember, Role
 from app.models.user import User
+from app.moderation.view import hidden_messages
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
@@ -37,6 +38,22 @@ router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
 def rep_of(session: Session, slug: str, user: User) -> tuple[Company, CompanyMember]:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     return company, members.require_rep(session=session, company_id=company.id, user=user)
+
+
+def viewer_of(session: Session, slug: str, user: User) -> tuple[Company, CompanyMember, bool]:
+    """A rep, or an admin reading the dashboard (read only: True) without acting for the
+    company; admins see neither private references nor internal notes."""
+    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    if (
+        user.is_admin
+        and members.membership(session=session, company_id=company.id, user=user) is None
+    ):
+        # A stand-in that is never saved: the templates name the viewer through it.
+        stand_in = CompanyMember(
+            company_id=company.id, user_id=user.id, role=Role.AGENT, public_name=user.display_name
+        )
+        return company, stand_in, True
+    return company, members.require_rep(session=session, company_id=company.id, user=user), False
 
 
 def _complaint_of(session: Session, company: Company, complaint_id: int) -> Complaint:
@@ -75,7 +92,7 @@ def queue(
     queue: dashboard.Queue = dashboard.Queue.OPEN,
     page: int = 1,
 ) -> Response:
-    company, member = rep_of(session, slug, user)
+    company, member, readonly = viewer_of(session, slug, user)
     counts = dashboard.counts(session=session, company_id=company.id, user=user)
     pager = Page.of(page).with_total(counts[queue])
     rows = dashboard.page(
@@ -92,6 +109,7 @@ def queue(
         {
             "company": company,
             "member": member,
+            "readonly": readonly,
             "queue": queue,
             "queues": dashboard.LABELS,
             "counts": counts,
@@ -115,6 +133,7 @@ def _complaint_page(
     error_for: str = "",
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    readonly: bool = False,
 ) -> Response:
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
     return render(
@@ -128,12 +147,15 @@ def _complaint_page(
             "flags": flags(complaint),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "timeline": complaints.timeline(session=session, complaint=complaint),
-            "notes": company_side.notes(session=session, complaint=complaint),
+            # A message a moderator hid is hidden from reps too (unless they wrote it).
+            "hidden_messages": hidden_messages(session=session, complaint_id=complaint.id),
+            "notes": [] if readonly else company_side.notes(session=session, complaint=complaint),
             "assignee": company_side.assignee_member(session=session, complaint=complaint),
             "reps": company_side.active_reps(session=session, company_id=company.id),
             "names": company_side.public_names(session=session, company_id=company.id),
             "saved": saved_replies.list_for(session=session, company_id=company.id),
-            "actions": allowed_actions(complaint.state, Side.COMPANY),
+            "actions": [] if readonly else allowed_actions(complaint.state, Side.COMPANY),
+            "readonly": readonly,
             "resolution_types": list(ResolutionType),
             "error": error,
             "error_for": error_for,
@@ -147,9 +169,9 @@ def _complaint_page(
 def complaint_view(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
 ) -> Response:
-    company, member = rep_of(session, slug, user)
+    company, member, readonly = viewer_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
-    return _complaint_page(request, session, company, member, complaint)
+    return _complaint_page(request, session, company, member, complaint, readonly=readonly)
 
 
 def _act(

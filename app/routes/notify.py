@@ -1,12 +1,15 @@
 """Email settings, unsubscribe links, the emailed confirm / dispute links, and /dev/mail."""
 
+import re
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from sqlmodel import col, select
 from starlette.exceptions import HTTPException
 
+from app.companies import members
 from app.config import get_settings
 from app.errors import DomainError, NotFound
 from app.models.job import Job
@@ -37,7 +40,8 @@ def settings_form(request: Request, user: CurrentUser) -> Response:
 @router.post("/me/settings")
 def save_settings(form: FormDep, session: SessionDep, user: CurrentUser) -> Response:
     user.notify_complaint_updates = text(form, "notify_complaint_updates") == "on"
-    user.notify_assignments = text(form, "notify_assignments") == "on"
+    if members.companies_of(session=session, user=user):  # only reps are shown this one
+        user.notify_assignments = text(form, "notify_assignments") == "on"
     session.add(user)
     return RedirectResponse("/me/settings?saved", status_code=303)
 
@@ -191,7 +195,44 @@ def dev_mail(request: Request, session: SessionDep, _user: OptionalUser, job_id:
         {
             "job": job,
             "headers": list(message.items()),
-            "text": job.payload.get("text", ""),
+            "text": linkify(job.payload.get("text", "")),
             "html": job.payload.get("html") or "",
+        },
+    )
+
+
+# The HTML part as a mail client shows it: its inline styles apply (the site's CSP forbids them,
+# so it has a policy of its own), scripts and everything else stay off, and links open outside.
+MAIL_HTML_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def linkify(text_part: str) -> Markup:
+    """The plain-text part, escaped, with its web addresses made clickable."""
+    out, last = [], 0
+    for match in _URL.finditer(text_part):
+        url = match.group(0).rstrip(".,;:)")
+        out.append(escape(text_part[last : match.start()]))
+        out.append(Markup('<a href="{0}">{0}</a>').format(url))
+        last = match.start() + len(url)
+    out.append(escape(text_part[last:]))
+    return Markup("").join(out)
+
+
+@router.get("/dev/mail/{job_id}/html", dependencies=[Depends(_development_only)])
+def dev_mail_html(session: SessionDep, job_id: int) -> Response:
+    job = session.get(Job, job_id)
+    if job is None or job.kind != MAIL or not job.payload.get("html"):
+        raise NotFound("There is no HTML message with that number.")
+    html = '<base target="_blank">' + job.payload["html"]
+    return HTMLResponse(
+        html,
+        headers={
+            "content-security-policy": MAIL_HTML_CSP,
+            "x-frame-options": "SAMEORIGIN",
+            "cache-control": "no-store",
         },
     )

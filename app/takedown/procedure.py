@@ -19,6 +19,7 @@ from sqlmodel import Session, col, or_, select
 from app.clock import as_utc, utcnow
 from app.errors import Conflict
 from app.models.complaint import Complaint, Message, Visibility
+from app.models.moderation import MessageModeration
 from app.models.takedown import NoticeStatus, TakedownNotice
 from app.models.user import User
 from app.moderation import service as moderation  # the one way a complaint's grade changes
@@ -72,8 +73,18 @@ def _remove(session: Session, notice: TakedownNotice, frm: NoticeStatus, why: st
     if why == "no_answer":
         record(session=session, notice=notice, kind="deadline_passed", at=now)
     message = session.get(Message, notice.message_id) if notice.message_id else None
+    complaint = session.get(Complaint, notice.complaint_id)
+    # Already down (a moderator removed it, for whatever reason): its author already has a
+    # statement of reasons for that removal, and gets no second one for the same content.
+    if message is not None:
+        moderated = session.get(MessageModeration, message.id)
+        already_removed = moderated is not None and moderated.visibility == Visibility.REMOVED
+    else:
+        already_removed = complaint.visibility == Visibility.REMOVED
+    if already_removed:
+        message = complaint = None
     if message is not None:  # the statement is in one message: that message comes down
-        with contextlib.suppress(Conflict):  # a moderator already removed it for this reason
+        with contextlib.suppress(Conflict):
             moderation.set_message_visibility(
                 session=session,
                 message=message,
@@ -82,10 +93,10 @@ def _remove(session: Session, notice: TakedownNotice, frm: NoticeStatus, why: st
                 actor=None,
                 now=now,
             )
-    else:
+    elif complaint is not None:
         moderation.set_visibility(
             session=session,
-            complaint=session.get(Complaint, notice.complaint_id),
+            complaint=complaint,
             visibility=Visibility.REMOVED,
             reason=PUBLIC_REASONS[why],
             actor=None,

@@ -47,7 +47,12 @@ async def require_csrf(request: Request) -> None:
     ):
         sent = (await request.form()).get(FIELD)
     if not isinstance(sent, str) or not hmac.compare_digest(sent, token_for(request)):
-        raise Forbidden(
+        raise FormExpired(
             "This form has expired or did not come from Outcry. Go back, reload the page "
             "and submit it again."
         )
+
+
+class FormExpired(Forbidden):
+    """A form whose token no longer matches the visitor (their login ended since, or it is
+    forged). The filing form answers it with "log in and continue" (app/web/errors.py)."""

@@ -1,10 +1,12 @@
 """Every error becomes an HTML page or an RFC 9457 problem detail, never a stack trace."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -13,10 +15,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from app.config import get_settings
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
+from app.web.csrf import FormExpired
 from app.web.deps import LoginRequired
-from app.web.forms import api_message
+from app.web.forms import api_message, page_message
 from app.web.middleware import security_headers
+from app.web.sessions import session_token
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,49 @@ def error_response(request: Request, status: int, detail: str, **extra: Any) -> 
     )
 
 
+def _look_up_user(request: Request) -> Any:
+    """The visitor behind the session cookie, for an error raised before any route looked (an
+    unknown address): the page's navigation should not offer "Log in" to someone signed in.
+    Through the app's own session provider, so it reads what the request would have read."""
+    from app.accounts.service import user_for_token
+
+    token = session_token(request)
+    if not token:
+        return None
+    return _with_session(request, lambda s: user_for_token(session=s, token=token))
+
+
+def _with_session(request: Request, work: Any) -> Any:
+    """Run ``work(session)`` in a session from the app's own provider (so tests' overrides
+    apply), for an error page that needs one more read."""
+    from app.db import get_session
+
+    provider = request.app.dependency_overrides.get(get_session, get_session)
+    sessions = provider(request) if provider is get_session else provider()
+    session = next(sessions)
+    try:
+        return work(session)
+    finally:
+        next(sessions, None)  # ends the provider: its commit of nothing, its close
+
+
+MERGED_COMPANY = re.compile(r"/companies/([^/]+)(/.*)?")
+
+
+def _merged_into(request: Request) -> str | None:
+    """Where a merged company's old address (and everything under it) lives now."""
+    from app.companies.merge import redirect_for
+
+    match = MERGED_COMPANY.fullmatch(request.url.path)
+    if not match:
+        return None
+    company = _with_session(request, lambda s: redirect_for(session=s, slug=match.group(1)))
+    if company is None:
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"/companies/{company.slug}{match.group(2) or ''}{query}"
+
+
 def _loaded_user(request: Request) -> Any:
     """The signed-in user, unless a failed request's rollback expired it: reloading it would
     ask the database that just failed (and the session is closed), so show the page as to a
@@ -64,6 +111,23 @@ def _loaded_user(request: Request) -> Any:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        # A visitor no longer logged in is offered to log in and continue; a signed-in one with
+        # a foreign token (a forgery) keeps the plain refusal.
+        if (
+            isinstance(exc, FormExpired)
+            and request.url.path == "/complaints/new"
+            and await anyio.to_thread.run_sync(_look_up_user, request) is None
+        ):
+            from app.routes.complaints import expired_filing
+
+            request.state.user = None
+            return expired_filing(request, dict(await request.form()))
+        if (
+            isinstance(exc, NotFound)
+            and request.method == "GET"  # HEAD arrives here as GET (HeadAsGet)
+            and (target := await anyio.to_thread.run_sync(_merged_into, request))
+        ):
+            return RedirectResponse(target, status_code=301)
         return error_response(request, exc.status_code, exc.detail)
 
     @app.exception_handler(LoginRequired)
@@ -75,6 +139,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not wants_problem(request) and any(e["loc"][:1] == ("path",) for e in exc.errors()):
+            # /complaints/abc names nothing, as /complaints/999999 does not.
+            return await _http(request, HTTPException(404))
         errors = [
             {"loc": list(e["loc"]), "msg": api_message(e), "type": e["type"]} for e in exc.errors()
         ]
@@ -82,7 +149,8 @@ def install(app: FastAPI) -> None:
         if wants_problem(request):
             # Name the field and what is wrong in the detail: API clients log only that line.
             return problem(422, detail or "The request is not valid.", errors=errors)
-        return error_response(request, 400, f"Some of what was sent is not valid ({detail}).")
+        plain = "; ".join(f"{e['loc'][-1]}: {page_message(e)}" for e in exc.errors())
+        return error_response(request, 400, f"Some of what was sent is not valid ({plain})")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -95,6 +163,8 @@ def install(app: FastAPI) -> None:
             if isinstance(exc.detail, str) and exc.status_code not in messages
             else messages.get(exc.status_code, HTTPStatus(exc.status_code).phrase)
         )
+        if exc.status_code in messages and not hasattr(request.state, "user"):
+            request.state.user = await anyio.to_thread.run_sync(_look_up_user, request)
         response = error_response(request, exc.status_code, detail)
         response.headers.update(exc.headers or {})
         return response

@@ -44,7 +44,17 @@ def _friendly(error: dict) -> str:
             return "Please enter a date like 2026-03-03."
         case "int_parsing" | "greater_than_equal" | "less_than_equal":
             return "Please enter a whole number between 1 and 999."
+        case "value_error" if "valid email address" in str(error.get("msg")):
+            # email-validator's wording ("must have an @-sign") names its own checks.
+            return "Please enter an email address like name@example.org."
     return str(error["msg"]).removeprefix("Value error, ")
+
+
+def page_message(error: dict) -> str:
+    """One invalid query value on an HTML page, in plain words."""
+    if error["type"] in {"int_parsing", "int_type"}:
+        return "should be a whole number."
+    return _friendly(error)
 
 
 def api_message(error: dict) -> str:

@@ -25,5 +25,22 @@ def day(value: date | datetime | None) -> str:
     return "" if value is None else f"{value.day} {value:%B %Y}"
 
 
+def category(value: object) -> str:
+    """'service_outage' -> 'Service outage', as the filing form names it."""
+    text = str(getattr(value, "value", value)).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def days(value: float) -> str:
+    """'4.7 days', '1 day': one way to say a number of days wherever a page says it."""
+    rounded = round(float(value), 1)
+    return f"{rounded:g} day{'' if rounded == 1 else 's'}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 complaint', '3 complaints'."""
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
+
+
 def timestamp(value: datetime | None) -> str:
     return "" if value is None else f"{value.day} {value:%B %Y, %H:%M} UTC"

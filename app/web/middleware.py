@@ -146,3 +146,25 @@ class SecurityMiddleware:
         response.headers["connection"] = "close"
         self._decorate(scope, response.headers)
         await response(scope, receive, send)
+
+
+class HeadAsGet:
+    """HEAD answers exactly as GET would, without the body (RFC 9110 §9.3.2): routes declare GET
+    only, and Starlette's router would answer a HEAD for them with 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # the GET's length stays in Content-Length; its bytes are not sent
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

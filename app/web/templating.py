@@ -27,6 +27,9 @@ env.filters.update(
     duration=humanize.duration,
     day=humanize.day,
     timestamp=humanize.timestamp,
+    category_label=humanize.category,
+    plural=humanize.plural,
+    days=humanize.days,
     state_label=lambda s: label(ComplaintState(s)),
     upper_first=lambda s: s[:1].upper() + s[1:],
     initials=identity.initials,
@@ -35,11 +38,32 @@ env.filters.update(
 env.globals.update(csrf_field_name=FIELD, settings=get_settings, ComplaintState=ComplaintState)
 
 
+class RepFlag:
+    """True when the signed-in user represents a verified company: the navigation and the mail
+    settings show company-only things to reps alone. Asked only when a template tests it."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.value: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self.value is None:
+            from sqlalchemy.orm import object_session
+
+            from app.companies.members import companies_of
+
+            session = object_session(self.user) if self.user is not None else None
+            self.value = bool(session and companies_of(session=session, user=self.user))
+        return self.value
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
+    user = (context or {}).get("current_user", getattr(request.state, "user", None))
     ctx = {
-        "current_user": getattr(request.state, "user", None),
+        "current_user": user,
+        "is_rep": RepFlag(user),
         # Lazy: only a page that prints it (a form) gets the anonymous CSRF cookie (caching.py).
         "csrf_token": LazyCsrfToken(request),
         **(context or {}),

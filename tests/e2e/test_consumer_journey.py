@@ -46,6 +46,7 @@ def test_sign_up_file_cosign_and_withdraw(
     page.get_by_label("Password").fill("a long enough phrase")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("stay hidden until you use that link")
     page.get_by_role("main").get_by_role("link", name="log in").click()
     page.get_by_label("Email address").fill("maria@example.org")
     page.get_by_label("Password").fill("a long enough phrase")
@@ -85,7 +86,9 @@ def test_sign_up_file_cosign_and_withdraw(
     assert link, mail.payload["text"]
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm my email address").click()
-    expect(page.get_by_role("status")).to_contain_text("your email address is confirmed")
+    # Straight to the complaint that just went public.
+    expect(page.locator("#published")).to_contain_text("Your email address is confirmed")
+    assert urlsplit(page.url).path == complaint_path
     page.goto(complaint_path)
 
     # The public ticket: title, company, state, the running clock, what she tried before.
@@ -216,12 +219,17 @@ def test_validation_error_keeps_everything_typed(
     page.get_by_label("Share updates about this complaint").check()
     page.get_by_role("button", name="Publish complaint").click()
 
-    expect(page.locator(".notice.error")).to_have_text(
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text(
         "Please correct the 1 field marked below. Everything you typed is still here."
     )
+    expect(summary).to_be_focused()  # a screen reader starts at the list of errors
+    expect(
+        summary.get_by_role("link", name="Please write at least 20 characters.")
+    ).to_have_attribute("href", "#body")
     body = page.get_by_label("What happened", exact=True)
     body_field = page.locator(".field", has=body)
-    expect(body_field.get_by_role("alert")).to_have_text("Please write at least 20 characters.")
+    expect(body_field.locator(".error")).to_have_text("Please write at least 20 characters.")
     expect(body).to_have_accessible_description(
         re.compile(r"Please write at least 20 characters\.$")
     )

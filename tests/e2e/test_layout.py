@@ -83,3 +83,34 @@ def test_pages_fit_the_screen(
     page.get_by_role("button", name="Publish complaint").click()
     expect(page.locator(".field.has-error")).to_have_count(1)
     _check_layout(page, "form-error", viewport)
+
+
+LONG_WORD = "Refund" + "x" * 150 + "https://example.org/" + "a" * 120
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_one_long_unbroken_word_wraps_everywhere(
+    new_context: NewContext,
+    seed: Callable,
+    make_account: Callable[..., User],
+    viewport: str,
+) -> None:
+    author = make_account(name="Maria K.")
+    complaint = seed(
+        lambda s: make_complaint(
+            s,
+            author,
+            title=LONG_WORD[:140],
+            company_name="Northwind Telecom",
+            body=f"It started here: {LONG_WORD} and never stopped.",
+        )
+    )
+    page = new_context(**VIEWPORTS[viewport]).new_page()
+    for name, path in (
+        ("home-long-word", "/"),
+        ("ticket-long-word", f"/complaints/{complaint.id}"),
+        ("company-long-word", "/companies/northwind-telecom"),
+        ("search-long-word", "/search"),
+    ):
+        page.goto(path)
+        _check_layout(page, name, viewport)

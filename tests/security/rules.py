@@ -20,6 +20,8 @@ ADMIN = _by_role("login", *["forbidden"] * 5, "ok")
 MODERATOR = _by_role("login", *["forbidden"] * 4, "ok", "ok")
 # The company's own representatives only; admins and moderators do not act for companies.
 COMPANY = _by_role("login", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "forbidden")
+# Admins read a company's dashboard (read only, without private references or internal notes).
+COMPANY_READ = _by_role("login", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "ok")
 # Bearer-token API: a browser's cookie never counts, whoever it belongs to.
 BEARER_ONLY = _by_role(*["login"] * 7)
 # Someone else's claim does not exist for you.
@@ -43,6 +45,11 @@ PARAMS: dict[str, dict[str, str]] = {
 
 EXPECTED: dict[str, dict[str, str]] = {
     "GET /": PUBLIC,
+    "GET /about": PUBLIC,
+    "GET /contact": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
+    "GET /privacy": PUBLIC,
+    "GET /terms": PUBLIC,
     "GET /account/email/confirm/{token}": GUESSED_TOKEN,
     "POST /account/email/confirm/{token}": GUESSED_TOKEN,
     "GET /login/link": PUBLIC,
@@ -57,6 +64,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /account/verify/{token}": GUESSED_TOKEN,
     "GET /admin": ADMIN,
     "GET /admin/claims": ADMIN,
+    "GET /admin/companies": ADMIN,
+    "POST /admin/companies/merge": ADMIN,
     "POST /admin/claims/{claim_id}/{decision}": ADMIN,
     "POST /admin/companies/domain": ADMIN,
     "GET /admin/jobs": ADMIN,
@@ -107,8 +116,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "login", "ok", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden"
     ),
     "GET /dashboard": SIGNED_IN,
-    "GET /dashboard/{slug}": COMPANY,
-    "GET /dashboard/{slug}/complaints/{complaint_id}": COMPANY,
+    "GET /dashboard/{slug}": COMPANY_READ,
+    "GET /dashboard/{slug}/complaints/{complaint_id}": COMPANY_READ,
     "POST /dashboard/{slug}/complaints/{complaint_id}/assign": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/note": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/reply": COMPANY,
@@ -140,6 +149,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /data/complaints.json": PUBLIC,
     "GET /dev/mail": GUESSED_TOKEN,
     "GET /dev/mail/{job_id}": GUESSED_TOKEN,
+    "GET /dev/mail/{job_id}/html": GUESSED_TOKEN,
     "GET /feeds/category/{category}.atom": PUBLIC,
     "GET /feeds/complaints.atom": PUBLIC,
     "GET /healthz": PUBLIC,
