@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from app.claims import service as claims
+from app.claims import decisions
 from app.clock import utcnow
 from app.companies import members, team
 from app.companies import service as companies
@@ -133,7 +133,7 @@ def test_a_new_claimant_does_not_bring_back_a_suspended_claims_team(db):
     db.add(claim)
     db.flush()
     admin = make_user(db, is_admin=True)
-    claims.approve(session=db, claim=claim, admin=admin, note="Checked by phone")
+    decisions.approve(session=db, claim=claim, admin=admin, note="Checked by phone")
 
     assert members.membership(session=db, company_id=company.id, user=newcomer) is not None
     assert members.membership(session=db, company_id=company.id, user=old_user) is None
