@@ -177,8 +177,9 @@ def get_engine() -> Engine:
 
 
 def make_worker_engine() -> Engine:
-    """The in-process worker's own engine: its jobs never take a request's connection."""
-    return make_engine(get_settings().database_url, pool_size=2)
+    """The in-process worker's own engine: its jobs never take a request's connection. One
+    job runs at a time; a few connections cover a handler that opens a session inside another."""
+    return make_engine(get_settings().database_url, pool_size=4)
 
 
 @lru_cache

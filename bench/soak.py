@@ -150,7 +150,15 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.3)
-        consumer, csrf = load.login(port, "consumer1@bench.example")
+        for attempt in range(12):  # the worker's first periodic pass may hold the lock a while
+            try:
+                consumer, csrf = load.login(port, "consumer1@bench.example")
+                break
+            except SystemExit:
+                print(f"login failed (attempt {attempt + 1}); trying again in 5 s", flush=True)
+                time.sleep(5)
+        else:
+            sys.exit("could not log in for a minute")
         names = json.loads(targets["names"])
         complaint = rep["complaint"]
         seconds = args.minutes * 60
