@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from app.complaints import service as complaints
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError, NotFound
 from app.models.complaint import Message
 from app.redaction import rules
 from app.redaction.service import can_see_originals
@@ -15,6 +15,7 @@ from app.routes.admin import SECTIONS, AdminUser, require_admin
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(
@@ -82,7 +83,7 @@ def create(request: Request, form: FormDep, session: SessionDep, admin: AdminUse
 
 @router.post("/{rule_id}")
 def update(
-    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: int
+    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: RecordId
 ) -> Response:
     rule = rules.get_or_404(session=session, rule_id=rule_id)
     values = {k: text(form, k) for k in ("pattern", "replacement", "reason")}
@@ -95,7 +96,7 @@ def update(
 
 @router.post("/{rule_id}/delete")
 def delete(
-    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: int
+    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: RecordId
 ) -> Response:
     rule = rules.get_or_404(session=session, rule_id=rule_id)
     values = {"reason": text(form, "reason")}
@@ -108,12 +109,13 @@ def delete(
 
 @originals.get("/complaints/{complaint_id}/original")
 def original(
-    request: Request, session: SessionDep, user: CurrentUser, complaint_id: int
+    request: Request, session: SessionDep, user: CurrentUser, complaint_id: RecordId
 ) -> Response:
     """What the author typed, beside what was published (author and moderators only)."""
-    complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
-    if not can_see_originals(user, complaint):
-        raise Forbidden("Only the author and Outcry's moderators can see what was typed.")
+    complaint = complaints.get(session=session, complaint_id=complaint_id)
+    if complaint is None or not can_see_originals(user, complaint):
+        # One answer for "missing" and "not yours": the number tells a stranger nothing.
+        raise NotFound("There is no complaint with that number.")
     messages = session.exec(
         select(Message)
         .where(Message.complaint_id == complaint.id, col(Message.original_body).is_not(None))

@@ -28,6 +28,7 @@ from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId, parse_id
 from app.web.pagination import Page
 from app.web.templating import render
 
@@ -145,7 +146,7 @@ def _complaint_page(
 
 @router.get("/{slug}/complaints/{complaint_id}")
 def complaint_view(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: RecordId
 ) -> Response:
     company, member = rep_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
@@ -158,7 +159,7 @@ def _act(
     session: Session,
     user: User,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
     form_name: str,
     fields: tuple[str, ...],
     act: Callable[[Complaint, dict[str, str]], object],
@@ -187,9 +188,9 @@ def _act(
 
 
 def _user_id(value: str) -> int:
-    if not value.isdigit():
+    if (found := parse_id(value)) is None:
         raise DomainError("Choose one of this company's active representatives.")
-    return int(value)
+    return found
 
 
 @router.post("/{slug}/complaints/{complaint_id}/assign")
@@ -199,7 +200,7 @@ def assign(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     return _act(
         request,
@@ -223,7 +224,7 @@ def reply(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     """A public reply; the "ask for more information" button sends info_request=1."""
     return _act(
@@ -252,7 +253,7 @@ def note(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     return _act(
         request,
@@ -281,7 +282,7 @@ def resolve(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     return _act(
         request,
@@ -309,14 +310,14 @@ def use_saved(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     """The no-JavaScript way to insert a saved reply: re-show the form with its text added.
     Changes nothing; a POST only so the text typed so far comes along."""
     company, member = rep_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
     body, chosen = text(form, "body"), text(form, "saved_id")
-    if not chosen.isdigit():
+    if (saved_id := parse_id(chosen)) is None:
         return _complaint_page(
             request,
             session,
@@ -328,6 +329,6 @@ def use_saved(
             values={"body": body},
             status_code=422,
         )
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=int(chosen))
+    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
     combined = f"{body.rstrip()}\n\n{saved.body}" if body.strip() else saved.body
     return _complaint_page(request, session, company, member, complaint, values={"body": combined})

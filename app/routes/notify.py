@@ -16,6 +16,7 @@ from app.notify.mail import build_message
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -180,7 +181,9 @@ def dev_mailbox(request: Request, session: SessionDep, _user: OptionalUser) -> R
 
 
 @router.get("/dev/mail/{job_id}", dependencies=[Depends(_development_only)])
-def dev_mail(request: Request, session: SessionDep, _user: OptionalUser, job_id: int) -> Response:
+def dev_mail(
+    request: Request, session: SessionDep, _user: OptionalUser, job_id: RecordId
+) -> Response:
     job = session.get(Job, job_id)
     if job is None or job.kind != MAIL:
         raise NotFound("There is no message with that number.")

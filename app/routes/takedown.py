@@ -17,6 +17,7 @@ from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, parse, text
+from app.web.ids import RecordId, parse_id
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -36,10 +37,9 @@ CHECKBOXES = ("consent_to_poster", "confirm")
 
 
 def _complaint_id(request: Request) -> int:
-    try:
-        return int(request.query_params.get("complaint", ""))
-    except ValueError:
-        raise NotFound("Open the notice form from the complaint's page.") from None
+    if (found := parse_id(request.query_params.get("complaint", ""))) is None:
+        raise NotFound("Open the notice form from the complaint's page.")
+    return found
 
 
 def _form(
@@ -137,13 +137,15 @@ def _answer_page(
 
 
 @router.get("/takedown/{notice_id}/answer")
-def answer_form(request: Request, session: SessionDep, user: CurrentUser, notice_id: int):
+def answer_form(request: Request, session: SessionDep, user: CurrentUser, notice_id: RecordId):
     notice = notices.for_poster(session=session, notice_id=notice_id, user=user)
     return _answer_page(request, session, notice)
 
 
 @router.post("/takedown/{notice_id}/answer")
-def answer(request: Request, form: FormDep, session: SessionDep, user: CurrentUser, notice_id: int):
+def answer(
+    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, notice_id: RecordId
+):
     notice = notices.for_poster(session=session, notice_id=notice_id, user=user)
     values = {k: text(form, k) for k in ("choice", "full_name", "address", "consent")}
     if values["choice"] not in ("keep", "remove"):

@@ -16,6 +16,7 @@ from app.config import get_settings
 from app.errors import DomainError
 from app.web.deps import LoginRequired
 from app.web.forms import api_message
+from app.web.ids import NO_SUCH_RECORD
 from app.web.middleware import security_headers
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if all(e["type"] == NO_SUCH_RECORD for e in exc.errors()):
+            # A record number no table can hold names nothing: as for any missing record.
+            return error_response(request, 404, "There is nothing at this address.")
         errors = [
             {"loc": list(e["loc"]), "msg": api_message(e), "type": e["type"]} for e in exc.errors()
         ]
