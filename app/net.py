@@ -16,6 +16,19 @@ def public_only(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def is_loopback_host(host: str) -> bool:
+    """Is ``host`` (a name or address to listen on or hear from) this computer only?"""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
 class UnsafeAddress(Exception):
     """The host resolves to an address the policy refuses."""
 

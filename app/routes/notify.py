@@ -8,11 +8,12 @@ from sqlmodel import col, select
 from starlette.exceptions import HTTPException
 
 from app.config import get_settings
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, Forbidden, NotFound
 from app.models.job import Job
 from app.notify import links, unsubscribe
 from app.notify.mail import KIND as MAIL
 from app.notify.mail import build_message
+from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
@@ -167,9 +168,14 @@ def resolution_answer(
 # The development mailbox ---------------------------------------------------------------------
 
 
-def _development_only() -> None:
+def _development_only(request: Request) -> None:
     if get_settings().environment != "development":
         raise HTTPException(404)
+    if not ratelimit.from_loopback(request):
+        raise Forbidden(
+            "The development mailbox answers only to this computer (a loopback address such as "
+            "127.0.0.1), never over a network."
+        )
 
 
 @router.get("/dev/mail", dependencies=[Depends(_development_only)])
