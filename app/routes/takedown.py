@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.complaints.public import complaint_url
 from app.complaints.visibility import is_moderator
 from app.errors import DomainError, NotFound
 from app.models.complaint import Complaint
@@ -68,7 +69,8 @@ def _form(
 def new_notice(request: Request, session: SessionDep, user: OptionalUser) -> Response:
     complaint = notices.notice_target(session=session, complaint_id=_complaint_id(request))
     values = {
-        "statement_url": str(request.base_url).rstrip("/") + f"/complaints/{complaint.id}",
+        # The configured address, never the request's Host header (which the sender chooses).
+        "statement_url": complaint_url(complaint.id),
         "message_id": request.query_params.get("message", ""),
     }
     if user is not None:
@@ -116,6 +118,7 @@ def status(request: Request, session: SessionDep, token: str) -> Response:
     notice = notices.by_token(session=session, token=token)
     response = render(request, "takedown/status.html", _status_context(session, notice))
     response.headers["Referrer-Policy"] = "no-referrer"  # the path is the secret
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.web.csrf import ANON_COOKIE
+from app.web.csrf import anon_cookie_name
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -178,15 +178,21 @@ class SecurityMiddleware:
         security_headers(headers, self.settings)
         if embeddable:
             del headers["x-frame-options"]  # no "allow all" value exists; the CSP says it
-        anon = scope.get("state", {}).get("new_anon")
+        state = scope.get("state", {})
+        anon = state.get("new_anon")
         if anon and not embeddable:
             secure = "; Secure" if self.settings.is_https else ""
             headers.append(
                 "set-cookie",
-                f"{ANON_COOKIE}={anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400{secure}",
+                f"{anon_cookie_name()}={anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400"
+                f"{secure}",
             )
-        if "set-cookie" in headers and "public" in headers.get("cache-control", ""):
-            headers["cache-control"] = "private, no-store"  # a CDN must never share a cookie
+        # A page with a form carries a token bound to one visitor, and a cookie is one visitor's:
+        # neither may be kept by a shared cache, nor by the browser's (back button, shared PCs).
+        personal = (anon and not embeddable) or state.get("csrf_rendered")
+        shared = "set-cookie" in headers and "public" in headers.get("cache-control", "")
+        if (personal or shared) and "no-store" not in headers.get("cache-control", ""):
+            headers["cache-control"] = "private, no-store"
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         too_large = BodyTooLarge(self.settings.max_body_bytes)

@@ -129,4 +129,3 @@ def test_serve_runs_uvicorn_without_its_own_proxy_header_handling(monkeypatch) -
     assert result.exit_code == 0, result.output
     assert seen["proxy_headers"] is False
     assert "forwarded_allow_ips" not in seen
-
