@@ -36,12 +36,14 @@ class UnsafeAddress(Exception):
 def resolve_checked(host: str, port: int, *, policy: AddressPolicy = public_only) -> str:
     """Resolve ``host`` and return one address to connect to, refusing the whole host if ANY of
     its addresses is refused (so a rebinding answer cannot slip a private address through)."""
+    # One message whether the name is unknown or private, and never the addresses: it reaches
+    # pages (a webhook's failed delivery), which must not map internal names for their reader.
+    refusal = f"{host} is not a public internet address"
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UnsafeAddress(f"{host} does not resolve") from exc
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    refused = [str(a) for a in addresses if not policy(a)]
-    if refused or not addresses:
-        raise UnsafeAddress(f"{host} resolves to a non-public address ({', '.join(refused)})")
+        raise UnsafeAddress(refusal) from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses or not all(policy(a) for a in addresses):
+        raise UnsafeAddress(refusal)
     return str(addresses[0])
