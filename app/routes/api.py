@@ -1,11 +1,12 @@
 """JSON API v1: complaints and companies. Errors are RFC 9457 problem details."""
 
+import re
 from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
@@ -55,6 +56,14 @@ def problem_doc(description: str) -> dict:
     }
 
 
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Use a date like 2026-03-03.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
 # 400: a well-formed request the domain refuses (an unknown window, a malformed domain...).
 # Ids in paths: beyond a 32-bit key no row can exist (and the database would refuse the number).
 DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -84,12 +93,13 @@ def list_complaints(
     state: ComplaintState | None = None,
     category: Category | None = None,
     q: Annotated[str, Query(max_length=200, description="Full text; see /search")] = "",
-    # Typed as dates so the schema says what the API accepts (schemathesis found the gap).
+    # Typed as dates so the schema says what the API accepts (schemathesis found the gap), and
+    # only as YYYY-MM-DD: pydantic would also read "0" as 1970-01-01.
     filed_from: Annotated[
-        date | None, Query(alias="from", description="Filed on or after, YYYY-MM-DD")
+        IsoDate | None, Query(alias="from", description="Filed on or after, YYYY-MM-DD")
     ] = None,
     filed_to: Annotated[
-        date | None, Query(alias="to", description="Filed on or before, YYYY-MM-DD")
+        IsoDate | None, Query(alias="to", description="Filed on or before, YYYY-MM-DD")
     ] = None,
 ):
     """Public complaints, newest first (best match first with ``q``); filter by company slug,
