@@ -58,7 +58,7 @@ def _database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def live_server(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[LiveServer]:
+def live_server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[LiveServer]:
     port = free_port()
     with _database() as database_url, tempfile.NamedTemporaryFile(suffix=".log") as log:
         full_env = {
