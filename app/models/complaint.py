@@ -3,8 +3,9 @@
 import re
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import StrictBool, field_validator
+from pydantic import BeforeValidator, StrictBool, field_validator
 from sqlalchemy import Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
@@ -85,6 +86,18 @@ def storable_text(value: object) -> object:
     return value
 
 
+def iso_date(value: object) -> object:
+    """Dates are typed YYYY-MM-DD: pydantic would also read 0 or "0" as 1970-01-01."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+    ):
+        raise ValueError("Use a date like 2026-03-03.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
+
+
 class ContactAttemptIn(SQLModel):
     channel: Channel
     count: int = Field(ge=1, le=999)
@@ -116,7 +129,7 @@ class ComplaintCreate(ComplaintBase):
     # Strict: the JSON API must refuse 0, "no" and the like rather than guess (schemathesis).
     broadcast_opt_in: StrictBool = False
     contact_attempts: list[ContactAttemptIn] = Field(default_factory=list, max_length=5)
-    contact_since: date | None = None
+    contact_since: IsoDate | None = None
     submission_key: str | None = Field(default=None, max_length=64)
     accept_new_company: StrictBool = False  # set once the filer has seen close matches and said no
 

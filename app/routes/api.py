@@ -1,12 +1,10 @@
 """JSON API v1: complaints and companies. Errors are RFC 9457 problem details."""
 
-import re
-from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel
 
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
@@ -16,7 +14,13 @@ from app.complaints.public import company_public, complaint_public
 from app.complaints.touch import site_last_change
 from app.errors import NotFound
 from app.models.company import CompanyPublic
-from app.models.complaint import Category, ComplaintCreate, ComplaintPublic, ComplaintState
+from app.models.complaint import (
+    Category,
+    ComplaintCreate,
+    ComplaintPublic,
+    ComplaintState,
+    IsoDate,
+)
 from app.models.user import User
 from app.redaction import service as redaction
 from app.search import params as search_params
@@ -55,14 +59,6 @@ def problem_doc(description: str) -> dict:
         "content": {"application/problem+json": {"schema": ref}},
     }
 
-
-def _iso_date(value: object) -> object:
-    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise ValueError("Use a date like 2026-03-03.")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 # 400: a well-formed request the domain refuses (an unknown window, a malformed domain...).
 # Ids in paths: beyond a 32-bit key no row can exist (and the database would refuse the number).

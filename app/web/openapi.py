@@ -9,11 +9,17 @@ from fastapi import FastAPI
 
 PROBLEM = {"schema": {"$ref": "#/components/schemas/Problem"}}
 MALFORMED = {"description": "Malformed request", "content": {"application/problem+json": PROBLEM}}
+UNSUPPORTED = {
+    "description": "The body is not JSON",
+    "content": {"application/problem+json": PROBLEM},
+}
 
 
 def _as_problems(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     responses.setdefault("400", MALFORMED)
+    if "requestBody" in operation:  # a body that is not JSON (app/routes/api.py:require_json)
+        responses.setdefault("415", UNSUPPORTED)
     for status, response in responses.items():
         content = response.get("content", {})
         if status[0] in "45" and content:
