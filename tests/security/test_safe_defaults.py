@@ -50,6 +50,7 @@ def test_make_run_asks_for_development_itself(tmp_path) -> None:
 
 
 def test_development_refuses_to_serve_on_a_network_address(monkeypatch) -> None:
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: pytest.fail(f"served on {kw['host']}"))
     monkeypatch.setenv("OUTCRY_ENVIRONMENT", "development")
     get_settings.cache_clear()
     try:
