@@ -23,6 +23,9 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## make run: install, migrate, load demo data into an empty database, serve on http://127.0.0.1:8000
+## Outcry runs in production mode unless told otherwise; make run asks for development (the
+## development secret key, /dev/mail), which serves on loopback addresses only.
+run: export OUTCRY_ENVIRONMENT ?= development
 run: install
 	$(BIN)/outcry db upgrade
 	$(BIN)/outcry demo --if-empty

@@ -72,6 +72,17 @@ def serve(
     """Run the web server."""
     import uvicorn
 
+    from app.config import get_settings
+    from app.net import is_loopback_host
+
+    if get_settings().environment == "development" and not is_loopback_host(host):
+        # Development aids (the mailbox, the known secret key) must never face a network.
+        raise typer.BadParameter(
+            f"Development mode serves only on a loopback address (127.0.0.1, ::1, localhost), "
+            f"not {host}. Set OUTCRY_ENVIRONMENT=production (and OUTCRY_SECRET_KEY) to serve "
+            "on a network.",
+            param_hint="--host",
+        )
     follow_served_address(host, port)
     uvicorn.run(
         "app.asgi:app",
@@ -79,9 +90,10 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        # The client address has one reader, app/web/ratelimit.py:client_ip, which believes
+        # X-Forwarded-For only from OUTCRY_TRUSTED_PROXIES; uvicorn must not rewrite the peer.
+        proxy_headers=False,
         access_log=False,  # app/ops/middleware.py logs each request with its request id
-        forwarded_allow_ips="127.0.0.1",
     )
 
 

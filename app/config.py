@@ -12,7 +12,10 @@ DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused out
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OUTCRY_", env_file=".env", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Production unless told otherwise: a forgotten setting must fail safe (a secret key is then
+    # required, and the development aids such as /dev/mail do not exist). `make run` and the
+    # tests ask for development and test themselves.
+    environment: Literal["development", "test", "production"] = "production"
     database_url: str = "sqlite:///./outcry.db"
     secret_key: str = DEV_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"

@@ -48,7 +48,7 @@ from app.routes import (
     takedown,
     team,
 )
-from app.web import errors, ratelimit
+from app.web import errors, openapi, ratelimit
 from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import HeadAsGet, SecurityMiddleware
 
@@ -145,6 +145,7 @@ def create_app() -> FastAPI:
     # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
     app.include_router(leaderboards.router)
     app.include_router(api_stats.router)
+    openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
         from app.routes import bench
 

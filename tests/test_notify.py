@@ -354,7 +354,9 @@ async def test_the_development_mailbox_shows_every_message_safely(
         session.commit()
     await drain(engine=live_engine)  # kept, not sent: no SMTP server configured
 
-    with TestClient(create_app(), raise_server_exceptions=False) as browser:
+    # The mailbox answers only on this computer (tests/security/test_safe_defaults.py).
+    loopback = ("127.0.0.1", 50000)
+    with TestClient(create_app(), raise_server_exceptions=False, client=loopback) as browser:
         listing = browser.get("/dev/mail")
         assert listing.status_code == 200
         (job_id,) = re.findall(r'href="/dev/mail/(\d+)"', listing.text)

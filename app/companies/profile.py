@@ -46,21 +46,42 @@ FIELDS = (
 
 
 def resolve_with_atproto(handle: str) -> str | None:
-    """The default resolver: the atproto SDK's handle resolution (DNS TXT, then HTTPS
-    /.well-known/atproto-did). The HTTPS step runs only for hosts with public addresses (SSRF,
-    docs/security-references.md)."""
+    """The default resolver: the atproto SDK's DNS step (a TXT record), then the HTTPS step
+    (/.well-known/atproto-did) done here, only for hosts whose every address is public (SSRF,
+    docs/security-references.md), and connected to the very address that was
+    checked: the SDK would look the name up again, and a second DNS answer could be private
+    (rebinding)."""
     from atproto_identity.handle.resolver import HandleResolver as AtprotoHandleResolver
 
     from app.net import UnsafeAddress, resolve_checked
 
-    resolver = AtprotoHandleResolver(timeout=3)
-    if did := resolver.resolve_dns(handle):
+    if did := AtprotoHandleResolver(timeout=3).resolve_dns(handle):
         return did
     try:
-        resolve_checked(handle, 443)
+        address = resolve_checked(handle, 443)
     except UnsafeAddress:
         return None
-    return resolver.resolve_http(handle)
+    return did_over_https(handle, address)
+
+
+def did_over_https(handle: str, address: str) -> str | None:
+    """GET https://<handle>/.well-known/atproto-did from ``address``, the host's name kept in
+    the Host header and in TLS (SNI and certificate check); None for any failure."""
+    import httpx
+
+    host = f"[{address}]" if ":" in address else address
+    try:
+        with httpx.Client(timeout=3, follow_redirects=False, trust_env=False) as client:
+            response = client.get(
+                f"https://{host}/.well-known/atproto-did",
+                headers={"Host": handle},
+                extensions={"sni_hostname": handle},
+            )
+    except httpx.HTTPError:
+        return None
+    lines = response.text.splitlines() if response.status_code == 200 else []
+    first = lines[0].strip() if lines else ""
+    return first if first.startswith("did:") and len(first) <= 2048 else None
 
 
 def handle_resolver() -> HandleResolver:

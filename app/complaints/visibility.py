@@ -47,6 +47,13 @@ def page_exists_for(complaint: Complaint, viewer: User | None) -> bool:
     return viewer is not None and (viewer.id == complaint.author_id or is_moderator(viewer))
 
 
+def takes_public_actions(complaint: Complaint) -> bool:
+    """May people other than its author act on it (co-sign, report)? Only while its content is
+    public: a pending, hidden or removed complaint is, to them, not there (404 as for a missing
+    one, so its number says nothing)."""
+    return complaint.visibility in CONTENT_PUBLIC
+
+
 def is_listed(complaint: Complaint) -> bool:
     """The Python twin of ``listed()``: may lists, feeds and social posts show it?"""
     return complaint.visibility in LISTED

@@ -12,6 +12,7 @@ from app.config import get_settings
 from app.errors import NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint
+from app.web.ids import parse_id
 
 _PATH = re.compile(r"/complaints/(\d+)/?")
 DEFAULT_WIDTH = 480
@@ -30,7 +31,7 @@ def complaint_id_from(url: str) -> int | None:
     if parts.scheme not in ("http", "https") or parts.netloc.lower() != base.netloc.lower():
         return None
     match = _PATH.fullmatch(parts.path)
-    return int(match.group(1)) if match else None
+    return parse_id(match.group(1)) if match else None
 
 
 def listed_complaint(*, session: Session, complaint_id: int) -> tuple[Complaint, Company]:

@@ -15,7 +15,7 @@ from app.complaints.visibility import listed, message_listed
 from app.config import get_settings
 from app.embeds.oembed import listed_complaint
 from app.models.company import Company
-from app.models.complaint import Category, Complaint, Message, Side, TimelineEvent
+from app.models.complaint import NOT_TEXT, Category, Complaint, Message, Side, TimelineEvent
 from app.models.user import User
 from app.web import humanize
 from app.web.markdown import render as markdown
@@ -189,11 +189,17 @@ def timeline(*, session: Session, complaint_id: int) -> Feed:
     )
 
 
+def _xml(text: str) -> str:
+    """Text XML can hold: new input with control characters is refused (storable_text), but a
+    row stored before that rule must not take the whole feed down."""
+    return NOT_TEXT.sub("", text)
+
+
 def atom(feed: Feed) -> bytes:
     generator = FeedGenerator()
     generator.id(feed.id)
-    generator.title(feed.title)
-    generator.subtitle(feed.subtitle)
+    generator.title(_xml(feed.title))
+    generator.subtitle(_xml(feed.subtitle))
     generator.link(href=feed.page, rel="alternate", type="text/html")
     generator.link(href=feed.self_url, rel="self", type="application/atom+xml")
     generator.author({"name": "Outcry"})
@@ -203,12 +209,12 @@ def atom(feed: Feed) -> bytes:
     for item in feed.entries:
         entry = generator.add_entry(order="append")
         entry.id(item.id)
-        entry.title(item.title)
+        entry.title(_xml(item.title))
         entry.link(href=item.link, rel="alternate", type="text/html")
         entry.published(item.published)
         entry.updated(item.updated)
-        entry.author({"name": item.author or "Outcry"})
-        entry.content(item.html, type="html")
+        entry.author({"name": _xml(item.author or "Outcry")})
+        entry.content(_xml(item.html), type="html")
         if item.category:
             entry.category(term=item.category, label=humanize.category(item.category))
     return generator.atom_str(pretty=True)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from app.models.complaint import ComplaintPublic, Message, ResolutionType, Side, storable_text
 
@@ -37,7 +37,7 @@ class CompanyComplaintDetail(CompanyComplaint):
 
 class ReplyIn(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
-    info_request: bool = False  # ask the consumer for more information
+    info_request: StrictBool = False  # ask the consumer for more information
 
     @field_validator("body")
     @classmethod

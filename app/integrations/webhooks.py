@@ -6,6 +6,7 @@ nothing else private (SSRF, docs/security-references.md; app/net.py).
 """
 
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -74,15 +75,37 @@ def check_url(url: str) -> str:
     local = local_allowed() and host in LOOPBACK_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
         raise InvalidWebhook("url", "The address must start with https://.")
+    if not local and not _public_host(host):
+        # One message, whatever the reason, and nothing looked up: the page must not tell an
+        # owner what an internal name is or resolves to.
+        raise InvalidWebhook("url", NOT_PUBLIC)
+    return url
+
+
+NOT_PUBLIC = "That address is private or internal; webhooks can only go to public servers."
+# Names that never belong to a public server: RFC 6761 (localhost), RFC 6762 (local),
+# RFC 8375 (home.arpa), ICANN's reserved "internal", and common private-network suffixes.
+INTERNAL_SUFFIXES = ("localhost", "local", "internal", "home.arpa", "localdomain", "lan")
+# WHATWG URL: a host whose last label is a number is an IPv4 address, in any of the forms
+# inet_aton accepts (2130706433, 0177.0.0.1, 0x7f.0.0.1, 127.1), which all mean 127.0.0.1.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+
+
+def _public_host(host: str) -> bool:
+    """Could ``host`` name a public server, judged from the text alone (delivery checks every
+    address the name resolves to, again, before connecting)?"""
+    name = host.rstrip(".")
     try:
-        literal = ipaddress.ip_address(host)
+        literal = ipaddress.ip_address(name)
     except ValueError:
         literal = None
-    if literal is not None and not address_policy()(literal):
-        raise InvalidWebhook(
-            "url", "That address is private; webhooks can only go to public servers."
-        )
-    return url
+    if literal is not None:
+        return name == host and address_policy()(literal)
+    if _NUMERIC_LABEL.fullmatch(name.rsplit(".", 1)[-1]):
+        return False  # an IPv4 address in a legacy form: refused whatever it means
+    if "." not in name:
+        return False  # a single label only names something on the local network
+    return not any(name == s or name.endswith("." + s) for s in INTERNAL_SUFFIXES)
 
 
 def _events(chosen: list[str]) -> list[str]:

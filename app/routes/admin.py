@@ -16,6 +16,7 @@ from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 
@@ -83,7 +84,7 @@ def decide(
     form: FormDep,
     session: SessionDep,
     admin: AdminUser,
-    claim_id: int,
+    claim_id: RecordId,
     decision: str,
 ) -> Response:
     """Approve by hand (method MANUAL) or reject with a reason; a refusal keeps what was typed."""

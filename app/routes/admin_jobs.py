@@ -9,6 +9,7 @@ from app.jobs import deadletter
 from app.routes.admin import AdminUser, require_admin
 from app.web.csrf import require_csrf
 from app.web.deps import SessionDep
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(
@@ -38,7 +39,7 @@ def job_list(request: Request, session: SessionDep, _admin: AdminUser) -> Respon
 
 
 @router.post("/{job_id}/retry")
-def retry(request: Request, session: SessionDep, admin: AdminUser, job_id: int) -> Response:
+def retry(request: Request, session: SessionDep, admin: AdminUser, job_id: RecordId) -> Response:
     try:
         deadletter.retry(session=session, admin=admin, job_id=job_id)
     except DomainError as exc:

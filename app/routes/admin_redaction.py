@@ -7,13 +7,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.complaints import service as complaints
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError, NotFound
 from app.redaction import rules
 from app.redaction.service import originals as originals_for
 from app.routes.admin import SECTIONS, AdminUser, require_admin
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(
@@ -81,7 +82,7 @@ def create(request: Request, form: FormDep, session: SessionDep, admin: AdminUse
 
 @router.post("/{rule_id}")
 def update(
-    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: int
+    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: RecordId
 ) -> Response:
     rule = rules.get_or_404(session=session, rule_id=rule_id)
     values = {k: text(form, k) for k in ("pattern", "replacement", "reason")}
@@ -94,7 +95,7 @@ def update(
 
 @router.post("/{rule_id}/delete")
 def delete(
-    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: int
+    request: Request, form: FormDep, session: SessionDep, admin: AdminUser, rule_id: RecordId
 ) -> Response:
     rule = rules.get_or_404(session=session, rule_id=rule_id)
     values = {"reason": text(form, "reason")}
@@ -107,13 +108,14 @@ def delete(
 
 @originals.get("/complaints/{complaint_id}/original")
 def original(
-    request: Request, session: SessionDep, user: CurrentUser, complaint_id: int
+    request: Request, session: SessionDep, user: CurrentUser, complaint_id: RecordId
 ) -> Response:
     """What the viewer typed, beside what was published (moderators: everything)."""
-    complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
-    allowed = originals_for(session=session, user=user, complaint=complaint)
-    if allowed is None:
-        raise Forbidden("Only whoever typed a text, and Outcry's moderators, can see it as typed.")
+    complaint = complaints.get(session=session, complaint_id=complaint_id)
+    allowed = complaint and originals_for(session=session, user=user, complaint=complaint)
+    if not allowed:
+        # One answer for "missing" and "not yours": the number tells a stranger nothing.
+        raise NotFound("There is no complaint with that number.")
     own_fields, messages = allowed
     response = render(
         request,

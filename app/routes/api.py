@@ -1,6 +1,5 @@
 """JSON API v1: complaints and companies. Errors are RFC 9457 problem details."""
 
-from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -15,7 +14,13 @@ from app.complaints.public import company_public, complaint_public
 from app.complaints.touch import site_last_change
 from app.errors import NotFound
 from app.models.company import CompanyPublic
-from app.models.complaint import Category, ComplaintCreate, ComplaintPublic, ComplaintState
+from app.models.complaint import (
+    Category,
+    ComplaintCreate,
+    ComplaintPublic,
+    ComplaintState,
+    IsoDate,
+)
 from app.models.user import User
 from app.redaction import service as redaction
 from app.search import params as search_params
@@ -84,12 +89,13 @@ def list_complaints(
     state: ComplaintState | None = None,
     category: Category | None = None,
     q: Annotated[str, Query(max_length=200, description="Full text; see /search")] = "",
-    # Typed as dates so the schema says what the API accepts (schemathesis found the gap).
+    # Typed as dates so the schema says what the API accepts (schemathesis found the gap), and
+    # only as YYYY-MM-DD: pydantic would also read "0" as 1970-01-01.
     filed_from: Annotated[
-        date | None, Query(alias="from", description="Filed on or after, YYYY-MM-DD")
+        IsoDate | None, Query(alias="from", description="Filed on or after, YYYY-MM-DD")
     ] = None,
     filed_to: Annotated[
-        date | None, Query(alias="to", description="Filed on or before, YYYY-MM-DD")
+        IsoDate | None, Query(alias="to", description="Filed on or before, YYYY-MM-DD")
     ] = None,
 ):
     """Public complaints, newest first (best match first with ``q``); filter by company slug,

@@ -18,6 +18,7 @@ from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -130,7 +131,7 @@ def claim_page(
 
 
 @router.get("/claims/{claim_id}")
-def show(request: Request, session: SessionDep, user: CurrentUser, claim_id: int) -> Response:
+def show(request: Request, session: SessionDep, user: CurrentUser, claim_id: RecordId) -> Response:
     return claim_page(
         request, session, claims.get_for(session=session, claim_id=claim_id, user=user)
     )
@@ -142,7 +143,7 @@ def verify(
     session: SessionDep,
     user: CurrentUser,
     verifier: VerifierDep,
-    claim_id: int,
+    claim_id: RecordId,
     code: Annotated[str, Form()] = "",
 ) -> Response:
     """Sync on purpose: the DNS and HTTPS checks block, so FastAPI runs this in a thread."""
@@ -156,7 +157,11 @@ def verify(
 
 @router.post("/claims/{claim_id}/send-code")
 def send_code(
-    request: Request, session: SessionDep, user: CurrentUser, verifier: VerifierDep, claim_id: int
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    verifier: VerifierDep,
+    claim_id: RecordId,
 ) -> Response:
     claim = claims.get_for(session=session, claim_id=claim_id, user=user)
     try:

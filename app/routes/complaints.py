@@ -30,6 +30,7 @@ from app.web import caching, ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep, current_user, optional_user
 from app.web.forms import FormDep, parse, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -224,7 +225,9 @@ def complaint_page(
 
 
 @router.get("/complaints/{complaint_id}")
-def show(request: Request, session: SessionDep, user: OptionalUser, complaint_id: int) -> Response:
+def show(
+    request: Request, session: SessionDep, user: OptionalUser, complaint_id: RecordId
+) -> Response:
     complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
     if not visibility.page_exists_for(complaint, user):
         raise NotFound("There is nothing at this address.")
@@ -261,13 +264,17 @@ def act(
     form: FormDep,
     session: SessionDep,
     user: CurrentUser,
-    complaint_id: int,
+    complaint_id: RecordId,
     action: str,
 ) -> Response:
     """The consumer's and co-signers' actions; a refusal re-shows the page with their text."""
     if action not in CONSUMER_ACTIONS:
         raise NotFound("There is no such action.")
     complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
+    if not visibility.page_exists_for(complaint, user) or (
+        action in ("cosign", "uncosign") and not visibility.takes_public_actions(complaint)
+    ):
+        raise NotFound("There is no complaint with that number.")
     body = text(form, "body")
     try:
         ratelimit.hit(ACTION_LIMITS.get(action, "message_user"), str(user.id))

@@ -29,6 +29,7 @@ from app.moderation.view import hidden_messages
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId, parse_id
 from app.web.pagination import Page
 from app.web.templating import render
 
@@ -167,7 +168,7 @@ def _complaint_page(
 
 @router.get("/{slug}/complaints/{complaint_id}")
 def complaint_view(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: int
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: RecordId
 ) -> Response:
     company, member, readonly = viewer_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
@@ -180,7 +181,7 @@ def _act(
     session: Session,
     user: User,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
     form_name: str,
     fields: tuple[str, ...],
     act: Callable[[Complaint, dict[str, str]], object],
@@ -209,9 +210,9 @@ def _act(
 
 
 def _user_id(value: str) -> int:
-    if not value.isdigit():
+    if (found := parse_id(value)) is None:
         raise DomainError("Choose one of this company's active representatives.")
-    return int(value)
+    return found
 
 
 @router.post("/{slug}/complaints/{complaint_id}/assign")
@@ -221,7 +222,7 @@ def assign(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     return _act(
         request,
@@ -245,7 +246,7 @@ def reply(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     """A public reply; the "ask for more information" button sends info_request=1."""
     return _act(
@@ -274,7 +275,7 @@ def note(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     return _act(
         request,
@@ -303,7 +304,7 @@ def resolve(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     return _act(
         request,
@@ -331,14 +332,14 @@ def use_saved(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    complaint_id: int,
+    complaint_id: RecordId,
 ) -> Response:
     """The no-JavaScript way to insert a saved reply: re-show the form with its text added.
     Changes nothing; a POST only so the text typed so far comes along."""
     company, member = rep_of(session, slug, user)
     complaint = _complaint_of(session, company, complaint_id)
     body, chosen = text(form, "body"), text(form, "saved_id")
-    if not chosen.isdigit():
+    if (saved_id := parse_id(chosen)) is None:
         return _complaint_page(
             request,
             session,
@@ -350,6 +351,6 @@ def use_saved(
             values={"body": body},
             status_code=422,
         )
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=int(chosen))
+    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
     combined = f"{body.rstrip()}\n\n{saved.body}" if body.strip() else saved.body
     return _complaint_page(request, session, company, member, complaint, values={"body": combined})

@@ -17,6 +17,7 @@ from app.embeds import badges, oembed
 from app.routes.charts import EMBED_MAX_AGE
 from app.web import caching
 from app.web.deps import SessionDep
+from app.web.ids import RecordId
 from app.web.markdown import render as markdown
 from app.web.templating import env
 
@@ -28,7 +29,7 @@ env.globals.setdefault("is_listed", is_listed)
 
 
 @router.get("/complaints/{complaint_id}/badge.svg")
-def complaint_badge(request: Request, session: SessionDep, complaint_id: int) -> Response:
+def complaint_badge(request: Request, session: SessionDep, complaint_id: RecordId) -> Response:
     complaint, _company = oembed.listed_complaint(session=session, complaint_id=complaint_id)
     # The text moves with the clock ("open 12 days"), so a copy lasts at most the hour.
     fresh = caching.conditional(
@@ -57,7 +58,7 @@ def company_badge(request: Request, session: SessionDep, slug: str) -> Response:
 
 
 @router.get("/complaints/{complaint_id}/card")
-def card(request: Request, session: SessionDep, complaint_id: int) -> Response:
+def card(request: Request, session: SessionDep, complaint_id: RecordId) -> Response:
     complaint, company = oembed.listed_complaint(session=session, complaint_id=complaint_id)
     fresh = caching.conditional(
         request,

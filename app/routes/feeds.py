@@ -10,6 +10,7 @@ from app.models.complaint import Category
 from app.routes.charts import EMBED_MAX_AGE
 from app.web import caching
 from app.web.deps import SessionDep
+from app.web.ids import RecordId
 
 router = APIRouter()
 ATOM = "application/atom+xml; charset=utf-8"
@@ -44,5 +45,5 @@ def company_feed(request: Request, session: SessionDep, slug: str) -> Response:
 
 
 @router.get("/complaints/{complaint_id}/feed.atom")
-def complaint_feed(request: Request, session: SessionDep, complaint_id: int) -> Response:
+def complaint_feed(request: Request, session: SessionDep, complaint_id: RecordId) -> Response:
     return _answer(request, feeds.timeline(session=session, complaint_id=complaint_id))

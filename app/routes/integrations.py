@@ -14,6 +14,7 @@ from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(prefix="/dashboard/{slug}/integrations", dependencies=[Depends(require_csrf)])
@@ -80,7 +81,7 @@ def create_token(
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(session: SessionDep, user: CurrentUser, slug: str, token_id: int) -> Response:
+def revoke_token(session: SessionDep, user: CurrentUser, slug: str, token_id: RecordId) -> Response:
     company = owned_company(session=session, slug=slug, user=user)
     tokens.revoke(session=session, company=company, owner=user, token_id=token_id)
     return _back(slug)
@@ -119,7 +120,7 @@ def create_webhook(
 
 @router.post("/webhooks/{webhook_id}/{change}")
 def change_webhook(
-    session: SessionDep, user: CurrentUser, slug: str, webhook_id: int, change: str
+    session: SessionDep, user: CurrentUser, slug: str, webhook_id: RecordId, change: str
 ) -> Response:
     company = owned_company(session=session, slug=slug, user=user)
     args = {"session": session, "company": company, "owner": user, "webhook_id": webhook_id}
@@ -134,7 +135,7 @@ def change_webhook(
 
 @router.post("/deliveries/{job_id}/retry")
 def retry_delivery(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, job_id: int
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, job_id: RecordId
 ) -> Response:
     company = owned_company(session=session, slug=slug, user=user)
     try:

@@ -23,6 +23,7 @@ from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId, parse_id, storable
 from app.web.pagination import Page
 from app.web.templating import render
 
@@ -39,12 +40,21 @@ Moderator = Annotated[User, Depends(require_moderator)]
 
 
 def _message_or_404(session: Session, message_id: int) -> Message:
-    if (message := session.get(Message, message_id)) is None:
+    if not storable(message_id) or (message := session.get(Message, message_id)) is None:
         raise NotFound("There is no such message.")
     return message
 
 
 # Reporting -----------------------------------------------------------------------------------
+
+
+def _reportable_or_404(session: Session, complaint_id: int) -> Complaint:
+    """Only complaints whose content is public can be reported; any other is, to the reporter,
+    not there."""
+    complaint = complaints.get(session=session, complaint_id=complaint_id)
+    if complaint is None or not vis.takes_public_actions(complaint):
+        raise NotFound("There is no complaint with that number.")
+    return complaint
 
 
 def _report_form(
@@ -74,9 +84,9 @@ def _report_form(
 
 @router.get("/reports/new")
 def report_form(
-    request: Request, session: SessionDep, user: OptionalUser, complaint: int, message: int = 0
+    request: Request, session: SessionDep, user: OptionalUser, complaint: RecordId, message: int = 0
 ) -> Response:
-    target = complaints.get_or_404(session=session, complaint_id=complaint)
+    target = _reportable_or_404(session, complaint)
     msg = _message_or_404(session, message) if message else None
     return _report_form(request, target, msg)
 
@@ -85,9 +95,9 @@ def report_form(
 def report(request: Request, form: FormDep, session: SessionDep, user: OptionalUser) -> Response:
     """File a report (signed in or not) and acknowledge it (DSA art. 16)."""
     values = {k: text(form, k) for k in ("complaint", "message", "reason", "detail", "email")}
-    if not values["complaint"].isdigit():
+    if (complaint_id := parse_id(values["complaint"])) is None:
         raise NotFound("There is no complaint with that number.")
-    complaint = complaints.get_or_404(session=session, complaint_id=int(values["complaint"]))
+    complaint = _reportable_or_404(session, complaint_id)
     message = (
         _message_or_404(session, int(values["message"])) if values["message"].isdigit() else None
     )
@@ -180,7 +190,9 @@ def _context_page(
 
 
 @router.get("/moderation/complaints/{complaint_id}")
-def context(request: Request, session: SessionDep, _mod: Moderator, complaint_id: int) -> Response:
+def context(
+    request: Request, session: SessionDep, _mod: Moderator, complaint_id: RecordId
+) -> Response:
     complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
     return _context_page(request, session, complaint)
 
@@ -258,7 +270,7 @@ def act_on_complaint(
     form: FormDep,
     session: SessionDep,
     moderator: Moderator,
-    complaint_id: int,
+    complaint_id: RecordId,
     action: str,
 ) -> Response:
     complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
@@ -287,7 +299,7 @@ def act_on_message(
     form: FormDep,
     session: SessionDep,
     moderator: Moderator,
-    message_id: int,
+    message_id: RecordId,
     action: str,
 ) -> Response:
     message = _message_or_404(session, message_id)
@@ -315,7 +327,7 @@ def act_on_user(
     form: FormDep,
     session: SessionDep,
     moderator: Moderator,
-    user_id: int,
+    user_id: RecordId,
     action: str,
 ) -> Response:
     """Suspend or unsuspend; the form sits on a complaint's page, where the moderator returns."""
@@ -324,9 +336,8 @@ def act_on_user(
     if action not in ("suspend", "unsuspend"):
         raise NotFound("There is no such moderation action.")
     back = text(form, "complaint")
-    complaint = (
-        complaints.get_or_404(session=session, complaint_id=int(back)) if back.isdigit() else None
-    )
+    back_id = parse_id(back)
+    complaint = complaints.get_or_404(session=session, complaint_id=back_id) if back_id else None
     fn = moderation.suspend if action == "suspend" else moderation.unsuspend
     if complaint is None:  # no page to re-show: errors become plain error pages
         fn(session=session, user=target, reason=text(form, "reason"), actor=moderator)

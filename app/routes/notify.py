@@ -11,14 +11,16 @@ from starlette.exceptions import HTTPException
 
 from app.companies import members
 from app.config import get_settings
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, Forbidden, NotFound
 from app.models.job import Job
 from app.notify import links, unsubscribe
 from app.notify.mail import KIND as MAIL
 from app.notify.mail import build_message
+from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -170,9 +172,14 @@ def resolution_answer(
 # The development mailbox ---------------------------------------------------------------------
 
 
-def _development_only() -> None:
+def _development_only(request: Request) -> None:
     if get_settings().environment != "development":
         raise HTTPException(404)
+    if not ratelimit.from_loopback(request):
+        raise Forbidden(
+            "The development mailbox answers only to this computer (a loopback address such as "
+            "127.0.0.1), never over a network."
+        )
 
 
 @router.get("/dev/mail", dependencies=[Depends(_development_only)])
@@ -184,7 +191,9 @@ def dev_mailbox(request: Request, session: SessionDep, _user: OptionalUser) -> R
 
 
 @router.get("/dev/mail/{job_id}", dependencies=[Depends(_development_only)])
-def dev_mail(request: Request, session: SessionDep, _user: OptionalUser, job_id: int) -> Response:
+def dev_mail(
+    request: Request, session: SessionDep, _user: OptionalUser, job_id: RecordId
+) -> Response:
     job = session.get(Job, job_id)
     if job is None or job.kind != MAIL:
         raise NotFound("There is no message with that number.")

@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from app.config import get_settings
 from app.db import connection_slot, get_read_engine
 from app.ops import metrics, readiness
+from app.web import ratelimit
 
 router = APIRouter(include_in_schema=False)
 NO_STORE = {"cache-control": "no-store"}
@@ -42,8 +43,16 @@ def readyz() -> Response:
 
 @router.get("/metrics", dependencies=[Depends(database_slot, scope="function")])
 def prometheus(request: Request) -> Response:
-    """Prometheus text format; behind a bearer token when ``OUTCRY_METRICS_TOKEN`` is set."""
-    token = get_settings().metrics_token
+    """Prometheus text format; behind a bearer token when ``OUTCRY_METRICS_TOKEN`` is set, and
+    in production without one, only for scrapes from this computer."""
+    settings = get_settings()
+    token = settings.metrics_token
+    if not token and settings.environment == "production" and not ratelimit.from_loopback(request):
+        return PlainTextResponse(
+            "metrics answer only to this computer unless OUTCRY_METRICS_TOKEN is set",
+            status_code=403,
+            headers=NO_STORE,
+        )
     if token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):

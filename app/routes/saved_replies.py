@@ -12,6 +12,7 @@ from app.routes.dashboard import rep_of
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, parse, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
@@ -66,7 +67,7 @@ def saved_create(
 def _edit_page(
     request: Request,
     company: Company,
-    saved_id: int,
+    saved_id: RecordId,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -81,7 +82,7 @@ def _edit_page(
 
 @router.get("/{slug}/saved-replies/{saved_id}")
 def saved_edit(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, saved_id: int
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, saved_id: RecordId
 ) -> Response:
     company, _member = rep_of(session, slug, user)
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
@@ -96,7 +97,7 @@ def saved_update(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    saved_id: int,
+    saved_id: RecordId,
 ) -> Response:
     company, _member = rep_of(session, slug, user)
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
@@ -109,7 +110,7 @@ def saved_update(
 
 
 @router.post("/{slug}/saved-replies/{saved_id}/delete")
-def saved_delete(session: SessionDep, user: CurrentUser, slug: str, saved_id: int) -> Response:
+def saved_delete(session: SessionDep, user: CurrentUser, slug: str, saved_id: RecordId) -> Response:
     company, _member = rep_of(session, slug, user)
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
     saved_replies.delete(session=session, saved=saved, user=user)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.complaints.public import complaint_url
 from app.complaints.visibility import is_moderator
 from app.errors import DomainError, NotFound
 from app.models.complaint import Complaint
@@ -17,6 +18,7 @@ from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, parse, text
+from app.web.ids import RecordId, parse_id
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -36,10 +38,9 @@ CHECKBOXES = ("consent_to_poster", "confirm")
 
 
 def _complaint_id(request: Request) -> int:
-    try:
-        return int(request.query_params.get("complaint", ""))
-    except ValueError:
-        raise NotFound("Open the notice form from the complaint's page.") from None
+    if (found := parse_id(request.query_params.get("complaint", ""))) is None:
+        raise NotFound("Open the notice form from the complaint's page.")
+    return found
 
 
 def _form(
@@ -68,7 +69,8 @@ def _form(
 def new_notice(request: Request, session: SessionDep, user: OptionalUser) -> Response:
     complaint = notices.notice_target(session=session, complaint_id=_complaint_id(request))
     values = {
-        "statement_url": str(request.base_url).rstrip("/") + f"/complaints/{complaint.id}",
+        # The configured address, never the request's Host header (which the sender chooses).
+        "statement_url": complaint_url(complaint.id),
         "message_id": request.query_params.get("message", ""),
     }
     if user is not None:
@@ -116,6 +118,7 @@ def status(request: Request, session: SessionDep, token: str) -> Response:
     notice = notices.by_token(session=session, token=token)
     response = render(request, "takedown/status.html", _status_context(session, notice))
     response.headers["Referrer-Policy"] = "no-referrer"  # the path is the secret
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -137,13 +140,15 @@ def _answer_page(
 
 
 @router.get("/takedown/{notice_id}/answer")
-def answer_form(request: Request, session: SessionDep, user: CurrentUser, notice_id: int):
+def answer_form(request: Request, session: SessionDep, user: CurrentUser, notice_id: RecordId):
     notice = notices.for_poster(session=session, notice_id=notice_id, user=user)
     return _answer_page(request, session, notice)
 
 
 @router.post("/takedown/{notice_id}/answer")
-def answer(request: Request, form: FormDep, session: SessionDep, user: CurrentUser, notice_id: int):
+def answer(
+    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, notice_id: RecordId
+):
     notice = notices.for_poster(session=session, notice_id=notice_id, user=user)
     values = {k: text(form, k) for k in ("choice", "full_name", "address", "consent")}
     if values["choice"] not in ("keep", "remove"):

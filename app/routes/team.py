@@ -16,6 +16,7 @@ from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
+from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -114,7 +115,7 @@ def change_role(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    member_id: int,
+    member_id: RecordId,
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     role = text(form, "role")
@@ -133,7 +134,7 @@ def change_role(
 
 @router.post("/dashboard/{slug}/members/{member_id}/revoke")
 def revoke(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, member_id: int
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, member_id: RecordId
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     try:
@@ -147,7 +148,7 @@ def revoke(
 
 @router.post("/dashboard/{slug}/invitations/{invitation_id}/cancel")
 def cancel_invitation(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, invitation_id: int
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, invitation_id: RecordId
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     try:

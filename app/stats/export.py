@@ -125,6 +125,12 @@ def rounded(stats: StatFields) -> dict[str, Any]:
     return out
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): OWASP's
+# advice is to prefix such text cells with a single quote, which the spreadsheet then shows as
+# text. Numbers are written as numbers, so a negative count is never touched.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -132,6 +138,8 @@ def _cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from pydantic import EmailStr, field_validator
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -47,6 +48,19 @@ class NoticeIn(SQLModel):
     @classmethod
     def _strip(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("statement_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        # It is mailed to the poster and shown to moderators as a link: a javascript: or data:
+        # address there would run in whoever opens it.
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "Please give the web address (starting with http:// or https://) of the page "
+                "that holds the statement."
+            )
+        return value
 
     @field_validator("confirm")
     @classmethod

@@ -14,6 +14,15 @@ from app.config import get_settings
 from app.errors import Forbidden
 
 ANON_COOKIE = "outcry_anon"
+
+
+def anon_cookie_name() -> str:
+    """Over https the anonymous cookie is ``__Host-`` prefixed, like the session's: the browser
+    then takes it only from this exact host, over https, for the whole site (RFC 6265bis), so a
+    sibling subdomain cannot plant one and fix a visitor's CSRF token."""
+    return f"__Host-{ANON_COOKIE}" if get_settings().is_https else ANON_COOKIE
+
+
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -25,7 +34,7 @@ def _binding(request: Request) -> str:
     token = session_token(request)
     if token:
         return "s:" + token
-    anon = request.cookies.get(ANON_COOKIE) or getattr(request.state, "new_anon", None)
+    anon = request.cookies.get(anon_cookie_name()) or getattr(request.state, "new_anon", None)
     if not anon:
         anon = secrets.token_urlsafe(24)
         request.state.new_anon = anon  # set on the response by the middleware

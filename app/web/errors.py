@@ -19,6 +19,7 @@ from app.errors import DomainError, NotFound
 from app.web.csrf import FormExpired
 from app.web.deps import LoginRequired
 from app.web.forms import api_message, page_message
+from app.web.ids import NO_SUCH_RECORD
 from app.web.middleware import security_headers
 from app.web.sessions import session_token
 
@@ -139,6 +140,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if all(e["type"] == NO_SUCH_RECORD for e in exc.errors()):
+            # A record number no table can hold names nothing: as for any missing record.
+            return error_response(request, 404, "There is nothing at this address.")
         if not wants_problem(request) and any(e["loc"][:1] == ("path",) for e in exc.errors()):
             # /complaints/abc names nothing, as /complaints/999999 does not.
             return await _http(request, HTTPException(404))

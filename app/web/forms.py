@@ -1,5 +1,6 @@
 """Turning submitted forms into models, and validation errors into per-field messages."""
 
+import re
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -72,9 +73,13 @@ def blank_is_none(value: object) -> object:
 
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
-    # NUL never means anything in typed text, and PostgreSQL refuses it (a 500 found by
-    # tests/security/test_forms_properties.py): drop it.
-    return value.replace("\x00", "") if isinstance(value, str) else ""
+    # NUL and other control characters never mean anything in typed text; PostgreSQL refuses
+    # NUL (a 500 found by tests/security/test_forms_properties.py) and XML, which feeds, badges
+    # and cards are, refuses the rest: drop them.
+    return _CONTROL.sub("", value) if isinstance(value, str) else ""
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 M = TypeVar("M", bound=BaseModel)

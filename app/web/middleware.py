@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.web.csrf import ANON_COOKIE
+from app.web.csrf import anon_cookie_name
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -73,9 +73,55 @@ def _require_utf8(body: bytes) -> None:
         raise NotText() from None
 
 
+def _require_utf8_parts(body: bytes, content_type: str) -> None:
+    """The multipart twin of ``_require_utf8``: Starlette decodes a part that is not UTF-8 as
+    Latin-1 (mojibake, stored as typed). Outcry takes no file uploads, so every part is text."""
+    import python_multipart
+    from python_multipart.exceptions import FormParserError
+    from python_multipart.multipart import parse_options_header
+
+    boundary = parse_options_header(content_type)[1].get(b"boundary")
+    if not boundary:
+        return  # Starlette refuses it itself
+    part, header = bytearray(), bytearray()
+
+    def text(buffer: bytearray) -> None:
+        try:
+            bytes(buffer).decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotText() from None
+        buffer.clear()
+
+    parser = python_multipart.MultipartParser(
+        boundary,
+        {
+            "on_part_data": lambda data, start, end: part.extend(data[start:end]),
+            "on_part_end": lambda: text(part),
+            # The field's name is in a header (Content-Disposition).
+            "on_header_value": lambda data, start, end: header.extend(data[start:end]),
+            "on_header_end": lambda: text(header),
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except FormParserError:
+        return  # malformed: Starlette answers it with its own 400
+
+
+def _has_nul(scope: Scope) -> bool:
+    """NUL means nothing in any address or query Outcry serves, and PostgreSQL refuses it in
+    text: such a request is malformed, whatever route it is for."""
+    query = scope.get("query_string", b"").lower()
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+NOT_AN_ADDRESS = "This address contains a NUL character, so it cannot name anything here."
+
+
 class SecurityMiddleware:
     """Security headers, the anonymous CSRF cookie, 413 for bodies over the size limit, and 400
-    for form bodies that are not UTF-8 text."""
+    for form bodies that are not UTF-8 text and for addresses with a NUL character."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -91,6 +137,10 @@ class SecurityMiddleware:
                 self._decorate(scope, MutableHeaders(scope=message))
             await send(message)
 
+        if _has_nul(scope):
+            await self._refuse(scope, receive, send, 400, NOT_AN_ADDRESS)
+            return
+
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):  # no body to check
             await self.app(scope, receive, send_with_headers)
             return
@@ -102,7 +152,9 @@ class SecurityMiddleware:
             return
 
         received = 0
-        form = headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+        content_type = headers.get("content-type", "")
+        form = content_type.startswith("application/x-www-form-urlencoded")
+        multipart = content_type.startswith("multipart/form-data")
         body = bytearray()
 
         async def limited_receive() -> Message:
@@ -112,10 +164,13 @@ class SecurityMiddleware:
             received += len(chunk)
             if received > self.settings.max_body_bytes:
                 raise BodyTooLarge(self.settings.max_body_bytes)
-            if form:  # bounded by the size limit above
+            if form or multipart:  # bounded by the size limit above
                 body.extend(chunk)
                 if not message.get("more_body", False):
-                    _require_utf8(bytes(body))
+                    if form:
+                        _require_utf8(bytes(body))
+                    else:
+                        _require_utf8_parts(bytes(body), content_type)
             return message
 
         await self.app(scope, limited_receive, send_with_headers)
@@ -128,22 +183,41 @@ class SecurityMiddleware:
         security_headers(headers, self.settings)
         if embeddable:
             del headers["x-frame-options"]  # no "allow all" value exists; the CSP says it
-        anon = scope.get("state", {}).get("new_anon")
+        state = scope.get("state", {})
+        anon = state.get("new_anon")
         if anon and not embeddable:
             secure = "; Secure" if self.settings.is_https else ""
             headers.append(
                 "set-cookie",
-                f"{ANON_COOKIE}={anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400{secure}",
+                f"{anon_cookie_name()}={anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400"
+                f"{secure}",
             )
-        if "set-cookie" in headers and "public" in headers.get("cache-control", ""):
-            headers["cache-control"] = "private, no-store"  # a CDN must never share a cookie
+        # A page with a form carries a token bound to one visitor, and a cookie is one visitor's:
+        # neither may be kept by a shared cache, nor by the browser's (back button, shared PCs).
+        personal = (anon and not embeddable) or state.get("csrf_rendered")
+        shared = "set-cookie" in headers and "public" in headers.get("cache-control", "")
+        if (personal or shared) and "no-store" not in headers.get("cache-control", ""):
+            headers["cache-control"] = "private, no-store"
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        too_large = BodyTooLarge(self.settings.max_body_bytes)
+        await self._refuse(scope, receive, send, 413, too_large.detail, close=True)
+
+    async def _refuse(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        detail: str,
+        *,
+        close: bool = False,
+    ) -> None:
         from app.web.errors import error_response  # errors import templates, which import us
 
-        too_large = BodyTooLarge(self.settings.max_body_bytes)
-        response = error_response(Request(scope, receive), 413, too_large.detail)
-        response.headers["connection"] = "close"
+        response = error_response(Request(scope, receive), status, detail)
+        if close:
+            response.headers["connection"] = "close"
         self._decorate(scope, response.headers)
         await response(scope, receive, send)
 

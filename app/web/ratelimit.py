@@ -195,6 +195,14 @@ def client_ip(request: Request) -> str:
     return peer
 
 
+def from_loopback(request: Request) -> bool:
+    """Is the client (as ``client_ip`` sees it) on this computer? Development aids and
+    unauthenticated metrics answer only then."""
+    from app.net import is_loopback_host
+
+    return is_loopback_host(client_ip(request))
+
+
 def with_retry_after(response: Response, exc: RateLimited) -> Response:
     response.headers["Retry-After"] = str(exc.retry_after)
     return response

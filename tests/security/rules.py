@@ -108,9 +108,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /complaints/{complaint_id}/badge.svg": PUBLIC,
     "GET /complaints/{complaint_id}/card": PUBLIC,
     "GET /complaints/{complaint_id}/feed.atom": PUBLIC,
-    # What was typed belongs to whoever typed it: the world's rep replied, so reads that reply.
+    # What was typed belongs to whoever typed it (the world's rep replied, so reads that reply);
+    # someone else's original is not there for you: no answer tells it exists.
     "GET /complaints/{complaint_id}/original": _by_role(
-        "login", "ok", "forbidden", "ok", "forbidden", "ok", "ok"
+        "login", "ok", "missing", "ok", "missing", "ok", "ok"
     ),
     "POST /complaints/{complaint_id}/{action}": _by_role(
         "login", "ok", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden"

@@ -29,7 +29,7 @@ from app.models.redaction import RedactionRule
 from app.models.systemic import SystemicIssue
 from app.models.takedown import Inaccuracy, TakedownNotice
 from app.models.user import User
-from app.web.csrf import ANON_COOKIE
+from app.web.csrf import anon_cookie_name
 from app.web.sessions import cookie_name
 from tests.factories import make_complaint, make_rep, make_user
 
@@ -136,7 +136,7 @@ def browser(app, db: Session, user: User | None) -> TestClient:
     key = get_settings().secret_key.encode()
     if user is None:
         anon = secrets.token_urlsafe(24)
-        client.cookies.set(ANON_COOKIE, anon)
+        client.cookies.set(anon_cookie_name(), anon)
         binding = "a:" + anon
     else:
         token = accounts.start_session(session=db, user=user)
