@@ -25,6 +25,7 @@ from app.models.company import Company
 from app.models.complaint import Complaint, ResolutionType, Side
 from app.models.membership import CompanyMember
 from app.models.user import User
+from app.search.service import COUNT_CAP
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
@@ -77,7 +78,7 @@ def queue(
 ) -> Response:
     company, member = rep_of(session, slug, user)
     counts = dashboard.counts(session=session, company_id=company.id, user=user)
-    pager = Page.of(page).with_total(counts[queue])
+    pager = Page.of(page).with_total(counts[queue], cap=COUNT_CAP)
     rows = dashboard.page(
         session=session,
         company_id=company.id,

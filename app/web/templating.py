@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from app.complaints.states import label
 from app.config import get_settings
 from app.models.complaint import ComplaintState
+from app.search.service import COUNT_CAP
 from app.web import humanize
 from app.web.caching import LazyCsrfToken
 from app.web.csrf import FIELD
@@ -26,6 +27,7 @@ env.filters.update(
     timestamp=humanize.timestamp,
     state_label=lambda s: label(ComplaintState(s)),
     upper_first=lambda s: s[:1].upper() + s[1:],
+    capped=lambda n: f"{COUNT_CAP:,}+" if n > COUNT_CAP else str(n),  # a count that stopped
 )
 env.globals.update(csrf_field_name=FIELD, settings=get_settings, ComplaintState=ComplaintState)
 
