@@ -25,7 +25,6 @@ from app.models.company import Company
 from app.models.complaint import Complaint, ResolutionType, Side
 from app.models.membership import CompanyMember
 from app.models.user import User
-from app.search.service import COUNT_CAP
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
@@ -64,7 +63,11 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
         counts = dashboard.counts(session=session, company_id=member.company_id, user=user)
         rows.append((company, member, counts))
     rows.sort(key=lambda row: row[0].name.lower())
-    return render(request, "dashboard/index.html", {"rows": rows, "Queue": dashboard.Queue})
+    return render(
+        request,
+        "dashboard/index.html",
+        {"rows": rows, "Queue": dashboard.Queue, "cap": dashboard.COUNT_CAP},
+    )
 
 
 @router.get("/{slug}")
@@ -78,7 +81,7 @@ def queue(
 ) -> Response:
     company, member = rep_of(session, slug, user)
     counts = dashboard.counts(session=session, company_id=company.id, user=user)
-    pager = Page.of(page).with_total(counts[queue], cap=COUNT_CAP)
+    pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
     rows = dashboard.page(
         session=session,
         company_id=company.id,
@@ -96,6 +99,7 @@ def queue(
             "queue": queue,
             "queues": dashboard.LABELS,
             "counts": counts,
+            "cap": dashboard.COUNT_CAP,
             "rows": rows,
             "pager": pager,
         },

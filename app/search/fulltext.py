@@ -10,8 +10,8 @@ newest first and stopping, then ranks only those:
 - SQLite: FTS5 (app/search/schema.py) read in descending rowid order, BM25 with title words
   weighing four times body words.
 - PostgreSQL: the stored weighted tsvector column under a GIN index, ``to_tsquery`` with English
-  stemming, ranked by ``ts_rank``; the planner walks the primary key backwards checking each row
-  when the words are common, or reads the GIN index when they are rare.
+  stemming, ranked by ``ts_rank``; the planner walks a (…, created_at, id) index backwards
+  checking each row when the words are common, or reads the GIN index when they are rare.
 Both index only the public (redacted) title and body. Another engine (one that ranks through its
 own index) can stand behind the same function.
 """
@@ -59,10 +59,12 @@ def ranked(
     if dialect == "postgresql":
         vector = literal_column(f"complaint.{PG_COLUMN}")
         tsquery = _tsquery(query)
+        # Newest by filing time: the order of the composite indexes a filter may use (by company,
+        # state, visibility), so the planner can walk one of them and check each row's vector.
         newest = (
             select(Complaint.id, vector.label("vector"))
             .where(*where, vector.op("@@")(tsquery))
-            .order_by(col(Complaint.id).desc())
+            .order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
             .limit(pool)
             .subquery()
         )

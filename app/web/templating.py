@@ -27,7 +27,8 @@ env.filters.update(
     timestamp=humanize.timestamp,
     state_label=lambda s: label(ComplaintState(s)),
     upper_first=lambda s: s[:1].upper() + s[1:],
-    capped=lambda n: f"{COUNT_CAP:,}+" if n > COUNT_CAP else str(n),  # a count that stopped
+    # A count that stopped one past its cap.
+    capped=lambda n, cap=COUNT_CAP: f"{cap:,}+" if n > cap else str(n),
 )
 env.globals.update(csrf_field_name=FIELD, settings=get_settings, ComplaintState=ComplaintState)
 

@@ -22,6 +22,9 @@ def upgrade() -> None:
         "ix_complaint_visibility_created", "complaint", ["visibility", "created_at", "id"]
     )
     op.create_index(
+        "ix_complaint_visibility_state", "complaint", ["visibility", "state", "created_at", "id"]
+    )
+    op.create_index(
         "ix_complaint_unanswered", "complaint", ["first_response_at", "created_at", "id"]
     )
     op.create_index(
@@ -30,10 +33,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaint_company_awaiting", "complaint", ["company_id", "awaiting_consumer"]
     )
+    op.create_index(
+        "ix_complaint_company_assignee",
+        "complaint",
+        ["company_id", "assignee_id", "created_at", "id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_complaint_company_assignee", table_name="complaint")
     op.drop_index("ix_complaint_company_awaiting", table_name="complaint")
     op.drop_index("ix_complaint_company_state", table_name="complaint")
     op.drop_index("ix_complaint_unanswered", table_name="complaint")
+    op.drop_index("ix_complaint_visibility_state", table_name="complaint")
     op.drop_index("ix_complaint_visibility_created", table_name="complaint")
