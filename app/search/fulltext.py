@@ -39,11 +39,15 @@ _fts = table(FTS_TABLE, column("rowid"))
 _whole = literal_column(FTS_TABLE)  # the table's own name stands for "any column" in FTS5
 
 
+def _inline(value: int | str) -> ColumnElement:
+    return bindparam(None, value, literal_execute=True)
+
+
 def _tsquery(query: parser.Query) -> ColumnElement:
-    # Inlined (escaped by the driver's dialect), not a parameter: after five runs of a prepared
-    # statement PostgreSQL may settle on a generic plan, one for every query, and a GIN bitmap
-    # scan chosen blind rechecks every row of a common phrase (5.7 s at a million complaints,
-    # against 0.08 s for the plan chosen knowing the words).
+    # The words and the pool's size are inlined (escaped by the dialect), not parameters: after
+    # five runs of a prepared statement PostgreSQL may settle on a generic plan, one for every
+    # query, and a GIN bitmap scan chosen blind rechecks every row of a common phrase (5.7 s at
+    # a million complaints, against 0.08 s for the plan chosen knowing the words).
     words = bindparam(None, parser.to_tsquery(query), type_=String, literal_execute=True)
     return func.to_tsquery(literal_column("'english'::regconfig"), words)
 
@@ -79,7 +83,7 @@ def ranked(
             select(Complaint.id, vector.label("vector"))
             .where(*where, vector.op("@@")(tsquery))
             .order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
-            .limit(pool)
+            .limit(_inline(pool))
             .subquery()
         )
         score = func.ts_rank(newest.c.vector, tsquery).desc()  # only for the pool's rows
@@ -89,7 +93,7 @@ def ranked(
         newest = (
             _sqlite_matches(select(_fts.c.rowid.label("id"), bm25), where, query)
             .order_by(_fts.c.rowid.desc())
-            .limit(pool)
+            .limit(_inline(pool))
             .subquery()
         )
         order = [newest.c.score.asc(), newest.c.id.desc()]
