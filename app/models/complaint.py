@@ -138,7 +138,9 @@ class Complaint(ComplaintBase, table=True):
         # their capped counts), awaiting the consumer, or (un)assigned: index ranges, not a
         # filter over every complaint the company ever had.
         Index("ix_complaint_company_state", "company_id", "state", "created_at", "id"),
-        Index("ix_complaint_company_awaiting", "company_id", "awaiting_consumer"),
+        Index(
+            "ix_complaint_company_awaiting", "company_id", "awaiting_consumer", "created_at", "id"
+        ),
         Index("ix_complaint_company_assignee", "company_id", "assignee_id", "created_at", "id"),
     )
 

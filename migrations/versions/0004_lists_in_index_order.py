@@ -31,7 +31,9 @@ def upgrade() -> None:
         "ix_complaint_company_state", "complaint", ["company_id", "state", "created_at", "id"]
     )
     op.create_index(
-        "ix_complaint_company_awaiting", "complaint", ["company_id", "awaiting_consumer"]
+        "ix_complaint_company_awaiting",
+        "complaint",
+        ["company_id", "awaiting_consumer", "created_at", "id"],
     )
     op.create_index(
         "ix_complaint_company_assignee",
