@@ -4,10 +4,12 @@
     .venv/bin/python bench/scale.py --memory sqlite:///bench/10k.db --requests 1000000
 
 Scaling: starts one server per database, side by side (each after ``outcry stats refresh``, which
-the caller runs), and times the leaderboard and the company statistics page one request at a
-time, alternating between the two servers (no concurrency, so the figure is the page's own cost;
-alternation, so the machine's drifting load weighs on both alike), for the 10th-busiest company
-of each database; prints the median and p90 and the large/small ratio.
+the caller runs), and times every page type (home, the busiest and a typical company, search for a
+common word, a rare word, a phrase and with filters, a complaint, the leaderboard, statistics, the
+reps' queue of the busiest company, the API lists), signed in and as an anonymous first view, one
+request at a time, alternating between the two servers (no concurrency, so the figure is the
+page's own cost; alternation, so the machine's drifting load weighs on both alike); prints the
+median and p90 and the large/small ratios.
 
 Memory: one uvicorn worker, RSS after a warm-up and then after every minute of a run of requests
 over about 3,400 distinct public URLs (wrk; 90% of them to 40 hot URLs, as in a spike), and
@@ -27,53 +29,101 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # bench/load.py: server start, wrk, targets
 
 
-def _timed(port: int, path: str) -> float:
+def _timed(port: int, path: str, headers: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    status, _, _ = load.get(port, path)
+    status, _, _ = load.get(port, path, headers)
     if status != 200:
         raise SystemExit(f"{path} answered {status}")
     return (time.perf_counter() - started) * 1000
 
 
+def scale_targets(url: str) -> dict[str, str]:
+    """The busiest company (generate.py's company 1, whose owner is rep0), a typical one (the
+    median company by id: Zipf ranks follow ids), a complaint with a long timeline, and a word
+    only one complaint has (its number, in its title)."""
+    from sqlalchemy import create_engine, text
+
+    found = load.pick_targets(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM company")).scalar_one()
+        busiest = conn.execute(text("SELECT slug FROM company WHERE id = 1")).scalar_one()
+        typical = conn.execute(
+            text("SELECT slug FROM company WHERE id = :id"), {"id": max(1, n // 2)}
+        ).scalar_one()
+    engine.dispose()
+    return {**found, "busiest": busiest, "typical": typical}
+
+
+def scale_pages(t: dict[str, str]) -> dict[str, str]:
+    busy = t["busiest"]
+    return {
+        "home": "/",
+        "company, busiest": f"/companies/{busy}",
+        "company, busiest, older page": f"/companies/{busy}?page=5",
+        "company, typical": f"/companies/{t['typical']}",
+        "search, common word": "/search?q=refund",
+        "search, rare word": f"/search?q={t['complaint']}",
+        "search, phrase": "/search?q=%22refund+never+arrived%22",
+        "search, with filters": f"/search?q=refund&state=open&company={busy}",
+        "search, filters only": "/search?state=disputed&category=billing",
+        "complaint": f"/complaints/{t['complaint']}",
+        "leaderboard": "/leaderboards",
+        "company statistics": f"/companies/{busy}/stats",
+        "reps' queue, busiest": f"/dashboard/{busy}",
+        "API list": "/api/v1/complaints?limit=20",
+        "API list, company": f"/api/v1/complaints?limit=20&company={busy}",
+        "API search": "/api/v1/complaints?limit=20&q=refund",
+    }
+
+
+def _first_view(path: str) -> str:
+    # A query string no one else sends misses every per-process copy: the cost of the first
+    # view after a change (validators, queries and rendering).
+    return path + ("&" if "?" in path else "?") + "v={n}"
+
+
 def time_pages(small_url: str, large_url: str, repeat: int) -> dict[str, dict[str, dict]]:
     """Both servers run side by side and each request to one is followed by the same request to
     the other, so whatever else the machine does weighs on both alike (a shared machine's load
-    drifts by more than the difference being measured)."""
-    servers, pages = {}, {}
+    drifts by more than the difference being measured). Every page signed in (as consumer0;
+    the reps' queue as rep0, the busiest company's owner) and as an anonymous first view."""
+    servers, pages, cookies = {}, {}, {}
     try:
         for size, url in (("small", small_url), ("large", large_url)):
-            targets = load.pick_targets(url)
+            targets = scale_targets(url)
             port = load.free_port()
             servers[size] = (port, load.start_server(url, port, 1))
-            company = f"/companies/{targets['company']}"
-            pages[size] = {
-                "leaderboard": "/leaderboards",
-                "leaderboard, all time": "/leaderboards?window=all",
-                "company stats": f"{company}/stats",
-                "company page": company,
-                # A query string no one else sends misses every per-process copy: the cost of
-                # the first view after a change (validators, queries and rendering).
-                "leaderboard, first view": "/leaderboards?v={n}",
-                "company stats, first view": f"{company}/stats?v={{n}}",
-                "company page, first view": f"{company}?v={{n}}",
-            }
+            consumer, _ = load.login(port, "consumer0@bench.example")
+            rep, _ = load.login(port, "rep0@bench.example")
+            cookies[size] = {"consumer": consumer, "rep": rep}
+            pages[size] = {}
+            for name, path in scale_pages(targets).items():
+                who = "rep" if name.startswith("reps'") else "consumer"
+                pages[size][f"{name}, signed in"] = (path, who)
+                if who == "consumer":
+                    pages[size][f"{name}, first view"] = (_first_view(path), None)
         out: dict[str, dict[str, dict]] = {}
         for name in pages["small"]:
             times: dict[str, list[float]] = {"small": [], "large": []}
-            for n in range(5):  # warm up: caches filled, pages rendered once
+            for n in range(-3, repeat):  # three to warm up: caches filled, pages rendered once
                 for size in times:
-                    _timed(servers[size][0], pages[size][name].format(n=f"w{n}"))
-            for n in range(repeat):
-                for size in times:
-                    path = pages[size][name].format(n=n)
-                    times[size].append(_timed(servers[size][0], path))
+                    path, who = pages[size][name]
+                    headers = {"Cookie": cookies[size][who]} if who else None
+                    took = _timed(servers[size][0], path.format(n=n), headers)
+                    if n >= 0:
+                        times[size].append(took)
             out[name] = {
                 size: {
-                    "median_ms": statistics.median(sorted(t)),
+                    "median_ms": statistics.median(t),
                     "p90_ms": sorted(t)[int(len(t) * 0.9) - 1],
                 }
                 for size, t in times.items()
             }
+            s, b = out[name]["small"], out[name]["large"]
+            print(f"| {name} | {s['median_ms']:.1f} | {b['median_ms']:.1f} | "
+                  f"{b['median_ms'] / s['median_ms']:.2f} | {s['p90_ms']:.1f} | "
+                  f"{b['p90_ms']:.1f} | {b['p90_ms'] / s['p90_ms']:.2f} |", flush=True)  # fmt: skip
     finally:
         for _, server in servers.values():
             load.stop_server(server)
@@ -177,7 +227,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", help="URL of the 10 thousand complaint database")
     parser.add_argument("--large", help="URL of the large database")
-    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--memory", help="URL to run the memory test against")
     parser.add_argument("--requests", type=int, default=1_000_000, help="of the memory run")
     parser.add_argument("--warm-up", type=int, default=100_000, help="requests before measuring")
@@ -186,14 +236,11 @@ def main() -> None:
                         help="share of the memory run's requests to the 40 hot URLs")  # fmt: skip
     args = parser.parse_args()
     if args.small and args.large:
-        found = time_pages(args.small, args.large, args.repeat)
-        print("| page | small median ms | large median ms | ratio | small p90 | large p90 |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for name, by_size in found.items():
-            s, b = by_size["small"], by_size["large"]
-            print(f"| {name} | {s['median_ms']:.1f} | {b['median_ms']:.1f} | "
-                  f"{b['median_ms'] / s['median_ms']:.2f} | {s['p90_ms']:.1f} | "
-                  f"{b['p90_ms']:.1f} |")  # fmt: skip
+        print(
+            "| page | small median ms | large median ms | ratio | small p90 | large p90 | ratio |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        time_pages(args.small, args.large, args.repeat)
     if args.memory:
         found = memory(args.memory, args.requests, args.connections, args.warm_up, args.hot_share)
         print(json.dumps(found, indent=2))

@@ -872,8 +872,6 @@ def pager_link(html: str, rel: str) -> str | None:
         ("/search", {}),
         ("/search", {"q": "Complaint number"}),
         ("/search", {"state": "open"}),
-        ("/companies/acme-widgets", {}),
-        ("/companies/acme-widgets", {"state": "open"}),
         ("/me/complaints", {}),
     ],
 )
@@ -908,6 +906,49 @@ def test_long_lists_are_paged(client, db, author, path, extra):
     assert listed_titles(back.text) == listed_titles(first.text)
     for key, value in extra.items():
         assert parse_qs(urlsplit(older).query)[key] == [value]
+
+
+@pytest.mark.parametrize("extra", [{}, {"state": "open"}])
+def test_a_company_page_pages_from_where_the_last_page_stopped(client, db, author, extra):
+    start = utcnow() - timedelta(hours=30)
+    for n in range(25):
+        make_complaint(
+            db,
+            author,
+            title=f"Complaint number {n:02}",
+            company_name="Acme Widgets",
+            now=start + timedelta(hours=n),
+        )
+    db.commit()
+    path = "/companies/acme-widgets"
+
+    first = client.get(path, params=extra)
+
+    assert listed_titles(first.text) == [f"Complaint number {n:02}" for n in range(24, 4, -1)]
+    assert pager_link(first.text, "prev") is None
+    older = pager_link(first.text, "next")
+    second = client.get(path + older)
+    assert listed_titles(second.text) == [f"Complaint number {n:02}" for n in range(4, -1, -1)]
+    assert pager_link(second.text, "next") is None
+    back = client.get(path + pager_link(second.text, "prev"))
+    assert listed_titles(back.text) == listed_titles(first.text)
+    assert pager_link(back.text, "prev") is None
+    for key, value in extra.items():
+        assert parse_qs(urlsplit(older).query)[key] == [value]
+    # Links from before keyset pages still work.
+    assert listed_titles(client.get(path, params={**extra, "page": 2}).text) == listed_titles(
+        second.text
+    )
+
+
+def test_a_broken_company_page_link_says_so(client, db, author):
+    make_complaint(db, author, title="Only one", company_name="Acme Widgets")
+    db.commit()
+
+    page = client.get("/companies/acme-widgets", params={"before": "yesterday"})
+
+    assert page.status_code == 400
+    assert "That page link is not valid" in page.text
 
 
 def test_a_short_list_has_no_pager(client, catalogue):

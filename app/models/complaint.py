@@ -170,6 +170,20 @@ class Complaint(ComplaintBase, table=True):
         Index("ix_complaint_company_updated", "company_id", "updated_at"),
         # A company page's newest complaints: read in index order, never sorted, whatever its size.
         Index("ix_complaint_company_created", "company_id", "created_at", "id"),
+        # The site-wide lists (home, search without words, the API) newest first, read in index
+        # order with their LIMIT: every listed complaint is public.
+        Index("ix_complaint_visibility_created", "visibility", "created_at", "id"),
+        Index("ix_complaint_visibility_state", "visibility", "state", "created_at", "id"),
+        # "Most overdue": the unanswered complaints oldest first, read in index order.
+        Index("ix_complaint_unanswered", "first_response_at", "created_at", "id"),
+        # A company's complaints in one state (its page's state filter, the reps' queues and
+        # their capped counts), awaiting the consumer, or (un)assigned: index ranges, not a
+        # filter over every complaint the company ever had.
+        Index("ix_complaint_company_state", "company_id", "state", "created_at", "id"),
+        Index(
+            "ix_complaint_company_awaiting", "company_id", "awaiting_consumer", "created_at", "id"
+        ),
+        Index("ix_complaint_company_assignee", "company_id", "assignee_id", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -175,5 +175,9 @@ def my_complaints(
     return render(
         request,
         "accounts/my_complaints.html",
-        {"rows": rows, "pager": pager.with_total(total), "decisions": decisions},
+        {
+            "rows": rows,
+            "pager": pager.with_total(total, cap=complaints.COUNT_CAP),
+            "decisions": decisions,
+        },
     )

@@ -4,7 +4,7 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
@@ -37,9 +37,12 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 class Paged(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description="How many in all; with total_capped, at least this many")
     limit: int
     offset: int
+    total_capped: bool = Field(
+        default=False, description="The count stopped at total: there are more"
+    )
 
 
 class Problem(BaseModel):
@@ -127,8 +130,13 @@ def list_complaints(
     rows, total = complaints.search(
         session=session, filters=params.filters, offset=offset, limit=limit
     )
+    capped = total > complaints.COUNT_CAP
     body = Paged[ComplaintPublic](
-        items=_publics(session, rows), total=total, limit=limit, offset=offset
+        items=_publics(session, rows),
+        total=complaints.COUNT_CAP if capped else total,
+        limit=limit,
+        offset=offset,
+        total_capped=capped,
     )
     return fresh.apply(JSONResponse(body.model_dump(mode="json")))
 

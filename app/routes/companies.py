@@ -1,6 +1,7 @@
 """Company pages and the name suggestions used while filing."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -11,6 +12,7 @@ from app.companies import freshness, listing
 from app.companies import service as companies
 from app.companies.stats import headline
 from app.complaints import service as complaints
+from app.errors import DomainError
 from app.models.complaint import ComplaintState
 from app.systemic import service as systemic
 from app.web import caching
@@ -20,6 +22,14 @@ from app.web.pagination import Page
 from app.web.templating import render
 
 router = APIRouter()
+
+
+def _cursor(token: str) -> complaints.Cursor | None:
+    if not token:
+        return None
+    if (cursor := complaints.Cursor.parse(token)) is None:
+        raise DomainError("That page link is not valid: start again from the company's page.")
+    return cursor
 
 
 @router.get("/companies")
@@ -61,8 +71,11 @@ def show(
     slug: str,
     state: Annotated[ComplaintState | None, BeforeValidator(blank_is_none)] = None,
     page: int = 1,
+    before: str = "",
+    after: str = "",
 ) -> Response:
     company = companies.public_or_404(session=session, slug=slug, viewer=_user)
+    older_than, newer_than = _cursor(before), _cursor(after)
     claim = claim_badge(session=session, company_id=company.id)
     latest, *version = freshness.page_version(session=session, company_id=company.id)
     fresh = caching.conditional(
@@ -79,20 +92,39 @@ def show(
     )
     if early := fresh.answered():
         return early
-    pager = Page.of(page)
-    (rows, total), stats, issues = fresh.shared(
+    # Keyset pages (before/after a cursor) read the company's index from where the last page
+    # stopped; ?page=N links from before keyset paging still work (an offset).
+    pager = Page.of(1 if older_than or newer_than else page)
+    (rows, _), stats, issues = fresh.shared(
         "lists",
         lambda: (
             complaints.search(
                 session=session,
                 filters=complaints.Filters(company_id=company.id, state=state),
                 offset=pager.offset,
-                limit=pager.size,
+                limit=pager.size + 1,  # one more: is there another page?
+                before=older_than,
+                after=newer_than,
+                count=False,
             ),
             headline(session=session, company_id=company.id),
             systemic.for_company(session=session, company_id=company.id),
         ),
     )
+    more = len(rows) > pager.size
+    if newer_than:  # listed newest first; the extra row is the newest
+        rows, has_newer, has_older = rows[-pager.size :], more, True
+    else:
+        rows, has_newer, has_older = rows[: pager.size], pager.number > 1 or bool(older_than), more
+    query = {"state": state.value} if state else {}
+    links = {
+        "newer": urlencode({**query, "after": complaints.Cursor.of(rows[0][0]).token()})
+        if rows and has_newer
+        else None,
+        "older": urlencode({**query, "before": complaints.Cursor.of(rows[-1][0]).token()})
+        if rows and has_older
+        else None,
+    }
     response = render(
         request,
         "companies/detail.html",
@@ -101,7 +133,7 @@ def show(
             "rows": rows,
             "state": state,
             "states": list(ComplaintState),
-            "pager": pager.with_total(total),
+            "links": links,
             "stats": stats,
             "claim": claim,
             "systemic_issues": issues,

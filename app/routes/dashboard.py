@@ -81,7 +81,11 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
         counts = dashboard.counts(session=session, company_id=member.company_id, user=user)
         rows.append((company, member, counts))
     rows.sort(key=lambda row: row[0].name.lower())
-    return render(request, "dashboard/index.html", {"rows": rows, "Queue": dashboard.Queue})
+    return render(
+        request,
+        "dashboard/index.html",
+        {"rows": rows, "Queue": dashboard.Queue, "cap": dashboard.COUNT_CAP},
+    )
 
 
 @router.get("/{slug}")
@@ -95,7 +99,7 @@ def queue(
 ) -> Response:
     company, member, readonly = viewer_of(session, slug, user)
     counts = dashboard.counts(session=session, company_id=company.id, user=user)
-    pager = Page.of(page).with_total(counts[queue])
+    pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
     rows = dashboard.page(
         session=session,
         company_id=company.id,
@@ -114,6 +118,7 @@ def queue(
             "queue": queue,
             "queues": dashboard.LABELS,
             "counts": counts,
+            "cap": dashboard.COUNT_CAP,
             "rows": rows,
             "pager": pager,
         },

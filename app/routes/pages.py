@@ -9,6 +9,7 @@ from app.complaints import service as complaints
 from app.complaints.touch import site_last_change
 from app.models.complaint import Category, ComplaintState
 from app.search import params as search_params
+from app.stats import site
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.pagination import Page
@@ -28,15 +29,16 @@ def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response
     )
     if early := fresh.answered():
         return early
-    (newest, total), (overdue, overdue_total) = fresh.shared(
+    (newest, _), (overdue, _) = fresh.shared(
         "lists",
         lambda: (
-            complaints.search(session=session, filters=complaints.Filters(), limit=10),
+            complaints.search(session=session, filters=complaints.Filters(), limit=10, count=False),
             complaints.search(
                 session=session,
                 filters=complaints.Filters(overdue=True),
                 limit=5,
                 oldest_first=True,
+                count=False,
             ),
         ),
     )
@@ -44,7 +46,7 @@ def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response
         render(
             request,
             "home.html",
-            {"newest": newest, "overdue": overdue, "total": total, "overdue_total": overdue_total},
+            {"newest": newest, "overdue": overdue, "totals": site.totals(session=session)},
         )
     )
 
@@ -86,7 +88,7 @@ def search(
             "params": params,
             "states": list(ComplaintState),
             "categories": list(Category),
-            "pager": pager.with_total(total),
+            "pager": pager.with_total(total, cap=complaints.COUNT_CAP),
         },
         status_code=400 if params.errors else 200,
     )

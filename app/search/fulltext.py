@@ -1,16 +1,24 @@
 """One full-text interface over two backends, chosen by the session's database.
 
-``match(stmt, query, dialect)`` narrows a ``select(Complaint)`` to the complaints matching the
-user's query and returns the ordering that puts the best match first:
-- SQLite: FTS5 (app/search/schema.py) with BM25, title words weighing four times body words.
-- PostgreSQL: the stored weighted tsvector column under a GIN index, ``to_tsquery`` with English stemming,
-  ranked by ``ts_rank``.
-Both index only the public (redacted) title and body.
+``ranked(session, where, query, dialect, pool=, offset=, limit=)``: one page of the ids of the
+complaints meeting ``where`` whose public title or body match the user's query, best match first
+among the newest ``pool`` matches, and how many matches that pool holds.
+
+Ranking every match would cost as much as there are matches (a common word matches a tenth of
+a million complaints), so each backend finds the newest ``pool`` matches by walking its index
+newest first and stopping, then ranks only those:
+- SQLite: FTS5 (app/search/schema.py) read in descending rowid order, BM25 with title words
+  weighing four times body words.
+- PostgreSQL: the stored weighted tsvector column under a GIN index, ``to_tsquery`` with English
+  stemming, ranked by ``ts_rank``; the planner walks a (…, created_at, id) index backwards
+  checking each row when the words are common, or reads the GIN index when they are rare.
+Both index only the public (redacted) title and body. Another engine (one that ranks through its
+own index) can stand behind the same function.
 """
 
 from sqlalchemy import ColumnElement, Select, column, literal_column, select, table
 from sqlalchemy.sql import func
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from app.models.complaint import Complaint
 from app.search import query as parser
@@ -18,34 +26,64 @@ from app.search.schema import FTS_TABLE, PG_COLUMN
 
 TITLE_WEIGHT = 4.0  # FTS5 bm25 column weight; PostgreSQL weighs A (title) over B (body) itself
 
-
-def match(stmt: Select, query: parser.Query, dialect: str) -> tuple[Select, ColumnElement]:
-    """The statement limited to matches, and an ORDER BY term for relevance (best first)."""
-    if dialect == "postgresql":
-        return _postgres(stmt, query)
-    return _sqlite(stmt, query)
+_fts = table(FTS_TABLE, column("rowid"))
+_whole = literal_column(FTS_TABLE)  # the table's own name stands for "any column" in FTS5
 
 
-def _sqlite(stmt: Select, query: parser.Query) -> tuple[Select, ColumnElement]:
-    # A MATERIALIZED CTE: the MATCH runs once. Joined directly (or as a plain subquery) SQLite
-    # may loop over complaints and re-run the full-text query for each, which is quadratic.
-    fts = table(FTS_TABLE, column("rowid"))
-    whole = literal_column(FTS_TABLE)  # the table's own name stands for "any column" in FTS5
-    hits = (
-        select(
-            fts.c.rowid.label("complaint_id"),
-            func.bm25(whole, TITLE_WEIGHT, 1.0).label("score"),  # negative: lower is better
-        )
-        .where(whole.op("MATCH")(parser.to_fts5(query)))
-        .cte("fts_hits")
-        .prefix_with("MATERIALIZED")
+def _tsquery(query: parser.Query) -> ColumnElement:
+    return func.to_tsquery(literal_column("'english'::regconfig"), parser.to_tsquery(query))
+
+
+def _sqlite_matches(stmt: Select, where: list[ColumnElement[bool]], query: parser.Query) -> Select:
+    # The full-text table drives the join: "+rowid" keeps SQLite from looping over complaints
+    # and re-running the full-text query for each one.
+    return (
+        stmt.select_from(_fts)
+        .join(Complaint, col(Complaint.id) == literal_column(f"+{FTS_TABLE}.rowid"))
+        .where(_whole.op("MATCH")(parser.to_fts5(query)), *where)
     )
-    stmt = stmt.join(hits, hits.c.complaint_id == col(Complaint.id))
-    return stmt, hits.c.score.asc()
 
 
-def _postgres(stmt: Select, query: parser.Query) -> tuple[Select, ColumnElement]:
-    vector = literal_column(f"complaint.{PG_COLUMN}")  # generated, GIN-indexed (schema.py)
-    tsquery = func.to_tsquery(literal_column("'english'::regconfig"), parser.to_tsquery(query))
-    stmt = stmt.where(vector.op("@@")(tsquery))
-    return stmt, func.ts_rank(vector, tsquery).desc()
+def ranked(
+    session: Session,
+    where: list[ColumnElement[bool]],
+    query: parser.Query,
+    dialect: str,
+    *,
+    pool: int,
+    offset: int,
+    limit: int,
+) -> tuple[list[int], int]:
+    """Ids of one page of matches, best first among the newest ``pool`` (ties newest first), and
+    how many matches the pool holds (``pool`` itself: at least that many)."""
+    if dialect == "postgresql":
+        vector = literal_column(f"complaint.{PG_COLUMN}")
+        tsquery = _tsquery(query)
+        # Newest by filing time: the order of the composite indexes a filter may use (by company,
+        # state, visibility), so the planner can walk one of them and check each row's vector.
+        newest = (
+            select(Complaint.id, vector.label("vector"))
+            .where(*where, vector.op("@@")(tsquery))
+            .order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
+            .limit(pool)
+            .subquery()
+        )
+        score = func.ts_rank(newest.c.vector, tsquery).desc()  # only for the pool's rows
+        order = [score, newest.c.id.desc()]
+    else:
+        bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0).label("score")  # negative: lower is better
+        newest = (
+            _sqlite_matches(select(_fts.c.rowid.label("id"), bm25), where, query)
+            .order_by(_fts.c.rowid.desc())
+            .limit(pool)
+            .subquery()
+        )
+        order = [newest.c.score.asc(), newest.c.id.desc()]
+    rows = session.execute(
+        select(newest.c.id, func.count().over()).order_by(*order).offset(offset).limit(limit)
+    ).all()
+    if rows:
+        return [r[0] for r in rows], rows[0][1]
+    if offset == 0:
+        return [], 0
+    return [], session.exec(select(func.count()).select_from(newest)).one()  # past the end

@@ -10,6 +10,7 @@ class Page:
     number: int
     size: int
     total: int = 0
+    more: bool = False  # there are more than ``total``: the count stopped at its cap
 
     @classmethod
     def of(cls, number: int, size: int | None = None) -> "Page":
@@ -23,5 +24,8 @@ class Page:
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
 
-    def with_total(self, total: int) -> "Page":
+    def with_total(self, total: int, cap: int | None = None) -> "Page":
+        """``cap``: the count stopped there, and a total above it means "more than ``cap``"."""
+        if cap is not None and total > cap:
+            return replace(self, total=cap, more=True)
         return replace(self, total=total)

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from app.complaints.states import label
 from app.config import get_settings
 from app.models.complaint import ComplaintState
+from app.search.service import COUNT_CAP
 from app.web import humanize, identity
 from app.web.caching import LazyCsrfToken
 from app.web.csrf import FIELD
@@ -34,6 +35,8 @@ env.filters.update(
     upper_first=lambda s: s[:1].upper() + s[1:],
     initials=identity.initials,
     hue=identity.hue,
+    # A count that stopped one past its cap.
+    capped=lambda n, cap=COUNT_CAP: f"{cap:,}+" if n > cap else str(n),
 )
 env.globals.update(csrf_field_name=FIELD, settings=get_settings, ComplaintState=ComplaintState)
 
