@@ -1,7 +1,7 @@
 """Company redirects: the old address of a company an admin merged into another answers 301.
 
 Revision ID: company_redirect_for_merges
-Revises: 0003
+Revises: company_domain_confirmed
 Create Date: 2026-12-04 23:40:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import app.db
 
 revision: str = 'company_redirect_for_merges'
-down_revision: str | None = '0003'
+down_revision: str | None = 'company_domain_confirmed'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ consumer, so the home page, search without words, the API, company pages and the
 read a page of an index whatever the number of complaints.
 
 Revision ID: lists_in_index_order
-Revises: 0003
+Revises: company_redirect_for_merges
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "lists_in_index_order"
-down_revision: str | None = "0003"
+down_revision: str | None = "company_redirect_for_merges"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
