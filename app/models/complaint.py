@@ -91,7 +91,7 @@ def iso_date(value: object) -> object:
     if isinstance(value, int | float) or (
         isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
     ):
-        raise ValueError("Use a date like 2026-03-03.")
+        raise ValueError("Please enter a date like 2026-03-03.")
     return value
 
 

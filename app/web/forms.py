@@ -63,6 +63,8 @@ def api_message(error: dict) -> str:
     whose pydantic wording ("invalid character in year") helps nobody; pydantic's text otherwise."""
     if error["type"] in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
         return _friendly(error)
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # our own words, without pydantic's "Value error, "
     return str(error["msg"])
 
 
