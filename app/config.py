@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # then a post at each of these days open while the complaint is unresolved.
     broadcast_grace_days: int = Field(default=3, ge=0)
     broadcast_milestones: list[int] = [7, 14, 30, 60]  # JSON list
+    # Outages (app/broadcast/breaker.py): a network that times out or errs is paused, not failed.
+    broadcast_timeout_seconds: float = Field(default=15.0, gt=0)  # one request to a network
+    broadcast_pause_seconds: float = Field(default=30.0, gt=0)  # first pause; doubles while down
+    broadcast_pause_max_seconds: float = Field(default=600.0, gt=0)  # longest pause between probes
+    broadcast_post_give_up_hours: float = Field(default=96.0, gt=0)  # posts; deletions never
+    broadcast_alert_after_minutes: float = Field(default=60.0, gt=0)  # stuck deletions → admins
 
     # Operations (app/ops/): JSON log lines by default; /metrics behind a bearer token when set.
     log_level: str = "INFO"

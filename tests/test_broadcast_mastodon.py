@@ -4,7 +4,9 @@ No Mastodon server is installable here (shared/domain-notes.md); httpx.MockTrans
 transport level with the status JSON, headers and errors Mastodon 4.x sends.
 """
 
+import html
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -37,6 +39,18 @@ def rate_headers(remaining: int = 299, reset: datetime | None = None) -> dict[st
     }
 
 
+def linkified(text: str) -> str:
+    """Links as Mastodon 4.x writes them into a status's HTML content."""
+    return re.sub(
+        r"https?://\S+",
+        lambda m: (
+            f'<a href="{html.escape(m.group())}" rel="nofollow noopener" target="_blank">'
+            f"{html.escape(m.group())}</a>"
+        ),
+        text,
+    )
+
+
 def status_json(status_id: str, text: str, in_reply_to_id: str | None = None) -> dict:
     """A status as POST /api/v1/statuses returns it (Mastodon 4.x)."""
     return {
@@ -54,7 +68,7 @@ def status_json(status_id: str, text: str, in_reply_to_id: str | None = None) ->
         "reblogs_count": 0,
         "favourites_count": 0,
         "edited_at": None,
-        "content": f"<p>{text}</p>",
+        "content": f"<p>{linkified(text)}</p>",
         "reblog": None,
         "application": {"name": "Outcry", "website": None},
         "account": {
@@ -101,6 +115,11 @@ class FakeMastodon:
             if key:
                 self.by_key[key] = status_id
             return httpx.Response(200, json=status, headers=rate_headers())
+        if request.url.path == "/api/v1/accounts/verify_credentials":
+            return httpx.Response(200, json={"id": "109348256434233232", "acct": "outcry"})
+        if request.url.path == "/api/v1/accounts/109348256434233232/statuses":
+            newest = sorted(self.statuses.values(), key=lambda s: s["id"], reverse=True)
+            return httpx.Response(200, json=newest[: int(request.url.params["limit"])])
         if request.method == "DELETE" and request.url.path.startswith("/api/v1/statuses/"):
             status_id = request.url.path.rsplit("/", 1)[1]
             if status_id not in self.statuses:
@@ -145,7 +164,8 @@ async def test_publish_posts_a_public_status_with_token_and_idempotency_key(
     assert request.headers["Idempotency-Key"] == "complaint-7:day-14"
     assert json.loads(request.content) == {
         "status": "Day 14, still unresolved: “Refund for a broken kettle refused” against "
-        "@acme@mastodon.social. https://outcry.example/complaints/7",
+        "@acme@mastodon.social. https://outcry.example/complaints/7#"
+        + MastodonAdapter.tag_for("complaint-7:day-14"),
         "visibility": "public",
         "language": "en",
     }
@@ -280,3 +300,15 @@ async def test_a_reply_to_another_networks_post_is_refused_before_sending(
         await mastodon.publish(milestone(reply_to=Thread(bluesky, bluesky)))
 
     assert server.requests == []
+
+
+async def test_a_retry_after_mastodon_forgot_the_key_finds_the_first_status(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    first = await mastodon.publish(milestone())
+    await mastodon.publish(milestone("complaint-8:day-14"))  # another post came after it
+    server.by_key.clear()  # Mastodon keeps idempotency keys for about an hour only
+
+    assert await mastodon.find(milestone()) == first
+    assert await mastodon.find(milestone("complaint-9:day-14")) is None
+    assert len(server.statuses) == 2

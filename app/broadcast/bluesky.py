@@ -237,6 +237,22 @@ class BlueskyAdapter:
 
         return await self._call(write)
 
+    async def find(self, post: Post) -> RemoteRef | None:
+        rkey = rkey_for(post.record_key)
+
+        async def read(did: str) -> RemoteRef | None:
+            try:
+                found = await self.client.com.atproto.repo.get_record(
+                    {"repo": did, "collection": COLLECTION, "rkey": rkey}
+                )
+            except BadRequestError as error:
+                if _error_name(error) == "RecordNotFound":
+                    return None
+                raise
+            return self._ref(found.uri, found.cid)
+
+        return await self._call(read)
+
     async def delete(self, ref: RemoteRef) -> None:
         at = AtUri.from_str(ref.id)
 

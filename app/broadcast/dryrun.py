@@ -21,6 +21,9 @@ class DryRunAdapter:
         self.format(post)  # a post that could not be published fails here too
         return RemoteRef(self.name, f"dryrun:{post.record_key}")
 
+    async def find(self, post: Post) -> RemoteRef | None:
+        return None
+
     async def delete(self, ref: RemoteRef) -> None:
         return None
 
