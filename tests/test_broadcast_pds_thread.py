@@ -126,7 +126,7 @@ async def test_an_unresolved_complaint_becomes_one_thread_on_the_pds(
         by_start[start] = record
     first, second, third = by_start.values()
     assert "reply" not in first["value"]
-    assert "in 20 days, confirmed by the consumer" in third["value"]["text"]
+    assert "in 19 days; the consumer confirmed the resolution on" in third["value"]["text"]
     for reply, parent in ((second, first), (third, second)):
         ref = reply["value"]["reply"]
         assert (ref["root"]["uri"], ref["root"]["cid"]) == (first["uri"], first["cid"])

@@ -144,7 +144,11 @@ async def test_later_posts_are_replies_in_the_complaints_thread(
         assert (second.reply_to.root.id, second.reply_to.parent.id) == (root, root)
         assert (third.reply_to.root.id, third.reply_to.parent.id) == (root, middle)
     resolution = texts(networks["bluesky"])[2]
-    assert "resolved “Charged twice for March” in 20 days, confirmed by the consumer" in resolution
+    # Filed on day 0, resolved by the company on day 19, confirmed by the consumer on day 20.
+    assert (
+        "resolved “Charged twice for March” in 19 days; "
+        f"the consumer confirmed the resolution on {day(20):%Y-%m-%d}." in resolution
+    )
 
 
 async def test_an_unconfirmed_resolution_is_posted_after_the_confirmation_deadline(
@@ -257,3 +261,17 @@ async def test_a_milestone_still_waiting_when_the_complaint_is_resolved_is_not_p
     assert networks["bluesky"].calls == 0
     statuses = db.exec(select(Broadcast.status).where(Broadcast.complaint_id == complaint.id))
     assert set(statuses) == {BroadcastStatus.SKIPPED}
+
+
+async def test_resolved_in_counts_to_the_companys_resolution_not_a_late_confirmation(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    opted_in(db, title="Charged twice for June")
+    complaint = db.exec(select(Complaint)).one()
+    resolve(db, complaint, day(19))
+    confirm(db, complaint, day(546))  # the consumer confirmed a year and a half later
+    await run_due(db, day(546))
+    (text,) = texts(networks["bluesky"])
+    assert "resolved “Charged twice for June” in 19 days;" in text
+    assert f"the consumer confirmed the resolution on {day(546):%Y-%m-%d}." in text
+    assert "546" not in text

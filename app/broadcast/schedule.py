@@ -140,14 +140,15 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
 
 @listener
 def on_confirm(session: Session, event: Event) -> None:
-    """The consumer confirmed the resolution: post how long it took, in the complaint's thread."""
+    """The consumer confirmed the resolution: post how long the company took to resolve it (filing
+    to the company's resolution, not to the confirmation), in the complaint's thread."""
     if event.name != COMPLAINT_UPDATED or event.action != "confirm":
         return
     complaint = session.get(Complaint, event.complaint_id)
     if complaint is None or complaint.state != ComplaintState.CONFIRMED:
         return
     closed = complaint.closed_at or utcnow()
-    days = _days_between(complaint.created_at, closed)
+    days = _days_between(complaint.created_at, complaint.resolved_at or closed)
     queue(session=session, complaint=complaint, event=compose.RESOLUTION, days=days, now=closed)
 
 
