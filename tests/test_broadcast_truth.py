@@ -1,0 +1,77 @@
+"""Posts stay true: a moderator's edit of a complaint's title replaces its live posts, on a REAL
+local PDS (tests/pds_fixture.py): the old text is gone from the network, the new posts form one
+thread in the same order, and /broadcasts shows the current text."""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from app.broadcast import delivery, refresh, schedule
+from app.clock import utcnow
+from app.jobs.worker import drain
+from app.models.broadcast import Broadcast, BroadcastStatus
+from app.models.complaint import Complaint
+from app.moderation.edits import edit_text
+from tests.factories import make_complaint, make_user
+from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
+from tests.test_broadcast_bluesky import all_posts
+from tests.test_broadcast_pds_thread import broadcaster  # noqa: F401 - the broadcaster fixture
+
+pytest_plugins = ["tests.smtp_server"]  # live_engine
+KINDS = [delivery.KIND, delivery.DELETE_KIND, refresh.KIND]
+
+
+async def test_a_moderators_edit_reaches_the_posts_already_out(
+    live_engine: Engine,
+    pds: Pds,
+    broadcaster: None,  # noqa: F811
+) -> None:
+    t0 = utcnow() - timedelta(days=30)
+    tag = uuid.uuid4().hex[:8]
+    with Session(live_engine, expire_on_commit=False) as session:
+        complaint = make_complaint(
+            session, now=t0, broadcast_opt_in=True, title=f"Charged twice for August {tag}"
+        )
+        moderator = make_user(session)
+        moderator.is_moderator = True
+        session.add(moderator)
+        session.commit()
+    for days in (7, 14):
+        with Session(live_engine) as session:
+            schedule.scan(session=session, now=t0 + timedelta(days=days))
+            session.commit()
+        await drain(engine=live_engine, kinds=KINDS)
+    assert len([r for r in all_posts(pds) if tag in r["value"]["text"]]) == 2
+
+    with Session(live_engine) as session:
+        edit_text(
+            session=session,
+            complaint=session.get(Complaint, complaint.id),
+            reason="Personal data",
+            actor=session.get(type(moderator), moderator.id),
+            mask=["August"],
+        )
+        session.commit()
+    await drain(engine=live_engine, kinds=KINDS)
+
+    ours = [r for r in all_posts(pds) if tag in r["value"]["text"]]
+    assert len(ours) == 2 and not [r for r in ours if "August" in r["value"]["text"]]
+    with Session(live_engine) as session:
+        rows = session.exec(
+            select(Broadcast)
+            .where(Broadcast.complaint_id == complaint.id)
+            .order_by(col(Broadcast.id))
+        ).all()
+    assert [row.status for row in rows] == [BroadcastStatus.POSTED] * 2
+    by_uri = {record["uri"]: record for record in ours}
+    first, second = (by_uri[row.remote_id] for row in rows)  # the database names the new records
+    assert "after 7 days" in first["value"]["text"] and "reply" not in first["value"]
+    reply = second["value"]["reply"]
+    for ref in (reply["root"], reply["parent"]):
+        assert (ref["uri"], ref["cid"]) == (first["uri"], first["cid"])
+    with Session(live_engine) as session:  # what /broadcasts lists
+        shown, _ = delivery.recent(session=session)
+    assert [row.text for row in shown if tag in row.text]
+    assert not [row.text for row in shown if "August" in row.text]
