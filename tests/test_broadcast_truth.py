@@ -12,8 +12,9 @@ from app.broadcast import delivery, refresh, schedule
 from app.clock import utcnow
 from app.jobs.worker import drain
 from app.models.broadcast import Broadcast, BroadcastStatus
-from app.models.complaint import Complaint
+from app.models.complaint import Complaint, Visibility
 from app.moderation.edits import edit_text
+from app.moderation.service import set_visibility
 from tests.factories import make_complaint, make_user
 from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
 from tests.test_broadcast_bluesky import all_posts
@@ -75,3 +76,37 @@ async def test_a_moderators_edit_reaches_the_posts_already_out(
         shown, _ = delivery.recent(session=session)
     assert [row.text for row in shown if tag in row.text]
     assert not [row.text for row in shown if "August" in row.text]
+
+
+async def test_hide_restore_then_the_next_milestone_threads_onto_a_live_record(
+    live_engine: Engine,
+    pds: Pds,
+    broadcaster: None,  # noqa: F811
+) -> None:
+    t0 = utcnow() - timedelta(days=30)
+    tag = uuid.uuid4().hex[:8]
+    with Session(live_engine, expire_on_commit=False) as session:
+        complaint = make_complaint(session, now=t0, broadcast_opt_in=True, title=f"Lost {tag}")
+        session.commit()
+        schedule.scan(session=session, now=t0 + timedelta(days=7))
+        session.commit()
+    await drain(engine=live_engine, kinds=KINDS)
+    for grade, reason in ((Visibility.HIDDEN, "Personal data"), (Visibility.PUBLIC, "")):
+        with Session(live_engine) as session:
+            set_visibility(
+                session=session,
+                complaint=session.get(Complaint, complaint.id),
+                visibility=grade,
+                reason=reason,
+                actor=None,
+            )
+            session.commit()
+        await drain(engine=live_engine, kinds=KINDS)
+    with Session(live_engine) as session:
+        schedule.scan(session=session, now=t0 + timedelta(days=14))
+        session.commit()
+    await drain(engine=live_engine, kinds=KINDS)
+
+    (live,) = [r for r in all_posts(pds) if tag in r["value"]["text"]]
+    assert "after 14 days" in live["value"]["text"]
+    assert "reply" not in live["value"]  # a new thread, never a reply to the deleted post
