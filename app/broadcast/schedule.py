@@ -20,7 +20,7 @@ from app.complaints import visibility
 from app.complaints.public import complaint_url
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
-from app.events import COMPLAINT_UPDATED, Event, listener
+from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, Event, listener
 from app.jobs.queue import Outcome, enqueue
 from app.jobs.worker import Context, handler
 from app.models.broadcast import Broadcast
@@ -150,6 +150,90 @@ def on_confirm(session: Session, event: Event) -> None:
     closed = complaint.closed_at or utcnow()
     days = _days_between(complaint.created_at, complaint.resolved_at or closed)
     queue(session=session, complaint=complaint, event=compose.RESOLUTION, days=days, now=closed)
+
+
+# Milestones on time: one job per complaint at the exact moment its next milestone falls due
+# (and one at the end of a resolution's confirmation window); the daily scan only catches up.
+MILESTONE_KIND = "broadcast.milestone"
+
+
+def plan_next(*, session: Session, complaint: Complaint, after_days: int = -1) -> Job | None:
+    """Queue the job for ``complaint``'s first milestone beyond ``after_days``, at its exact time
+    (never before the right-of-reply window has run)."""
+    settings = get_settings()
+    later = [m for m in sorted(set(settings.broadcast_milestones)) if m > after_days]
+    if not later or not complaint.broadcast_opt_in:
+        return None
+    created = as_utc(complaint.created_at)
+    due = created + timedelta(days=later[0])
+    return enqueue(
+        session=session,
+        kind=MILESTONE_KIND,
+        key=f"broadcast-milestone:{complaint.id}:{later[0]}",
+        payload={"complaint_id": complaint.id, "days": later[0]},
+        run_after=max(due, created + timedelta(days=settings.broadcast_grace_days)),
+    )
+
+
+def plan_unconfirmed(*, session: Session, complaint: Complaint) -> Job | None:
+    if not complaint.broadcast_opt_in or complaint.resolved_at is None:
+        return None
+    waited = timedelta(days=get_settings().confirm_deadline_days)
+    resolved = as_utc(complaint.resolved_at)
+    return enqueue(
+        session=session,
+        kind=MILESTONE_KIND,
+        key=f"broadcast-unconfirmed:{complaint.id}:{resolved:%Y%m%dT%H%M%S}",
+        payload={"complaint_id": complaint.id, "unconfirmed": resolved.isoformat()},
+        run_after=resolved + waited,
+    )
+
+
+def milestone_due(
+    *, session: Session, payload: dict, now: datetime | None = None
+) -> list[Broadcast]:
+    """A planned moment has come: post it if it is still true, and plan the next one."""
+    now = now or utcnow()
+    complaint = session.get(Complaint, int(payload["complaint_id"]))
+    if complaint is None:
+        return []
+    if "unconfirmed" in payload:
+        resolved = complaint.resolved_at and as_utc(complaint.resolved_at).isoformat()
+        if complaint.state != ComplaintState.RESOLVED or resolved != payload["unconfirmed"]:
+            return []  # confirmed, disputed or resolved again since
+        waited = timedelta(days=get_settings().confirm_deadline_days)
+        days = _days_between(complaint.created_at, as_utc(complaint.resolved_at) + waited)
+        return queue(
+            session=session, complaint=complaint, event=compose.UNCONFIRMED, days=days, now=now
+        )
+    days = int(payload["days"])
+    if complaint.state not in OPEN_STATES:
+        return []  # resolved or withdrawn: no more milestones
+    plan_next(session=session, complaint=complaint, after_days=days)
+    return queue(
+        session=session, complaint=complaint, event=compose.milestone(days), days=days, now=now
+    )
+
+
+@listener
+def on_publish_or_resolve(session: Session, event: Event) -> None:
+    """Plan a complaint's first milestone when it is published, and the unconfirmed-resolution
+    post when the company resolves it."""
+    complaint = session.get(Complaint, event.complaint_id)
+    if complaint is None:
+        return
+    if event.name == COMPLAINT_CREATED:
+        plan_next(session=session, complaint=complaint)
+    elif event.name == COMPLAINT_UPDATED and complaint.state == ComplaintState.RESOLVED:
+        plan_unconfirmed(session=session, complaint=complaint)
+
+
+@handler(MILESTONE_KIND)
+async def milestone_job(job: Job, context: Context) -> Outcome:
+    with Session(context.engine) as session:
+        queued = milestone_due(session=session, payload=job.payload)
+        session.commit()
+    return Outcome(ok=True, detail=f"queued {len(queued)} broadcasts")
 
 
 @handler(SCAN_KIND)
