@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     broadcast_pause_max_seconds: float = Field(default=600.0, gt=0)  # longest pause between probes
     broadcast_post_give_up_hours: float = Field(default=96.0, gt=0)  # posts; deletions never
     broadcast_alert_after_minutes: float = Field(default=60.0, gt=0)  # stuck deletions → admins
+    # Good manners (app/broadcast/budget.py): posts an hour per network, far below the networks'
+    # own limits (Bluesky 1,666 creates an hour, Mastodon 300 posts in 3 hours). JSON object.
+    broadcast_posts_per_hour: dict[str, int] = {"bluesky": 60, "mastodon": 30}
+    # On first switch-on or after a pause, milestones due longer ago than this are not posted
+    # one by one but counted in one catch-up post (app/broadcast/schedule.py).
+    broadcast_stale_days: int = Field(default=3, ge=0)
 
     # Operations (app/ops/): JSON log lines by default; /metrics behind a bearer token when set.
     log_level: str = "INFO"

@@ -9,6 +9,7 @@ posted does nothing.
 """
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -16,7 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from app.broadcast import breaker, compose
+from app.broadcast import breaker, budget, compose
 from app.broadcast.base import (
     Adapter,
     BroadcastError,
@@ -123,6 +124,11 @@ def _failure(adapter: Adapter, error: BroadcastError, now: datetime) -> Outcome:
     return outcome_for(error)
 
 
+def _urgent(event: str) -> bool:
+    """Resolutions go before milestones when the budget is short."""
+    return event.startswith(compose.RESOLUTION)
+
+
 def _too_old(job: Job, now: datetime, *, hours: float) -> bool:
     return (now - as_utc(job.created_at)).total_seconds() > hours * 3600
 
@@ -195,6 +201,11 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             session.add(broadcast)
             session.commit()
             return Outcome(ok=True, detail=skip)
+    if not skip and (wait := budget.take(adapter, now=now, urgent=_urgent(broadcast.event))):
+        detail = f"{adapter.name}: posting budget spent, waiting its turn"
+        # A backlog comes back spread over the next hour, not all at the next free moment.
+        later = wait + random.uniform(0, 3600)  # noqa: S311 - not security
+        return Outcome(ok=False, weather=True, retry_after=later, detail=detail)
     try:
         text = adapter.format(post).text
         # Before any retry, read back: a try that timed out may have landed after all.

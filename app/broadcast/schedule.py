@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.broadcast import compose
+from app.broadcast import compose, digest
 from app.broadcast.base import BroadcastError
 from app.broadcast.delivery import KIND, adapters
 from app.clock import as_utc, utcnow
@@ -23,7 +23,7 @@ from app.config import get_settings
 from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, Event, listener
 from app.jobs.queue import Outcome, enqueue
 from app.jobs.worker import Context, handler
-from app.models.broadcast import Broadcast
+from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, ComplaintState
 from app.models.job import Job
 
@@ -92,13 +92,49 @@ def _days_between(start: datetime, end: datetime) -> int:
     return max(0, (as_utc(end) - as_utc(start)).days)
 
 
+def _stale(due_at: datetime, now: datetime) -> bool:
+    return now - due_at > timedelta(days=get_settings().broadcast_stale_days)
+
+
+def _skip_stale(*, session: Session, complaint: Complaint, event: str, days: int) -> bool:
+    """Record a milestone too old to post as skipped (so it is counted once); True if new."""
+    if not complaint.broadcast_opt_in or not visibility.is_listed(complaint):
+        return False
+    new = False
+    for network in adapters():
+        exists = session.exec(
+            select(Broadcast.id).where(
+                Broadcast.complaint_id == complaint.id,
+                Broadcast.event == event,
+                Broadcast.network == network,
+            )
+        ).first()
+        if exists is None:
+            session.add(
+                Broadcast(
+                    complaint_id=complaint.id,
+                    event=event,
+                    network=network,
+                    days_open=days,
+                    status=BroadcastStatus.SKIPPED,
+                    link=complaint_url(complaint.id),
+                )
+            )
+            new = True
+    session.flush()
+    return new
+
+
 def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
-    """Queue the milestone and unconfirmed-resolution posts that are due. A complaint seen late
-    gets only its latest milestone: "open 7 days" posted at day 15 would be stale."""
+    """Catch up the milestone and unconfirmed-resolution posts that are due (the planned jobs
+    post them on time; this finds what they missed, e.g. on first switch-on). A complaint seen
+    late gets only its latest milestone, and one due more than ``broadcast_stale_days`` ago is
+    not posted at all: it is counted in one catch-up post instead."""
     now = now or utcnow()
     settings = get_settings()
     milestones = sorted(set(settings.broadcast_milestones))
     queued: list[Broadcast] = []
+    stale = 0
     if milestones:
         unresolved = session.exec(
             select(Complaint)
@@ -112,13 +148,12 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
         for complaint in unresolved:
             days = _days_between(complaint.created_at, now)
             due = max(m for m in milestones if m <= days)
-            queued += queue(
-                session=session,
-                complaint=complaint,
-                event=compose.milestone(due),
-                days=due,
-                now=now,
-            )
+            plan_next(session=session, complaint=complaint, after_days=due)
+            event = compose.milestone(due)
+            if _stale(as_utc(complaint.created_at) + timedelta(days=due), now):
+                stale += _skip_stale(session=session, complaint=complaint, event=event, days=due)
+                continue
+            queued += queue(session=session, complaint=complaint, event=event, days=due, now=now)
     waited = timedelta(days=settings.confirm_deadline_days)
     unconfirmed = session.exec(
         select(Complaint)
@@ -132,9 +167,13 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
     for complaint in unconfirmed:
         assert complaint.resolved_at is not None  # noqa: S101 - filtered above
         days = _days_between(complaint.created_at, as_utc(complaint.resolved_at) + waited)
-        queued += queue(
-            session=session, complaint=complaint, event=compose.UNCONFIRMED, days=days, now=now
-        )
+        event = compose.UNCONFIRMED
+        if _stale(as_utc(complaint.resolved_at) + waited, now):
+            stale += _skip_stale(session=session, complaint=complaint, event=event, days=days)
+            continue
+        queued += queue(session=session, complaint=complaint, event=event, days=days, now=now)
+    if stale:
+        digest.queue_catch_up(session=session, count=stale, now=now)
     return queued
 
 
