@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     bluesky_session_file: str | None = None  # keeps the login across restarts (rate-limited)
     mastodon_base_url: str | None = None
     mastodon_access_token: str | None = None
+    mastodon_visibility: Literal["public", "unlisted"] = "unlisted"  # not in public timelines
+    mastodon_hashtag: str | None = None  # appended to every status, e.g. "CustomerService"
     broadcast_webhook_urls: list[str] = []  # JSON list: '["https://example.org/hook"]'
     broadcast_webhook_secret: str | None = None
     # Nothing is posted before the company's right of reply has run (app/broadcast/schedule.py);

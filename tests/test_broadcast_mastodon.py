@@ -39,6 +39,24 @@ def rate_headers(remaining: int = 299, reset: datetime | None = None) -> dict[st
     }
 
 
+# GET /api/v2/instance, as Mastodon 4.2 answers it (the parts the adapter reads, and a few more).
+INSTANCE = {
+    "domain": "mastodon.example",
+    "title": "Mastodon",
+    "version": "4.2.10",
+    "configuration": {
+        "urls": {"streaming": "wss://mastodon.example"},
+        "accounts": {"max_featured_tags": 10},
+        "statuses": {
+            "max_characters": 500,
+            "max_media_attachments": 4,
+            "characters_reserved_per_url": 23,
+        },
+    },
+    "registrations": {"enabled": False, "approval_required": False, "message": None},
+}
+
+
 def linkified(text: str) -> str:
     """Links as Mastodon 4.x writes them into a status's HTML content."""
     return re.sub(
@@ -95,8 +113,12 @@ class FakeMastodon:
         self.statuses: dict[str, dict] = {}
         self.by_key: dict[str, str] = {}
         self.answers: list[httpx.Response] = []  # canned answers, used first
+        self.instance_reads = 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v2/instance":  # read once per adapter, kept out of the log
+            self.instance_reads += 1
+            return httpx.Response(200, json=INSTANCE)
         self.requests.append(request)
         if self.answers:
             return self.answers.pop(0)
@@ -166,7 +188,7 @@ async def test_publish_posts_a_public_status_with_token_and_idempotency_key(
         "status": "Day 14, still unresolved: “Refund for a broken kettle refused” against "
         "@acme@mastodon.social. https://outcry.example/complaints/7#"
         + MastodonAdapter.tag_for("complaint-7:day-14"),
-        "visibility": "public",
+        "visibility": "unlisted",
         "language": "en",
     }
     assert ref == RemoteRef(
@@ -312,3 +334,41 @@ async def test_a_retry_after_mastodon_forgot_the_key_finds_the_first_status(
     assert await mastodon.find(milestone()) == first
     assert await mastodon.find(milestone("complaint-9:day-14")) is None
     assert len(server.statuses) == 2
+
+
+async def test_the_instances_limits_hashtag_and_pacing_are_honoured(server: FakeMastodon) -> None:
+    small = {
+        **INSTANCE,
+        "configuration": {"statuses": {"max_characters": 120, "characters_reserved_per_url": 23}},
+    }
+    adapter = MastodonAdapter(
+        base_url=BASE,
+        access_token=TOKEN,
+        hashtag="#CustomerService",
+        keep_remaining=10,
+        transport=httpx.MockTransport(server),
+    )
+    try:
+        server.instance_reads = 0
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(globals(), "INSTANCE", small)
+            await adapter.publish(milestone())
+        sent = json.loads(server.requests[-1].content)["status"]
+        assert sent.endswith(" #CustomerService") and "…" in sent  # the title shrank to fit 120
+        assert server.instance_reads == 1
+
+        # The instance says only 10 requests are left in this window: the adapter stops there
+        # and waits for the reset instead of running into a 429.
+        reset = datetime.now(UTC) + timedelta(minutes=7)
+        server.answers = [
+            httpx.Response(200, json=status_json("1", "x"), headers=rate_headers(10, reset))
+        ]
+        await adapter.publish(milestone("complaint-8:day-14"))
+        count = len(server.requests)
+        with pytest.raises(RateLimited) as waited:
+            await adapter.publish(milestone("complaint-9:day-14"))
+        assert len(server.requests) == count  # nothing sent
+        assert 6 * 60 < waited.value.retry_after_seconds <= 7 * 60
+        assert server.instance_reads == 1
+    finally:
+        await adapter.aclose()

@@ -34,6 +34,8 @@ def configured_adapters(settings: Settings | None = None) -> list[Adapter]:
             MastodonAdapter(
                 base_url=settings.mastodon_base_url,
                 access_token=settings.mastodon_access_token,
+                visibility=settings.mastodon_visibility,
+                hashtag=settings.mastodon_hashtag,
                 timeout=settings.broadcast_timeout_seconds,
             )
         )
