@@ -5,11 +5,14 @@ thread in the same order, and /broadcasts shows the current text."""
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.broadcast import delivery, refresh, schedule
 from app.clock import utcnow
+from app.companies import profile as profiles
+from app.config import get_settings
 from app.jobs.worker import drain
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, Visibility
@@ -110,3 +113,30 @@ async def test_hide_restore_then_the_next_milestone_threads_onto_a_live_record(
     (live,) = [r for r in all_posts(pds) if tag in r["value"]["text"]]
     assert "after 14 days" in live["value"]["text"]
     assert "reply" not in live["value"]  # a new thread, never a reply to the deleted post
+
+
+def test_a_handle_hosted_on_the_configured_pds_resolves_through_it(
+    pds: Pds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTCRY_BLUESKY_SERVICE_URL", pds.url)
+    get_settings.cache_clear()
+    try:
+        assert profiles.resolve_with_atproto(pds.company.handle) == pds.company.did
+        assert profiles.resolve_with_atproto("nobody-here.test") is None
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def test_the_configured_pds_is_asked_only_at_an_address_the_guard_accepts(
+    pds: Pds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTCRY_BLUESKY_SERVICE_URL", pds.url)
+    monkeypatch.setenv("OUTCRY_ENVIRONMENT", "production")  # loopback is refused in production
+    monkeypatch.setenv("OUTCRY_SECRET_KEY", "x" * 48)
+    get_settings.cache_clear()
+    try:
+        assert profiles.resolve_through_pds(pds.company.handle) is None
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -9,16 +9,20 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from app.broadcast import delivery, schedule
+from app.broadcast import delivery, refresh, schedule
 from app.broadcast.base import PermanentError, TemporaryError
 from app.broadcast.fake import FakeAdapter
 from app.clock import utcnow
+from app.companies import profile as profiles
 from app.jobs.queue import claim, finish
 from app.models.broadcast import Broadcast, BroadcastStatus
+from app.models.company import Company
 from app.models.complaint import Complaint, Visibility
 from app.models.job import Job, JobState
+from app.models.membership import Role
+from app.models.user import User
 from app.moderation.service import set_visibility
-from tests.factories import login, make_user
+from tests.factories import login, make_rep, make_user
 from tests.test_broadcast_schedule import day, opted_in, run_due
 
 
@@ -184,3 +188,30 @@ async def test_after_hide_and_restore_the_next_post_starts_a_new_thread(
     for fake in networks.values():
         ((post, _),) = fake.posts.values()  # the first post is gone; only the new one is up
         assert post.reply_to is None
+
+
+async def test_a_company_rename_reposts_its_live_posts_with_the_new_name(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    complaint = opted_in(db, company_name="Tidewater Cable")
+    schedule.scan(session=db, now=day(7))
+    await run_due(db, day(7))
+    company = db.get(Company, complaint.company_id)
+    owner = make_rep(db, company, role=Role.OWNER)
+    values = {field: str(getattr(company, field) or "") for field in profiles.FIELDS}
+    profiles.update(
+        session=db,
+        company=company,
+        actor=db.get(User, owner.user_id),
+        values={**values, "name": "Tidewater Broadband"},
+        resolve_handle=lambda handle: None,
+    )
+    (job,) = db.exec(
+        select(Job).where(Job.kind == refresh.KIND, Job.key.contains(":bluesky:"))
+    ).all()
+    outcome = await refresh.refresh_job(job, lambda: nullcontext(db), now=day(8))
+    assert outcome.ok
+    ((_, rendered),) = networks["bluesky"].posts.values()
+    assert "Tidewater Broadband" in rendered.text and "Tidewater Cable" not in rendered.text
+    (row,) = db.exec(select(Broadcast).where(Broadcast.network == "bluesky")).all()
+    assert row.text == rendered.text  # /broadcasts shows what is live

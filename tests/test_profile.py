@@ -252,7 +252,7 @@ def test_default_resolver_never_fetches_from_a_private_address(monkeypatch):
 
     import app.net
 
-    def private(host: str, port: int) -> str:
+    def private(host: str, port: int, **_policy) -> str:  # the configured PDS is refused too
         raise app.net.UnsafeAddress(f"{host} resolves to 10.0.0.5")
 
     monkeypatch.setattr(HandleResolver, "resolve_dns", lambda self, h: None)

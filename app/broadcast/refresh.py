@@ -69,6 +69,25 @@ def refresh_posts(*, session: Session, complaint: Complaint) -> list[Job]:
     ]
 
 
+def refresh_company(*, session: Session, company_id: int) -> list[Job]:
+    """After a company's rename: refresh every complaint of it that has live posts."""
+    complaint_ids = session.exec(
+        select(Broadcast.complaint_id)
+        .join(Complaint, col(Complaint.id) == Broadcast.complaint_id)
+        .where(
+            Complaint.company_id == company_id,
+            col(Broadcast.status).in_((BroadcastStatus.QUEUED, BroadcastStatus.POSTED)),
+        )
+        .distinct()
+    ).all()
+    jobs: list[Job] = []
+    for complaint_id in complaint_ids:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is not None:
+            jobs += refresh_posts(session=session, complaint=complaint)
+    return jobs
+
+
 async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None = None) -> Outcome:
     network, complaint_id = job.payload["network"], int(job.payload["complaint_id"])
     adapter = adapters().get(network)

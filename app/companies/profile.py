@@ -47,8 +47,9 @@ FIELDS = (
 
 def resolve_with_atproto(handle: str) -> str | None:
     """The default resolver: the atproto SDK's handle resolution (DNS TXT, then HTTPS
-    /.well-known/atproto-did). The HTTPS step runs only for hosts with public addresses (SSRF,
-    shared/domain-notes.md "Security references")."""
+    /.well-known/atproto-did), then the configured PDS's com.atproto.identity.resolveHandle (a
+    handle hosted there, or on any PDS without public DNS). Each HTTP step runs only for hosts
+    the address guard accepts (public addresses; loopback too in development and test)."""
     from atproto_identity.handle.resolver import HandleResolver as AtprotoHandleResolver
 
     from app.net import UnsafeAddress, resolve_checked
@@ -59,8 +60,43 @@ def resolve_with_atproto(handle: str) -> str | None:
     try:
         resolve_checked(handle, 443)
     except UnsafeAddress:
+        pass
+    else:
+        if did := resolver.resolve_http(handle):
+            return did
+    return resolve_through_pds(handle)
+
+
+def resolve_through_pds(handle: str) -> str | None:
+    """Ask the PDS the broadcaster posts through (OUTCRY_BLUESKY_SERVICE_URL)."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from app.config import get_settings
+    from app.integrations.webhooks import address_policy
+    from app.net import UnsafeAddress, resolve_checked
+
+    service = get_settings().bluesky_service_url.rstrip("/")
+    parts = urlsplit(service)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        resolve_checked(parts.hostname or "", port, policy=address_policy())
+        response = httpx.get(
+            f"{service}/xrpc/com.atproto.identity.resolveHandle",
+            params={"handle": handle},
+            timeout=3,
+            follow_redirects=False,
+        )
+    except (UnsafeAddress, ValueError, httpx.HTTPError):
         return None
-    return resolver.resolve_http(handle)
+    if response.status_code != 200:
+        return None
+    try:
+        did = response.json().get("did")
+    except ValueError:
+        return None
+    return did if isinstance(did, str) and _DID.match(did) else None
 
 
 def handle_resolver() -> HandleResolver:
@@ -196,6 +232,10 @@ def update(
         setattr(company, field, new)
     company.bluesky_did = did if data.bluesky_handle else None
     session.add(company)
+    if "name" in changes:  # its live posts name it: they must say what the profile says
+        from app.broadcast.refresh import refresh_company
+
+        refresh_company(session=session, company_id=company.id)
     if changes:
         audit.record(
             session=session,
