@@ -11,6 +11,7 @@ from app.broadcast import delivery, schedule
 from app.broadcast.base import Post
 from app.broadcast.dryrun import DryRunAdapter
 from app.broadcast.fake import FakeAdapter
+from app.clock import utcnow
 from app.complaints import service as complaints
 from app.jobs.queue import claim, finish
 from app.models.broadcast import Broadcast, BroadcastStatus
@@ -275,3 +276,30 @@ async def test_resolved_in_counts_to_the_companys_resolution_not_a_late_confirma
     assert "resolved “Charged twice for June” in 19 days;" in text
     assert f"the consumer confirmed the resolution on {day(546):%Y-%m-%d}." in text
     assert "546" not in text
+
+
+async def test_a_post_queued_inside_the_right_of_reply_window_is_not_public(
+    db: Session, client, networks: dict[str, FakeAdapter]
+) -> None:
+    filed = utcnow() - timedelta(days=1)  # the company still has two days to answer
+    complaint = make_complaint(db, now=filed, broadcast_opt_in=True, title="Confirmed within a day")
+    resolve(db, complaint, filed + timedelta(hours=2))
+    confirm(db, complaint, filed + timedelta(hours=3))
+    queued = db.exec(select(Broadcast).where(Broadcast.complaint_id == complaint.id)).all()
+    assert queued and {b.status for b in queued} == {BroadcastStatus.QUEUED}
+    assert "Confirmed within a day" not in client.get("/broadcasts").text
+    shown, _ = delivery.recent(session=db, now=filed + timedelta(days=3, minutes=1))
+    assert {b.complaint_id for b in shown} == {complaint.id}  # listed once the window has run
+
+
+async def test_the_dry_run_names_a_verified_company_as_bluesky_would(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "_cache", {"dryrun": DryRunAdapter()})
+    complaint = opted_in(db)
+    company = db.get(Company, complaint.company_id)
+    company.bluesky_handle = "northwind.example"
+    db.add(company)
+    make_rep(db, company)  # a verified claim: the company may be mentioned
+    (queued,) = schedule.scan(session=db, now=day(7))
+    assert "a complaint against @northwind.example" in queued.text

@@ -13,7 +13,7 @@ import random
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
@@ -332,10 +332,17 @@ async def delete(job: Job, context: Context) -> Outcome:
 SHOWN = (BroadcastStatus.QUEUED, BroadcastStatus.POSTED)  # failed and deleted posts are not news
 
 
-def recent(*, session: Session, offset: int = 0, limit: int = 20) -> tuple[list[Broadcast], int]:
-    """Queued and posted broadcasts, newest first, with their total."""
+def recent(
+    *, session: Session, offset: int = 0, limit: int = 20, now: datetime | None = None
+) -> tuple[list[Broadcast], int]:
+    """Queued and posted broadcasts, newest first, with their total. A queued post is not shown
+    while the company's right-of-reply window runs: it is not public before the network has it."""
+    window_open_since = (now or utcnow()) - timedelta(days=get_settings().broadcast_grace_days)
+    out_of_window = (Broadcast.status == BroadcastStatus.POSTED) | (
+        col(Complaint.created_at) <= window_open_since
+    )
     # Posts of a moderated complaint are being withdrawn: their text must not linger here.
-    shown = (col(Broadcast.status).in_(SHOWN), visibility.listed())
+    shown = (col(Broadcast.status).in_(SHOWN), visibility.listed(), out_of_window)
     joined = col(Complaint.id) == Broadcast.complaint_id
     total = session.exec(
         select(func.count()).select_from(Broadcast).join(Complaint, joined).where(*shown)
