@@ -138,6 +138,16 @@ class MastodonAdapter:
     def tag_for(record_key: str) -> str:
         return "o" + rkey_for(record_key)
 
+    async def mark_as_bot(self) -> str:
+        """Set the account's bot flag (PATCH /api/v1/accounts/update_credentials, bot=true)."""
+        request = self.http.build_request(
+            "PATCH", "/api/v1/accounts/update_credentials", data={"bot": "true"}
+        )
+        account = check(await send(self.http, request, network="Mastodon"), network="Mastodon")
+        if account.json().get("bot") is not True:
+            raise PermanentError("Mastodon did not set the bot flag")
+        return f"Mastodon: @{account.json().get('acct', '?')} is marked as a bot"
+
     async def delete(self, ref: RemoteRef) -> None:
         await self._prepare()
         request = self.http.build_request("DELETE", f"/api/v1/statuses/{ref.id}")
