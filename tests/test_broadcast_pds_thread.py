@@ -77,6 +77,7 @@ async def test_an_unresolved_complaint_becomes_one_thread_on_the_pds(
         )
         company = session.get(Company, complaint.company_id)
         company.bluesky_handle, company.bluesky_did = pds.company.handle, pds.company.did
+        company.broadcast_mentions = True  # it asked to be mentioned
         session.add(company)
         rep = make_rep(session, company)  # verifies the claim: the company may be mentioned
         session.commit()

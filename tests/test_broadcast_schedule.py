@@ -166,7 +166,7 @@ async def test_an_unconfirmed_resolution_is_posted_after_the_confirmation_deadli
     assert "the consumer has not confirmed it after 14 days (19 days since it was filed)" in text
 
 
-async def test_the_company_is_mentioned_only_once_its_claim_is_verified(
+async def test_the_company_is_mentioned_only_once_its_claim_is_verified_and_it_opted_in(
     db: Session, networks: dict[str, FakeAdapter]
 ) -> None:
     first = opted_in(db, company_name="Mention Co")
@@ -175,6 +175,7 @@ async def test_the_company_is_mentioned_only_once_its_claim_is_verified(
         "mentionco.example",
         "mentionco@social.example",
     )
+    company.broadcast_mentions = True
     db.add(company)
     schedule.scan(session=db, now=day(7))
     await run_due(db, day(7))
@@ -186,6 +187,13 @@ async def test_the_company_is_mentioned_only_once_its_claim_is_verified(
     await run_due(db, day(14))
     assert "against @mentionco.example," in texts(networks["bluesky"])[1]
     assert "against @mentionco@social.example," in texts(networks["mastodon"])[1]
+
+    company.broadcast_mentions = False  # the company withdrew its consent to be mentioned
+    db.add(company)
+    schedule.scan(session=db, now=day(30))
+    await run_due(db, day(30))
+    assert "against Mention Co," in texts(networks["bluesky"])[2]
+    assert "@mentionco" not in texts(networks["mastodon"])[2]
 
 
 async def test_no_post_holds_the_consumers_name_or_private_reference(
@@ -298,7 +306,7 @@ async def test_the_dry_run_names_a_verified_company_as_bluesky_would(
     monkeypatch.setattr(delivery, "_cache", {"dryrun": DryRunAdapter()})
     complaint = opted_in(db)
     company = db.get(Company, complaint.company_id)
-    company.bluesky_handle = "northwind.example"
+    company.bluesky_handle, company.broadcast_mentions = "northwind.example", True
     db.add(company)
     make_rep(db, company)  # a verified claim: the company may be mentioned
     (queued,) = schedule.scan(session=db, now=day(7))

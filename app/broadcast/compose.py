@@ -49,12 +49,13 @@ def text_for(event: str, days: int, confirmed_on: date | None = None) -> str:
 
 def mention_for(session: Session, company: Company) -> Mention:
     """The company's accounts count only once it has proved it is the company (a verified claim):
-    anyone could type a handle into an unclaimed profile."""
+    anyone could type a handle into an unclaimed profile; and only if it asked to be mentioned
+    (an unasked automatic mention is spam by Bluesky's community guidelines)."""
     verified = session.exec(
         select(Claim.id).where(Claim.company_id == company.id, Claim.status == ClaimStatus.VERIFIED)
     ).first()
     accounts: dict[str, str] = {}
-    if verified is not None:
+    if verified is not None and company.broadcast_mentions:  # a mention notifies: opt-in only
         if company.bluesky_handle:
             accounts["bluesky"] = company.bluesky_handle
         if company.mastodon_account:

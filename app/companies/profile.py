@@ -42,6 +42,7 @@ FIELDS = (
     "x_handle",
     "target_response_days",
     "target_resolution_days",
+    "broadcast_mentions",
 )
 
 
@@ -116,6 +117,7 @@ class ProfileInput:
     x_handle: str | None
     target_response_days: int | None
     target_resolution_days: int | None
+    broadcast_mentions: bool = False
 
 
 def _blank_to_none(value: str) -> str | None:
@@ -186,16 +188,19 @@ def clean(values: dict[str, str]) -> ProfileInput:
         )
     if errors:
         raise InvalidInput(errors)
+    mentions = values.get("broadcast_mentions", "").strip().lower() in ("on", "true", "1")
     return ProfileInput(
-        name, description, contact, bluesky, mastodon, x_handle, response, resolution
+        name, description, contact, bluesky, mastodon, x_handle, response, resolution, mentions
     )
 
 
 def form_values(company: Company) -> dict[str, str]:
     """The form pre-filled from the stored profile."""
-    return {
+    values = {
         field: "" if (value := getattr(company, field)) is None else str(value) for field in FIELDS
     }
+    values["broadcast_mentions"] = "on" if company.broadcast_mentions else ""
+    return values
 
 
 def update(
