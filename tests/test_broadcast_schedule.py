@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from app.broadcast import delivery, schedule
+from app.broadcast import delivery, listing, schedule
 from app.broadcast.base import Post
 from app.broadcast.dryrun import DryRunAdapter
 from app.broadcast.fake import FakeAdapter
@@ -232,6 +232,19 @@ async def test_the_dry_run_shows_what_would_be_posted(
     detail = client.get(f"/complaints/{complaint.id}")
     assert f'href="/broadcasts#b{queued.id}"' in detail.text
 
+    # The link card and the thread position, as the network adapters build them.
+    schedule.scan(session=db, now=day(14))
+    await run_due(db, day(14))
+    page = client.get("/broadcasts").text
+    assert page.count("Link card:") == 2
+    assert (
+        "Router &lt;b&gt;never&lt;/b&gt; arrived</a> — A complaint against Northwind Telecom"
+        in page
+    )
+    assert page.index("A reply in the complaint&#39;s thread") < page.index(
+        "Starts the complaint&#39;s thread"
+    )  # newest first: the day-14 reply above the day-7 post that starts the thread
+
 
 async def test_broadcasts_are_listed_newest_first_across_pages(
     db: Session, client, monkeypatch: pytest.MonkeyPatch
@@ -296,7 +309,7 @@ async def test_a_post_queued_inside_the_right_of_reply_window_is_not_public(
     queued = db.exec(select(Broadcast).where(Broadcast.complaint_id == complaint.id)).all()
     assert queued and {b.status for b in queued} == {BroadcastStatus.QUEUED}
     assert "Confirmed within a day" not in client.get("/broadcasts").text
-    shown, _ = delivery.recent(session=db, now=filed + timedelta(days=3, minutes=1))
+    shown, _ = listing.recent(session=db, now=filed + timedelta(days=3, minutes=1))
     assert {b.complaint_id for b in shown} == {complaint.id}  # listed once the window has run
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from app.broadcast import delivery, refresh, schedule
+from app.broadcast import delivery, listing, refresh, schedule
 from app.clock import utcnow
 from app.companies import profile as profiles
 from app.config import get_settings
@@ -76,7 +76,7 @@ async def test_a_moderators_edit_reaches_the_posts_already_out(
     for ref in (reply["root"], reply["parent"]):
         assert (ref["uri"], ref["cid"]) == (first["uri"], first["cid"])
     with Session(live_engine) as session:  # what /broadcasts lists
-        shown, _ = delivery.recent(session=session)
+        shown, _ = listing.recent(session=session)
     assert [row.text for row in shown if tag in row.text]
     assert not [row.text for row in shown if "August" in row.text]
 

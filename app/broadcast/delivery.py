@@ -13,9 +13,9 @@ import random
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.broadcast import breaker, budget, compose
 from app.broadcast.base import (
@@ -325,48 +325,3 @@ async def publish(job: Job, context: Context) -> Outcome:
 @handler(DELETE_KIND)
 async def delete(job: Job, context: Context) -> Outcome:
     return await delete_job(job, _opener(context))
-
-
-# Reading: /broadcasts and the complaint page -------------------------------------------------
-
-SHOWN = (BroadcastStatus.QUEUED, BroadcastStatus.POSTED)  # failed and deleted posts are not news
-
-
-def recent(
-    *, session: Session, offset: int = 0, limit: int = 20, now: datetime | None = None
-) -> tuple[list[Broadcast], int]:
-    """Queued and posted broadcasts, newest first, with their total. A queued post is not shown
-    while the company's right-of-reply window runs: it is not public before the network has it."""
-    window_open_since = (now or utcnow()) - timedelta(days=get_settings().broadcast_grace_days)
-    out_of_window = (Broadcast.status == BroadcastStatus.POSTED) | (
-        col(Complaint.created_at) <= window_open_since
-    )
-    # Posts of a moderated complaint are being withdrawn: their text must not linger here.
-    shown = (col(Broadcast.status).in_(SHOWN), visibility.listed(), out_of_window)
-    joined = col(Complaint.id) == Broadcast.complaint_id
-    total = session.exec(
-        select(func.count()).select_from(Broadcast).join(Complaint, joined).where(*shown)
-    ).one()
-    rows = session.exec(
-        select(Broadcast)
-        .join(Complaint, joined)
-        .where(*shown)
-        .order_by(col(Broadcast.created_at).desc(), col(Broadcast.id).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return list(rows), total
-
-
-def posted_for(*, session: Session, complaint_id: int) -> list[Broadcast]:
-    """Where a complaint has been posted, oldest first."""
-    return list(
-        session.exec(
-            select(Broadcast)
-            .where(
-                Broadcast.complaint_id == complaint_id,
-                Broadcast.status == BroadcastStatus.POSTED,
-            )
-            .order_by(col(Broadcast.id))
-        )
-    )
