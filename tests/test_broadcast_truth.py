@@ -9,16 +9,18 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from app.broadcast import delivery, listing, refresh, schedule
+from app.broadcast import compose, delivery, listing, refresh, schedule
+from app.broadcast.dryrun import DryRunAdapter
 from app.clock import utcnow
 from app.companies import profile as profiles
 from app.config import get_settings
 from app.jobs.worker import drain
 from app.models.broadcast import Broadcast, BroadcastStatus
+from app.models.company import Company
 from app.models.complaint import Complaint, Visibility
 from app.moderation.edits import edit_text
 from app.moderation.service import set_visibility
-from tests.factories import make_complaint, make_user
+from tests.factories import make_complaint, make_rep, make_user
 from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
 from tests.test_broadcast_bluesky import all_posts
 from tests.test_broadcast_pds_thread import broadcaster  # noqa: F401 - the broadcaster fixture
@@ -140,3 +142,61 @@ def test_the_configured_pds_is_asked_only_at_an_address_the_guard_accepts(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+async def test_the_dry_run_says_byte_for_byte_what_the_pds_holds(
+    live_engine: Engine,
+    pds: Pds,
+    broadcaster: None,  # noqa: F811
+) -> None:
+    t0 = utcnow() - timedelta(days=30)
+    tag = uuid.uuid4().hex[:8]
+    with Session(live_engine, expire_on_commit=False) as session:
+        complaint = make_complaint(
+            session,
+            now=t0,
+            broadcast_opt_in=True,
+            title=f"Ünïcode 👩‍👩‍👧 and עברית {tag}",
+            company_name="Acme Widgets",
+        )
+        company = session.get(Company, complaint.company_id)
+        company.bluesky_handle, company.bluesky_did = pds.company.handle, pds.company.did
+        company.broadcast_mentions = True
+        session.add(company)
+        make_rep(session, company)
+        session.commit()
+    for days in (7, 14):
+        with Session(live_engine) as session:
+            schedule.scan(session=session, now=t0 + timedelta(days=days))
+            session.commit()
+        await drain(engine=live_engine, kinds=KINDS)
+    records = {r["uri"]: r["value"] for r in all_posts(pds) if tag in r["value"]["text"]}
+    dry = DryRunAdapter()
+    with Session(live_engine) as session:
+        rows = session.exec(
+            select(Broadcast)
+            .where(Broadcast.complaint_id == complaint.id)
+            .order_by(col(Broadcast.id))
+        ).all()
+        shapes = listing.shapes(session=session, rows=list(rows))
+        for row in rows:
+            record = records[row.remote_id]
+            post = compose.post_for(
+                session,
+                complaint=session.get(Complaint, complaint.id),
+                event=row.event,
+                days=row.days_open,
+                record_key="dry",
+            )
+            rendered = dry.format(post)
+            assert rendered.text.encode() == record["text"].encode() == row.text.encode()
+            spans = {(s.start, s.end) for s in rendered.spans}
+            facets = {(f["index"]["byteStart"], f["index"]["byteEnd"]) for f in record["facets"]}
+            assert spans == facets
+            card = record["embed"]["external"]
+            shape = shapes[row.id]
+            assert (shape.card_title, shape.card_description) == (
+                card["title"],
+                card["description"],
+            )
+            assert shape.reply == ("reply" in record)
