@@ -102,6 +102,20 @@ async def settle(engine: Engine, seconds: float = 60) -> int:
             return left
 
 
+def jobs_and_failures(engine: Engine) -> tuple[list[Job], dict[int, int]]:
+    """The broadcast jobs, and how many failed attempts each has recorded."""
+    with Session(engine, expire_on_commit=False) as session:
+        jobs = list(session.exec(select(Job).where(col(Job.kind).in_(KINDS))).all())
+        failures = dict(
+            session.exec(
+                select(JobAttempt.job_id, func.count())
+                .where(col(JobAttempt.ok).is_(False))
+                .group_by(col(JobAttempt.job_id))
+            ).all()
+        )
+    return jobs, failures
+
+
 def titled(pds: Pds, title: str) -> list[dict]:
     return [record for record in all_posts(pds) if title in record["value"]["text"]]
 
@@ -150,19 +164,19 @@ async def test_a_frozen_pds_loses_nothing_and_posts_nothing_twice(
             actor=None,
         )
         session.commit()
-    await work_for(live_engine, 20)
+    # Stay frozen until every waiting job has failed more often than the old give-up allowed
+    # (how long that takes depends on the machine's load; a minute and a half at most).
+    deadline = time.monotonic() + 90
+    while True:
+        await work_for(live_engine, 2)
+        jobs, failures = jobs_and_failures(live_engine)
+        waiting = [job for job in jobs if job.state != JobState.DONE]
+        done = all(failures.get(job.id, 0) > OLD_GIVE_UP for job in waiting)
+        if done or time.monotonic() > deadline:
+            break
 
     with Session(live_engine) as session:
-        jobs = session.exec(select(Job).where(col(Job.kind).in_(KINDS))).all()
         assert not [job.key for job in jobs if job.state == JobState.DEAD]
-        failures = dict(
-            session.exec(
-                select(JobAttempt.job_id, func.count())
-                .where(col(JobAttempt.ok).is_(False))
-                .group_by(col(JobAttempt.job_id))
-            ).all()
-        )
-        waiting = [job for job in jobs if job.state != JobState.DONE]
         # Each waiting job failed more often than the old give-up (8 attempts) allowed ...
         assert waiting and all(failures.get(job.id, 0) > OLD_GIVE_UP for job in waiting)
         # ... and spent no attempt on it.

@@ -14,6 +14,7 @@ from app.broadcast.base import PermanentError, TemporaryError
 from app.broadcast.fake import FakeAdapter
 from app.clock import utcnow
 from app.companies import profile as profiles
+from app.config import get_settings
 from app.jobs.queue import claim, finish
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.company import Company
@@ -215,3 +216,21 @@ async def test_a_company_rename_reposts_its_live_posts_with_the_new_name(
     assert "Tidewater Broadband" in rendered.text and "Tidewater Cable" not in rendered.text
     (row,) = db.exec(select(Broadcast).where(Broadcast.network == "bluesky")).all()
     assert row.text == rendered.text  # /broadcasts shows what is live
+
+
+async def test_an_outage_does_not_use_up_the_posting_budget(
+    db: Session, networks: dict[str, FakeAdapter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "broadcast_pause_seconds", 1.0)  # probe every 11 s
+    monkeypatch.setattr(get_settings(), "broadcast_pause_max_seconds", 1.0)
+    opted_in(db)
+    bluesky_row, _ = sorted(schedule.scan(session=db, now=day(7)), key=lambda b: b.network)
+    networks["bluesky"].failures = [TemporaryError("timed out")] * 30  # more than the bucket
+    now = day(7)
+    for _ in range(30):  # thirty probes within a few minutes
+        await run_due(db, now)
+        now += timedelta(seconds=11)
+    networks["bluesky"].failures = []
+    await run_due(db, now + timedelta(seconds=30))
+    db.refresh(bluesky_row)
+    assert bluesky_row.status == BroadcastStatus.POSTED  # the budget was still there

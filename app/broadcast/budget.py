@@ -55,3 +55,13 @@ def take(adapter: Any, *, now: datetime, urgent: bool) -> float | None:
             bucket.tokens -= 1
             return None
         return (reserve + 1 - bucket.tokens) * 3600 / rate
+
+
+def refund(adapter: Any) -> None:
+    """A post that did not get out (the network failed) gives its place in the budget back:
+    an outage's probes must not use up the budget the backlog needs afterwards."""
+    rate = per_hour(adapter.name)
+    with _lock:
+        bucket = _buckets.get(adapter)
+        if rate is not None and bucket is not None:
+            bucket.tokens = min(max(1.0, rate * BURST_HOURS), bucket.tokens + 1)

@@ -222,6 +222,8 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
         if ref is None:
             ref = await adapter.publish(post)
     except BroadcastError as error:
+        if not skip:
+            budget.refund(adapter)
         outcome = _failure(adapter, error, now)
         if outcome.weather and _too_old(
             job, now, hours=get_settings().broadcast_post_give_up_hours
