@@ -48,6 +48,10 @@ async def broadcaster(pds: Pds, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     monkeypatch.delenv("OUTCRY_BLUESKY_SESSION_FILE", raising=False)
     get_settings.cache_clear()
     monkeypatch.setattr(delivery, "_cache", None)  # built from the settings above on first use
+    # The database is wiped between tests but the PDS is not: complaint ids repeat, so each test
+    # gets record keys of its own (or a post would adopt an earlier test's record).
+    run, record_key = uuid.uuid4().hex[:8], schedule.record_key
+    monkeypatch.setattr(schedule, "record_key", lambda *key: f"{record_key(*key)}:{run}")
     try:
         yield
     finally:
