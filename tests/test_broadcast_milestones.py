@@ -105,3 +105,14 @@ async def test_a_milestone_lands_on_the_pds_within_a_second_of_falling_due(
     latency = (as_utc(posted) - (filed + timedelta(days=7))).total_seconds()
     with capsys.disabled():
         print(f"\nmilestone due -> posted on the local PDS: {latency * 1000:.0f} ms")
+
+
+async def test_after_a_long_pause_a_late_milestone_job_leaves_it_to_the_catch_up(
+    db: Session, fake: FakeAdapter
+) -> None:
+    opted_in(db)
+    assert await run_at(db, day(12), KINDS) == 1  # the worker was away for five days
+    assert texts(fake) == []
+    assert schedule.scan(session=db, now=day(12)) == []  # counted, not posted
+    skipped = db.exec(select(Broadcast).where(Broadcast.status == BroadcastStatus.SKIPPED)).one()
+    assert skipped.event == "milestone:7"

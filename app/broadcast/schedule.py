@@ -249,6 +249,8 @@ def milestone_due(
     if complaint.state not in OPEN_STATES:
         return []  # resolved or withdrawn: no more milestones
     plan_next(session=session, complaint=complaint, after_days=days)
+    if _stale(as_utc(complaint.created_at) + timedelta(days=days), now):
+        return []  # the worker was away for days: the daily scan counts it in a catch-up post
     return queue(
         session=session, complaint=complaint, event=compose.milestone(days), days=days, now=now
     )
