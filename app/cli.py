@@ -13,6 +13,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 claims_app = typer.Typer(help="Company claims.", no_args_is_help=True)
 app.add_typer(claims_app, name="claims")
+broadcast_app = typer.Typer(help="The social-network broadcaster.", no_args_is_help=True)
+app.add_typer(broadcast_app, name="broadcast")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -212,6 +214,32 @@ def user_moderator(
         )
         session.commit()
         typer.echo(f"{user.email} is {'no longer' if revoke else 'now'} a moderator.")
+
+
+@broadcast_app.command("setup")
+def broadcast_setup() -> None:
+    """Mark the broadcaster's accounts as automated: the Bluesky profile's ``bot`` self-label
+    and the Mastodon account's bot flag. Safe to run again."""
+    import asyncio
+
+    from app.broadcast.networks import configured_adapters
+
+    async def run() -> int:
+        failures = 0
+        for adapter in configured_adapters():
+            mark = getattr(adapter, "mark_as_bot", None)
+            try:
+                if mark is not None:
+                    typer.echo(await mark())
+            except Exception as error:  # report every network, then fail
+                failures += 1
+                typer.echo(f"{adapter.name}: {error}", err=True)
+            finally:
+                await adapter.aclose()
+        return failures
+
+    if asyncio.run(run()):
+        raise typer.Exit(1)
 
 
 @claims_app.command("reverify")

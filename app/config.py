@@ -45,12 +45,26 @@ class Settings(BaseSettings):
     bluesky_session_file: str | None = None  # keeps the login across restarts (rate-limited)
     mastodon_base_url: str | None = None
     mastodon_access_token: str | None = None
+    mastodon_visibility: Literal["public", "unlisted"] = "unlisted"  # not in public timelines
+    mastodon_hashtag: str | None = None  # appended to every status, e.g. "CustomerService"
     broadcast_webhook_urls: list[str] = []  # JSON list: '["https://example.org/hook"]'
     broadcast_webhook_secret: str | None = None
     # Nothing is posted before the company's right of reply has run (app/broadcast/schedule.py);
     # then a post at each of these days open while the complaint is unresolved.
     broadcast_grace_days: int = Field(default=3, ge=0)
     broadcast_milestones: list[int] = [7, 14, 30, 60]  # JSON list
+    # Outages (app/broadcast/breaker.py): a network that times out or errs is paused, not failed.
+    broadcast_timeout_seconds: float = Field(default=15.0, gt=0)  # one request to a network
+    broadcast_pause_seconds: float = Field(default=30.0, gt=0)  # first pause; doubles while down
+    broadcast_pause_max_seconds: float = Field(default=600.0, gt=0)  # longest pause between probes
+    broadcast_post_give_up_hours: float = Field(default=96.0, gt=0)  # posts; deletions never
+    broadcast_alert_after_minutes: float = Field(default=60.0, gt=0)  # stuck deletions → admins
+    # Good manners (app/broadcast/budget.py): posts an hour per network, far below the networks'
+    # own limits (Bluesky 1,666 creates an hour, Mastodon 300 posts in 3 hours). JSON object.
+    broadcast_posts_per_hour: dict[str, int] = {"bluesky": 60, "mastodon": 30}
+    # On first switch-on or after a pause, milestones due longer ago than this are not posted
+    # one by one but counted in one catch-up post (app/broadcast/schedule.py).
+    broadcast_stale_days: int = Field(default=3, ge=0)
 
     # Operations (app/ops/): JSON log lines by default; /metrics behind a bearer token when set.
     log_level: str = "INFO"

@@ -40,6 +40,7 @@ class Pds:
     plc_url: str
     broadcaster: Account
     company: Account
+    pid: int = 0  # the launcher's process: SIGSTOP freezes the whole PDS (outage tests)
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -134,6 +135,7 @@ def local_pds() -> Iterator[Pds]:
             plc_url=data["plc_url"],
             broadcaster=Account(**data["broadcaster"]),
             company=Account(**data["company"]),
+            pid=process.pid,
         )
     finally:
         process.stdin.close()  # the launcher stops when its stdin closes

@@ -4,7 +4,9 @@ No Mastodon server is installable here (docs/social-networks.md); httpx.MockTran
 transport level with the status JSON, headers and errors Mastodon 4.x sends.
 """
 
+import html
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -37,6 +39,36 @@ def rate_headers(remaining: int = 299, reset: datetime | None = None) -> dict[st
     }
 
 
+# GET /api/v2/instance, as Mastodon 4.2 answers it (the parts the adapter reads, and a few more).
+INSTANCE = {
+    "domain": "mastodon.example",
+    "title": "Mastodon",
+    "version": "4.2.10",
+    "configuration": {
+        "urls": {"streaming": "wss://mastodon.example"},
+        "accounts": {"max_featured_tags": 10},
+        "statuses": {
+            "max_characters": 500,
+            "max_media_attachments": 4,
+            "characters_reserved_per_url": 23,
+        },
+    },
+    "registrations": {"enabled": False, "approval_required": False, "message": None},
+}
+
+
+def linkified(text: str) -> str:
+    """Links as Mastodon 4.x writes them into a status's HTML content."""
+    return re.sub(
+        r"https?://\S+",
+        lambda m: (
+            f'<a href="{html.escape(m.group())}" rel="nofollow noopener" target="_blank">'
+            f"{html.escape(m.group())}</a>"
+        ),
+        text,
+    )
+
+
 def status_json(status_id: str, text: str, in_reply_to_id: str | None = None) -> dict:
     """A status as POST /api/v1/statuses returns it (Mastodon 4.x)."""
     return {
@@ -54,7 +86,7 @@ def status_json(status_id: str, text: str, in_reply_to_id: str | None = None) ->
         "reblogs_count": 0,
         "favourites_count": 0,
         "edited_at": None,
-        "content": f"<p>{text}</p>",
+        "content": f"<p>{linkified(text)}</p>",
         "reblog": None,
         "application": {"name": "Outcry", "website": None},
         "account": {
@@ -81,8 +113,12 @@ class FakeMastodon:
         self.statuses: dict[str, dict] = {}
         self.by_key: dict[str, str] = {}
         self.answers: list[httpx.Response] = []  # canned answers, used first
+        self.instance_reads = 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v2/instance":  # read once per adapter, kept out of the log
+            self.instance_reads += 1
+            return httpx.Response(200, json=INSTANCE)
         self.requests.append(request)
         if self.answers:
             return self.answers.pop(0)
@@ -101,6 +137,11 @@ class FakeMastodon:
             if key:
                 self.by_key[key] = status_id
             return httpx.Response(200, json=status, headers=rate_headers())
+        if request.url.path == "/api/v1/accounts/verify_credentials":
+            return httpx.Response(200, json={"id": "109348256434233232", "acct": "outcry"})
+        if request.url.path == "/api/v1/accounts/109348256434233232/statuses":
+            newest = sorted(self.statuses.values(), key=lambda s: s["id"], reverse=True)
+            return httpx.Response(200, json=newest[: int(request.url.params["limit"])])
         if request.method == "DELETE" and request.url.path.startswith("/api/v1/statuses/"):
             status_id = request.url.path.rsplit("/", 1)[1]
             if status_id not in self.statuses:
@@ -145,8 +186,9 @@ async def test_publish_posts_a_public_status_with_token_and_idempotency_key(
     assert request.headers["Idempotency-Key"] == "complaint-7:day-14"
     assert json.loads(request.content) == {
         "status": "Day 14, still unresolved: “Refund for a broken kettle refused” against "
-        "@acme@mastodon.social. https://outcry.example/complaints/7",
-        "visibility": "public",
+        "@acme@mastodon.social. https://outcry.example/complaints/7#"
+        + MastodonAdapter.tag_for("complaint-7:day-14"),
+        "visibility": "unlisted",
         "language": "en",
     }
     assert ref == RemoteRef(
@@ -280,3 +322,53 @@ async def test_a_reply_to_another_networks_post_is_refused_before_sending(
         await mastodon.publish(milestone(reply_to=Thread(bluesky, bluesky)))
 
     assert server.requests == []
+
+
+async def test_a_retry_after_mastodon_forgot_the_key_finds_the_first_status(
+    mastodon: MastodonAdapter, server: FakeMastodon
+) -> None:
+    first = await mastodon.publish(milestone())
+    await mastodon.publish(milestone("complaint-8:day-14"))  # another post came after it
+    server.by_key.clear()  # Mastodon keeps idempotency keys for about an hour only
+
+    assert await mastodon.find(milestone()) == first
+    assert await mastodon.find(milestone("complaint-9:day-14")) is None
+    assert len(server.statuses) == 2
+
+
+async def test_the_instances_limits_hashtag_and_pacing_are_honoured(server: FakeMastodon) -> None:
+    small = {
+        **INSTANCE,
+        "configuration": {"statuses": {"max_characters": 120, "characters_reserved_per_url": 23}},
+    }
+    adapter = MastodonAdapter(
+        base_url=BASE,
+        access_token=TOKEN,
+        hashtag="#CustomerService",
+        keep_remaining=10,
+        transport=httpx.MockTransport(server),
+    )
+    try:
+        server.instance_reads = 0
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(globals(), "INSTANCE", small)
+            await adapter.publish(milestone())
+        sent = json.loads(server.requests[-1].content)["status"]
+        assert sent.endswith(" #CustomerService") and "…" in sent  # the title shrank to fit 120
+        assert server.instance_reads == 1
+
+        # The instance says only 10 requests are left in this window: the adapter stops there
+        # and waits for the reset instead of running into a 429.
+        reset = datetime.now(UTC) + timedelta(minutes=7)
+        server.answers = [
+            httpx.Response(200, json=status_json("1", "x"), headers=rate_headers(10, reset))
+        ]
+        await adapter.publish(milestone("complaint-8:day-14"))
+        count = len(server.requests)
+        with pytest.raises(RateLimited) as waited:
+            await adapter.publish(milestone("complaint-9:day-14"))
+        assert len(server.requests) == count  # nothing sent
+        assert 6 * 60 < waited.value.retry_after_seconds <= 7 * 60
+        assert server.instance_reads == 1
+    finally:
+        await adapter.aclose()

@@ -48,6 +48,10 @@ async def broadcaster(pds: Pds, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     monkeypatch.delenv("OUTCRY_BLUESKY_SESSION_FILE", raising=False)
     get_settings.cache_clear()
     monkeypatch.setattr(delivery, "_cache", None)  # built from the settings above on first use
+    # The database is wiped between tests but the PDS is not: complaint ids repeat, so each test
+    # gets record keys of its own (or a post would adopt an earlier test's record).
+    run, record_key = uuid.uuid4().hex[:8], schedule.record_key
+    monkeypatch.setattr(schedule, "record_key", lambda *key: f"{record_key(*key)}:{run}")
     try:
         yield
     finally:
@@ -77,6 +81,7 @@ async def test_an_unresolved_complaint_becomes_one_thread_on_the_pds(
         )
         company = session.get(Company, complaint.company_id)
         company.bluesky_handle, company.bluesky_did = pds.company.handle, pds.company.did
+        company.broadcast_mentions = True  # it asked to be mentioned
         session.add(company)
         rep = make_rep(session, company)  # verifies the claim: the company may be mentioned
         session.commit()
@@ -126,7 +131,7 @@ async def test_an_unresolved_complaint_becomes_one_thread_on_the_pds(
         by_start[start] = record
     first, second, third = by_start.values()
     assert "reply" not in first["value"]
-    assert "in 20 days, confirmed by the consumer" in third["value"]["text"]
+    assert "in 19 days; the consumer confirmed the resolution on" in third["value"]["text"]
     for reply, parent in ((second, first), (third, second)):
         ref = reply["value"]["reply"]
         assert (ref["root"]["uri"], ref["root"]["cid"]) == (first["uri"], first["cid"])

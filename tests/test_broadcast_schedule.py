@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from app.broadcast import delivery, schedule
+from app.broadcast import delivery, listing, schedule
 from app.broadcast.base import Post
 from app.broadcast.dryrun import DryRunAdapter
 from app.broadcast.fake import FakeAdapter
+from app.clock import utcnow
 from app.complaints import service as complaints
 from app.jobs.queue import claim, finish
 from app.models.broadcast import Broadcast, BroadcastStatus
@@ -144,7 +145,11 @@ async def test_later_posts_are_replies_in_the_complaints_thread(
         assert (second.reply_to.root.id, second.reply_to.parent.id) == (root, root)
         assert (third.reply_to.root.id, third.reply_to.parent.id) == (root, middle)
     resolution = texts(networks["bluesky"])[2]
-    assert "resolved “Charged twice for March” in 20 days, confirmed by the consumer" in resolution
+    # Filed on day 0, resolved by the company on day 19, confirmed by the consumer on day 20.
+    assert (
+        "resolved “Charged twice for March” in 19 days; "
+        f"the consumer confirmed the resolution on {day(20):%Y-%m-%d}." in resolution
+    )
 
 
 async def test_an_unconfirmed_resolution_is_posted_after_the_confirmation_deadline(
@@ -161,7 +166,7 @@ async def test_an_unconfirmed_resolution_is_posted_after_the_confirmation_deadli
     assert "the consumer has not confirmed it after 14 days (19 days since it was filed)" in text
 
 
-async def test_the_company_is_mentioned_only_once_its_claim_is_verified(
+async def test_the_company_is_mentioned_only_once_its_claim_is_verified_and_it_opted_in(
     db: Session, networks: dict[str, FakeAdapter]
 ) -> None:
     first = opted_in(db, company_name="Mention Co")
@@ -170,6 +175,7 @@ async def test_the_company_is_mentioned_only_once_its_claim_is_verified(
         "mentionco.example",
         "mentionco@social.example",
     )
+    company.broadcast_mentions = True
     db.add(company)
     schedule.scan(session=db, now=day(7))
     await run_due(db, day(7))
@@ -181,6 +187,13 @@ async def test_the_company_is_mentioned_only_once_its_claim_is_verified(
     await run_due(db, day(14))
     assert "against @mentionco.example," in texts(networks["bluesky"])[1]
     assert "against @mentionco@social.example," in texts(networks["mastodon"])[1]
+
+    company.broadcast_mentions = False  # the company withdrew its consent to be mentioned
+    db.add(company)
+    schedule.scan(session=db, now=day(30))
+    await run_due(db, day(30))
+    assert "against Mention Co," in texts(networks["bluesky"])[2]
+    assert "@mentionco" not in texts(networks["mastodon"])[2]
 
 
 async def test_no_post_holds_the_consumers_name_or_private_reference(
@@ -218,6 +231,19 @@ async def test_the_dry_run_shows_what_would_be_posted(
 
     detail = client.get(f"/complaints/{complaint.id}")
     assert f'href="/broadcasts#b{queued.id}"' in detail.text
+
+    # The link card and the thread position, as the network adapters build them.
+    schedule.scan(session=db, now=day(14))
+    await run_due(db, day(14))
+    page = client.get("/broadcasts").text
+    assert page.count("Link card:") == 2
+    assert (
+        "Router &lt;b&gt;never&lt;/b&gt; arrived</a> — A complaint against Northwind Telecom"
+        in page
+    )
+    assert page.index("A reply in the complaint&#39;s thread") < page.index(
+        "Starts the complaint&#39;s thread"
+    )  # newest first: the day-14 reply above the day-7 post that starts the thread
 
 
 async def test_broadcasts_are_listed_newest_first_across_pages(
@@ -257,3 +283,44 @@ async def test_a_milestone_still_waiting_when_the_complaint_is_resolved_is_not_p
     assert networks["bluesky"].calls == 0
     statuses = db.exec(select(Broadcast.status).where(Broadcast.complaint_id == complaint.id))
     assert set(statuses) == {BroadcastStatus.SKIPPED}
+
+
+async def test_resolved_in_counts_to_the_companys_resolution_not_a_late_confirmation(
+    db: Session, networks: dict[str, FakeAdapter]
+) -> None:
+    opted_in(db, title="Charged twice for June")
+    complaint = db.exec(select(Complaint)).one()
+    resolve(db, complaint, day(19))
+    confirm(db, complaint, day(546))  # the consumer confirmed a year and a half later
+    await run_due(db, day(546))
+    (text,) = texts(networks["bluesky"])
+    assert "resolved “Charged twice for June” in 19 days;" in text
+    assert f"the consumer confirmed the resolution on {day(546):%Y-%m-%d}." in text
+    assert "546" not in text
+
+
+async def test_a_post_queued_inside_the_right_of_reply_window_is_not_public(
+    db: Session, client, networks: dict[str, FakeAdapter]
+) -> None:
+    filed = utcnow() - timedelta(days=1)  # the company still has two days to answer
+    complaint = make_complaint(db, now=filed, broadcast_opt_in=True, title="Confirmed within a day")
+    resolve(db, complaint, filed + timedelta(hours=2))
+    confirm(db, complaint, filed + timedelta(hours=3))
+    queued = db.exec(select(Broadcast).where(Broadcast.complaint_id == complaint.id)).all()
+    assert queued and {b.status for b in queued} == {BroadcastStatus.QUEUED}
+    assert "Confirmed within a day" not in client.get("/broadcasts").text
+    shown, _ = listing.recent(session=db, now=filed + timedelta(days=3, minutes=1))
+    assert {b.complaint_id for b in shown} == {complaint.id}  # listed once the window has run
+
+
+async def test_the_dry_run_names_a_verified_company_as_bluesky_would(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "_cache", {"dryrun": DryRunAdapter()})
+    complaint = opted_in(db)
+    company = db.get(Company, complaint.company_id)
+    company.bluesky_handle, company.broadcast_mentions = "northwind.example", True
+    db.add(company)
+    make_rep(db, company)  # a verified claim: the company may be mentioned
+    (queued,) = schedule.scan(session=db, now=day(7))
+    assert "a complaint against @northwind.example" in queued.text

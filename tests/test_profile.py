@@ -90,6 +90,16 @@ def profile_of(db, company: Company) -> dict:
     return {f: getattr(company, f) for f in (*profiles.FIELDS, "bluesky_did")}
 
 
+def test_owner_opts_in_to_mentions_and_out_again(client, db, company, owner, resolver):
+    login(client, owner)
+    assert save(client, company, broadcast_mentions="on").status_code == 303
+    assert profile_of(db, company)["broadcast_mentions"] is True
+    page = client.get(f"/dashboard/{company.slug}/profile").text
+    assert re.search(r'name="broadcast_mentions"[^>]*checked', page)
+    assert save(client, company).status_code == 303  # an unticked box is not sent
+    assert profile_of(db, company)["broadcast_mentions"] is False
+
+
 def test_owner_saves_the_profile(client, db, company, owner, resolver):
     login(client, owner)
     response = save(client, company)
@@ -104,6 +114,7 @@ def test_owner_saves_the_profile(client, db, company, owner, resolver):
         "x_handle": "acme_help",
         "target_response_days": 2,
         "target_resolution_days": 10,
+        "broadcast_mentions": False,  # not ticked: posts name the company in plain text
     }
     assert resolver.asked == ["acme.bsky.social"]
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "company.profile")).one()
@@ -252,7 +263,7 @@ def test_default_resolver_never_fetches_from_a_private_address(monkeypatch):
 
     import app.net
 
-    def private(host: str, port: int) -> str:
+    def private(host: str, port: int, **_policy) -> str:  # the configured PDS is refused too
         raise app.net.UnsafeAddress(f"{host} resolves to 10.0.0.5")
 
     monkeypatch.setattr(HandleResolver, "resolve_dns", lambda self, h: None)

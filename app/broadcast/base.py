@@ -144,6 +144,11 @@ class Adapter(Protocol):
         """Publish once per ``post.record_key``: a retry returns the first post, never a second."""
         ...
 
+    async def find(self, post: Post) -> RemoteRef | None:
+        """Read back whether ``post`` (by its record key) is already published; None when it is
+        not, or when the network cannot tell (its receiver deduplicates by the key instead)."""
+        ...
+
     async def delete(self, ref: RemoteRef) -> None:
         """Remove a published post; deleting one already gone is not an error."""
         ...

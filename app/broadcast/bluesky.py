@@ -237,6 +237,49 @@ class BlueskyAdapter:
 
         return await self._call(write)
 
+    async def find(self, post: Post) -> RemoteRef | None:
+        rkey = rkey_for(post.record_key)
+
+        async def read(did: str) -> RemoteRef | None:
+            try:
+                found = await self.client.com.atproto.repo.get_record(
+                    {"repo": did, "collection": COLLECTION, "rkey": rkey}
+                )
+            except BadRequestError as error:
+                if _error_name(error) == "RecordNotFound":
+                    return None
+                raise
+            return self._ref(found.uri, found.cid)
+
+        return await self._call(read)
+
+    async def mark_as_bot(self) -> str:
+        """Self-label the account ``bot`` (app.bsky.actor.profile, rkey "self"), keeping the rest
+        of its profile: apps then show that an automated account is posting."""
+
+        async def label(did: str) -> str:
+            where = {"repo": did, "collection": "app.bsky.actor.profile", "rkey": "self"}
+            try:
+                found = await self.client.com.atproto.repo.get_record(where)
+                profile = get_model_as_dict(found.value)
+            except BadRequestError as error:
+                if _error_name(error) != "RecordNotFound":
+                    raise
+                profile = {}
+            profile["$type"] = "app.bsky.actor.profile"
+            values = [v for v in (profile.get("labels") or {}).get("values", [])]
+            if not any(v.get("val") == "bot" for v in values):
+                values.append({"val": "bot"})
+            profile["labels"] = {"$type": "com.atproto.label.defs#selfLabels", "values": values}
+            await self.client.invoke_procedure(
+                "com.atproto.repo.putRecord",
+                content=json.dumps({**where, "record": profile}),
+                headers={"Content-Type": "application/json"},
+            )
+            return f"Bluesky: {self.handle} carries the bot self-label"
+
+        return await self._call(label)
+
     async def delete(self, ref: RemoteRef) -> None:
         at = AtUri.from_str(ref.id)
 

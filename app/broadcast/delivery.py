@@ -8,24 +8,28 @@ Idempotency-Key; docs/social-networks.md). A retry that finds the row already
 posted does nothing.
 """
 
+import logging
+import random
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from app.broadcast import compose
+from app.broadcast import breaker, budget, compose
 from app.broadcast.base import (
     Adapter,
     BroadcastError,
     PermanentError,
+    RateLimited,
     RemoteRef,
+    TemporaryError,
     Thread,
     outcome_for,
 )
 from app.broadcast.networks import configured_adapters
-from app.clock import utcnow
+from app.clock import as_utc, utcnow
 from app.complaints import visibility
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
@@ -36,6 +40,9 @@ from app.models.complaint import Complaint
 from app.models.job import Job
 
 KIND, DELETE_KIND = "broadcast", "broadcast.delete"
+# A deletion must happen whatever it takes: it never runs out of attempts (admins are alerted).
+NEVER_GIVE_UP = 1_000_000
+log = logging.getLogger(__name__)
 OpenSession = Callable[[], AbstractContextManager[Session]]
 
 _cache: dict[str, Adapter] | None = None
@@ -89,7 +96,46 @@ def _record(
     session.flush()
 
 
+def _paused(adapter: Adapter, now: datetime) -> Outcome | None:
+    """The network's breaker is open: put the job back without contacting it."""
+    wait = breaker.paused_for(adapter, now=now)
+    if wait is None:
+        return None
+    since = breaker.down_since(adapter)
+    detail = (
+        f"{adapter.name} is paused (failing since {since:%Y-%m-%d %H:%M:%S} UTC)" if since else ""
+    )
+    return Outcome(ok=False, weather=True, retry_after=breaker.spread(wait), detail=detail)
+
+
+def _weather(adapter: Adapter, error: BroadcastError, now: datetime) -> Outcome:
+    """An outage or a rate limit: pause the whole network, and spend no attempt on it."""
+    if isinstance(error, RateLimited):
+        pause = breaker.failed(adapter, wait=error.retry_after_seconds, now=now)
+    else:
+        pause = breaker.failed(adapter, now=now)
+    detail = f"{type(error).__name__}: {error}"
+    return Outcome(ok=False, weather=True, retry_after=breaker.spread(pause), detail=detail)
+
+
+def _failure(adapter: Adapter, error: BroadcastError, now: datetime) -> Outcome:
+    if isinstance(error, RateLimited | TemporaryError):
+        return _weather(adapter, error, now)
+    return outcome_for(error)
+
+
+def _urgent(event: str) -> bool:
+    """Resolutions go before milestones when the budget is short."""
+    return event.startswith(compose.RESOLUTION)
+
+
+def _too_old(job: Job, now: datetime, *, hours: float) -> bool:
+    return (now - as_utc(job.created_at)).total_seconds() > hours * 3600
+
+
 def _mark_failed(open_session: OpenSession, broadcast_id: int, job: Job, outcome: Outcome) -> None:
+    if outcome.weather:
+        return
     if outcome.permanent or job.attempts >= job.max_attempts:  # the job goes dead with this
         with open_session() as session:
             if broadcast := session.get(Broadcast, broadcast_id):
@@ -101,9 +147,15 @@ def _mark_failed(open_session: OpenSession, broadcast_id: int, job: Job, outcome
 async def publish_job(job: Job, open_session: OpenSession, now: datetime | None = None) -> Outcome:
     """Post one queued broadcast; idempotent however often it is retried."""
     broadcast_id = int(job.payload["broadcast_id"])
+    now = now or utcnow()
+    retried = job.attempts > 1 or job.last_error is not None  # an earlier try may have landed
     with open_session() as session:
         broadcast = session.get(Broadcast, broadcast_id)
-        if broadcast is None or broadcast.status != BroadcastStatus.QUEUED:
+        # A post cancelled by moderation after a try that may have landed still needs a read-back.
+        cancelled = broadcast is not None and broadcast.status == BroadcastStatus.SKIPPED
+        if broadcast is None or not (
+            broadcast.status == BroadcastStatus.QUEUED or (cancelled and retried)
+        ):
             return Outcome(ok=True, detail="nothing to post (already posted or gone)")
         adapter = adapters().get(broadcast.network)
         if adapter is None:
@@ -114,6 +166,8 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             session.add(broadcast)
             session.commit()
             return outcome
+        if paused := _paused(adapter, now):
+            return paused
         # Posts of one complaint form a thread: wait for the one before to be out.
         earlier = session.exec(
             select(Broadcast.id).where(
@@ -123,20 +177,17 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
                 col(Broadcast.id) < broadcast_id,
             )
         ).first()
-        if earlier is not None:
-            return Outcome(ok=False, retry_after=60, detail="waiting for the earlier post")
+        if earlier is not None and not cancelled:
+            return Outcome(
+                ok=False, weather=True, retry_after=60, detail="waiting for the earlier post"
+            )
         complaint = session.get(Complaint, broadcast.complaint_id)
         assert complaint is not None  # noqa: S101 - the row cascades with its complaint
+        skip = "skipped: cancelled while it waited" if cancelled else None
         if not visibility.is_listed(complaint):
-            broadcast.status = BroadcastStatus.SKIPPED  # moderated while it waited
-            session.add(broadcast)
-            session.commit()
-            return Outcome(ok=True, detail="skipped: the complaint is not listed")
-        if broadcast.event.startswith("milestone:") and complaint.state not in OPEN_STATES:
-            broadcast.status = BroadcastStatus.SKIPPED  # resolved while it waited: not true now
-            session.add(broadcast)
-            session.commit()
-            return Outcome(ok=True, detail="skipped: the complaint is no longer unresolved")
+            skip = "skipped: the complaint is not listed"  # moderated while it waited
+        elif broadcast.event.startswith("milestone:") and complaint.state not in OPEN_STATES:
+            skip = "skipped: the complaint is no longer unresolved"  # not true any more
         post = compose.post_for(
             session,
             complaint=complaint,
@@ -145,23 +196,58 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             record_key=job.key,
             reply_to=_reply_to(_thread_of(session, complaint.id, broadcast.network)),
         )
+        if skip and not retried:
+            broadcast.status = BroadcastStatus.SKIPPED
+            session.add(broadcast)
+            session.commit()
+            return Outcome(ok=True, detail=skip)
+    if not skip and (wait := budget.take(adapter, now=now, urgent=_urgent(broadcast.event))):
+        detail = f"{adapter.name}: posting budget spent, waiting its turn"
+        # A backlog comes back spread over the next hour, not all at the next free moment.
+        later = wait + random.uniform(0, 3600)  # noqa: S311 - not security
+        return Outcome(ok=False, weather=True, retry_after=later, detail=detail)
     try:
         text = adapter.format(post).text
-        ref = await adapter.publish(post)
+        # Before any retry, read back: a try that timed out may have landed after all.
+        ref = await adapter.find(post) if retried else None
+        if ref is None and skip:
+            with open_session() as session:
+                broadcast = session.get(Broadcast, broadcast_id)
+                assert broadcast is not None  # noqa: S101
+                broadcast.status = BroadcastStatus.SKIPPED
+                session.add(broadcast)
+                session.commit()
+            breaker.succeeded(adapter)
+            return Outcome(ok=True, detail=skip)
+        if ref is None:
+            ref = await adapter.publish(post)
     except BroadcastError as error:
-        outcome = outcome_for(error)
+        if not skip:
+            budget.refund(adapter)
+        outcome = _failure(adapter, error, now)
+        if outcome.weather and _too_old(
+            job, now, hours=get_settings().broadcast_post_give_up_hours
+        ):
+            outcome = Outcome(ok=False, permanent=True, detail=f"gave up: {outcome.detail}")
         _mark_failed(open_session, broadcast_id, job, outcome)
         return outcome
+    breaker.succeeded(adapter)
     with open_session() as session:
         broadcast = session.get(Broadcast, broadcast_id)
         assert broadcast is not None  # noqa: S101
-        _record(session, broadcast, ref, text, now or utcnow())
+        _record(session, broadcast, ref, text, now)
+        if skip:  # it landed while the complaint was moderated or resolved: take it down again
+            _queue_delete(session, broadcast)
         session.commit()
+    if skip:
+        return Outcome(ok=True, detail=f"adopted {ref.id} and queued its deletion ({skip})")
     return Outcome(ok=True, detail=f"posted {ref.id}", result=ref.as_dict())
 
 
-async def delete_job(job: Job, open_session: OpenSession) -> Outcome:
-    """Take one post down; a post already gone is not an error."""
+async def delete_job(job: Job, open_session: OpenSession, now: datetime | None = None) -> Outcome:
+    """Take one post down; a post already gone is not an error. Never gives up: an outage waits
+    (no attempt spent), any other failure retries with backoff, and admins see it on /admin/jobs
+    once it has waited longer than ``broadcast_alert_after_minutes``."""
     with open_session() as session:
         broadcast = session.get(Broadcast, int(job.payload["broadcast_id"]))
         if broadcast is None or broadcast.status != BroadcastStatus.POSTED:
@@ -172,17 +258,45 @@ async def delete_job(job: Job, open_session: OpenSession) -> Outcome:
         ref = RemoteRef(
             broadcast.network, broadcast.remote_id or "", broadcast.remote_cid, broadcast.remote_url
         )
-    try:
-        await adapter.delete(ref)
-    except BroadcastError as error:
-        return outcome_for(error)
+    now = now or utcnow()
+    outcome = _paused(adapter, now)
+    if outcome is None:
+        try:
+            await adapter.delete(ref)
+        except BroadcastError as error:
+            outcome = _failure(adapter, error, now)
+            outcome = Outcome(
+                ok=False,
+                weather=outcome.weather,
+                retry_after=outcome.retry_after,
+                detail=outcome.detail,  # never permanent: a deletion retries until it is done
+            )
+    if outcome is not None:
+        if _too_old(job, now, hours=get_settings().broadcast_alert_after_minutes / 60):
+            log.error("broadcast deletion %s still waiting: %s", job.key, outcome.detail)
+        return outcome
+    breaker.succeeded(adapter)
     with open_session() as session:
         broadcast = session.get(Broadcast, int(job.payload["broadcast_id"]))
         if broadcast is not None:
             broadcast.status = BroadcastStatus.DELETED
             session.add(broadcast)
+            # Never reply to a deleted record: a thread that named it starts anew.
+            thread = _thread_of(session, broadcast.complaint_id, broadcast.network)
+            if thread is not None and ref.id in (thread.root_id, thread.parent_id):
+                session.delete(thread)
             session.commit()
     return Outcome(ok=True, detail=f"deleted {ref.id}")
+
+
+def _queue_delete(session: Session, broadcast: Broadcast) -> Job:
+    return enqueue(
+        session=session,
+        kind=DELETE_KIND,
+        key=f"broadcast-delete:{broadcast.id}",
+        payload={"broadcast_id": broadcast.id},
+        max_attempts=NEVER_GIVE_UP,
+    )
 
 
 def withdraw_posts(*, session: Session, complaint: Complaint) -> list[Job]:
@@ -193,15 +307,12 @@ def withdraw_posts(*, session: Session, complaint: Complaint) -> list[Job]:
         .where(Broadcast.complaint_id == complaint.id, Broadcast.status == BroadcastStatus.POSTED)
         .order_by(col(Broadcast.id).desc())  # replies before the post they answer
     ).all()
-    return [
-        enqueue(
-            session=session,
-            kind=DELETE_KIND,
-            key=f"broadcast-delete:{broadcast.id}",
-            payload={"broadcast_id": broadcast.id},
-        )
-        for broadcast in posted
-    ]
+    # The thread's records are going: the complaint's next post (after a restore) starts anew.
+    for thread in session.exec(
+        select(BroadcastThread).where(BroadcastThread.complaint_id == complaint.id)
+    ):
+        session.delete(thread)
+    return [_queue_delete(session, broadcast) for broadcast in posted]
 
 
 def _opener(context: Context) -> OpenSession:
@@ -216,41 +327,3 @@ async def publish(job: Job, context: Context) -> Outcome:
 @handler(DELETE_KIND)
 async def delete(job: Job, context: Context) -> Outcome:
     return await delete_job(job, _opener(context))
-
-
-# Reading: /broadcasts and the complaint page -------------------------------------------------
-
-SHOWN = (BroadcastStatus.QUEUED, BroadcastStatus.POSTED)  # failed and deleted posts are not news
-
-
-def recent(*, session: Session, offset: int = 0, limit: int = 20) -> tuple[list[Broadcast], int]:
-    """Queued and posted broadcasts, newest first, with their total."""
-    # Posts of a moderated complaint are being withdrawn: their text must not linger here.
-    shown = (col(Broadcast.status).in_(SHOWN), visibility.listed())
-    joined = col(Complaint.id) == Broadcast.complaint_id
-    total = session.exec(
-        select(func.count()).select_from(Broadcast).join(Complaint, joined).where(*shown)
-    ).one()
-    rows = session.exec(
-        select(Broadcast)
-        .join(Complaint, joined)
-        .where(*shown)
-        .order_by(col(Broadcast.created_at).desc(), col(Broadcast.id).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return list(rows), total
-
-
-def posted_for(*, session: Session, complaint_id: int) -> list[Broadcast]:
-    """Where a complaint has been posted, oldest first."""
-    return list(
-        session.exec(
-            select(Broadcast)
-            .where(
-                Broadcast.complaint_id == complaint_id,
-                Broadcast.status == BroadcastStatus.POSTED,
-            )
-            .order_by(col(Broadcast.id))
-        )
-    )

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from app.broadcast import compose
-from app.broadcast.base import BroadcastError, Link, Post, outcome_for
-from app.broadcast.delivery import OpenSession, adapters
+from app.broadcast import breaker, budget, compose
+from app.broadcast.base import BroadcastError, Link, Post
+from app.broadcast.delivery import OpenSession, _failure, _paused, adapters
 from app.clock import utcnow
 from app.companies.stats import live
 from app.config import get_settings
@@ -98,6 +98,27 @@ def queue(*, session: Session, now: datetime | None = None, week: str | None = N
     ]
 
 
+CATCH_UP = (
+    "Catching up: {count} complaints reached a milestone while our broadcaster was quiet. "
+    "Rather than post each one late, here they all are, still waiting: {{link}}"
+)
+
+
+def queue_catch_up(*, session: Session, count: int, now: datetime | None = None) -> list[Job]:
+    """One post per network summarising ``count`` milestones too old to post one by one
+    (on first switch-on, or after a long pause). At most one a day per network."""
+    now = now or utcnow()
+    return [
+        enqueue(
+            session=session,
+            kind=POST_KIND,
+            key=f"broadcast:catch-up:{now:%Y-%m-%d}:{network}",
+            payload={"network": network, "catch_up": count},
+        )
+        for network in adapters()
+    ]
+
+
 def _percent(answered_on_time: int, due: int) -> str:
     return f"{round(100 * answered_on_time / due)}% of {due} on time"
 
@@ -105,6 +126,16 @@ def _percent(answered_on_time: int, due: int) -> str:
 def post_for(session: Session, *, payload: dict, record_key: str) -> Post:
     """The digest as a network-neutral post; the companies are mentions so each network names
     them its own way (an account only for a verified claim, see compose.mention_for)."""
+    if "catch_up" in payload:
+        return Post(
+            text=CATCH_UP.format(count=payload["catch_up"]),
+            record_key=record_key,
+            link=Link(
+                url=f"{get_settings().base_url}/",
+                title="Outcry",
+                description="Complaints still waiting for an answer",
+            ),
+        )
     mentions = []
     for which in ("best", "worst"):
         company = session.get(Company, payload[which][0])
@@ -154,10 +185,17 @@ async def publish(job: Job, open_session: OpenSession) -> Outcome:
             post = post_for(session, payload=job.payload, record_key=job.key)
         except LookupError as error:
             return Outcome(ok=False, permanent=True, detail=str(error))
+    now = utcnow()
+    if paused := _paused(adapter, now):
+        return paused
+    if wait := budget.take(adapter, now=now, urgent=True):
+        return Outcome(ok=False, weather=True, retry_after=wait, detail="posting budget spent")
     try:
-        ref = await adapter.publish(post)
+        retried = job.attempts > 1 or job.last_error is not None
+        ref = (await adapter.find(post) if retried else None) or await adapter.publish(post)
     except BroadcastError as error:
-        return outcome_for(error)
+        return _failure(adapter, error, now)
+    breaker.succeeded(adapter)
     return Outcome(ok=True, detail=f"posted {ref.id}", result=ref.as_dict())
 
 

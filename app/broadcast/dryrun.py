@@ -5,8 +5,10 @@ for /broadcasts (``format(post).text``) could be posted anywhere as it is.
 """
 
 from app.broadcast.base import Post, RemoteRef, Rendered
-from app.broadcast.bluesky import RULES
+from app.broadcast.bluesky import RULES, BlueskyAdapter
 from app.broadcast.layout import render
+
+BLUESKY = BlueskyAdapter.name
 
 
 class DryRunAdapter:
@@ -15,11 +17,15 @@ class DryRunAdapter:
     name = "dryrun"
 
     def format(self, post: Post) -> Rendered:
-        return render(post, network=self.name, rules=RULES)
+        # Exactly Bluesky's text: its rules and its accounts (a verified company's @handle).
+        return render(post, network=BLUESKY, rules=RULES)
 
     async def publish(self, post: Post) -> RemoteRef:
         self.format(post)  # a post that could not be published fails here too
         return RemoteRef(self.name, f"dryrun:{post.record_key}")
+
+    async def find(self, post: Post) -> RemoteRef | None:
+        return None
 
     async def delete(self, ref: RemoteRef) -> None:
         return None

@@ -1,6 +1,6 @@
 """An in-memory network for tests: keeps what was published and deleted, fails on request."""
 
-from app.broadcast.base import BroadcastError, Post, RemoteRef, Rendered
+from app.broadcast.base import BroadcastError, Post, RemoteRef, Rendered, TemporaryError
 from app.broadcast.bluesky import RULES
 from app.broadcast.layout import Rules, render
 
@@ -14,6 +14,7 @@ class FakeAdapter:
         self.deleted: list[RemoteRef] = []
         self.failures: list[BroadcastError] = []
         self.calls = 0
+        self.lost_answers = 0  # posts that land but whose answer is lost (a timeout)
 
     def format(self, post: Post) -> Rendered:
         return render(post, network=self.name, rules=self.rules)
@@ -26,7 +27,16 @@ class FakeAdapter:
     async def publish(self, post: Post) -> RemoteRef:
         self._maybe_fail()
         self.posts.setdefault(post.record_key, (post, self.format(post)))
+        if self.lost_answers:
+            self.lost_answers -= 1
+            raise TemporaryError("timed out (but the post landed)")
         return RemoteRef(self.name, f"{self.name}:{post.record_key}", url=None)
+
+    async def find(self, post: Post) -> RemoteRef | None:
+        self._maybe_fail()
+        if post.record_key in self.posts:
+            return RemoteRef(self.name, f"{self.name}:{post.record_key}", url=None)
+        return None
 
     async def delete(self, ref: RemoteRef) -> None:
         self._maybe_fail()

@@ -26,12 +26,17 @@ def configured_adapters(settings: Settings | None = None) -> list[Adapter]:
                 handle=settings.bluesky_handle,
                 app_password=settings.bluesky_app_password,
                 sessions=sessions,
+                timeout=settings.broadcast_timeout_seconds,
             )
         )
     if settings.mastodon_base_url and settings.mastodon_access_token:
         adapters.append(
             MastodonAdapter(
-                base_url=settings.mastodon_base_url, access_token=settings.mastodon_access_token
+                base_url=settings.mastodon_base_url,
+                access_token=settings.mastodon_access_token,
+                visibility=settings.mastodon_visibility,
+                hashtag=settings.mastodon_hashtag,
+                timeout=settings.broadcast_timeout_seconds,
             )
         )
     for url in settings.broadcast_webhook_urls:

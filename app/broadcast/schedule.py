@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.broadcast import compose
+from app.broadcast import compose, digest
 from app.broadcast.base import BroadcastError
 from app.broadcast.delivery import KIND, adapters
 from app.clock import as_utc, utcnow
@@ -20,10 +20,10 @@ from app.complaints import visibility
 from app.complaints.public import complaint_url
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
-from app.events import COMPLAINT_UPDATED, Event, listener
+from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, Event, listener
 from app.jobs.queue import Outcome, enqueue
 from app.jobs.worker import Context, handler
-from app.models.broadcast import Broadcast
+from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, ComplaintState
 from app.models.job import Job
 
@@ -92,13 +92,49 @@ def _days_between(start: datetime, end: datetime) -> int:
     return max(0, (as_utc(end) - as_utc(start)).days)
 
 
+def _stale(due_at: datetime, now: datetime) -> bool:
+    return now - due_at > timedelta(days=get_settings().broadcast_stale_days)
+
+
+def _skip_stale(*, session: Session, complaint: Complaint, event: str, days: int) -> bool:
+    """Record a milestone too old to post as skipped (so it is counted once); True if new."""
+    if not complaint.broadcast_opt_in or not visibility.is_listed(complaint):
+        return False
+    new = False
+    for network in adapters():
+        exists = session.exec(
+            select(Broadcast.id).where(
+                Broadcast.complaint_id == complaint.id,
+                Broadcast.event == event,
+                Broadcast.network == network,
+            )
+        ).first()
+        if exists is None:
+            session.add(
+                Broadcast(
+                    complaint_id=complaint.id,
+                    event=event,
+                    network=network,
+                    days_open=days,
+                    status=BroadcastStatus.SKIPPED,
+                    link=complaint_url(complaint.id),
+                )
+            )
+            new = True
+    session.flush()
+    return new
+
+
 def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
-    """Queue the milestone and unconfirmed-resolution posts that are due. A complaint seen late
-    gets only its latest milestone: "open 7 days" posted at day 15 would be stale."""
+    """Catch up the milestone and unconfirmed-resolution posts that are due (the planned jobs
+    post them on time; this finds what they missed, e.g. on first switch-on). A complaint seen
+    late gets only its latest milestone, and one due more than ``broadcast_stale_days`` ago is
+    not posted at all: it is counted in one catch-up post instead."""
     now = now or utcnow()
     settings = get_settings()
     milestones = sorted(set(settings.broadcast_milestones))
     queued: list[Broadcast] = []
+    stale = 0
     if milestones:
         unresolved = session.exec(
             select(Complaint)
@@ -112,13 +148,12 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
         for complaint in unresolved:
             days = _days_between(complaint.created_at, now)
             due = max(m for m in milestones if m <= days)
-            queued += queue(
-                session=session,
-                complaint=complaint,
-                event=compose.milestone(due),
-                days=due,
-                now=now,
-            )
+            plan_next(session=session, complaint=complaint, after_days=due)
+            event = compose.milestone(due)
+            if _stale(as_utc(complaint.created_at) + timedelta(days=due), now):
+                stale += _skip_stale(session=session, complaint=complaint, event=event, days=due)
+                continue
+            queued += queue(session=session, complaint=complaint, event=event, days=due, now=now)
     waited = timedelta(days=settings.confirm_deadline_days)
     unconfirmed = session.exec(
         select(Complaint)
@@ -132,23 +167,114 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
     for complaint in unconfirmed:
         assert complaint.resolved_at is not None  # noqa: S101 - filtered above
         days = _days_between(complaint.created_at, as_utc(complaint.resolved_at) + waited)
-        queued += queue(
-            session=session, complaint=complaint, event=compose.UNCONFIRMED, days=days, now=now
-        )
+        event = compose.UNCONFIRMED
+        if _stale(as_utc(complaint.resolved_at) + waited, now):
+            stale += _skip_stale(session=session, complaint=complaint, event=event, days=days)
+            continue
+        queued += queue(session=session, complaint=complaint, event=event, days=days, now=now)
+    if stale:
+        digest.queue_catch_up(session=session, count=stale, now=now)
     return queued
 
 
 @listener
 def on_confirm(session: Session, event: Event) -> None:
-    """The consumer confirmed the resolution: post how long it took, in the complaint's thread."""
+    """The consumer confirmed the resolution: post how long the company took to resolve it (filing
+    to the company's resolution, not to the confirmation), in the complaint's thread."""
     if event.name != COMPLAINT_UPDATED or event.action != "confirm":
         return
     complaint = session.get(Complaint, event.complaint_id)
     if complaint is None or complaint.state != ComplaintState.CONFIRMED:
         return
     closed = complaint.closed_at or utcnow()
-    days = _days_between(complaint.created_at, closed)
+    days = _days_between(complaint.created_at, complaint.resolved_at or closed)
     queue(session=session, complaint=complaint, event=compose.RESOLUTION, days=days, now=closed)
+
+
+# Milestones on time: one job per complaint at the exact moment its next milestone falls due
+# (and one at the end of a resolution's confirmation window); the daily scan only catches up.
+MILESTONE_KIND = "broadcast.milestone"
+
+
+def plan_next(*, session: Session, complaint: Complaint, after_days: int = -1) -> Job | None:
+    """Queue the job for ``complaint``'s first milestone beyond ``after_days``, at its exact time
+    (never before the right-of-reply window has run)."""
+    settings = get_settings()
+    later = [m for m in sorted(set(settings.broadcast_milestones)) if m > after_days]
+    if not later or not complaint.broadcast_opt_in:
+        return None
+    created = as_utc(complaint.created_at)
+    due = created + timedelta(days=later[0])
+    return enqueue(
+        session=session,
+        kind=MILESTONE_KIND,
+        key=f"broadcast-milestone:{complaint.id}:{later[0]}",
+        payload={"complaint_id": complaint.id, "days": later[0]},
+        run_after=max(due, created + timedelta(days=settings.broadcast_grace_days)),
+    )
+
+
+def plan_unconfirmed(*, session: Session, complaint: Complaint) -> Job | None:
+    if not complaint.broadcast_opt_in or complaint.resolved_at is None:
+        return None
+    waited = timedelta(days=get_settings().confirm_deadline_days)
+    resolved = as_utc(complaint.resolved_at)
+    return enqueue(
+        session=session,
+        kind=MILESTONE_KIND,
+        key=f"broadcast-unconfirmed:{complaint.id}:{resolved:%Y%m%dT%H%M%S}",
+        payload={"complaint_id": complaint.id, "unconfirmed": resolved.isoformat()},
+        run_after=resolved + waited,
+    )
+
+
+def milestone_due(
+    *, session: Session, payload: dict, now: datetime | None = None
+) -> list[Broadcast]:
+    """A planned moment has come: post it if it is still true, and plan the next one."""
+    now = now or utcnow()
+    complaint = session.get(Complaint, int(payload["complaint_id"]))
+    if complaint is None:
+        return []
+    if "unconfirmed" in payload:
+        resolved = complaint.resolved_at and as_utc(complaint.resolved_at).isoformat()
+        if complaint.state != ComplaintState.RESOLVED or resolved != payload["unconfirmed"]:
+            return []  # confirmed, disputed or resolved again since
+        waited = timedelta(days=get_settings().confirm_deadline_days)
+        days = _days_between(complaint.created_at, as_utc(complaint.resolved_at) + waited)
+        return queue(
+            session=session, complaint=complaint, event=compose.UNCONFIRMED, days=days, now=now
+        )
+    days = int(payload["days"])
+    if complaint.state not in OPEN_STATES:
+        return []  # resolved or withdrawn: no more milestones
+    plan_next(session=session, complaint=complaint, after_days=days)
+    if _stale(as_utc(complaint.created_at) + timedelta(days=days), now):
+        return []  # the worker was away for days: the daily scan counts it in a catch-up post
+    return queue(
+        session=session, complaint=complaint, event=compose.milestone(days), days=days, now=now
+    )
+
+
+@listener
+def on_publish_or_resolve(session: Session, event: Event) -> None:
+    """Plan a complaint's first milestone when it is published, and the unconfirmed-resolution
+    post when the company resolves it."""
+    complaint = session.get(Complaint, event.complaint_id)
+    if complaint is None:
+        return
+    if event.name == COMPLAINT_CREATED:
+        plan_next(session=session, complaint=complaint)
+    elif event.name == COMPLAINT_UPDATED and complaint.state == ComplaintState.RESOLVED:
+        plan_unconfirmed(session=session, complaint=complaint)
+
+
+@handler(MILESTONE_KIND)
+async def milestone_job(job: Job, context: Context) -> Outcome:
+    with Session(context.engine) as session:
+        queued = milestone_due(session=session, payload=job.payload)
+        session.commit()
+    return Outcome(ok=True, detail=f"queued {len(queued)} broadcasts")
 
 
 @handler(SCAN_KIND)

@@ -77,6 +77,9 @@ class WebhookAdapter:
         )
         return RemoteRef(self.name, post.record_key)
 
+    async def find(self, post: Post) -> RemoteRef | None:
+        return None  # receivers deduplicate by "id": sending again is safe
+
     async def delete(self, ref: RemoteRef) -> None:
         await self._post({"action": "delete", "id": ref.id}, f"delete:{ref.id}")
 

@@ -42,15 +42,17 @@ FIELDS = (
     "x_handle",
     "target_response_days",
     "target_resolution_days",
+    "broadcast_mentions",
 )
 
 
 def resolve_with_atproto(handle: str) -> str | None:
-    """The default resolver: the atproto SDK's DNS step (a TXT record), then the HTTPS step
+    """The default resolver: the atproto SDK's DNS step (a TXT record); then the HTTPS step
     (/.well-known/atproto-did) done here, only for hosts whose every address is public (SSRF,
-    docs/security-references.md), and connected to the very address that was
-    checked: the SDK would look the name up again, and a second DNS answer could be private
-    (rebinding)."""
+    docs/security-references.md), and connected to the very address that was checked (the SDK
+    would look the name up again, and a second DNS answer could be private: rebinding); then the
+    configured PDS's com.atproto.identity.resolveHandle (a handle hosted there, or on any PDS
+    without public DNS), behind the same address guard."""
     from atproto_identity.handle.resolver import HandleResolver as AtprotoHandleResolver
 
     from app.net import UnsafeAddress, resolve_checked
@@ -60,8 +62,11 @@ def resolve_with_atproto(handle: str) -> str | None:
     try:
         address = resolve_checked(handle, 443)
     except UnsafeAddress:
-        return None
-    return did_over_https(handle, address)
+        pass
+    else:
+        if did := did_over_https(handle, address):
+            return did
+    return resolve_through_pds(handle)
 
 
 def did_over_https(handle: str, address: str) -> str | None:
@@ -84,6 +89,38 @@ def did_over_https(handle: str, address: str) -> str | None:
     return first if first.startswith("did:") and len(first) <= 2048 else None
 
 
+def resolve_through_pds(handle: str) -> str | None:
+    """Ask the PDS the broadcaster posts through (OUTCRY_BLUESKY_SERVICE_URL)."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from app.config import get_settings
+    from app.integrations.webhooks import address_policy
+    from app.net import UnsafeAddress, resolve_checked
+
+    service = get_settings().bluesky_service_url.rstrip("/")
+    parts = urlsplit(service)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        resolve_checked(parts.hostname or "", port, policy=address_policy())
+        response = httpx.get(
+            f"{service}/xrpc/com.atproto.identity.resolveHandle",
+            params={"handle": handle},
+            timeout=3,
+            follow_redirects=False,
+        )
+    except (UnsafeAddress, ValueError, httpx.HTTPError):
+        return None
+    if response.status_code != 200:
+        return None
+    try:
+        did = response.json().get("did")
+    except ValueError:
+        return None
+    return did if isinstance(did, str) and _DID.match(did) else None
+
+
 def handle_resolver() -> HandleResolver:
     """FastAPI dependency: tests override it with a resolver backed by a dict."""
     return resolve_with_atproto
@@ -101,6 +138,7 @@ class ProfileInput:
     x_handle: str | None
     target_response_days: int | None
     target_resolution_days: int | None
+    broadcast_mentions: bool = False
 
 
 def _blank_to_none(value: str) -> str | None:
@@ -171,16 +209,19 @@ def clean(values: dict[str, str]) -> ProfileInput:
         )
     if errors:
         raise InvalidInput(errors)
+    mentions = values.get("broadcast_mentions", "").strip().lower() in ("on", "true", "1")
     return ProfileInput(
-        name, description, contact, bluesky, mastodon, x_handle, response, resolution
+        name, description, contact, bluesky, mastodon, x_handle, response, resolution, mentions
     )
 
 
 def form_values(company: Company) -> dict[str, str]:
     """The form pre-filled from the stored profile."""
-    return {
+    values = {
         field: "" if (value := getattr(company, field)) is None else str(value) for field in FIELDS
     }
+    values["broadcast_mentions"] = "on" if company.broadcast_mentions else ""
+    return values
 
 
 def update(
@@ -217,6 +258,10 @@ def update(
         setattr(company, field, new)
     company.bluesky_did = did if data.bluesky_handle else None
     session.add(company)
+    if "name" in changes:  # its live posts name it: they must say what the profile says
+        from app.broadcast.refresh import refresh_company
+
+        refresh_company(session=session, company_id=company.id)
     if changes:
         audit.record(
             session=session,

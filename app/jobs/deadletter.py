@@ -5,11 +5,13 @@ private links (mail) and results remote details, so they stay out of the page.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
 from app import audit
+from app.clock import utcnow
+from app.config import get_settings
 from app.errors import Conflict, NotFound
 from app.jobs.queue import retry_dead
 from app.models.broadcast import Broadcast, BroadcastStatus
@@ -59,6 +61,40 @@ def dead(*, session: Session, limit: int = 200) -> list[DeadJob]:
     return [
         DeadJob(job_id, kind, key, attempts, last_error or "", at)
         for job_id, kind, key, attempts, last_error, at in rows
+    ]
+
+
+@dataclass(frozen=True)
+class StuckJob:
+    id: int
+    kind: str
+    key: str
+    waiting_since: datetime
+    last_error: str
+
+
+# Jobs that never give up: they alert the admins instead, once they have waited this long.
+NEVER_DEAD = ("broadcast.delete",)
+
+
+def stuck(*, session: Session, now: datetime | None = None, limit: int = 200) -> list[StuckJob]:
+    """Deletions of public posts still not done after ``broadcast_alert_after_minutes``: a
+    network has been down (or refusing) for that long, and a post that should be gone is up."""
+    now = now or utcnow()
+    since = now - timedelta(minutes=get_settings().broadcast_alert_after_minutes)
+    rows = session.exec(
+        select(Job.id, Job.kind, Job.key, Job.created_at, Job.last_error)
+        .where(
+            col(Job.kind).in_(NEVER_DEAD),
+            col(Job.state).in_((JobState.PENDING, JobState.RUNNING)),
+            col(Job.created_at) <= since,
+        )
+        .order_by(col(Job.created_at), col(Job.id))
+        .limit(limit)
+    ).all()
+    return [
+        StuckJob(job_id, kind, key, created, last_error or "")
+        for job_id, kind, key, created, last_error in rows
     ]
 
 

@@ -25,8 +25,9 @@ class Periodic:
 SCHEDULE: list[Periodic] = [
     # Re-check verified company claims; which ones are due is decided by the handler.
     Periodic(kind="claims.reverify", every=timedelta(days=1)),
-    # Queue the broadcasts that came due (app/broadcast/schedule.py).
-    Periodic(kind="broadcast.scan", every=timedelta(hours=1)),
+    # Milestones are jobs at their exact time; this scan only catches up what they missed
+    # (complaints from before the broadcaster was switched on) (app/broadcast/schedule.py).
+    Periodic(kind="broadcast.scan", every=timedelta(days=1)),
     # The weekly digest post (app/broadcast/digest.py); periods start on Thursdays (the epoch's
     # weekday), so each one falls in exactly one ISO week.
     Periodic(kind="broadcast.digest", every=timedelta(weeks=1)),

@@ -126,6 +126,9 @@ class Outcome:
     result: dict[str, Any] | None = None
     retry_after: float | None = None  # seconds the remote asked us to wait (429 Retry-After)
     permanent: bool = False  # retrying cannot help (e.g. 422 from the remote)
+    # The remote is down or pausing us (an outage, not this job's fault): wait ``retry_after``
+    # and give the attempt back, so no outage, however long, makes a job give up.
+    weather: bool = False
 
 
 def backoff(attempt: int, *, base: float = 30, cap: float = 6 * 3600) -> float:
@@ -159,6 +162,13 @@ def finish(
             now,
             outcome.result,
             None,
+        )
+    elif outcome.weather and not outcome.permanent:
+        job.attempts = max(0, job.attempts - 1)
+        job.state, job.run_after, job.last_error = (
+            JobState.PENDING,
+            now + timedelta(seconds=outcome.retry_after or 0),
+            outcome.detail,
         )
     elif outcome.permanent or job.attempts >= job.max_attempts:
         job.state, job.finished_at, job.last_error = JobState.DEAD, now, outcome.detail

@@ -50,6 +50,7 @@ def _load_handlers() -> None:
     # Imported for their @handler registrations.
     import app.broadcast.delivery
     import app.broadcast.digest  # broadcast.digest, broadcast.digest.post
+    import app.broadcast.refresh  # broadcast.refresh
     import app.broadcast.schedule  # broadcast.scan
     import app.claims.jobs
     import app.integrations.delivery

@@ -25,6 +25,8 @@ class CompanyProfile(SQLModel):
     # The company's own promise, shown beside its actual performance.
     target_response_days: int | None = Field(default=None, ge=0, le=365)
     target_resolution_days: int | None = Field(default=None, ge=0, le=365)
+    # Broadcast posts name the company's accounts (which notifies them) only if it opted in.
+    broadcast_mentions: bool = Field(default=False)
 
 
 class Company(CompanyBase, CompanyProfile, table=True):

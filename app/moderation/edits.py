@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from app.broadcast import refresh as broadcast_refresh
 from app.clock import utcnow
 from app.errors import Conflict
 from app.models.complaint import Complaint, ComplaintBase
@@ -55,6 +56,7 @@ def edit_text(
     new = {f: getattr(complaint, f) if given[f] is None else given[f].strip() for f in FIELDS}
     _validate(complaint, new)
     rewritten = [f for f in FIELDS if new[f] != getattr(complaint, f)]
+    posted_title = complaint.title  # the only part of the complaint its social posts quote
     with session.begin_nested():  # a refusal below leaves no trace
         action = record_action(
             session,
@@ -94,6 +96,8 @@ def edit_text(
             )
         if not changed:
             raise Conflict("Nothing would change: the text is the same.")
+        if complaint.title != posted_title:
+            broadcast_refresh.refresh_posts(session=session, complaint=complaint)
         reports.close(session=session, action=action, complaint_id=complaint.id)
     return action
 

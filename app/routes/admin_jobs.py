@@ -26,6 +26,7 @@ def _page(
         {
             "counts": deadletter.counts(session=session),
             "dead": deadletter.dead(session=session),
+            "stuck": deadletter.stuck(session=session),
             "errors": errors or {},
             "done": request.query_params.get("done") == "retried",
         },

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.broadcast import delivery
+from app.broadcast import delivery, listing
 from app.web.deps import OptionalUser, SessionDep
 from app.web.pagination import Page
 from app.web.templating import render
@@ -16,12 +16,13 @@ def broadcasts(
     request: Request, session: SessionDep, _user: OptionalUser, page: int = 1
 ) -> Response:
     pager = Page.of(page)
-    rows, total = delivery.recent(session=session, offset=pager.offset, limit=pager.size)
+    rows, total = listing.recent(session=session, offset=pager.offset, limit=pager.size)
     return render(
         request,
         "broadcasts/list.html",
         {
             "rows": rows,
+            "shapes": listing.shapes(session=session, rows=rows),
             "pager": pager.with_total(total),
             "query": "",
             "dry_run": "dryrun" in delivery.adapters(),

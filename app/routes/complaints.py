@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.broadcast import delivery as broadcast_delivery
+from app.broadcast import listing as broadcast_listing
 from app.claims.service import badge as claim_badge
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
@@ -211,7 +211,7 @@ def complaint_page(
             "is_author": is_author,
             "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
             "cosigned": cosigns.has_cosigned(session=session, complaint=complaint, user=user),
-            "broadcasts": broadcast_delivery.posted_for(session=session, complaint_id=complaint.id),
+            "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=complaint.id),
             # Abuse limits: why the author's complaint is not public yet (gate.py).
             "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
             # Moderation (app/moderation/): tombstones, hidden messages, noindex, report links.

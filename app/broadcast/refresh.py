@@ -1,0 +1,155 @@
+"""Posts stay true: when a complaint's public text changes (a moderator's edit or masking), its
+live posts are replaced, on each network by its own "broadcast.refresh" job.
+
+Bluesky has no edit a reader would see, so every network gets the same treatment: each live post,
+oldest first, is posted again with the current text (in the same position of a new thread: the
+first as its root, each later one replying to the one before) and the old record deleted. Record
+keys come from the refresh job's key, so a retried refresh reads back what it already posted
+instead of posting it twice. Queued posts get their preview text updated at once.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.broadcast import compose
+from app.broadcast.base import BroadcastError, RemoteRef, Thread
+from app.broadcast.delivery import (
+    NEVER_GIVE_UP,
+    OpenSession,
+    _failure,
+    _opener,
+    _paused,
+    _thread_of,
+    adapters,
+)
+from app.clock import utcnow
+from app.complaints import visibility
+from app.jobs.queue import Outcome, enqueue
+from app.jobs.worker import Context, handler
+from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
+from app.models.complaint import Complaint
+from app.models.job import Job
+
+KIND = "broadcast.refresh"
+
+
+def refresh_posts(*, session: Session, complaint: Complaint) -> list[Job]:
+    """After a change to what ``complaint``'s posts say: queue one refresh per network that has
+    live posts of it, and update queued posts' previews. In the caller's transaction."""
+    rows = session.exec(
+        select(Broadcast).where(
+            Broadcast.complaint_id == complaint.id,
+            col(Broadcast.status).in_((BroadcastStatus.QUEUED, BroadcastStatus.POSTED)),
+        )
+    ).all()
+    networks = adapters()
+    for row in rows:
+        adapter = networks.get(row.network)
+        if row.status == BroadcastStatus.QUEUED and adapter is not None:
+            post = compose.post_for(
+                session, complaint=complaint, event=row.event, days=row.days_open, record_key="x"
+            )
+            try:
+                row.text = adapter.format(post).text
+            except BroadcastError:
+                row.text = ""
+            session.add(row)
+    revision = uuid.uuid4().hex[:12]
+    return [
+        enqueue(
+            session=session,
+            kind=KIND,
+            key=f"broadcast-refresh:{complaint.id}:{network}:{revision}",
+            payload={"complaint_id": complaint.id, "network": network},
+            max_attempts=NEVER_GIVE_UP,
+        )
+        for network in sorted({row.network for row in rows if row.status == "posted"})
+    ]
+
+
+def refresh_company(*, session: Session, company_id: int) -> list[Job]:
+    """After a company's rename: refresh every complaint of it that has live posts."""
+    complaint_ids = session.exec(
+        select(Broadcast.complaint_id)
+        .join(Complaint, col(Complaint.id) == Broadcast.complaint_id)
+        .where(
+            Complaint.company_id == company_id,
+            col(Broadcast.status).in_((BroadcastStatus.QUEUED, BroadcastStatus.POSTED)),
+        )
+        .distinct()
+    ).all()
+    jobs: list[Job] = []
+    for complaint_id in complaint_ids:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is not None:
+            jobs += refresh_posts(session=session, complaint=complaint)
+    return jobs
+
+
+async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None = None) -> Outcome:
+    network, complaint_id = job.payload["network"], int(job.payload["complaint_id"])
+    adapter = adapters().get(network)
+    if adapter is None:
+        return Outcome(ok=True, detail=f"network {network} is not configured")
+    now = now or utcnow()
+    if paused := _paused(adapter, now):
+        return paused
+    with open_session() as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None or not visibility.is_listed(complaint):
+            return Outcome(ok=True, detail="nothing to refresh: its posts are being withdrawn")
+        row_ids = session.exec(
+            select(Broadcast.id)
+            .where(
+                Broadcast.complaint_id == complaint_id,
+                Broadcast.network == network,
+                Broadcast.status == BroadcastStatus.POSTED,
+            )
+            .order_by(col(Broadcast.id))
+        ).all()
+    chain: Thread | None = None
+    replaced = 0
+    for row_id in row_ids:
+        with open_session() as session:
+            row = session.get(Broadcast, row_id)
+            complaint = session.get(Complaint, complaint_id)
+            assert row is not None and complaint is not None  # noqa: S101 - cascades
+            post = compose.post_for(
+                session,
+                complaint=complaint,
+                event=row.event,
+                days=row.days_open,
+                record_key=f"{job.key}:{row.id}",
+                reply_to=chain,
+            )
+            old = RemoteRef(network, row.remote_id or "", row.remote_cid, row.remote_url)
+        try:
+            text = adapter.format(post).text
+            ref = await adapter.find(post) or await adapter.publish(post)
+            if old.id and old.id != ref.id:
+                await adapter.delete(old)
+        except BroadcastError as error:
+            return _failure(adapter, error, now)  # done rows stay done; the retry adopts them
+        with open_session() as session:
+            row = session.get(Broadcast, row_id)
+            assert row is not None  # noqa: S101
+            row.text, row.remote_id, row.remote_cid, row.remote_url = text, ref.id, ref.cid, ref.url
+            session.add(row)
+            thread = _thread_of(session, complaint_id, network) or BroadcastThread(
+                complaint_id=complaint_id, network=network, root_id=ref.id, parent_id=ref.id
+            )
+            root = chain.root if chain else ref
+            thread.root_id, thread.root_cid, thread.root_url = root.id, root.cid, root.url
+            thread.parent_id, thread.parent_cid, thread.parent_url = ref.id, ref.cid, ref.url
+            session.add(thread)
+            session.commit()
+        chain = Thread(root=chain.root if chain else ref, parent=ref)
+        replaced += 1
+    return Outcome(ok=True, detail=f"{replaced} posts say what the complaint says now")
+
+
+@handler(KIND)
+async def refresh(job: Job, context: Context) -> Outcome:
+    return await refresh_job(job, _opener(context))
