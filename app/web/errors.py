@@ -1,5 +1,6 @@
 """Every error becomes an HTML page or an RFC 9457 problem detail, never a stack trace."""
 
+import inspect
 import logging
 import re
 from http import HTTPStatus
@@ -55,7 +56,7 @@ def error_response(request: Request, status: int, detail: str, **extra: Any) -> 
     )
 
 
-def _look_up_user(request: Request) -> Any:
+async def _look_up_user(request: Request) -> Any:
     """The visitor behind the session cookie, for an error raised before any route looked (an
     unknown address): the page's navigation should not offer "Log in" to someone signed in.
     Through the app's own session provider, so it reads what the request would have read."""
@@ -64,34 +65,42 @@ def _look_up_user(request: Request) -> Any:
     token = session_token(request)
     if not token:
         return None
-    return _with_session(request, lambda s: user_for_token(session=s, token=token))
+    return await _with_session(request, lambda s: user_for_token(session=s, token=token))
 
 
-def _with_session(request: Request, work: Any) -> Any:
-    """Run ``work(session)`` in a session from the app's own provider (so tests' overrides
-    apply), for an error page that needs one more read."""
+async def _with_session(request: Request, work: Any) -> Any:
+    """Run ``work(session)`` in a thread, in a session from the app's own provider (so tests'
+    overrides apply), for an error page that needs one more read. The provider is entered and
+    left as FastAPI would: an async one on the event loop (it holds a connection slot), a plain
+    generator in a thread."""
     from app.db import get_session
 
     provider = request.app.dependency_overrides.get(get_session, get_session)
     sessions = provider(request) if provider is get_session else provider()
-    session = next(sessions)
+    if inspect.isasyncgen(sessions):
+        session = await anext(sessions)
+        try:
+            return await anyio.to_thread.run_sync(work, session)
+        finally:
+            await anext(sessions, None)  # ends the provider: its commit of nothing, its close
+    session = await anyio.to_thread.run_sync(next, sessions)
     try:
-        return work(session)
+        return await anyio.to_thread.run_sync(work, session)
     finally:
-        next(sessions, None)  # ends the provider: its commit of nothing, its close
+        await anyio.to_thread.run_sync(next, sessions, None)
 
 
 MERGED_COMPANY = re.compile(r"/companies/([^/]+)(/.*)?")
 
 
-def _merged_into(request: Request) -> str | None:
+async def _merged_into(request: Request) -> str | None:
     """Where a merged company's old address (and everything under it) lives now."""
     from app.companies.merge import redirect_for
 
     match = MERGED_COMPANY.fullmatch(request.url.path)
     if not match:
         return None
-    company = _with_session(request, lambda s: redirect_for(session=s, slug=match.group(1)))
+    company = await _with_session(request, lambda s: redirect_for(session=s, slug=match.group(1)))
     if company is None:
         return None
     query = f"?{request.url.query}" if request.url.query else ""
@@ -117,7 +126,7 @@ def install(app: FastAPI) -> None:
         if (
             isinstance(exc, FormExpired)
             and request.url.path == "/complaints/new"
-            and await anyio.to_thread.run_sync(_look_up_user, request) is None
+            and await _look_up_user(request) is None
         ):
             from app.routes.complaints import expired_filing
 
@@ -126,7 +135,7 @@ def install(app: FastAPI) -> None:
         if (
             isinstance(exc, NotFound)
             and request.method == "GET"  # HEAD arrives here as GET (HeadAsGet)
-            and (target := await anyio.to_thread.run_sync(_merged_into, request))
+            and (target := await _merged_into(request))
         ):
             return RedirectResponse(target, status_code=301)
         return error_response(request, exc.status_code, exc.detail)
@@ -168,7 +177,7 @@ def install(app: FastAPI) -> None:
             else messages.get(exc.status_code, HTTPStatus(exc.status_code).phrase)
         )
         if exc.status_code in messages and not hasattr(request.state, "user"):
-            request.state.user = await anyio.to_thread.run_sync(_look_up_user, request)
+            request.state.user = await _look_up_user(request)
         response = error_response(request, exc.status_code, detail)
         response.headers.update(exc.headers or {})
         return response
