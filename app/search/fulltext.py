@@ -86,4 +86,6 @@ def ranked(
         return [r[0] for r in rows], rows[0][1]
     if offset == 0:
         return [], 0
-    return [], session.exec(select(func.count()).select_from(newest)).one()  # past the end
+    return [], session.execute(
+        select(func.count()).select_from(newest)
+    ).scalar_one()  # past the end

@@ -103,9 +103,9 @@ def _where(filters: Filters, now: datetime | None) -> list[ColumnElement[bool]]:
 
 def _capped(session: Session, stmt: Select) -> int:
     """Rows of ``stmt``, counted up to one past ``COUNT_CAP``."""
-    return session.exec(
+    return session.execute(
         select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery())
-    ).one()
+    ).scalar_one()
 
 
 def _rows(session: Session, ids: list[int]) -> list[Row]:

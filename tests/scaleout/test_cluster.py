@@ -168,10 +168,17 @@ def test_a_job_whose_worker_is_killed_is_finished_by_another(pg_url):
                     ).first()
 
             broadcast = wait_until(posted, timeout=60)
-            with Session(cluster.engine) as session:
-                job = session.exec(
-                    select(Job).where(Job.payload["broadcast_id"].as_integer() == broadcast.id)
-                ).one()
+
+            def finished() -> Job | None:
+                # The post is recorded first, the job's own outcome a moment later (its own
+                # short transaction): wait for both.
+                with Session(cluster.engine) as session:
+                    job = session.exec(
+                        select(Job).where(Job.payload["broadcast_id"].as_integer() == broadcast.id)
+                    ).one()
+                return job if job.state != JobState.RUNNING else None
+
+            job = wait_until(finished, timeout=30)
             assert job.state == JobState.DONE and job.attempts == 2
             # The network saw the post twice, under one idempotency key, so it can drop the
             # repeat; Outcry itself records one post.

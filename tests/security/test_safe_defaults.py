@@ -84,18 +84,16 @@ def test_the_development_mailbox_answers_only_on_this_computer(development, engi
         assert local.get("/dev/mail").status_code == 200
 
 
-def test_metrics_without_a_token_answer_only_on_this_computer(engine) -> None:
+def test_metrics_without_a_token_answer_only_on_this_computer(engine, monkeypatch) -> None:
     app = create_app()
     settings = get_settings()
-    original = settings.environment
-    settings.environment = "production"
-    try:
-        with TestClient(app, client=("203.0.113.9", 40000)) as remote:
-            assert remote.get("/metrics").status_code == 403
-        with TestClient(app, client=("127.0.0.1", 40000)) as local:
-            assert local.get("/metrics").status_code == 200
-    finally:
-        settings.environment = original
+    monkeypatch.setattr(settings, "environment", "production")
+    # Production would start the in-process worker, whose periodic jobs would outlive the test.
+    monkeypatch.setattr(settings, "run_worker", False)
+    with TestClient(app, client=("203.0.113.9", 40000)) as remote:
+        assert remote.get("/metrics").status_code == 403
+    with TestClient(app, client=("127.0.0.1", 40000)) as local:
+        assert local.get("/metrics").status_code == 200
 
 
 @pytest.mark.live_server
