@@ -7,7 +7,9 @@ button: mail scanners that prefetch links change nothing.
 """
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -19,6 +21,8 @@ from app.models.token import OneTimeToken, Purpose
 from app.models.user import User
 from app.notify import compose
 from app.notify.mail import queue_mail
+
+NOBODY = SimpleNamespace(display_name="there")  # renders a mail as for an account
 
 
 class LinkGone(DomainError):
@@ -118,3 +122,34 @@ def pretend_issue(*, session: Session, now: datetime) -> str:
 def pretend_mail(template: str, **context: object) -> None:
     """The work of ``mail`` without queueing it: the message is rendered, then dropped."""
     compose.render(template, **context)
+
+
+def send_or_pretend(
+    *,
+    session: Session,
+    user: User | None,
+    purpose: Purpose,
+    minutes: int,
+    template: str,
+    url: Callable[[str], str],
+    key: str,
+    now: datetime,
+) -> None:
+    """Mail ``user`` a new link for ``purpose``, valid ``minutes``; with no account, the same
+    work unsent, so neither the answer nor its cost says whether an address has an account."""
+    if user is None:
+        raw = pretend_issue(session=session, now=now)
+        pretend_mail(template, user=NOBODY, url=url(raw), minutes=minutes)
+        return
+    raw = issue(
+        session=session, user=user, purpose=purpose, lifetime=timedelta(minutes=minutes), now=now
+    )
+    mail(
+        session=session,
+        key=f"{key}:{user.id}:{now.timestamp():.6f}",
+        to=user.email,
+        template=template,
+        user=user,
+        url=url(raw),
+        minutes=minutes,
+    )

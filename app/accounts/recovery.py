@@ -1,13 +1,12 @@
 """Forgot password and change password. Neither says whether an address has an account; both end
 every other login, since whoever knew the old password may be using one."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
 from app.accounts import links, passwords, verification
 from app.accounts import service as accounts
-from app.accounts.sign_in import NOBODY
 from app.clock import utcnow
 from app.config import get_settings
 from app.errors import Conflict
@@ -22,33 +21,15 @@ class WeakPassword(Conflict):
 
 def request_reset(*, session: Session, email: str, now: datetime | None = None) -> None:
     """Mail a reset link if the address has an account; otherwise the same work, unsent."""
-    now = now or utcnow()
-    user = accounts.get_by_email(session=session, email=email)
-    minutes = get_settings().reset_link_minutes
-    if user is None:
-        raw = links.pretend_issue(session=session, now=now)
-        links.pretend_mail(
-            "account_reset",
-            user=NOBODY,
-            url=f"{base_url()}/account/reset/{raw}",
-            minutes=minutes,
-        )
-        return
-    raw = links.issue(
+    links.send_or_pretend(
         session=session,
-        user=user,
+        user=accounts.get_by_email(session=session, email=email),
         purpose=Purpose.RESET_PASSWORD,
-        lifetime=timedelta(minutes=minutes),
-        now=now,
-    )
-    links.mail(
-        session=session,
-        key=f"reset:{user.id}:{now.timestamp():.6f}",
-        to=user.email,
+        minutes=get_settings().reset_link_minutes,
         template="account_reset",
-        user=user,
-        url=f"{base_url()}/account/reset/{raw}",
-        minutes=minutes,
+        url=lambda raw: f"{base_url()}/account/reset/{raw}",
+        key="reset",
+        now=now or utcnow(),
     )
 
 

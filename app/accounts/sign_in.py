@@ -6,8 +6,7 @@ work either way (a token made and hashed, the mail rendered); only an existing a
 queued.
 """
 
-from datetime import datetime, timedelta
-from types import SimpleNamespace
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -19,32 +18,19 @@ from app.models.user import User
 from app.notify.compose import base_url
 
 LINK_MINUTES = 15
-NOBODY = SimpleNamespace(display_name="there")  # renders a mail as for an account
 
 
 def request_link(*, session: Session, email: str, now: datetime | None = None) -> None:
     """Mail a sign-in link if the address has an account; otherwise the same steps, unsent."""
-    now = now or utcnow()
-    user = accounts.get_by_email(session=session, email=email)
-    if user is None:
-        raw = links.pretend_issue(session=session, now=now)
-        links.pretend_mail("account_sign_in", user=NOBODY, url=_url(raw), minutes=LINK_MINUTES)
-        return
-    raw = links.issue(
+    links.send_or_pretend(
         session=session,
-        user=user,
+        user=accounts.get_by_email(session=session, email=email),
         purpose=Purpose.SIGN_IN,
-        lifetime=timedelta(minutes=LINK_MINUTES),
-        now=now,
-    )
-    links.mail(
-        session=session,
-        key=f"sign-in:{user.id}:{now.timestamp():.6f}",
-        to=user.email,
-        template="account_sign_in",
-        user=user,
-        url=_url(raw),
         minutes=LINK_MINUTES,
+        template="account_sign_in",
+        url=_url,
+        key="sign-in",
+        now=now or utcnow(),
     )
 
 
