@@ -46,14 +46,7 @@ def queue(
     queued = []
     for network, adapter in adapters().items():
         key = record_key(complaint.id, event, network)
-        exists = session.exec(
-            select(Broadcast.id).where(
-                Broadcast.complaint_id == complaint.id,
-                Broadcast.event == event,
-                Broadcast.network == network,
-            )
-        ).first()
-        if exists is not None:
+        if _recorded(session, complaint, event, network):
             continue
         post = compose.post_for(
             session, complaint=complaint, event=event, days=days, record_key=key
@@ -92,6 +85,20 @@ def _days_between(start: datetime, end: datetime) -> int:
     return max(0, (as_utc(end) - as_utc(start)).days)
 
 
+def _recorded(session: Session, complaint: Complaint, event: str, network: str) -> bool:
+    """Whether this milestone already has its row on this network (queued, posted or skipped)."""
+    return (
+        session.exec(
+            select(Broadcast.id).where(
+                Broadcast.complaint_id == complaint.id,
+                Broadcast.event == event,
+                Broadcast.network == network,
+            )
+        ).first()
+        is not None
+    )
+
+
 def _stale(due_at: datetime, now: datetime) -> bool:
     return now - due_at > timedelta(days=get_settings().broadcast_stale_days)
 
@@ -102,14 +109,7 @@ def _skip_stale(*, session: Session, complaint: Complaint, event: str, days: int
         return False
     new = False
     for network in adapters():
-        exists = session.exec(
-            select(Broadcast.id).where(
-                Broadcast.complaint_id == complaint.id,
-                Broadcast.event == event,
-                Broadcast.network == network,
-            )
-        ).first()
-        if exists is None:
+        if not _recorded(session, complaint, event, network):
             session.add(
                 Broadcast(
                     complaint_id=complaint.id,
