@@ -77,8 +77,19 @@ def listed() -> ColumnElement[bool]:
 
 
 def is_listed(*, session: Session, company: Company) -> bool:
-    query = select(Company.id).where(Company.id == company.id, listed())
-    return session.exec(query).first() is not None
+    """``listed()`` for one company, read along its complaints index oldest first: the first
+    published complaint answers, whatever the size of the company's history."""
+    from app.complaints.gate import reached_company  # gate imports the models only
+
+    if company.created_by_id is None:
+        return True
+    first = (
+        select(Complaint.id)
+        .where(col(Complaint.company_id) == company.id, reached_company())
+        .order_by(col(Complaint.company_id), col(Complaint.created_at), col(Complaint.id))
+        .limit(1)
+    )
+    return session.exec(first).first() is not None
 
 
 def public_or_404(*, session: Session, slug: str, viewer: User | None = None) -> Company:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import false
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -26,7 +27,9 @@ class CompanyProfile(SQLModel):
     target_response_days: int | None = Field(default=None, ge=0, le=365)
     target_resolution_days: int | None = Field(default=None, ge=0, le=365)
     # Broadcast posts name the company's accounts (which notifies them) only if it opted in.
-    broadcast_mentions: bool = Field(default=False)
+    # The database's own default too: rows written by bulk loads and older code (COPY, raw
+    # INSERTs) name only the columns they know.
+    broadcast_mentions: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Company(CompanyBase, CompanyProfile, table=True):
