@@ -5,21 +5,21 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import EmailStr, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from app.accounts import links, recovery, verification
 from app.errors import DomainError
 from app.models.token import Purpose
 from app.models.user import User
 from app.routes.accounts import log_in, safe_next
+from app.routes.link_pages import BAD_EMAIL, EMAIL, ask_for_link, page
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
-from app.web.ratelimit import RateLimited, client_ip, with_retry_after
+from app.web.ratelimit import RateLimited, with_retry_after
 from app.web.ratelimit import check as check_limit
 from app.web.ratelimit import hit as hit_limit
 from app.web.sessions import session_token
-from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -27,13 +27,6 @@ FORGOT_SENT = (
     "If an account uses that address, we have sent it a link to choose a new password. "
     "It works for a short while; check your spam folder too."
 )
-_email = TypeAdapter(EmailStr)
-
-
-def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-    response = render(request, f"accounts/{name}.html", context, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"  # pages carrying one-time links
-    return response
 
 
 def _limited(response: Response, exc: RateLimited) -> Response:
@@ -48,9 +41,9 @@ def verify_page(request: Request, session: SessionDep, _user: OptionalUser, toke
     try:
         links.find(session=session, raw=token, purpose=Purpose.VERIFY_EMAIL)
     except DomainError as exc:
-        return _page(request, "link", exc.status_code, error=exc.detail)
+        return page(request, "link", exc.status_code, error=exc.detail)
     next_path = safe_next(request.query_params.get("next"))
-    return _page(request, "verify", token=token, next=next_path)
+    return page(request, "verify", token=token, next=next_path)
 
 
 @router.post("/account/verify/{token}")
@@ -62,7 +55,7 @@ def verify(
         user, published = verification.verify(session=session, raw=token)
     except DomainError as exc:
         session.rollback()
-        return _page(request, "link", exc.status_code, error=exc.detail)
+        return page(request, "link", exc.status_code, error=exc.detail)
     # Straight to what just went public: that is what the author was waiting for.
     if len(published) == 1:
         target = f"/complaints/{published[0].id}?published=1"
@@ -91,31 +84,20 @@ def resend(request: Request, session: SessionDep, user: CurrentUser) -> Response
 
 @router.get("/account/forgot")
 def forgot_form(request: Request, _user: OptionalUser) -> Response:
-    return _page(request, "forgot", values={}, sent=None, error=None)
+    return page(request, "forgot", values={}, sent=None, error=None)
 
 
 @router.post("/account/forgot")
 def forgot(request: Request, form: FormDep, session: SessionDep, _user: OptionalUser) -> Response:
-    email = text(form, "email").strip()
-    try:
-        _email.validate_python(email)
-    except ValidationError:
-        return _page(
-            request,
-            "forgot",
-            422,
-            values={"email": email},
-            sent=None,
-            error="Please enter an email address like name@example.org.",
-        )
-    try:  # per address typed, whether or not it has an account: the answer tells nothing
-        hit_limit("reset_ip", client_ip(request))
-        hit_limit("reset_account", email.lower())
-    except RateLimited as exc:
-        page = _page(request, "forgot", 429, values={"email": email}, sent=None, error=exc.detail)
-        return _limited(page, exc)
-    recovery.request_reset(session=session, email=email)
-    return _page(request, "forgot", values={}, sent=FORGOT_SENT, error=None)
+    return ask_for_link(
+        request,
+        form,
+        session,
+        template="forgot",
+        limit="reset_account",
+        send=recovery.request_reset,
+        sent=FORGOT_SENT,
+    )
 
 
 @router.get("/account/reset/{token}")
@@ -123,8 +105,8 @@ def reset_form(request: Request, session: SessionDep, _user: OptionalUser, token
     try:
         links.find(session=session, raw=token, purpose=Purpose.RESET_PASSWORD)
     except DomainError as exc:
-        return _page(request, "link", exc.status_code, error=exc.detail)
-    return _page(request, "reset", token=token, error=None)
+        return page(request, "link", exc.status_code, error=exc.detail)
+    return page(request, "reset", token=token, error=None)
 
 
 @router.post("/account/reset/{token}")
@@ -134,10 +116,10 @@ def reset(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
         recovery.reset(session=session, raw=token, password=password)
     except recovery.WeakPassword as exc:
         session.rollback()
-        return _page(request, "reset", 422, token=token, error=exc.detail)
+        return page(request, "reset", 422, token=token, error=exc.detail)
     except DomainError as exc:
         session.rollback()
-        return _page(request, "link", exc.status_code, error=exc.detail)
+        return page(request, "link", exc.status_code, error=exc.detail)
     return RedirectResponse("/login?reset=1", status_code=303)
 
 
@@ -161,7 +143,7 @@ def _account(request: Request, user: User, status_code: int = 200, **context: An
         if query.get("email")
         else None,
     )
-    return _page(request, "account", status_code, user=user, **context)
+    return page(request, "account", status_code, user=user, **context)
 
 
 @router.get("/me/account")
@@ -187,9 +169,9 @@ def change_email(
         page = _account(request, user, 429, values=values, errors={"email_form": limited.detail})
         return _limited(page, limited)
     try:
-        _email.validate_python(values["new_email"])
+        EMAIL.validate_python(values["new_email"])
     except ValidationError:
-        errors = {"new_email": "Please enter an email address like name@example.org."}
+        errors = {"new_email": BAD_EMAIL}
         return _account(request, user, 422, values=values, errors=errors)
     try:
         verification.request_email_change(
@@ -249,8 +231,8 @@ def email_confirm_page(request: Request, session: SessionDep, _user: OptionalUse
     try:
         _token, owner = links.find(session=session, raw=token, purpose=Purpose.CHANGE_EMAIL)
     except DomainError as exc:
-        return _page(request, "link", exc.status_code, error=exc.detail)
-    return _page(request, "email_confirm", token=token, new_email=owner.pending_email)
+        return page(request, "link", exc.status_code, error=exc.detail)
+    return page(request, "email_confirm", token=token, new_email=owner.pending_email)
 
 
 @router.post("/account/email/confirm/{token}")
@@ -261,5 +243,5 @@ def email_confirm(request: Request, session: SessionDep, _user: OptionalUser, to
         )
     except DomainError as exc:
         session.rollback()
-        return _page(request, "link", exc.status_code, error=exc.detail)
+        return page(request, "link", exc.status_code, error=exc.detail)
     return RedirectResponse("/me/account?verified=1", status_code=303)
