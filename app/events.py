@@ -42,6 +42,7 @@ LISTENER_MODULES: list[str] = [
     "app.integrations.delivery",
     "app.notify.listeners",
     "app.systemic.jobs",  # systemic issues: regroup the company of a new complaint
+    "app.mailchannel.outbound",  # email channel: mail the complaint and follow-ups to the company
     # Last: its mark is a row shared by every change to the company, locked until commit
     # (PostgreSQL), so it is taken as late as possible.
     "app.stats.jobs",  # marks the company's statistics dirty

@@ -36,6 +36,7 @@ from app.routes import (
     feeds,
     integrations,
     leaderboards,
+    mail,
     moderation,
     notify,
     ops,
@@ -136,9 +137,11 @@ def create_app() -> FastAPI:
         moderation,
         systemic,
         site_pages,  # about, privacy, terms, contact; the favicon
+        mail,  # email channel: holding pen, complaints-address suggestions
     ):
         app.include_router(module.router)
     app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it
+    app.include_router(mail.inbound)  # a mail provider's webhook: a shared secret, not CSRF
     # Redaction (app/redaction): admins' rules, and the originals for authors and moderators.
     app.include_router(admin_redaction.router)
     app.include_router(admin_redaction.originals)

@@ -71,14 +71,23 @@ def _record(
 
 
 def _message(
-    session: Session, complaint: Complaint, author: User, side: Side, body: str, now: datetime
+    session: Session,
+    complaint: Complaint,
+    author: User | None,
+    side: Side,
+    body: str,
+    now: datetime,
 ) -> Message | None:
     body = body.strip()
     if not body:
         return None
     require_unlocked(complaint)
     message = Message(
-        complaint_id=complaint.id, author_id=author.id, side=side, body=body, created_at=now
+        complaint_id=complaint.id,
+        author_id=author.id if author else None,
+        side=side,
+        body=body,
+        created_at=now,
     )
     redaction.redact_message(session=session, message=message, complaint=complaint)  # issue 6
     session.add(message)
@@ -90,7 +99,7 @@ def _transition(
     session: Session,
     complaint: Complaint,
     action: Action,
-    actor: User,
+    actor: User | None,
     side: Side,
     now: datetime,
     *,
@@ -123,7 +132,7 @@ def _announce(
     session: Session,
     complaint: Complaint,
     action: str,
-    actor: User,
+    actor: User | None,
     message: Message | None,
     data: dict[str, Any] | None = None,
 ) -> None:
@@ -136,7 +145,7 @@ def _announce(
             COMPLAINT_UPDATED,
             complaint.id,
             action=action,
-            actor_id=actor.id,
+            actor_id=actor.id if actor else None,
             message_id=message.id if message else None,
             data=data or {},
         ),
@@ -148,7 +157,7 @@ def _announce(
                 MESSAGE_CREATED,
                 complaint.id,
                 action=action,
-                actor_id=actor.id,
+                actor_id=actor.id if actor else None,
                 message_id=message.id,
             ),
         )
@@ -237,14 +246,15 @@ def answer(
     *,
     session: Session,
     complaint: Complaint,
-    rep: User,
+    rep: User | None,
     body: str,
     now: datetime | None = None,
     signature: str = "",
     info_request: bool = False,
 ) -> Complaint:
     """A public reply. With ``info_request`` it asks the consumer for more information, and the
-    complaint waits on them until their next follow-up. Callers check the rep (company.py)."""
+    complaint waits on them until their next follow-up. Callers check the rep (company.py);
+    ``rep`` is None for an answer that came by email (app/mailchannel), signed by its sender."""
     if not body.strip():
         raise Conflict("A reply needs some text.")
     now = now or utcnow()

@@ -55,6 +55,8 @@ def _load_handlers() -> None:
     import app.claims.jobs
     import app.integrations.delivery
     import app.jobs.listeners  # event.listeners (events.emit_later)
+    import app.mailchannel.process  # mailchannel.process (inbound mail)
+    import app.mailchannel.send  # mailchannel.send (outbound mail on a thread)
     import app.notify.listeners  # reminder handler, after-sent steps
     import app.notify.mail
     import app.redaction.jobs  # redaction.reapply

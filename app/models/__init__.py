@@ -121,3 +121,22 @@ __all__ += ["CompanyStat", "LeaderboardSnapshot", "LeaderboardSnapshotRow", "Sta
 
 # Marks statistics dirty on visibility changes and co-signs (app/stats/touch.py).
 import app.stats.touch  # noqa: E402, F401
+
+# Email as a channel (app/mailchannel): directory, reply threads, outbound and raw inbound mail.
+from app.models.mail import (  # noqa: E402
+    AddressStatus,
+    InboundState,
+    MailAddress,
+    MailInbound,
+    MailOutbound,
+    MailThread,
+)
+
+__all__ += [
+    "AddressStatus",
+    "InboundState",
+    "MailAddress",
+    "MailInbound",
+    "MailOutbound",
+    "MailThread",
+]

@@ -13,6 +13,7 @@ MESSAGE_CREATED for one reply) still makes one message.
 from sqlmodel import Session, col, select
 
 from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, Event, listener
+from app.mailchannel import outbound
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.job import Job
@@ -85,7 +86,8 @@ def _filed(session: Session, complaint: Complaint, company: Company) -> None:
             complaint=complaint,
             company=company,
         )
-    if not claimed:
+    # With the email channel on, the company gets the complaint itself from its reply address.
+    if not claimed and not outbound.mails_company(session=session, company=company):
         company_notice.queue_notice(session=session, complaint=complaint, company=company)
 
 
