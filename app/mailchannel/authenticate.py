@@ -73,7 +73,7 @@ def check(*, raw: bytes, from_domain: str, company_domain: str | None) -> Verdic
         try:
             ok = verifier.verify(idx=index, dnsfunc=txt)
         except dkim.DKIMException as exc:
-            seen.append(f"invalid signature ({exc})")
+            seen.append(f"DKIM fail: {exc}")
             continue
         signing = (verifier.domain or b"").decode(errors="replace")
         if not ok:
