@@ -12,15 +12,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.jobs.worker import drain
 from app.mailchannel import authenticate, pen
 from app.mailchannel.receiver import Receiver
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, Message, Side, TimelineEvent
 from app.models.mail import AddressStatus, InboundState, MailAddress, MailInbound
-from app.jobs.worker import drain
 from tests.factories import make_complaint, make_user
 from tests.mailchannel_helpers import MAIL_DOMAIN, SECRET, Channel, channel, reply, signed
-from tests.smtp_server import (  # noqa: F401
+from tests.smtp_server import (
     SmtpServer,
     free_port,
     live_client,
