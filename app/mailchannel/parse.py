@@ -136,6 +136,12 @@ _OUTLOOK_HEADER = re.compile(
     r"^(?:-{3,}\s*Original Message\s*-{3,}|_{10,}|(?:From|Von|De|Da)\s*:\s.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
+# "On … wrote:" left alone at the end when the quote under it was all there was.
+_ATTRIBUTION = re.compile(
+    r"^(On|Am|Le|El|Il|Op|Den|W dniu) [^\n]{0,300}(?:\n[^\n]{0,300})?"
+    r"(wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał)\s*:\s*\Z",
+    re.MULTILINE,
+)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -148,5 +154,6 @@ def reply_text(message: EmailMessage) -> str:
         latest = latest[: cut.start()]
     latest = "\n".join(line for line in latest.splitlines() if not line.startswith(">"))
     latest = re.sub(r"\n-- ?\n.*\Z", "", latest, flags=re.DOTALL)  # "-- " signature separator
+    latest = _ATTRIBUTION.sub("", latest.strip())
     latest = _CONTROL.sub("", latest).strip()
     return latest[:MAX_TEXT]
