@@ -227,7 +227,7 @@ def legacy(name: str, text: str, charset: str, codec: str) -> None:
     write(name, head.encode("ascii") + f"{text}\r\n".encode(codec), kind="reply", contains=[text])
 
 
-legacy("windows1252_fr", "Nous avons remboursé les 12€ – merci.", "windows-1252", "cp1252")
+legacy("windows1252_fr", "Nous avons remboursé les 12€ – merci.", "windows-1252", "cp1252")  # noqa: RUF001 - cp1252 0x96
 legacy("koi8r_ru", "Мы вернули деньги сегодня.", "koi8-r", "koi8_r")
 legacy("shift_jis_ja", "本日、返金いたしました。", "shift_jis", "shift_jis")
 write(
