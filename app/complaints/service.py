@@ -275,7 +275,7 @@ def resolve(
     *,
     session: Session,
     complaint: Complaint,
-    rep: User,
+    rep: User | None,
     resolution_type: ResolutionType,
     body: str = "",
     now: datetime | None = None,

@@ -3,6 +3,7 @@ the ticket; an automatic reply is noted, never an answer; a reply is published w
 is verified (authenticate.py) and held for moderators otherwise (pen.py)."""
 
 import asyncio
+import re
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -15,12 +16,34 @@ from app.jobs.worker import Context, handler
 from app.mailchannel import authenticate, classify, directory, parse
 from app.mailchannel.store import PROCESS_JOB
 from app.models.company import Company
-from app.models.complaint import Complaint, ComplaintState, Message, Side, TimelineEvent
+from app.models.complaint import (
+    Complaint,
+    ComplaintState,
+    Message,
+    ResolutionType,
+    Side,
+    TimelineEvent,
+)
 from app.models.job import Job
 from app.models.mail import InboundState, MailInbound, MailThread
 from app.models.user import User
 
 ANSWERABLE = OPEN_STATES | {ComplaintState.RESOLVED}
+# A first line "RESOLVED" (optionally ": refund", ": explanation", ": replacement") marks the
+# complaint resolved, as the dashboard's "Mark resolved" does; the consumer then confirms.
+_RESOLVED = re.compile(
+    r"\A\s*resolved\s*(?:[:\-]\s*(refund|money|monetary|explanation|replacement|repair|other))?"
+    r"\s*[.!]?\s*(?:\n|\Z)",
+    re.IGNORECASE,
+)
+_TYPES = {
+    "refund": ResolutionType.MONETARY,
+    "money": ResolutionType.MONETARY,
+    "monetary": ResolutionType.MONETARY,
+    "replacement": ResolutionType.NON_MONETARY,
+    "repair": ResolutionType.NON_MONETARY,
+    "other": ResolutionType.NON_MONETARY,
+}
 
 
 def _note(session: Session, complaint: Complaint, kind: str, detail: str) -> None:
@@ -47,7 +70,22 @@ def publish(
         inbound.state, inbound.outcome = InboundState.IGNORED, "the complaint is closed"
         return
     text = inbound.text or ""
-    if thread.side == "company":
+    resolved = _RESOLVED.match(text) if thread.side == "company" else None
+    if resolved and complaint.state in OPEN_STATES:
+        complaints.resolve(
+            session=session,
+            complaint=complaint,
+            rep=None,
+            resolution_type=_TYPES.get(
+                (resolved.group(1) or "").lower(), ResolutionType.EXPLANATION
+            ),
+            body=text[resolved.end() :].strip(),
+            signature=label[:160],
+        )
+        directory.record_answered(
+            session=session, company_id=complaint.company_id, recipient=thread.recipient
+        )
+    elif thread.side == "company":
         complaints.answer(
             session=session, complaint=complaint, rep=None, body=text, signature=label[:160]
         )

@@ -22,6 +22,7 @@ from app.complaints.states import TransitionError, allowed_actions
 from app.config import get_settings
 from app.db import begin_reading
 from app.errors import DomainError, NotFound
+from app.mailchannel import outbound as mail_outbound
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, Side
 from app.models.user import User
 from app.moderation.view import moderation_view
@@ -217,6 +218,10 @@ def complaint_page(
             # Moderation (app/moderation/): tombstones, hidden messages, noindex, report links.
             **moderation_view(session=session, complaint=complaint, viewer=user),
             "claim": claim_badge(session=session, company_id=company.id),
+            # Email as a channel: the company answers by replying to our mail (app/mailchannel).
+            "mail_threads": mail_outbound.company_threads(
+                session=session, complaint_id=complaint.id
+            ),
             "error": error,
             "values": values or {},
         },
