@@ -270,3 +270,91 @@ async def test_follow_ups_go_on_the_same_thread(
     with Session(live_engine) as session:
         assert session.exec(select(MailInbound)).all() == []
     assert timedelta(0) <= utcnow() - complaint.created_at
+
+
+async def test_the_consumer_answers_by_email_and_confirms_what_would_be_masked(
+    live_engine: Engine, smtp_server: SmtpServer, channel: Channel, live_client
+) -> None:
+    from app.models.user import User
+    from tests.conftest import post_form
+    from tests.factories import login
+
+    complaint = _file(live_engine)
+    (mail,) = await _mailed(live_engine, smtp_server, complaint)
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    answer = signed(reply(to=str(mail.message["Reply-To"])), channel.company_key)
+    assert live_client.post("/inbound/email", content=answer, headers=auth).status_code == 202
+    await drain(engine=live_engine)
+    (told,) = [m for m in smtp_server.received if m.rcpt_tos == ["ann@example.org"]]
+    consumer_address = str(told.message["Reply-To"])
+    assert consumer_address.startswith("reply+") and consumer_address != mail.message["Reply-To"]
+    assert "answer by replying to this email" in told.part("plain")
+
+    thanks = reply(
+        to=consumer_address, sender="ann@example.org", text="Thanks, the refund arrived."
+    )
+    assert (
+        live_client.post("/inbound/email", content=thanks.as_bytes(), headers=auth).status_code
+        == 202
+    )
+    await drain(engine=live_engine)
+    with Session(live_engine) as session:
+        follow = session.exec(
+            select(Message).where(
+                Message.complaint_id == complaint.id, Message.side == Side.CONSUMER
+            )
+        ).one()
+        assert follow.body == "Thanks, the refund arrived."
+    # The company hears of it on its own thread.
+    assert any(
+        "Thanks, the refund arrived." in m.part("plain")
+        for m in smtp_server.received
+        if m.rcpt_tos == ["support@acme.test"]
+    )
+
+    private = reply(
+        to=consumer_address,
+        sender="ann@example.org",
+        text="You can call me on 020 7946 0018 about it.",
+        message_id="<private@example.org>",
+    )
+    assert (
+        live_client.post("/inbound/email", content=private.as_bytes(), headers=auth).status_code
+        == 202
+    )
+    await drain(engine=live_engine)
+    with Session(live_engine) as session:
+        waiting = session.exec(
+            select(MailInbound).where(MailInbound.state == InboundState.CONFIRM)
+        ).one()
+        assert (
+            session.exec(
+                select(Message).where(
+                    Message.complaint_id == complaint.id, Message.side == Side.CONSUMER
+                )
+            )
+            .all()
+            .__len__()
+            == 1
+        )  # nothing published yet
+        ann = session.exec(select(User).where(User.email == "ann@example.org")).one()
+    (confirm_mail,) = [
+        m for m in smtp_server.received if "Confirm your reply" in str(m.message["Subject"])
+    ]
+    assert "020 7946 0018" not in confirm_mail.part("plain")
+    path = f"/complaints/{complaint.id}/mail/{waiting.id}"
+    assert path in confirm_mail.part("plain")
+    login(live_client, ann)
+    page = live_client.get(path)
+    assert page.status_code == 200 and "020 7946 0018" not in page.text
+    assert post_form(live_client, path, {}).status_code == 303
+    with Session(live_engine) as session:
+        bodies = [
+            m.body
+            for m in session.exec(
+                select(Message)
+                .where(Message.complaint_id == complaint.id, Message.side == Side.CONSUMER)
+                .order_by(col(Message.id))
+            )
+        ]
+        assert len(bodies) == 2 and "020 7946 0018" not in bodies[1]

@@ -17,6 +17,7 @@ from app.mailchannel import directory, tokens
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.mail import MailOutbound, MailThread
+from app.models.user import User
 from app.notify import compose, unsubscribe
 
 SEND_JOB = "mailchannel.send"
@@ -94,6 +95,16 @@ def queue_complaint(*, session: Session, complaint: Complaint, company: Company)
         reference=complaint.private_reference if complaint.reference_by_email else None,
     )
     return True
+
+
+def consumer_reply_address(*, session: Session, complaint: Complaint, user: User) -> str | None:
+    """The reply address of the consumer's own thread, or None with the channel off."""
+    if not enabled():
+        return None
+    thread = tokens.open_thread(
+        session=session, complaint=complaint, side=CONSUMER, recipient=user.email.lower()
+    )
+    return tokens.address(tokens.token_for(thread))
 
 
 def company_threads(*, session: Session, complaint_id: int) -> list[MailThread]:

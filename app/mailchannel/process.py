@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.states import OPEN_STATES
+from app.errors import Conflict, NotFound
 from app.jobs.queue import Outcome
 from app.jobs.worker import Context, handler
 from app.mailchannel import authenticate, classify, directory, parse
@@ -27,6 +28,9 @@ from app.models.complaint import (
 from app.models.job import Job
 from app.models.mail import InboundState, MailInbound, MailThread
 from app.models.user import User
+from app.notify import compose, unsubscribe
+from app.notify.unsubscribe import Preference
+from app.redaction import service as redaction
 
 ANSWERABLE = OPEN_STATES | {ComplaintState.RESOLVED}
 # A first line "RESOLVED" (optionally ": refund", ": explanation", ": replacement") marks the
@@ -103,6 +107,60 @@ def publish(
     inbound.state, inbound.outcome = InboundState.PUBLISHED, label
 
 
+def masked(session: Session, complaint: Complaint, author: User | None, text: str) -> str:
+    ctx = redaction.context(session=session, author=author, complaint_id=complaint.id)
+    return ctx.redact(text).text
+
+
+def _would_mask(session: Session, complaint: Complaint, author: User | None, text: str) -> bool:
+    return masked(session, complaint, author, text) != text
+
+
+def _ask_to_confirm(
+    session: Session, inbound: MailInbound, complaint: Complaint, author: User
+) -> None:
+    """Instead of the filing form's preview: a mail showing the masked text and a link to
+    publish it. Nothing is published until the consumer says so."""
+    inbound.state, inbound.outcome = InboundState.CONFIRM, "waiting for the consumer to confirm"
+    session.flush()
+    compose.queue(
+        session=session,
+        key=f"mailchannel-confirm:{inbound.id}",
+        to=author.email,
+        template="mailchannel_confirm",
+        unsubscribe_token=unsubscribe.token_for_user(author, Preference.COMPLAINT_UPDATES),
+        recipient=author,
+        complaint=complaint,
+        masked_text=masked(session, complaint, author, inbound.text or ""),
+        confirm_path=f"/complaints/{complaint.id}/mail/{inbound.id}",
+    )
+
+
+def confirm(*, session: Session, inbound_id: int, user: User) -> tuple[MailInbound, Complaint]:
+    """The consumer publishes a reply of theirs that masking changed."""
+    inbound = session.get(MailInbound, inbound_id)
+    thread = session.get(MailThread, inbound.thread_id) if inbound and inbound.thread_id else None
+    complaint = session.get(Complaint, thread.complaint_id) if thread else None
+    if inbound is None or complaint is None or complaint.author_id != user.id:
+        raise NotFound("There is no such reply of yours waiting.")
+    if inbound.state != InboundState.CONFIRM:
+        raise Conflict("This reply was already published or dropped.")
+    publish(session, inbound, complaint, thread, label="by email")
+    session.add(inbound)
+    return inbound, complaint
+
+
+def pending_confirmation(
+    *, session: Session, inbound_id: int, user: User
+) -> tuple[MailInbound, Complaint, str]:
+    inbound = session.get(MailInbound, inbound_id)
+    thread = session.get(MailThread, inbound.thread_id) if inbound and inbound.thread_id else None
+    complaint = session.get(Complaint, thread.complaint_id) if thread else None
+    if inbound is None or complaint is None or complaint.author_id != user.id:
+        raise NotFound("There is no such reply of yours waiting.")
+    return inbound, complaint, masked(session, complaint, user, inbound.text or "")
+
+
 def process(session: Session, inbound: MailInbound) -> None:
     message = parse.load(inbound.raw)
     thread = session.get(MailThread, inbound.thread_id) if inbound.thread_id else None
@@ -150,6 +208,9 @@ def process(session: Session, inbound: MailInbound) -> None:
         inbound.auth_detail = (
             "the consumer's own address" if inbound.verified else "not the consumer"
         )
+        if inbound.verified and _would_mask(session, complaint, author, inbound.text):
+            _ask_to_confirm(session, inbound, complaint, author)
+            return
         if inbound.verified:
             publish(session, inbound, complaint, thread, label="by email")
             return

@@ -26,6 +26,7 @@ class InboundState(StrEnum):
     BOUNCE = "bounce"  # a delivery status notification: the address is failing
     REJECTED = "rejected"  # a moderator said no
     SPAM = "spam"
+    CONFIRM = "confirm"  # the consumer's reply would be masked: they confirm the masked text
     IGNORED = "ignored"  # nothing to publish (empty after quotes were stripped, closed ticket)
 
 

@@ -105,6 +105,8 @@ def _company_message(
         complaint=complaint,
         company=company,
         message=message,
+        # The consumer may answer from their mailbox: their own reply address (app/mailchannel).
+        reply_to=outbound.consumer_reply_address(session=session, complaint=complaint, user=author),
     )
 
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from app.companies import service as companies
 from app.config import get_settings
 from app.errors import Conflict, DomainError, Forbidden, NotFound
-from app.mailchannel import directory, pen, store
+from app.mailchannel import directory, pen, process, store
 from app.mailchannel.parse import load, recipients
 from app.routes.moderation import Moderator
 from app.web.csrf import require_csrf
@@ -130,3 +130,31 @@ def suggest_form(request: Request, session: SessionDep, user: CurrentUser, slug:
         "companies/suggest_address.html",
         {"company": company, "values": {}, "history": history},
     )
+
+
+@router.get("/complaints/{complaint_id}/mail/{inbound_id}")
+def confirm_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    complaint_id: RecordId,
+    inbound_id: RecordId,
+) -> Response:
+    inbound, complaint, masked_text = process.pending_confirmation(
+        session=session, inbound_id=inbound_id, user=user
+    )
+    if complaint.id != complaint_id:
+        raise NotFound("There is no such reply of yours waiting.")
+    return render(
+        request,
+        "complaints/mail_confirm.html",
+        {"inbound": inbound, "complaint": complaint, "masked_text": masked_text},
+    )
+
+
+@router.post("/complaints/{complaint_id}/mail/{inbound_id}")
+def confirm_reply(
+    session: SessionDep, user: CurrentUser, complaint_id: RecordId, inbound_id: RecordId
+) -> Response:
+    _inbound, complaint = process.confirm(session=session, inbound_id=inbound_id, user=user)
+    return RedirectResponse(f"/complaints/{complaint.id}", status_code=303)
