@@ -128,6 +128,8 @@ class ComplaintCreate(ComplaintBase):
     private_reference: str | None = Field(default=None, max_length=200)
     # Strict: the JSON API must refuse 0, "no" and the like rather than guess (schemathesis).
     broadcast_opt_in: StrictBool = False
+    # The private reference may go in the mail to the company (email channel, app/mailchannel).
+    reference_by_email: StrictBool = False
     contact_attempts: list[ContactAttemptIn] = Field(default_factory=list, max_length=5)
     contact_since: IsoDate | None = None
     submission_key: str | None = Field(default=None, max_length=64)

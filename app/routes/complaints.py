@@ -70,6 +70,7 @@ def _to_create(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     data["body"] = values.get("body", "")
     data["desired_outcome"] = values.get("desired_outcome", "")  # optional, but a str, not None
     data["broadcast_opt_in"] = values.get("broadcast_opt_in") == "on"
+    data["reference_by_email"] = values.get("reference_by_email") == "on"
     data["accept_new_company"] = pick == "new"
     data["contact_attempts"] = [
         {"channel": ch.value, "count": values[f"tried_{ch.value}"]}
