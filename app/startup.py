@@ -1,0 +1,17 @@
+"""What every entry point (the web app, the CLI, the test suite) calls once before doing work:
+events to their listeners, job kinds to their handlers, and the flush hooks."""
+
+from app import events, listeners, tasks
+from app.jobs import periodic, worker
+
+_wired = False
+
+
+def wire() -> None:
+    global _wired
+    if _wired:
+        return
+    events.install(listeners.LISTENERS)
+    worker.install(tasks.TASKS)
+    periodic.install(tasks.PERIODIC)
+    _wired = True
