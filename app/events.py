@@ -98,6 +98,23 @@ class MessageCreated(Event):
     message_id: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class VisibilityChanged(Event):
+    """A moderator (or the takedown procedure) changed what the public sees of the complaint."""
+
+    name: ClassVar[str] = "complaint.visibility_changed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoSigned(Event):
+    name: ClassVar[str] = "complaint.cosigned"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoSignWithdrawn(Event):
+    name: ClassVar[str] = "complaint.cosign_withdrawn"
+
+
 # Every event that can be emitted (app/listeners.py must give each an entry).
 EVENTS: tuple[type[Event], ...] = (
     ComplaintCreated,
@@ -110,6 +127,9 @@ EVENTS: tuple[type[Event], ...] = (
     Resolved,
     Assigned,
     MessageCreated,
+    VisibilityChanged,
+    CoSigned,
+    CoSignWithdrawn,
 )
 
 Listener = Callable[[Session, Any], None]  # (session, an instance of the event class it is for)

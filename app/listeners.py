@@ -34,4 +34,8 @@ LISTENERS: dict[type[e.Event], Sequence[e.Listener]] = {
     e.Resolved: (*_UPDATE, mail.on_resolved, stats.on_complaint_event),
     e.Assigned: (*_UPDATE, mail.on_assigned, stats.on_complaint_event),
     e.MessageCreated: (webhooks.queue_deliveries, stats.on_complaint_event),
+    # What the statistics count changed; nobody else is told.
+    e.VisibilityChanged: (stats.on_complaint_event,),
+    e.CoSigned: (stats.on_complaint_event,),
+    e.CoSignWithdrawn: (stats.on_complaint_event,),
 }

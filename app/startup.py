@@ -1,7 +1,8 @@
 """What every entry point (the web app, the CLI, the test suite) calls once before doing work:
-events to their listeners, job kinds to their handlers, and the flush hooks."""
+events to their listeners, job kinds to their handlers, and the flush hooks (invariants only)."""
 
 from app import events, listeners, tasks
+from app.complaints import touch
 from app.jobs import periodic, worker
 
 _wired = False
@@ -14,4 +15,5 @@ def wire() -> None:
     events.install(listeners.LISTENERS)
     worker.install(tasks.TASKS)
     periodic.install(tasks.PERIODIC)
+    touch.install()  # Complaint.updated_at moves with anything its page shows
     _wired = True
