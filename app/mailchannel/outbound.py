@@ -11,7 +11,7 @@ from email.utils import parseaddr
 from sqlmodel import Session, select
 
 from app.config import get_settings
-from app.events import COMPLAINT_CREATED, MESSAGE_CREATED, Event, listener
+from app.events import ComplaintCreated, Disputed, FollowedUp
 from app.jobs.queue import enqueue
 from app.mailchannel import directory, tokens
 from app.models.company import Company
@@ -117,9 +117,23 @@ def company_threads(*, session: Session, complaint_id: int) -> list[MailThread]:
     )
 
 
-def _consumer_message(session: Session, complaint: Complaint, event: Event) -> None:
-    message = session.get(Message, event.message_id) if event.message_id else None
-    if message is None or message.side != Side.CONSUMER:
+def on_filed(session: Session, event: ComplaintCreated) -> None:
+    """Mail the published complaint to the company's complaints address."""
+    if not enabled():
+        return
+    complaint = session.get(Complaint, event.complaint_id)
+    company = session.get(Company, complaint.company_id) if complaint else None
+    if complaint is not None and company is not None:
+        queue_complaint(session=session, complaint=complaint, company=company)
+
+
+def on_consumer_message(session: Session, event: FollowedUp | Disputed) -> None:
+    """The consumer's follow-up or dispute goes to every company thread of the complaint."""
+    if not enabled() or event.message_id is None:
+        return
+    complaint = session.get(Complaint, event.complaint_id)
+    message = session.get(Message, event.message_id)
+    if complaint is None or message is None or message.side != Side.CONSUMER:
         return
     company = session.get(Company, complaint.company_id)
     if company is None:
@@ -135,18 +149,3 @@ def _consumer_message(session: Session, complaint: Complaint, event: Event) -> N
             message=message,
             kind=event.action,
         )
-
-
-@listener
-def on_event(session: Session, event: Event) -> None:
-    if not enabled():
-        return
-    complaint = session.get(Complaint, event.complaint_id)
-    if complaint is None:
-        return
-    if event.name == COMPLAINT_CREATED:
-        company = session.get(Company, complaint.company_id)
-        if company is not None:
-            queue_complaint(session=session, complaint=complaint, company=company)
-    elif event.name == MESSAGE_CREATED and event.action in ("follow_up", "dispute"):
-        _consumer_message(session, complaint, event)

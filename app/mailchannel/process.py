@@ -12,10 +12,8 @@ from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.states import OPEN_STATES
 from app.errors import Conflict, NotFound
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome
 from app.mailchannel import authenticate, classify, directory, parse
-from app.mailchannel.store import PROCESS_JOB
 from app.models.company import Company
 from app.models.complaint import (
     Complaint,
@@ -228,7 +226,6 @@ def _run(engine: Engine, inbound_id: int) -> str:
         return f"{inbound.state.value}: {inbound.outcome}"
 
 
-@handler(PROCESS_JOB)
-async def _process(job: Job, ctx: Context) -> Outcome:
+async def run(job: Job, ctx: Context) -> Outcome:
     detail = await asyncio.to_thread(_run, ctx.engine, job.payload["id"])
     return Outcome(ok=True, detail=detail[:500])

@@ -19,10 +19,8 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import get_settings
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome
 from app.mailchannel import directory, tokens
-from app.mailchannel.outbound import SEND_JOB
 from app.models.complaint import Complaint
 from app.models.job import Job
 from app.models.mail import MailOutbound, MailThread
@@ -142,7 +140,6 @@ def _record_sent(engine: Engine, outbound_id: int) -> None:
         session.commit()
 
 
-@handler(SEND_JOB)
 async def deliver(job: Job, ctx: Context) -> Outcome:
     settings = get_settings()
     prepared = await asyncio.to_thread(_prepare, ctx.engine, job.payload["outbound_id"])
