@@ -124,3 +124,38 @@ async def test_lmtp_refuses_unknown_addresses_at_rcpt_and_stores_the_rest(
     with Session(live_engine) as session:
         (stored,) = session.exec(select(MailInbound)).all()
         assert stored.received_via == "lmtp" and stored.raw.rstrip() == raw.rstrip()
+
+
+async def test_a_25_mb_reply_through_the_webhook_is_stored_whole_and_read(
+    live_engine: Engine, smtp_server: SmtpServer, channel: Channel
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.mailchannel_helpers import SECRET
+
+    with Session(live_engine, expire_on_commit=False) as session:
+        author = _company(session)
+        make_complaint(session, author, company_name="Acme Widgets")
+        session.commit()
+    await drain(engine=live_engine)
+    reply_to = str(smtp_server.received[0].message["Reply-To"])
+    message = reply(
+        to=reply_to, sender="clerk@elsewhere.example.org", text="The scans are attached."
+    )
+    message.add_attachment(
+        b"\x00" * 18_800_000, maintype="application", subtype="zip", filename="scans.zip"
+    )
+    raw = message.as_bytes()
+    assert len(raw) > 25_000_000
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with TestClient(create_app()) as client:
+        assert client.post("/inbound/email", content=raw, headers=auth).status_code == 202
+        too_big = raw + b"x" * 16_000_000
+        assert client.post("/inbound/email", content=too_big, headers=auth).status_code == 413
+    await drain(engine=live_engine)
+    with Session(live_engine) as session:
+        (stored,) = session.exec(select(MailInbound)).all()
+        assert stored.raw == raw and stored.size == len(raw)
+        assert stored.text == "The scans are attached."
+        assert stored.state.value == "held"
