@@ -4,6 +4,7 @@ approve it and work the holding pen (publish labelled, reject, spam)."""
 from sqlmodel import Session, select
 
 from app.mailchannel import process, store, tokens
+from app.models.audit import AuditEntry
 from app.models.company import Company
 from app.models.complaint import Message, Side
 from app.models.mail import AddressStatus, InboundState, MailAddress, MailInbound
@@ -113,6 +114,10 @@ def test_the_holding_pen_publishes_labelled_rejects_and_marks_spam(
         select(Message).where(Message.complaint_id == complaint_id, Message.side == Side.COMPANY)
     ).one()
     assert message.signature == "by email from someone@elsewhere.test, sender not verified"
+    logged = db.exec(
+        select(AuditEntry.action).where(AuditEntry.target_type == "mail_inbound")
+    ).all()
+    assert sorted(logged) == ["mail.approve", "mail.spam"]
     ticket = client.get(f"/complaints/{complaint_id}").text
     assert "by email from someone@elsewhere.test, sender not verified — Pen Widgets" in ticket
     assert "We have refunded the second charge today." in ticket

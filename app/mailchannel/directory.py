@@ -7,6 +7,7 @@ from email.utils import parseaddr
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
+from app import audit
 from app.clock import utcnow
 from app.errors import Conflict, NotFound
 from app.models.company import Company
@@ -106,6 +107,14 @@ def review(*, session: Session, address_id: int, moderator: User, approve: bool)
     address.status = AddressStatus.APPROVED if approve else AddressStatus.REJECTED
     address.reviewed_by_id = moderator.id
     session.add(address)
+    audit.record(
+        session=session,
+        actor=moderator,
+        action=f"mail_address.{'approve' if approve else 'reject'}",
+        target_type="mail_address",
+        target_id=address.id,
+        detail=f"{address.address} (source: {address.source_url})",
+    )
     return address
 
 

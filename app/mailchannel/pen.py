@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
+from app import audit
 from app.clock import utcnow
 from app.errors import Conflict, NotFound
 from app.mailchannel.process import publish
@@ -55,4 +56,12 @@ def decide(
         inbound.state, inbound.outcome = InboundState.SPAM, "marked as spam by a moderator"
     inbound.processed_at = inbound.processed_at or utcnow()
     session.add(inbound)
+    audit.record(
+        session=session,
+        actor=moderator,
+        action=f"mail.{decision.value}",
+        target_type="mail_inbound",
+        target_id=inbound.id,
+        detail=f"from {inbound.header_from}: {inbound.subject}",
+    )
     return inbound
