@@ -8,7 +8,7 @@ from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint, false, func
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime, str_enum
+from app.columns import UTCDateTime, str_enum
 
 
 class AddressStatus(StrEnum):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.db import UTCDateTime
+from app.columns import UTCDateTime
 
 revision: str = 'email_channel'
 down_revision: str | None = 'company_broadcast_mentions'
