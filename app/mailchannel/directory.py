@@ -58,15 +58,15 @@ def best_address(*, session: Session, company: Company) -> str | None:
         return None
     if not company.answers_by_email and claimed(session, company.id):
         return None
-    approved = [
-        a for a in addresses(session=session, company=company) if a.status == AddressStatus.APPROVED
-    ]
+    known = addresses(session=session, company=company)
+    approved = [a for a in known if a.status == AddressStatus.APPROVED]
     if approved:
         return max(approved, key=_score).address
-    retired = {
-        a.address for a in addresses(session=session, company=company) if a.status != "approved"
+    # The profile's public contact address, unless it bounced twice or a moderator refused it.
+    refused = {
+        a.address for a in known if a.status in (AddressStatus.RETIRED, AddressStatus.REJECTED)
     }
-    if company.contact_email and company.contact_email.lower() not in retired:
+    if company.contact_email and company.contact_email.lower() not in refused:
         return company.contact_email
     return None
 
