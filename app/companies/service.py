@@ -33,6 +33,16 @@ class CompanyChoiceNeeded(DomainError):
         self.suggestions = suggestions
 
 
+class BlankName(DomainError):
+    """A company name with no letter or digit: it would be an empty row everywhere."""
+
+    status_code = 422
+    field = "company_name"
+
+    def __init__(self) -> None:
+        super().__init__("A company name needs at least one letter or digit.")
+
+
 class PersonalDataInName(DomainError):
     """A new company's name holds what looks like someone's contact details."""
 
@@ -201,6 +211,9 @@ def create(
     description: str = "",
     user_id: int | None = None,
 ) -> Company:
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf").strip()
+    if not any(ch.isalnum() for ch in name):
+        raise BlankName()
     base = slugify(name)
     taken = set(
         session.exec(

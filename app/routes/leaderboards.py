@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Query as QueryParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlmodel import Session
 
@@ -16,7 +17,7 @@ from app.errors import DomainError, NotFound
 from app.models.complaint import Category
 from app.models.stats import StatFields
 from app.stats import export, leaderboard, snapshots
-from app.stats.leaderboard import SORTS, Query, Row
+from app.stats.leaderboard import COLUMNS, SORTS, Query, Row
 from app.stats.metrics import CHANGELOG, METHODOLOGY_VERSION, METRICS, WINDOW_LABELS, WINDOWS
 from app.web import caching
 from app.web.csrf import require_csrf
@@ -79,6 +80,7 @@ def index(
     _user: OptionalUser,
     query: QueryDep,
     page: int = 1,
+    cols: Annotated[list[str], QueryParam()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
     refreshed, newest_snapshot = leaderboard.last_change(session=session)
     # Rendered once per refresh of the aggregates, per process (the query is in the URL,
@@ -97,6 +99,7 @@ def index(
     )
     if early := fresh.answered():
         return early
+    shown = leaderboard.columns(cols)
     pager = Page.of(page, 50)
     rows, total = fresh.shared(
         "rows",
@@ -118,6 +121,14 @@ def index(
             ],
             "query": query,
             "sorts": SORTS,
+            "columns": COLUMNS,
+            "cols": [c for c in COLUMNS if c.key in shown],
+            "chosen": shown,
+            "default_cols": leaderboard.DEFAULT_COLUMNS,
+            "ranked_in": fresh.shared(
+                "ranked_in",
+                lambda: leaderboard.ranked_counts(session=session, category=query.category),
+            ),
             "windows": WINDOW_LABELS,
             "categories": list(Category),
             "pager": pager.with_total(total),
@@ -235,6 +246,40 @@ def snapshot_json(session: SessionDep, month: str, window: str = "12m") -> Respo
     )
 
 
+@router.get("/leaderboards/ignored")
+def ignored(
+    request: Request,
+    session: SessionDep,
+    _user: OptionalUser,
+    window: str = "all",
+    category: str = "",
+) -> Response:
+    """Who leaves customers waiting: most overdue now, longest unanswered, and the largest
+    share unanswered past the deadline."""
+    query = Query.parse(window=window, category=category, sort="overdue", direction="desc")
+    lists = {
+        key: leaderboard.most_ignored(
+            session=session, period=query.period, category=query.category, key=key
+        )
+        for key in leaderboard.IGNORED
+    }
+    return render(
+        request,
+        "leaderboards/ignored.html",
+        {
+            "query": query,
+            "lists": {
+                key: [(r.company_name, r.company_slug, export.rounded(r.stats)) for r in rows]
+                for key, rows in lists.items()
+            },
+            "windows": WINDOW_LABELS,
+            "categories": list(Category),
+            "min_ranked": get_settings().min_ranked_complaints,
+            "deadline_days": get_settings().response_deadline_days,
+        },
+    )
+
+
 @router.get("/leaderboards/{month}")
 def snapshot_page(
     request: Request,
@@ -269,6 +314,7 @@ def snapshot_page(
             ],
             "window": window,
             "windows": WINDOW_LABELS,
+            "cols": [c for c in COLUMNS if c.shown],
             "pager": pager.with_total(total),
         },
     )
