@@ -25,9 +25,9 @@ from app.models.stats import LeaderboardSnapshot
 from app.models.systemic import SystemicIssue
 from app.models.user import User
 from app.stats.jobs import refresh_all, snapshot_previous_month
+from app.stats.leaderboard import COLUMNS
 from app.systemic.jobs import rebuild
 from tests.e2e.conftest import TIMEOUT_MS
-from app.stats.leaderboard import COLUMNS
 from tests.e2e.test_layout import VIEWPORTS
 from tests.factories import make_complaint, make_user
 
