@@ -100,6 +100,9 @@ def list_complaints(
     filed_to: Annotated[
         IsoDate | None, Query(alias="to", description="Filed on or before, YYYY-MM-DD")
     ] = None,
+    overdue: Annotated[
+        bool, Query(description="Only complaints unanswered past the response deadline")
+    ] = False,
 ):
     """Public complaints, newest first (best match first with ``q``); filter by company slug,
     state, category, filing dates and full text, as /search does."""
@@ -111,6 +114,7 @@ def list_complaints(
         state=state.value if state else "",
         filed_from=filed_from.isoformat() if filed_from else "",
         filed_to=filed_to.isoformat() if filed_to else "",
+        overdue="1" if overdue else "",
     )
     if params.errors:
         detail = " ".join(f"{name}: {message}" for name, message in params.errors.items())

@@ -62,6 +62,7 @@ def search(
     state: str = "",
     filed_from: Annotated[str, Query(alias="from")] = "",
     filed_to: Annotated[str, Query(alias="to")] = "",
+    overdue: str = "",
     page: int = 1,
 ) -> Response:
     """Search for journalists: full text, company, category, state and filing dates."""
@@ -73,6 +74,7 @@ def search(
         state=state,
         filed_from=filed_from,
         filed_to=filed_to,
+        overdue=overdue,
     )
     pager = Page.of(page)
     rows, total = [], 0
