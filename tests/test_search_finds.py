@@ -85,3 +85,44 @@ def test_the_overdue_filter(db: Session, client) -> None:
     assert 'name="overdue" value="1" checked' in page.text
     api = client.get("/api/v1/complaints", params={"overdue": "true"}).json()
     assert [r["id"] for r in api["items"]] == [late.id]
+
+
+def test_results_show_a_snippet_with_the_matched_words_marked_and_escaped(
+    db: Session, client
+) -> None:
+    body = (
+        "I bought a kettle in March. It broke on day two, so I asked for my money back and "
+        "was told refunds take ten weeks <script>alert(1)</script>. Still no refund today."
+    )
+    hit = make_complaint(db, title="Kettle refund", body=body)
+    db.commit()
+    page = client.get("/search", params={"q": "refund"}).text
+    assert f"/complaints/{hit.id}" in page
+    assert "Kettle <mark>refund</mark>" in page  # the title, marked
+    assert "told <mark>refunds</mark> take ten weeks &lt;script&gt;" in page
+    assert "Still no <mark>refund</mark> today." in page
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_snippet_marks_only_what_it_escaped() -> None:
+    from app.search.query import parse
+    from app.search.snippets import snippet
+
+    marked = snippet('say "<b>refund</b>" & go', parse("refund"))
+    assert str(marked) == "say &#34;&lt;b&gt;<mark>refund</mark>&lt;/b&gt;&#34; &amp; go"
+    long = "word " * 100 + "refund at last " + "more " * 100
+    cut = str(snippet(long, parse("refund")))
+    assert cut.startswith("…") and cut.endswith("…") and "<mark>refund</mark>" in cut
+    assert len(cut) < 250
+
+
+def test_free_text_finds_companies_by_name_too(db: Session, client) -> None:
+    make_complaint(db, title="Line dead for a week", company_name="Northwind Telecom")
+    make_complaint(db, title="Bill doubled", company_name="Maple Post")
+    db.commit()
+    page = client.get("/search", params={"q": "northwind"}).text
+    assert 'Companies named like this: <a href="/companies/northwind-telecom">' in page
+    assert "company=northwind-telecom" in page
+    assert "Maple Post</a> (" not in page
+    assert "Companies named like this" not in client.get("/search", params={"q": "50%"}).text

@@ -231,6 +231,18 @@ def create(
     return company
 
 
+def named(*, session: Session, words: list[str], limit: int = 3) -> list[Company]:
+    """Listed companies whose name holds every one of ``words`` (searching "northwind" should
+    find the company as well as the complaints that mention it), shortest name first."""
+    if not words:
+        return []
+    stmt = select(Company).where(listed())
+    for word in words[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(col(Company.name).ilike(f"%{escaped}%", escape="\\"))
+    return list(session.exec(stmt.order_by(func.length(Company.name), col(Company.id)).limit(limit)))
+
+
 def list_companies(
     *, session: Session, offset: int = 0, limit: int = 50, query: str | None = None
 ) -> tuple[list[Company], int]:

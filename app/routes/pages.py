@@ -5,10 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.companies import service as companies
 from app.complaints import service as complaints
 from app.complaints.touch import site_last_change
 from app.models.complaint import Category, ComplaintState
 from app.search import params as search_params
+from app.search.query import parse
+from app.search.snippets import highlight, snippet
 from app.stats import site
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
@@ -82,11 +85,23 @@ def search(
         rows, total = complaints.search(
             session=session, filters=params.filters, offset=pager.offset, limit=pager.size
         )
+    words = parse(params.q)
+    positive = [w for clause in words.clauses for t in clause if not t.negated for w in t.words]
+    named = (
+        companies.named(session=session, words=positive)
+        if positive and not params.company and not params.errors
+        else []
+    )
+    marked = {
+        c.id: (highlight(c.title, words), snippet(c.body, words)) for c, _, _ in rows if words
+    }
     return render(
         request,
         "search.html",
         {
             "rows": rows,
+            "marked": marked,
+            "named": named,
             "params": params,
             "states": list(ComplaintState),
             "categories": list(Category),
