@@ -240,7 +240,9 @@ def named(*, session: Session, words: list[str], limit: int = 3) -> list[Company
     for word in words[:8]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(col(Company.name).ilike(f"%{escaped}%", escape="\\"))
-    return list(session.exec(stmt.order_by(func.length(Company.name), col(Company.id)).limit(limit)))
+    return list(
+        session.exec(stmt.order_by(func.length(Company.name), col(Company.id)).limit(limit))
+    )
 
 
 def list_companies(

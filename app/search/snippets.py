@@ -43,7 +43,7 @@ def snippet(text: str, query: Query, *, width: int = WIDTH) -> Markup:
         space = text.rfind(" ", start, end)
         end = space if space > start else end
     piece = " ".join(text[start:end].split())
-    out = Markup("…" if start else "")
+    out = Markup("…") if start else Markup("")
     at = 0
     for match in pattern.finditer(piece) if pattern else ():
         out += escape(piece[at : match.start()]) + Markup("<mark>%s</mark>") % match.group(0)
