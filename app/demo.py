@@ -58,6 +58,34 @@ COMPANIES = [
     ("Bluejay Broadband", "bluejay-broadband.example", "Cable and internet."),
 ]
 
+SECTORS = {  # docs/industries.md
+    "Northwind Telecom": "telecoms",
+    "Brightline Energy": "energy",
+    "Cobalt Bank": "banking",
+    "Parcelfast": "delivery",
+    "Skyway Airlines": "travel",
+    "Harbor Insurance": "insurance",
+    "Quickcart": "retail",
+    "Meridian Mobile": "telecoms",
+    "Lumen Streaming": "leisure",
+    "Evergreen Water": "energy",
+    "Atlas Rail": "travel",
+    "Pinnacle Gym": "leisure",
+    "Foxglove Furniture": "retail",
+    "Redwood Realty": "housing",
+    "Orbit Electronics": "retail",
+    "Sunrise Hotels": "travel",
+    "Keystone Credit": "banking",
+    "Tidewater Cable": "telecoms",
+    "Cedar Health": "insurance",
+    "Vista Car Rental": "travel",
+    "Maple Post": "delivery",
+    "Nimbus Cloud Storage": "technology",
+    "Granite Home Repairs": "housing",
+    "Willow Pharmacy": "health",
+    "Bluejay Broadband": "telecoms",
+}
+
 FIRST = [
     "Maria",
     "James",
@@ -252,6 +280,8 @@ def _load(
         companies.create(session=session, name=n, domain=d, description=desc)
         for n, d, desc in COMPANIES
     ]
+    for company in made:
+        company.sector = SECTORS[company.name]
     consumers = [
         accounts.create_user(
             session=session,

@@ -34,6 +34,7 @@ from app.routes import (
     docs,
     embeds,
     feeds,
+    industries,
     integrations,
     leaderboards,
     moderation,
@@ -130,6 +131,7 @@ def create_app() -> FastAPI:
         notify,
         broadcasts,
         charts,  # company statistics page and chart SVGs
+        industries,  # a company's sector
         feeds,
         embeds,
         takedown,

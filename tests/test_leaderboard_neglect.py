@@ -156,7 +156,7 @@ def test_unranked_companies_are_listed_by_size_with_a_window_that_ranks_them(cli
     page = client.get("/leaderboards", params={"window": "90d", "sort": "confirmed"})
     assert row_names(page.text) == ["Newer Co", "Old Co", "One Co"]  # 2, 1, 1 complaints
     assert "No company has the 3 complaints needed to be ranked last 90 days" in page.text
-    assert 'href="/leaderboards?window=12m&category=&sort=confirmed"' in page.text
+    assert 'href="/leaderboards?window=12m&category=&industry=&sort=confirmed"' in page.text
     assert "listed by number of complaints for reference, never ranked" in page.text
     assert 'href="/methodology#limits"' in page.text
 

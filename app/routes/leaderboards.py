@@ -14,6 +14,7 @@ from app.companies import service as companies
 from app.config import get_settings
 from app.db import get_session
 from app.errors import DomainError, NotFound
+from app.models.company import SECTORS
 from app.models.complaint import Category
 from app.models.stats import StatFields
 from app.stats import export, leaderboard, snapshots
@@ -33,10 +34,17 @@ EXPORT_LIMIT = 100_000  # leaderboard rows in one export: more than there are co
 
 
 def _query(
-    window: str = "12m", category: str = "", sort: str = leaderboard.DEFAULT_SORT, dir: str = ""
+    window: str = "12m",
+    category: str = "",
+    sort: str = leaderboard.DEFAULT_SORT,
+    dir: str = "",
+    industry: str = "",
 ) -> Query:
-    """The leaderboard view a URL asks for (?window=&category=&sort=&dir=): page and exports."""
-    return Query.parse(window=window, category=category, sort=sort, direction=dir)
+    """The leaderboard view a URL asks for (?window=&category=&sort=&dir=&industry=): page and
+    exports."""
+    return Query.parse(
+        window=window, category=category, sort=sort, direction=dir, industry=industry
+    )
 
 
 QueryDep = Annotated[Query, Depends(_query)]
@@ -127,10 +135,13 @@ def index(
             "default_cols": leaderboard.DEFAULT_COLUMNS,
             "ranked_in": fresh.shared(
                 "ranked_in",
-                lambda: leaderboard.ranked_counts(session=session, category=query.category),
+                lambda: leaderboard.ranked_counts(
+                    session=session, category=query.category, industry=query.industry
+                ),
             ),
             "windows": WINDOW_LABELS,
             "categories": list(Category),
+            "industries": SECTORS,
             "pager": pager.with_total(total),
             "computed_from": min(computed) if computed else None,
             "computed_to": max(computed) if computed else None,
@@ -169,6 +180,7 @@ def index_json(
             "methodology_version": METHODOLOGY_VERSION,
             "window": query.period,
             "category": query.category,
+            "industry": query.industry,
             "sort": query.sort,
             "min_ranked": get_settings().min_ranked_complaints,
             "rows": [{k: export.json_value(v) for k, v in r.items()} for r in records],
@@ -253,13 +265,20 @@ def ignored(
     _user: OptionalUser,
     window: str = "all",
     category: str = "",
+    industry: str = "",
 ) -> Response:
     """Who leaves customers waiting: most overdue now, longest unanswered, and the largest
     share unanswered past the deadline."""
-    query = Query.parse(window=window, category=category, sort="overdue", direction="desc")
+    query = Query.parse(
+        window=window, category=category, sort="overdue", direction="desc", industry=industry
+    )
     lists = {
         key: leaderboard.most_ignored(
-            session=session, period=query.period, category=query.category, key=key
+            session=session,
+            period=query.period,
+            category=query.category,
+            key=key,
+            industry=query.industry,
         )
         for key in leaderboard.IGNORED
     }
@@ -274,6 +293,7 @@ def ignored(
             },
             "windows": WINDOW_LABELS,
             "categories": list(Category),
+            "industries": SECTORS,
             "min_ranked": get_settings().min_ranked_complaints,
             "deadline_days": get_settings().response_deadline_days,
         },
@@ -334,6 +354,7 @@ def methodology(request: Request, _user: OptionalUser) -> Response:
             "windows": WINDOW_LABELS,
             "min_ranked": settings.min_ranked_complaints,
             "deadline_days": settings.response_deadline_days,
+            "industries": SECTORS,
             "leaderboard_columns": export.LEADERBOARD_COLUMNS,
             "complaint_columns": export.COMPLAINT_COLUMNS,
         },

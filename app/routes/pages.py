@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from app.companies import service as companies
 from app.complaints import service as complaints
 from app.complaints.touch import site_last_change
+from app.models.company import SECTORS
 from app.models.complaint import Category, ComplaintState
 from app.search import params as search_params
 from app.search.query import parse
@@ -66,6 +67,7 @@ def search(
     filed_from: Annotated[str, Query(alias="from")] = "",
     filed_to: Annotated[str, Query(alias="to")] = "",
     overdue: str = "",
+    industry: str = "",
     page: int = 1,
 ) -> Response:
     """Search for journalists: full text, company, category, state and filing dates."""
@@ -78,6 +80,7 @@ def search(
         filed_from=filed_from,
         filed_to=filed_to,
         overdue=overdue,
+        industry=industry,
     )
     pager = Page.of(page)
     rows, total = [], 0
@@ -105,6 +108,7 @@ def search(
             "params": params,
             "states": list(ComplaintState),
             "categories": list(Category),
+            "industries": SECTORS,
             "pager": pager.with_total(total, cap=complaints.COUNT_CAP),
         },
         status_code=400 if params.errors else 200,

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from app.companies import service as companies
+from app.models.company import SECTORS
 from app.models.complaint import Category, ComplaintState
 from app.search import query as parser
 from app.search.service import MAX_QUERY_CHARS, Filters
@@ -31,6 +32,7 @@ class SearchParams:
     filed_from: str = ""
     filed_to: str = ""
     overdue: str = ""  # "1": only complaints unanswered past the deadline
+    industry: str = ""
     filters: Filters = field(default_factory=Filters)
     errors: dict[str, str] = field(default_factory=dict)
     company_matched: str = ""  # the company a partial or misspelt name was read as
@@ -45,6 +47,7 @@ class SearchParams:
             "from": self.filed_from,
             "to": self.filed_to,
             "overdue": self.overdue,
+            "industry": self.industry,
             **extra,
         }
         return urlencode({k: v for k, v in pairs.items() if v != ""})
@@ -80,6 +83,7 @@ def read(
     filed_from: str = "",
     filed_to: str = "",
     overdue: str = "",
+    industry: str = "",
 ) -> SearchParams:
     q, company = q.strip()[:MAX_QUERY_CHARS], company.strip()[:120]
     filed_from, filed_to = filed_from.strip()[:32], filed_to.strip()[:32]
@@ -95,6 +99,9 @@ def read(
         )
     company_id, matched = _company(session, company)
     overdue = "1" if overdue.strip().lower() in ("1", "true", "on", "yes") else ""
+    industry = industry.strip()[:32]
+    if industry and industry not in SECTORS:
+        errors["industry"] = "Please choose one of the options."
     filters = Filters(
         text=q or None,
         company_id=company_id,
@@ -103,9 +110,20 @@ def read(
         filed_from=start,
         filed_to=end,
         overdue=bool(overdue),
+        industry=industry if industry in SECTORS else None,
     )
     return SearchParams(
-        q, company, category, state, filed_from, filed_to, overdue, filters, errors, matched
+        q,
+        company,
+        category,
+        state,
+        filed_from,
+        filed_to,
+        overdue,
+        industry,
+        filters,
+        errors,
+        matched,
     )
 
 

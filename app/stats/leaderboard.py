@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
 from app.errors import DomainError
-from app.models.company import Company
+from app.models.company import SECTORS, Company
 from app.models.complaint import Category
 from app.models.stats import CompanyStat, LeaderboardSnapshot, StatFields
 from app.stats.metrics import WINDOWS
@@ -80,9 +80,12 @@ class Query:
     category: str = ""
     sort: str = DEFAULT_SORT
     direction: str = ""  # "asc" or "desc"; blank: best first
+    industry: str = ""  # a sector key (app/models/company.py SECTORS); blank: every industry
 
     @classmethod
-    def parse(cls, *, window: str, category: str, sort: str, direction: str) -> Query:
+    def parse(
+        cls, *, window: str, category: str, sort: str, direction: str, industry: str = ""
+    ) -> Query:
         if window not in WINDOWS:
             raise DomainError(f"window must be one of {', '.join(WINDOWS)}")
         if category and category not in {c.value for c in Category}:
@@ -91,7 +94,9 @@ class Query:
             raise DomainError(f"sort must be one of {', '.join(SORTS)}")
         if direction not in ("", "asc", "desc"):
             raise DomainError("dir must be asc or desc")
-        return cls(window, category, sort, direction)
+        if industry and industry not in SECTORS:
+            raise DomainError(f"industry must be one of {', '.join(SECTORS)}")
+        return cls(window, category, sort, direction, industry)
 
     @property
     def descending(self) -> bool:
@@ -193,19 +198,25 @@ class Row:
 
 
 def _where(query: Query) -> ColumnElement[bool]:
-    return (col(CompanyStat.period) == query.period) & (col(CompanyStat.category) == query.category)
+    where = (col(CompanyStat.period) == query.period) & (
+        col(CompanyStat.category) == query.category
+    )
+    if query.industry:
+        peers = select(Company.id).where(col(Company.sector) == query.industry)
+        where = where & col(CompanyStat.company_id).in_(peers)
+    return where
 
 
 # (window, category, latest refresh) -> rows: the count visits one row per company (and, right
 # after refreshes rewrote them, their dead versions too), so each process counts once per refresh.
-_totals: dict[tuple[str, str, datetime | None], int] = {}
+_totals: dict[tuple[str, str, str, datetime | None], int] = {}
 _TOTALS_KEPT = 256
 
 
 def total(*, session: Session, query: Query, refreshed: datetime | None = None) -> int:
     """How many companies the (window, category) lists; with ``refreshed`` (``last_change``'s
     first part), counted once per refresh per process."""
-    key = (query.period, query.category, refreshed)
+    key = (query.period, query.category, query.industry, refreshed)
     if refreshed is not None and key in _totals:
         return _totals[key]
     found = session.exec(select(func.count()).select_from(CompanyStat).where(_where(query))).one()
@@ -264,16 +275,16 @@ def _rows(session: Session, found: Sequence[CompanyStat], *, offset: int) -> lis
     return rows
 
 
-def ranked_counts(*, session: Session, category: str) -> dict[str, int]:
-    """How many companies each window ranks for a category: where to send a reader whose
-    window hides most companies below the minimum sample."""
-    found = dict(
-        session.exec(
-            select(CompanyStat.period, func.count())
-            .where(col(CompanyStat.category) == category, col(CompanyStat.ranked))
-            .group_by(col(CompanyStat.period))
-        ).all()
+def ranked_counts(*, session: Session, category: str, industry: str = "") -> dict[str, int]:
+    """How many companies each window ranks for a category (and industry): where to send a
+    reader whose window hides most companies below the minimum sample."""
+    stmt = select(CompanyStat.period, func.count()).where(
+        col(CompanyStat.category) == category, col(CompanyStat.ranked)
     )
+    if industry:
+        peers = select(Company.id).where(col(Company.sector) == industry)
+        stmt = stmt.where(col(CompanyStat.company_id).in_(peers))
+    found = dict(session.exec(stmt.group_by(col(CompanyStat.period))).all())
     return {period: found.get(period, 0) for period in WINDOWS}
 
 
@@ -287,14 +298,14 @@ IGNORED: dict[str, tuple[str, bool]] = {
 
 
 def most_ignored(
-    *, session: Session, period: str, category: str, key: str, limit: int = 10
+    *, session: Session, period: str, category: str, key: str, limit: int = 10, industry: str = ""
 ) -> list[Row]:
     """The companies worst on one neglect measure, worst first (a share by its Wilson lower
     bound, so a few complaints cannot top it); companies with nothing to report are left out."""
     column_name, ranked_only = IGNORED[key]
     column = col(getattr(CompanyStat, column_name))
     stmt = select(CompanyStat).where(
-        _where(Query(period, category)), column.is_not(None), column > 0
+        _where(Query(period, category, industry=industry)), column.is_not(None), column > 0
     )
     if ranked_only:
         stmt = stmt.where(col(CompanyStat.ranked))
@@ -304,6 +315,54 @@ def most_ignored(
         ).limit(limit)
     ).all()
     return _rows(session, found, offset=0)
+
+
+MEDIAN_FIELDS = (
+    "timely_rate",
+    "unanswered_rate",
+    "confirmed_rate",
+    "response_median_days",
+    "resolution_median_days",
+)
+MIN_PEERS = 3  # fewer ranked companies than this are not an industry to compare with
+
+
+def industry_medians(*, session: Session, industry: str, period: str = "all") -> dict[str, Any]:
+    """The median of each headline metric over the ranked companies of one industry (every
+    category), with how many companies it covers; empty with fewer than ``MIN_PEERS``. A median
+    "not reached" counts as slower than any number, as in the leaderboard's order."""
+    peers = select(Company.id).where(col(Company.sector) == industry)
+    rows = session.exec(
+        select(CompanyStat).where(
+            col(CompanyStat.period) == period,
+            col(CompanyStat.category) == "",
+            col(CompanyStat.ranked),
+            col(CompanyStat.company_id).in_(peers),
+        )
+    ).all()
+    if len(rows) < MIN_PEERS:
+        return {}
+    out: dict[str, Any] = {"companies": len(rows)}
+    for name in MEDIAN_FIELDS:
+        values = [getattr(r, name) for r in rows]
+        if name.endswith("_days"):  # not reached: slowest, sorted last
+            ordered = sorted(values, key=lambda v: (v is None, v or 0.0))
+        else:
+            ordered = sorted(v for v in values if v is not None)
+        out[name] = _median(ordered)
+    return out
+
+
+def _median(ordered: list[Any]) -> Any:
+    """The middle value (the lower middle's and upper middle's mean for an even count);
+    None when the middle is "not reached"."""
+    if not ordered:
+        return None
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    low, high = ordered[mid - 1], ordered[mid]
+    return None if low is None or high is None else (low + high) / 2
 
 
 def last_change(*, session: Session) -> tuple[datetime | None, int | None]:
