@@ -6,12 +6,12 @@ from sqlmodel import Session, select
 
 from app.companies import industries
 from app.companies import service as companies
-from app.complaints import service as complaints
 from app.config import get_settings
 from app.models.audit import AuditEntry
 from app.models.company import Company
 from app.models.user import User
 from app.search import params
+from app.search import service as searching
 from app.search.service import Filters
 from app.stats import leaderboard
 from tests.factories import login, make_complaint, make_rep, make_user
@@ -79,7 +79,7 @@ def test_leaderboard_and_search_filter_by_industry(db: Session, client) -> None:
     tele = make_complaint(db, title="No signal", company_name="Tele One")
     make_complaint(db, title="No signal either", company_name="Bank One")
     read = params.read(session=db, industry="telecoms")
-    rows, _ = complaints.search(session=db, filters=read.filters)
+    rows, _ = searching.search(session=db, filters=read.filters)
     assert [c.id for c, _, _ in rows] == [tele.id]
     assert params.read(session=db, industry="nope").errors == {
         "industry": "Please choose one of the options."

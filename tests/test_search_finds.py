@@ -9,12 +9,13 @@ from sqlmodel import Session
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.search import params
+from app.search import service as searching
 from app.search.service import Filters
 from tests.factories import make_complaint, make_user
 
 
 def _ids(db: Session, **filters) -> list[int]:
-    rows, _ = complaints.search(session=db, filters=Filters(**filters), limit=100)
+    rows, _ = searching.search(session=db, filters=Filters(**filters), limit=100)
     return [c.id for c, _, _ in rows]
 
 
