@@ -62,9 +62,11 @@ def test_the_company_statistics_page_shows_the_months(db, client) -> None:
     from tests.factories import make_complaint
 
     complaint = make_complaint(db, title="Still waiting", now=utcnow() - timedelta(days=1))
-    db.commit()
     from app.models.company import Company
+    from app.stats import aggregates
 
+    aggregates.refresh_company(session=db, company_id=complaint.company_id)  # stored with charts
+    db.commit()
     company = db.get(Company, complaint.company_id)
     page = client.get(f"/companies/{company.slug}/stats")
     assert page.status_code == 200

@@ -5,12 +5,10 @@ from fastapi.responses import Response
 
 from app.charts.cache import CHARTS, charts_for
 from app.charts.data import duration_label
-from app.clock import utcnow
 from app.companies import service as companies
 from app.config import get_settings
 from app.errors import NotFound
 from app.stats import trends
-from app.stats.aggregates import load_records
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.templating import render
@@ -42,10 +40,7 @@ def stats_page(request: Request, session: SessionDep, user: OptionalUser, slug: 
             "computed": charts.built_at,
             "stats_page": True,
             "base": get_settings().base_url,
-            # Read from the company's own complaints (bounded by its size), once per refresh.
-            "trends": trends.monthly(
-                load_records(session=session, company_id=company.id), as_of=utcnow()
-            ),
+            "trends": trends.stored(session=session, company_id=company.id),
         },
     )
     return fresh.apply(page)

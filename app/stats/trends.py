@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+
+from sqlmodel import Session
 
 from app.config import get_settings
 from app.models.complaint import ComplaintState
+from app.models.stats import CompanyChart
 from app.stats.metrics import Record
 from app.stats.wilson import wilson
 
@@ -139,3 +142,20 @@ def monthly(records: Iterable[Record], *, as_of: datetime, months: int = 12) -> 
             )
         )
     return out
+
+
+def store(*, session: Session, company_id: int, records: list[Record], as_of: datetime) -> None:
+    """Keep the company's monthly trends beside its chart numbers (same refresh, same row), so
+    its statistics page reads one row whatever the company's size."""
+    row = session.get(CompanyChart, company_id)
+    if row is None:
+        return
+    row.data = {**row.data, "trends": [asdict(m) for m in monthly(records, as_of=as_of)]}
+    session.add(row)
+    session.flush()
+
+
+def stored(*, session: Session, company_id: int) -> list[Month]:
+    """The trends of the last refresh (empty before the first)."""
+    row = session.get(CompanyChart, company_id)
+    return [Month(**m) for m in (row.data.get("trends") or [])] if row is not None else []
