@@ -15,10 +15,16 @@ from app.accounts import service as accounts
 from app.clock import utcnow
 from app.companies import members
 from app.companies import service as companies
-from app.complaints import cosigns
 from app.complaints import service as complaints
 from app.models.company import Company
-from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, ResolutionType
+from app.models.complaint import (
+    Category,
+    Channel,
+    Complaint,
+    ComplaintCreate,
+    CoSign,
+    ResolutionType,
+)
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 
@@ -51,6 +57,34 @@ COMPANIES = [
     ("Willow Pharmacy", "willowpharmacy.example", "Pharmacy chain."),
     ("Bluejay Broadband", "bluejay-broadband.example", "Cable and internet."),
 ]
+
+SECTORS = {  # docs/industries.md
+    "Northwind Telecom": "telecoms",
+    "Brightline Energy": "energy",
+    "Cobalt Bank": "banking",
+    "Parcelfast": "delivery",
+    "Skyway Airlines": "travel",
+    "Harbor Insurance": "insurance",
+    "Quickcart": "retail",
+    "Meridian Mobile": "telecoms",
+    "Lumen Streaming": "leisure",
+    "Evergreen Water": "energy",
+    "Atlas Rail": "travel",
+    "Pinnacle Gym": "leisure",
+    "Foxglove Furniture": "retail",
+    "Redwood Realty": "housing",
+    "Orbit Electronics": "retail",
+    "Sunrise Hotels": "travel",
+    "Keystone Credit": "banking",
+    "Tidewater Cable": "telecoms",
+    "Cedar Health": "insurance",
+    "Vista Car Rental": "travel",
+    "Maple Post": "delivery",
+    "Nimbus Cloud Storage": "technology",
+    "Granite Home Repairs": "housing",
+    "Willow Pharmacy": "health",
+    "Bluejay Broadband": "telecoms",
+}
 
 FIRST = [
     "Maria",
@@ -207,12 +241,21 @@ PLAN = (
 )
 
 
+DEMO_COMPLAINTS = 1000
+BIG = 13  # companies drawing most complaints
+RECENT_SHARE = 0.6  # of complaints filed in the last 90 days
+
+
 class DemoNotEmpty(Exception):
     """The database already has complaints; demo data only goes into an empty one."""
 
 
 def load(
-    *, session: Session, seed: int = 7, complaints_count: int = 400, now: datetime | None = None
+    *,
+    session: Session,
+    seed: int = 7,
+    complaints_count: int = DEMO_COMPLAINTS,
+    now: datetime | None = None,
 ) -> str:
     """Load the demo set without mailing, webhooking or broadcasting anything."""
     with events.muted():
@@ -220,18 +263,25 @@ def load(
 
 
 def _load(
-    *, session: Session, seed: int = 7, complaints_count: int = 400, now: datetime | None = None
+    *,
+    session: Session,
+    seed: int = 7,
+    complaints_count: int = DEMO_COMPLAINTS,
+    now: datetime | None = None,
 ) -> str:
     if session.exec(select(func.count()).select_from(Complaint)).one():
         raise DemoNotEmpty("The database already has complaints; demo data needs an empty one.")
     rng = random.Random(seed)
     now = now or utcnow()
     start = now - timedelta(days=548)
+    recent = now - timedelta(days=90)
     hashed = accounts.hash_password(DEMO_PASSWORD)
     made = [
         companies.create(session=session, name=n, domain=d, description=desc)
         for n, d, desc in COMPANIES
     ]
+    for company in made:
+        company.sector = SECTORS[company.name]
     consumers = [
         accounts.create_user(
             session=session,
@@ -250,7 +300,12 @@ def _load(
         )
         for i in range(10)
     ]
-    weights = [rng.paretovariate(1.2) for _ in made]  # a few companies draw most complaints
+    # Thirteen big companies draw most complaints (enough that every window ranks at least ten
+    # of them), the rest a few each.
+    weights = [
+        rng.uniform(1.0, 1.5) if i < BIG else rng.uniform(0.05, 0.3) for i in range(len(made))
+    ]
+    rng.shuffle(weights)
     # The ten busiest companies have claimed their profile, each answered by one named rep;
     # the others never answer (an unclaimed company cannot reply on Outcry).
     busiest = sorted(range(len(made)), key=lambda i: -weights[i])[: len(reps)]
@@ -261,7 +316,9 @@ def _load(
     for n in range(complaints_count):
         company = rng.choices(made, weights)[0]
         author = rng.choice(consumers)
-        filed = start + timedelta(seconds=rng.uniform(0, (now - start).total_seconds()))
+        # Growing use: over half of the complaints came in the last 90 days.
+        since = recent if rng.random() < RECENT_SHARE else start
+        filed = since + timedelta(seconds=rng.uniform(0, (now - since).total_seconds()))
         _one(
             session, rng, n, company.name, author, answerers.get(company.id), consumers, filed, now
         )
@@ -339,14 +396,20 @@ def _one(
     )
     # bulk: random texts may repeat; no duplicate refusal or burst hold (app/complaints/gate.py)
     complaint = complaints.file(session=session, author=author, data=data, now=filed, bulk=True)
-    for other in rng.sample(consumers, rng.choice([0, 0, 1, 2, 3, 5, 8, 13])):
-        if other.id != author.id:
-            cosigns.cosign(
-                session=session,
-                complaint=complaint,
-                user=other,
-                now=min(now, filed + timedelta(hours=rng.uniform(1, 400))),
+    # Co-signs written in one go (the rules of cosigns.cosign hold: a new open complaint, each
+    # other consumer once): one by one they were half of the demo's loading time.
+    others = [
+        o for o in rng.sample(consumers, rng.choice([0, 0, 1, 2, 3, 5, 8, 13])) if o.id != author.id
+    ]
+    for other in others:
+        session.add(
+            CoSign(
+                complaint_id=complaint.id,
+                user_id=other.id,
+                created_at=min(now, filed + timedelta(hours=rng.uniform(1, 400))),
             )
+        )
+    complaint.cosign_count = len(others)
 
     plan = rng.choice(PLAN)
     t = filed + timedelta(hours=rng.lognormvariate(4, 1.3))  # median ~2 days, long tail

@@ -34,6 +34,7 @@ from app.routes import (
     docs,
     embeds,
     feeds,
+    industries,
     integrations,
     leaderboards,
     mail,
@@ -133,6 +134,7 @@ def create_app() -> FastAPI:
         notify,
         broadcasts,
         charts,  # company statistics page and chart SVGs
+        industries,  # a company's sector
         feeds,
         embeds,
         takedown,

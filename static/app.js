@@ -25,6 +25,16 @@
     if (msg && !window.confirm(msg.dataset.confirm)) { e.preventDefault(); }
   });
 
+  // The "scroll sideways" cue shows only while its table is wider than its box.
+  function cues() {
+    document.querySelectorAll("[data-scroll-cue]").forEach(function (cue) {
+      var box = cue.nextElementSibling;
+      if (box) { cue.hidden = box.scrollWidth <= box.clientWidth + 1; }
+    });
+  }
+  cues();
+  window.addEventListener("resize", cues);
+
   // After a failed submit, start at the list of errors (autofocus does this where supported).
   var summary = document.querySelector("[data-error-summary]");
   if (summary && document.activeElement !== summary) { summary.focus(); }

@@ -11,17 +11,22 @@ from app.accounts import service as accounts
 from app.cli import app as cli
 from app.clock import utcnow
 from app.companies import members
-from app.demo import DemoNotEmpty, load
+from app.demo import DEMO_COMPLAINTS, DemoNotEmpty, load
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, CoSign, Message, Side
 from app.models.job import Job
+from app.models.stats import CompanyStat
+from app.stats import aggregates
+from app.stats.metrics import WINDOWS
 
 
 def test_demo_data_covers_every_state_over_eighteen_months(db) -> None:
     now = utcnow()
     load(session=db, now=now)
     complaints = db.exec(select(Complaint)).all()
-    assert len(complaints) == 400
+    assert len(complaints) == DEMO_COMPLAINTS
+    cosigned = Counter(s.complaint_id for s in db.exec(select(CoSign)))
+    assert all(c.cosign_count == cosigned[c.id] for c in complaints)
     states = Counter(c.state for c in complaints)
     assert set(states) == set(ComplaintState)
     oldest = min(c.created_at for c in complaints)
@@ -38,6 +43,17 @@ def test_demo_data_covers_every_state_over_eighteen_months(db) -> None:
     assert db.get(Company, membership.company_id).domain_confirmed_at is not None
     company_replies = db.exec(select(Message).where(Message.side == Side.COMPANY)).all()
     assert company_replies and all(m.signature for m in company_replies)
+    # Every window ranks at least ten companies, and some ranked companies never answer.
+    for company_id in db.exec(select(Company.id)):
+        aggregates.refresh_company(session=db, company_id=company_id, now=now)
+    for period in WINDOWS:
+        ranked = db.exec(
+            select(CompanyStat).where(
+                CompanyStat.period == period, CompanyStat.category == "", CompanyStat.ranked
+            )
+        ).all()
+        assert len(ranked) >= 10, period
+        assert any(r.unanswered_rate == 1.0 for r in ranked), period
     with pytest.raises(DemoNotEmpty):
         load(session=db)
 

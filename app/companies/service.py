@@ -34,6 +34,16 @@ class CompanyChoiceNeeded(DomainError):
         self.suggestions = suggestions
 
 
+class BlankName(DomainError):
+    """A company name with no letter or digit: it would be an empty row everywhere."""
+
+    status_code = 422
+    field = "company_name"
+
+    def __init__(self) -> None:
+        super().__init__("A company name needs at least one letter or digit.")
+
+
 class PersonalDataInName(DomainError):
     """A new company's name holds what looks like someone's contact details."""
 
@@ -198,6 +208,9 @@ def create(
     description: str = "",
     user_id: int | None = None,
 ) -> Company:
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf").strip()
+    if not any(ch.isalnum() for ch in name):
+        raise BlankName()
     base = slugify(name)
     taken = set(
         session.exec(
@@ -213,6 +226,24 @@ def create(
     session.add(company)
     session.flush()
     return company
+
+
+def named(*, session: Session, words: list[str], limit: int = 3) -> list[Company]:
+    """Listed companies whose name starts with ``words`` (searching "northwind" should find the
+    company as well as the complaints that mention it), shortest first. Read as a range of the
+    unique slug index, so a search never scans the company table."""
+    prefix = slugify(" ".join(words[:8]))
+    if not words or (prefix == "company" and "company" not in words):
+        return []
+    stmt = (
+        select(Company)
+        .where(col(Company.slug) >= prefix, col(Company.slug) < prefix + "\x7f")
+        .order_by(col(Company.slug))
+        .limit(limit * 4)
+    )
+    # Listed or not, one index probe each (``listed()`` in SQL lets a planner scan complaints).
+    found = [c for c in session.exec(stmt) if is_listed(session=session, company=c)]
+    return sorted(found, key=lambda c: (len(c.name), c.id or 0))[:limit]
 
 
 def list_companies(

@@ -32,8 +32,34 @@ class CompanyProfile(SQLModel):
     broadcast_mentions: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
+# The industries taxonomy (docs/industries.md); app/companies/industries.py sets a company's.
+DEFAULT_SECTOR = "other"
+# key -> label; keys are stored and appear in URLs and downloads, so they never change meaning.
+SECTORS: dict[str, str] = {
+    "telecoms": "Telecoms and internet",
+    "energy": "Energy and water",
+    "banking": "Banking, credit and payments",
+    "insurance": "Insurance",
+    "retail": "Retail and online shopping",
+    "travel": "Travel and transport",
+    "delivery": "Post and parcel delivery",
+    "housing": "Housing, letting and home services",
+    "health": "Health and pharmacy",
+    "leisure": "Leisure, media and subscriptions",
+    "technology": "Software and online services",
+    DEFAULT_SECTOR: "Other or not yet classified",
+}
+
+
 class Company(CompanyBase, CompanyProfile, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # The company's industry (app/companies/industries.py), for comparing it with its peers.
+    sector: str = Field(
+        default=DEFAULT_SECTOR,
+        max_length=32,
+        index=True,
+        sa_column_kwargs={"server_default": DEFAULT_SECTOR},
+    )
     slug: str = Field(max_length=140, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

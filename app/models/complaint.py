@@ -1,6 +1,7 @@
 """Complaints (the public virtual tickets), their messages, timeline, contact history and co-signs."""
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -147,8 +148,15 @@ class ComplaintCreate(ComplaintBase):
     @field_validator("company_name", mode="before")
     @classmethod
     def _strip_company(cls, value: object) -> object:
-        # Three spaces is not a company: stripped, it is too short and refused.
-        return value.strip() if isinstance(value, str) else value
+        # Three spaces is not a company: stripped, it is too short and refused. Invisible
+        # characters (zero-width spaces, direction marks) go too, and a name needs a letter or
+        # digit, or it becomes a blank row in every leaderboard and export.
+        if not isinstance(value, str):
+            return value
+        value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip()
+        if value and not any(ch.isalnum() for ch in value):
+            raise ValueError("A company name needs at least one letter or digit.")
+        return value
 
     @field_validator("company_domain", mode="before")
     @classmethod

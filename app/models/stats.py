@@ -46,6 +46,11 @@ class StatFields(SQLModel):
     dispute_high: float | None = None
     open_now: int = 0
     overdue_now: int = 0
+    unanswered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # due, no answer
+    unanswered_rate: float | None = None
+    unanswered_low: float | None = None
+    unanswered_high: float | None = None
+    oldest_wait_days: float | None = None  # the longest an open complaint has waited unanswered
     contact_attempts_avg: float | None = None
     handoffs_avg: float | None = None
     replies: int = 0
@@ -61,7 +66,19 @@ class StatFields(SQLModel):
 # The leaderboard's sort keys (app/stats/leaderboard.py ``sort_key``): one non-null number per
 # sortable metric, ranked companies first and best first when read in ascending order, so each
 # default-order page is an index range scan with no sort step on either database.
-SORT_KEYS = ("confirmed", "resolved", "timely", "response", "resolution", "dispute", "filed")
+SORT_KEYS = (
+    "confirmed",
+    "resolved",
+    "timely",
+    "response",
+    "resolution",
+    "dispute",
+    "filed",
+    "open",
+    "overdue",
+    "unanswered",
+    "waiting",
+)
 
 
 class CompanyStat(StatFields, table=True):
@@ -89,6 +106,10 @@ class CompanyStat(StatFields, table=True):
     sort_resolution: float = 0.0
     sort_dispute: float = 0.0
     sort_filed: float = 0.0
+    sort_open: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    sort_overdue: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    sort_unanswered: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    sort_waiting: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class StatMark(SQLModel, table=True):

@@ -101,6 +101,12 @@ def list_complaints(
     filed_to: Annotated[
         IsoDate | None, Query(alias="to", description="Filed on or before, YYYY-MM-DD")
     ] = None,
+    overdue: Annotated[
+        bool, Query(description="Only complaints unanswered past the response deadline")
+    ] = False,
+    industry: Annotated[
+        str, Query(max_length=32, description="A sector key (docs/industries.md)")
+    ] = "",
 ):
     """Public complaints, newest first (best match first with ``q``); filter by company slug,
     state, category, filing dates and full text, as /search does."""
@@ -112,6 +118,8 @@ def list_complaints(
         state=state.value if state else "",
         filed_from=filed_from.isoformat() if filed_from else "",
         filed_to=filed_to.isoformat() if filed_to else "",
+        overdue="1" if overdue else "",
+        industry=industry,
     )
     if params.errors:
         detail = " ".join(f"{name}: {message}" for name, message in params.errors.items())

@@ -8,6 +8,7 @@ from app.charts.data import duration_label
 from app.companies import service as companies
 from app.config import get_settings
 from app.errors import NotFound
+from app.stats import trends
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.templating import render
@@ -39,6 +40,7 @@ def stats_page(request: Request, session: SessionDep, user: OptionalUser, slug: 
             "computed": charts.built_at,
             "stats_page": True,
             "base": get_settings().base_url,
+            "trends": trends.stored(session=session, company_id=company.id),
         },
     )
     return fresh.apply(page)

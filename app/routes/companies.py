@@ -8,12 +8,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
 from app.claims.service import badge as claim_badge
-from app.companies import freshness, listing
+from app.companies import freshness, industries, listing
 from app.companies import service as companies
 from app.companies.stats import headline
 from app.errors import DomainError
+from app.models.company import SECTORS
 from app.models.complaint import ComplaintState
 from app.search import service as searching
+from app.stats import leaderboard
 from app.systemic import service as systemic
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
@@ -137,6 +139,10 @@ def show(
             "stats": stats,
             "claim": claim,
             "systemic_issues": issues,
+            "industries": SECTORS,
+            "industry_label": SECTORS.get(company.sector, company.sector),
+            "medians": leaderboard.industry_medians(session=session, industry=company.sector),
+            "can_edit_sector": industries.can_edit(session=session, company=company, user=_user),
         },
     )
     return fresh.apply(response)

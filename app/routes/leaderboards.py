@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Query as QueryParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlmodel import Session
 
@@ -13,10 +14,11 @@ from app.companies import service as companies
 from app.config import get_settings
 from app.db import get_session
 from app.errors import DomainError, NotFound
+from app.models.company import SECTORS
 from app.models.complaint import Category
 from app.models.stats import StatFields
 from app.stats import export, leaderboard, snapshots
-from app.stats.leaderboard import SORTS, Query, Row
+from app.stats.leaderboard import COLUMNS, SORTS, Query, Row
 from app.stats.metrics import CHANGELOG, METHODOLOGY_VERSION, METRICS, WINDOW_LABELS, WINDOWS
 from app.web import caching
 from app.web.csrf import require_csrf
@@ -32,10 +34,17 @@ EXPORT_LIMIT = 100_000  # leaderboard rows in one export: more than there are co
 
 
 def _query(
-    window: str = "12m", category: str = "", sort: str = leaderboard.DEFAULT_SORT, dir: str = ""
+    window: str = "12m",
+    category: str = "",
+    sort: str = leaderboard.DEFAULT_SORT,
+    dir: str = "",
+    industry: str = "",
 ) -> Query:
-    """The leaderboard view a URL asks for (?window=&category=&sort=&dir=): page and exports."""
-    return Query.parse(window=window, category=category, sort=sort, direction=dir)
+    """The leaderboard view a URL asks for (?window=&category=&sort=&dir=&industry=): page and
+    exports."""
+    return Query.parse(
+        window=window, category=category, sort=sort, direction=dir, industry=industry
+    )
 
 
 QueryDep = Annotated[Query, Depends(_query)]
@@ -79,6 +88,7 @@ def index(
     _user: OptionalUser,
     query: QueryDep,
     page: int = 1,
+    cols: Annotated[list[str], QueryParam()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
     refreshed, newest_snapshot = leaderboard.last_change(session=session)
     # Rendered once per refresh of the aggregates, per process (the query is in the URL,
@@ -97,6 +107,7 @@ def index(
     )
     if early := fresh.answered():
         return early
+    shown = leaderboard.columns(cols)
     pager = Page.of(page, 50)
     rows, total = fresh.shared(
         "rows",
@@ -118,8 +129,19 @@ def index(
             ],
             "query": query,
             "sorts": SORTS,
+            "columns": COLUMNS,
+            "cols": [c for c in COLUMNS if c.key in shown],
+            "chosen": shown,
+            "default_cols": leaderboard.DEFAULT_COLUMNS,
+            "ranked_in": fresh.shared(
+                "ranked_in",
+                lambda: leaderboard.ranked_counts(
+                    session=session, category=query.category, industry=query.industry
+                ),
+            ),
             "windows": WINDOW_LABELS,
             "categories": list(Category),
+            "industries": SECTORS,
             "pager": pager.with_total(total),
             "computed_from": min(computed) if computed else None,
             "computed_to": max(computed) if computed else None,
@@ -158,6 +180,7 @@ def index_json(
             "methodology_version": METHODOLOGY_VERSION,
             "window": query.period,
             "category": query.category,
+            "industry": query.industry,
             "sort": query.sort,
             "min_ranked": get_settings().min_ranked_complaints,
             "rows": [{k: export.json_value(v) for k, v in r.items()} for r in records],
@@ -235,6 +258,48 @@ def snapshot_json(session: SessionDep, month: str, window: str = "12m") -> Respo
     )
 
 
+@router.get("/leaderboards/ignored")
+def ignored(
+    request: Request,
+    session: SessionDep,
+    _user: OptionalUser,
+    window: str = "all",
+    category: str = "",
+    industry: str = "",
+) -> Response:
+    """Who leaves customers waiting: most overdue now, longest unanswered, and the largest
+    share unanswered past the deadline."""
+    query = Query.parse(
+        window=window, category=category, sort="overdue", direction="desc", industry=industry
+    )
+    lists = {
+        key: leaderboard.most_ignored(
+            session=session,
+            period=query.period,
+            category=query.category,
+            key=key,
+            industry=query.industry,
+        )
+        for key in leaderboard.IGNORED
+    }
+    return render(
+        request,
+        "leaderboards/ignored.html",
+        {
+            "query": query,
+            "lists": {
+                key: [(r.company_name, r.company_slug, export.rounded(r.stats)) for r in rows]
+                for key, rows in lists.items()
+            },
+            "windows": WINDOW_LABELS,
+            "categories": list(Category),
+            "industries": SECTORS,
+            "min_ranked": get_settings().min_ranked_complaints,
+            "deadline_days": get_settings().response_deadline_days,
+        },
+    )
+
+
 @router.get("/leaderboards/{month}")
 def snapshot_page(
     request: Request,
@@ -269,6 +334,7 @@ def snapshot_page(
             ],
             "window": window,
             "windows": WINDOW_LABELS,
+            "cols": [c for c in COLUMNS if c.shown],
             "pager": pager.with_total(total),
         },
     )
@@ -288,6 +354,7 @@ def methodology(request: Request, _user: OptionalUser) -> Response:
             "windows": WINDOW_LABELS,
             "min_ranked": settings.min_ranked_complaints,
             "deadline_days": settings.response_deadline_days,
+            "industries": SECTORS,
             "leaderboard_columns": export.LEADERBOARD_COLUMNS,
             "complaint_columns": export.COMPLAINT_COLUMNS,
         },

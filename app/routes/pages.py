@@ -5,10 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.companies import service as companies
 from app.complaints.touch import site_last_change
+from app.models.company import SECTORS
 from app.models.complaint import Category, ComplaintState
 from app.search import params as search_params
 from app.search import service as searching
+from app.search.query import parse
+from app.search.snippets import highlight, snippet
 from app.stats import site
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
@@ -62,6 +66,8 @@ def search(
     state: str = "",
     filed_from: Annotated[str, Query(alias="from")] = "",
     filed_to: Annotated[str, Query(alias="to")] = "",
+    overdue: str = "",
+    industry: str = "",
     page: int = 1,
 ) -> Response:
     """Search for journalists: full text, company, category, state and filing dates."""
@@ -73,6 +79,8 @@ def search(
         state=state,
         filed_from=filed_from,
         filed_to=filed_to,
+        overdue=overdue,
+        industry=industry,
     )
     pager = Page.of(page)
     rows, total = [], 0
@@ -80,14 +88,27 @@ def search(
         rows, total = searching.search(
             session=session, filters=params.filters, offset=pager.offset, limit=pager.size
         )
+    words = parse(params.q)
+    positive = [w for clause in words.clauses for t in clause if not t.negated for w in t.words]
+    named = (
+        companies.named(session=session, words=positive)
+        if positive and not params.company and not params.errors
+        else []
+    )
+    marked = {
+        c.id: (highlight(c.title, words), snippet(c.body, words)) for c, _, _ in rows if words
+    }
     return render(
         request,
         "search.html",
         {
             "rows": rows,
+            "marked": marked,
+            "named": named,
             "params": params,
             "states": list(ComplaintState),
             "categories": list(Category),
+            "industries": SECTORS,
             "pager": pager.with_total(total, cap=searching.COUNT_CAP),
         },
         status_code=400 if params.errors else 200,

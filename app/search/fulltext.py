@@ -9,6 +9,7 @@ a million complaints), so each backend finds the newest ``pool`` matches by walk
 newest first and stopping, then ranks only those:
 - SQLite: FTS5 (app/models/fulltext.py) read in descending rowid order, BM25 with title words
   weighing four times body words.
+Both put complaints whose title matches before those matching in the body only.
 - PostgreSQL: the stored weighted tsvector column under a GIN index, ``to_tsquery`` with English
   stemming, ranked by ``ts_rank``; the planner walks a (…, created_at, id) index backwards
   checking each row when the words are common, or reads the GIN index when they are rare.
@@ -68,17 +69,23 @@ def ranked(
             .limit(pool)
             .subquery()
         )
+        # A match in the title first (its words weigh A; weights {D, C, B, A} = {0, 0, 0, 1}
+        # score the title alone), then by rank: a complaint titled with the very words a reader
+        # typed must not sink below long bodies that repeat them.
+        title_only = literal_column("'{0, 0, 0, 1}'::float4[]")
+        in_title = (func.ts_rank(title_only, newest.c.vector, tsquery) > 0).desc()
         score = func.ts_rank(newest.c.vector, tsquery).desc()  # only for the pool's rows
-        order = [score, newest.c.id.desc()]
+        order = [in_title, score, newest.c.id.desc()]
     else:
         bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0).label("score")  # negative: lower is better
+        title = func.bm25(_whole, 1.0, 0.0).label("title")  # below 0 only for a title match
         newest = (
-            _sqlite_matches(select(_fts.c.rowid.label("id"), bm25), where, query)
+            _sqlite_matches(select(_fts.c.rowid.label("id"), bm25, title), where, query)
             .order_by(_fts.c.rowid.desc())
             .limit(pool)
             .subquery()
         )
-        order = [newest.c.score.asc(), newest.c.id.desc()]
+        order = [(newest.c.title < 0).desc(), newest.c.score.asc(), newest.c.id.desc()]
     rows = session.execute(
         select(newest.c.id, func.count().over()).order_by(*order).offset(offset).limit(limit)
     ).all()

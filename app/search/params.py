@@ -12,7 +12,9 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from app.companies import service as companies
+from app.models.company import SECTORS
 from app.models.complaint import Category, ComplaintState
+from app.search import query as parser
 from app.search.service import MAX_QUERY_CHARS, Filters
 
 E = TypeVar("E", Category, ComplaintState)
@@ -29,8 +31,11 @@ class SearchParams:
     state: str = ""
     filed_from: str = ""
     filed_to: str = ""
+    overdue: str = ""  # "1": only complaints unanswered past the deadline
+    industry: str = ""
     filters: Filters = field(default_factory=Filters)
     errors: dict[str, str] = field(default_factory=dict)
+    company_matched: str = ""  # the company a partial or misspelt name was read as
 
     def query_string(self, **extra: str | int) -> str:
         """The filters as URL parameters (pager links, the CSV link); blanks left out."""
@@ -41,6 +46,8 @@ class SearchParams:
             "state": self.state,
             "from": self.filed_from,
             "to": self.filed_to,
+            "overdue": self.overdue,
+            "industry": self.industry,
             **extra,
         }
         return urlencode({k: v for k, v in pairs.items() if v != ""})
@@ -75,6 +82,8 @@ def read(
     state: str = "",
     filed_from: str = "",
     filed_to: str = "",
+    overdue: str = "",
+    industry: str = "",
 ) -> SearchParams:
     q, company = q.strip()[:MAX_QUERY_CHARS], company.strip()[:120]
     filed_from, filed_to = filed_from.strip()[:32], filed_to.strip()[:32]
@@ -83,12 +92,16 @@ def read(
     end = _day(filed_to, "to", errors)
     if start and end and start > end:
         errors["to"] = "The end date is before the start date."
-    company_id = None
-    if company:  # a slug, or a name as typed; an unknown company matches nothing
-        found = companies.get_by_slug(session=session, slug=company) or companies.get_by_slug(
-            session=session, slug=companies.slugify(company)
+    if q and not parser.parse(q):
+        errors["q"] = (
+            "There is nothing to search for in that: please type at least one word "
+            "(letters or digits)."
         )
-        company_id = found.id if found else 0
+    company_id, matched = _company(session, company)
+    overdue = "1" if overdue.strip().lower() in ("1", "true", "on", "yes") else ""
+    industry = industry.strip()[:32]
+    if industry and industry not in SECTORS:
+        errors["industry"] = "Please choose one of the options."
     filters = Filters(
         text=q or None,
         company_id=company_id,
@@ -96,5 +109,36 @@ def read(
         state=_choice(ComplaintState, state, "state", errors),
         filed_from=start,
         filed_to=end,
+        overdue=bool(overdue),
+        industry=industry if industry in SECTORS else None,
     )
-    return SearchParams(q, company, category, state, filed_from, filed_to, filters, errors)
+    return SearchParams(
+        q,
+        company,
+        category,
+        state,
+        filed_from,
+        filed_to,
+        overdue,
+        industry,
+        filters,
+        errors,
+        matched,
+    )
+
+
+def _company(session: Session, typed: str) -> tuple[int | None, str]:
+    """The company a search means: its slug, its name as typed, or else the closest listed name
+    (a prefix such as "Maple" or a typo such as "Mapel Post"), which the page then names. None
+    for no company filter; 0 (matches nothing) when nothing is close."""
+    if not typed:
+        return None, ""
+    found = companies.get_by_slug(session=session, slug=typed) or companies.get_by_slug(
+        session=session, slug=companies.slugify(typed)
+    )
+    if found is not None:
+        return found.id, ""
+    close = companies.suggest(session=session, query=typed, limit=1)
+    if not close:
+        return 0, ""
+    return close[0].company.id, close[0].company.name

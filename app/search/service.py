@@ -40,6 +40,7 @@ class Filters:
     author_id: int | None = None
     text: str | None = None
     overdue: bool = False
+    industry: str | None = None  # a sector key: complaints about companies in that industry
     filed_from: date | None = None  # inclusive, UTC calendar days
     filed_to: date | None = None  # inclusive
 
@@ -92,6 +93,9 @@ def _where(filters: Filters, now: datetime | None) -> list[ColumnElement[bool]]:
         where.append(col(Complaint.created_at) >= _start_of(filters.filed_from))
     if filters.filed_to is not None:
         where.append(col(Complaint.created_at) < _start_of(filters.filed_to + timedelta(days=1)))
+    if filters.industry is not None:
+        peers = select(Company.id).where(col(Company.sector) == filters.industry)
+        where.append(col(Complaint.company_id).in_(peers))
     if filters.overdue:
         where += [
             col(Complaint.first_response_at).is_(None),

@@ -23,6 +23,7 @@ from app.complaints.visibility import counted
 from app.models.company import Company
 from app.models.complaint import Complaint, ContactAttempt, Message, Side, TimelineEvent
 from app.models.stats import CompanyStat, StatFields, StatMark
+from app.stats import trends
 from app.stats.leaderboard import sort_keys
 from app.stats.metrics import METHODOLOGY_VERSION, WINDOWS, Record, Targets, compute, in_window
 
@@ -108,11 +109,8 @@ def refresh_company(*, session: Session, company_id: int, now: datetime | None =
     session.exec(delete(CompanyStat).where(col(CompanyStat.company_id) == company_id))
     if company is None:
         return 0
-    cells = compute_company(
-        records=load_records(session=session, company_id=company_id),
-        targets=targets_of(company),
-        as_of=now,
-    )
+    records = load_records(session=session, company_id=company_id)
+    cells = compute_company(records=records, targets=targets_of(company), as_of=now)
     for (period, category), fields in cells.items():
         session.add(
             CompanyStat(
@@ -126,6 +124,7 @@ def refresh_company(*, session: Session, company_id: int, now: datetime | None =
             )
         )
     chart_store.save(session=session, company_id=company_id, now=now)  # same refresh, same time
+    trends.store(session=session, company_id=company_id, records=records, as_of=now)
     return len(cells)
 
 

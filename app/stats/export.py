@@ -29,11 +29,13 @@ RATE_FIELDS = {
     "resolved_rate", "resolved_low", "resolved_high",
     "confirmed_rate", "confirmed_low", "confirmed_high",
     "dispute_rate", "dispute_low", "dispute_high",
+    "unanswered_rate", "unanswered_low", "unanswered_high",
     "templated_share",
 }  # fmt: skip
 DAY_FIELDS = {
     "response_median_days", "response_p90_days", "resolution_median_days",
     "resolution_p90_days", "contact_attempts_avg", "handoffs_avg", "cosigns_avg",
+    "oldest_wait_days",
 }  # fmt: skip
 
 STAT_COLUMNS: list[tuple[str, str]] = [
@@ -78,6 +80,14 @@ STAT_COLUMNS: list[tuple[str, str]] = [
     ("target_resolution_days", "the company's declared resolution target (days)"),
     ("target_resolution_met", "resolution_median_days <= target_resolution_days"),
 ]
+# Added after the first published columns: appended to every export, never inserted.
+NEGLECT_COLUMNS: list[tuple[str, str]] = [
+    ("unanswered", "due complaints with no company answer yet"),
+    ("unanswered_rate", "unanswered ÷ due"),
+    ("unanswered_low", "95% Wilson interval, lower bound"),
+    ("unanswered_high", "95% Wilson interval, upper bound"),
+    ("oldest_wait_days", "days the longest-waiting open, unanswered complaint has waited"),
+]
 LEADERBOARD_COLUMNS: list[tuple[str, str]] = [
     ("rank", "position among ranked companies; blank: not enough complaints to rank"),
     ("company_id", "Outcry's company id"),
@@ -88,6 +98,7 @@ LEADERBOARD_COLUMNS: list[tuple[str, str]] = [
     *STAT_COLUMNS,
     ("methodology_version", "the /methodology version the numbers follow"),
     ("computed_at", "when the numbers were computed (UTC); for snapshots, the month's end"),
+    *NEGLECT_COLUMNS,
 ]
 COMPLAINT_COLUMNS: list[tuple[str, str]] = [
     ("id", "complaint id"),

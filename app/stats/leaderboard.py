@@ -4,15 +4,16 @@ with (period, category, ranked) in front (app/models/stats.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
 from app.errors import DomainError
-from app.models.company import Company
+from app.models.company import SECTORS, Company
 from app.models.complaint import Category
 from app.models.stats import CompanyStat, LeaderboardSnapshot, StatFields
 from app.stats.metrics import WINDOWS
@@ -26,20 +27,48 @@ class Sort:
     anchor: str  # /methodology#anchor
     higher_is_better: bool
     none_is_worst: bool = False  # a median "not reached" is slower than any number
+    rate: bool = False  # a proportion with a Wilson interval: ordered by a bound, not the rate
+    none_as: float | None = None  # the value a missing number sorts as (nothing waiting: 0)
+
+    def bound(self, descending: bool) -> str:
+        """The column a rate is ordered by: the edge of its interval furthest from the top of
+        the list (lower bound when the highest come first, upper bound when the lowest do), so
+        a handful of complaints cannot put a company at the top or the bottom."""
+        if not self.rate:
+            return self.column
+        return self.column.removesuffix("_rate") + ("_low" if descending else "_high")
 
 
 SORTS: dict[str, Sort] = {
     s.key: s
     for s in [
-        Sort("confirmed", "confirmed_rate", "Confirmed resolved", "confirmed", True),
-        Sort("resolved", "resolved_rate", "Resolved (company says)", "resolved", True),
-        Sort("timely", "timely_rate", "Answered on time", "timely", True),
-        Sort("response", "response_median_days", "Median first response", "response", False, True),
+        Sort("confirmed", "confirmed_rate", "Confirmed resolved", "confirmed", True, rate=True),
+        Sort("resolved", "resolved_rate", "Resolved (company says)", "resolved", True, rate=True),
+        Sort("timely", "timely_rate", "Answered on time", "timely", True, rate=True),
+        Sort(
+            "response",
+            "response_median_days",
+            "Median wait for a first response",
+            "response",
+            False,
+            True,
+        ),
         Sort(
             "resolution", "resolution_median_days", "Median resolution", "resolution", False, True
         ),
-        Sort("dispute", "dispute_rate", "Disputed", "dispute", False),
+        Sort("dispute", "dispute_rate", "Disputed", "dispute", False, rate=True),
         Sort("filed", "filed", "Complaints", "filed", True),
+        Sort("open", "open_now", "Open now", "open", False),
+        Sort("overdue", "overdue_now", "Overdue now", "overdue", False),
+        Sort(
+            "unanswered",
+            "unanswered_rate",
+            "Unanswered past the deadline",
+            "unanswered",
+            False,
+            rate=True,
+        ),
+        Sort("waiting", "oldest_wait_days", "Longest wait", "waiting", False, none_as=0.0),
     ]
 }
 DEFAULT_SORT = "confirmed"
@@ -51,9 +80,12 @@ class Query:
     category: str = ""
     sort: str = DEFAULT_SORT
     direction: str = ""  # "asc" or "desc"; blank: best first
+    industry: str = ""  # a sector key (app/models/company.py SECTORS); blank: every industry
 
     @classmethod
-    def parse(cls, *, window: str, category: str, sort: str, direction: str) -> Query:
+    def parse(
+        cls, *, window: str, category: str, sort: str, direction: str, industry: str = ""
+    ) -> Query:
         if window not in WINDOWS:
             raise DomainError(f"window must be one of {', '.join(WINDOWS)}")
         if category and category not in {c.value for c in Category}:
@@ -62,7 +94,9 @@ class Query:
             raise DomainError(f"sort must be one of {', '.join(SORTS)}")
         if direction not in ("", "asc", "desc"):
             raise DomainError("dir must be asc or desc")
-        return cls(window, category, sort, direction)
+        if industry and industry not in SECTORS:
+            raise DomainError(f"industry must be one of {', '.join(SECTORS)}")
+        return cls(window, category, sort, direction, industry)
 
     @property
     def descending(self) -> bool:
@@ -71,18 +105,63 @@ class Query:
         return SORTS[self.sort].higher_is_better
 
     def order_by(self) -> list[ColumnElement[Any]]:
-        """Ranked companies first, then by the metric. In the default direction this is the
-        precomputed sort key (an index range scan); reversed, the metric itself, sorted over
-        one (window, category): at most one row per company, never per complaint."""
+        """Ranked companies first, then by the metric; companies below the minimum sample after
+        them, most complaints first. In the default direction this is the precomputed sort key
+        (an index range scan); reversed, the metric itself, sorted over one (window, category):
+        at most one row per company, never per complaint."""
         spec = SORTS[self.sort]
         if self.descending == spec.higher_is_better:
             return [col(getattr(CompanyStat, f"sort_{spec.key}")), col(CompanyStat.company_id)]
-        column = col(getattr(CompanyStat, spec.column))
-        ordered = column.desc() if self.descending else column.asc()
+        column: ColumnElement[Any] = col(getattr(CompanyStat, spec.bound(self.descending)))
+        if spec.none_as is not None:
+            column = func.coalesce(column, spec.none_as)
+        ranked = col(CompanyStat.ranked)
+        metric = case((ranked, column))  # NULL for unranked rows: they sort by size instead
+        ordered = metric.desc() if self.descending else metric.asc()
         # NULL placement: no data always last; "not reached" is the slowest, wherever that is.
         nulls_first = spec.none_is_worst and self.descending
         ordered = ordered.nulls_first() if nulls_first else ordered.nulls_last()
-        return [col(CompanyStat.ranked).desc(), ordered, col(CompanyStat.company_id)]
+        return [ranked.desc(), ordered, col(CompanyStat.filed).desc(), col(CompanyStat.company_id)]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the sort key when sortable, and the ?cols= name
+    label: str
+    anchor: str  # /methodology#anchor
+    sortable: bool = True
+    shown: bool = True  # in the default set
+
+
+# The leaderboard's columns in order; ?cols= picks a subset (the column chooser). The default
+# set fits a 1,280 px screen; the others are a tick away.
+COLUMNS: list[Column] = [
+    Column("filed", "Complaints", "filed"),
+    Column("confirmed", "Confirmed resolved", "confirmed"),
+    Column("timely", "Answered on time", "timely"),
+    Column("unanswered", "Unanswered past the deadline", "unanswered"),
+    Column("response", "Median wait for a first response · p90", "response"),
+    Column("waiting", "Longest wait", "waiting"),
+    Column("open", "Open now", "open"),
+    Column("overdue", "Overdue now", "overdue"),
+    Column("resolved", "Resolved (company says)", "resolved", shown=False),
+    Column("resolution", "Resolution: median · p90", "resolution", shown=False),
+    Column("dispute", "Disputed", "dispute"),
+    Column("attempts", "Prior contact attempts", "attempts", sortable=False, shown=False),
+    Column("templated", "Templated replies", "templated", sortable=False, shown=False),
+    Column("cosigns", "Co-signers per complaint", "cosigns", sortable=False, shown=False),
+]
+DEFAULT_COLUMNS = tuple(c.key for c in COLUMNS if c.shown)
+
+
+def columns(chosen: list[str]) -> tuple[str, ...]:
+    """The columns to show, in table order: the chosen ones (unknown names are an error), or the
+    default set. The sorted column is always shown, so the order on screen has a reason."""
+    known = {c.key for c in COLUMNS}
+    if unknown := [c for c in chosen if c not in known]:
+        raise DomainError(f"unknown column: {', '.join(unknown)}")
+    wanted = set(chosen) or set(DEFAULT_COLUMNS)
+    return tuple(c.key for c in COLUMNS if c.key in wanted)
 
 
 UNRANKED = 1e10  # added to the key of a company below the minimum sample: after every ranked one
@@ -90,12 +169,17 @@ MISSING = 1e9  # no data, or a median not reached: after every real value
 
 
 def sort_key(fields: StatFields, spec: Sort) -> float:
-    """The non-null number the default order sorts by, ascending: best first."""
-    offset = 0.0 if fields.ranked else UNRANKED
-    value = getattr(fields, spec.column)
+    """The non-null number the default order sorts by, ascending: best first. Rates by the
+    pessimistic edge of their interval (``Sort.bound``); companies below the minimum sample
+    after every ranked one, most complaints first, whatever the metric."""
+    if not fields.ranked:
+        return UNRANKED - fields.filed
+    value = getattr(fields, spec.bound(spec.higher_is_better))
     if value is None:
-        return MISSING + offset
-    return (-float(value) if spec.higher_is_better else float(value)) + offset
+        value = spec.none_as
+    if value is None:
+        return MISSING
+    return -float(value) if spec.higher_is_better else float(value)
 
 
 def sort_keys(fields: StatFields) -> dict[str, float]:
@@ -114,19 +198,25 @@ class Row:
 
 
 def _where(query: Query) -> ColumnElement[bool]:
-    return (col(CompanyStat.period) == query.period) & (col(CompanyStat.category) == query.category)
+    where = (col(CompanyStat.period) == query.period) & (
+        col(CompanyStat.category) == query.category
+    )
+    if query.industry:
+        peers = select(Company.id).where(col(Company.sector) == query.industry)
+        where = where & col(CompanyStat.company_id).in_(peers)
+    return where
 
 
 # (window, category, latest refresh) -> rows: the count visits one row per company (and, right
 # after refreshes rewrote them, their dead versions too), so each process counts once per refresh.
-_totals: dict[tuple[str, str, datetime | None], int] = {}
+_totals: dict[tuple[str, str, str, datetime | None], int] = {}
 _TOTALS_KEPT = 256
 
 
 def total(*, session: Session, query: Query, refreshed: datetime | None = None) -> int:
     """How many companies the (window, category) lists; with ``refreshed`` (``last_change``'s
     first part), counted once per refresh per process."""
-    key = (query.period, query.category, refreshed)
+    key = (query.period, query.category, query.industry, refreshed)
     if refreshed is not None and key in _totals:
         return _totals[key]
     found = session.exec(select(func.count()).select_from(CompanyStat).where(_where(query))).one()
@@ -156,6 +246,11 @@ def page(
         .offset(offset)
         .limit(limit)
     ).all()
+    return _rows(session, found, offset=offset), count
+
+
+def _rows(session: Session, found: Sequence[CompanyStat], *, offset: int) -> list[Row]:
+    """Aggregate rows with their companies' names (one query for the page's companies)."""
     ids = [stat.company_id for stat in found]
     names = {
         cid: (name, slug)
@@ -177,7 +272,97 @@ def page(
                 computed_at=stat.computed_at,
             )
         )
-    return rows, count
+    return rows
+
+
+def ranked_counts(*, session: Session, category: str, industry: str = "") -> dict[str, int]:
+    """How many companies each window ranks for a category (and industry): where to send a
+    reader whose window hides most companies below the minimum sample."""
+    stmt = select(CompanyStat.period, func.count()).where(
+        col(CompanyStat.category) == category, col(CompanyStat.ranked)
+    )
+    if industry:
+        peers = select(Company.id).where(col(Company.sector) == industry)
+        stmt = stmt.where(col(CompanyStat.company_id).in_(peers))
+    found = dict(session.exec(stmt.group_by(col(CompanyStat.period))).all())
+    return {period: found.get(period, 0) for period in WINDOWS}
+
+
+# The "most ignored" lists: (column, ranked companies only?). Counts and waits need no minimum
+# sample (eight overdue complaints are eight, whatever the total); a share does.
+IGNORED: dict[str, tuple[str, bool]] = {
+    "overdue": ("overdue_now", False),
+    "waiting": ("oldest_wait_days", False),
+    "unanswered": ("unanswered_low", True),
+}
+
+
+def most_ignored(
+    *, session: Session, period: str, category: str, key: str, limit: int = 10, industry: str = ""
+) -> list[Row]:
+    """The companies worst on one neglect measure, worst first (a share by its Wilson lower
+    bound, so a few complaints cannot top it); companies with nothing to report are left out."""
+    column_name, ranked_only = IGNORED[key]
+    column = col(getattr(CompanyStat, column_name))
+    stmt = select(CompanyStat).where(
+        _where(Query(period, category, industry=industry)), column.is_not(None), column > 0
+    )
+    if ranked_only:
+        stmt = stmt.where(col(CompanyStat.ranked))
+    found = session.exec(
+        stmt.order_by(
+            column.desc(), col(CompanyStat.filed).desc(), col(CompanyStat.company_id)
+        ).limit(limit)
+    ).all()
+    return _rows(session, found, offset=0)
+
+
+MEDIAN_FIELDS = (
+    "timely_rate",
+    "unanswered_rate",
+    "confirmed_rate",
+    "response_median_days",
+    "resolution_median_days",
+)
+MIN_PEERS = 3  # fewer ranked companies than this are not an industry to compare with
+
+
+def industry_medians(*, session: Session, industry: str, period: str = "all") -> dict[str, Any]:
+    """The median of each headline metric over the ranked companies of one industry (every
+    category), with how many companies it covers; empty with fewer than ``MIN_PEERS``. A median
+    "not reached" counts as slower than any number, as in the leaderboard's order."""
+    peers = select(Company.id).where(col(Company.sector) == industry)
+    rows = session.exec(
+        select(CompanyStat).where(
+            col(CompanyStat.period) == period,
+            col(CompanyStat.category) == "",
+            col(CompanyStat.ranked),
+            col(CompanyStat.company_id).in_(peers),
+        )
+    ).all()
+    if len(rows) < MIN_PEERS:
+        return {}
+    out: dict[str, Any] = {"companies": len(rows)}
+    for name in MEDIAN_FIELDS:
+        values = [getattr(r, name) for r in rows]
+        if name.endswith("_days"):  # not reached: slowest, sorted last
+            ordered = sorted(values, key=lambda v: (v is None, v or 0.0))
+        else:
+            ordered = sorted(v for v in values if v is not None)
+        out[name] = _median(ordered)
+    return out
+
+
+def _median(ordered: list[Any]) -> Any:
+    """The middle value (the lower middle's and upper middle's mean for an even count);
+    None when the middle is "not reached"."""
+    if not ordered:
+        return None
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    low, high = ordered[mid - 1], ordered[mid]
+    return None if low is None or high is None else (low + high) / 2
 
 
 def last_change(*, session: Session) -> tuple[datetime | None, int | None]:

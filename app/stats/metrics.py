@@ -100,7 +100,8 @@ def compute(
     cutoff = overdue_cutoff(now=as_of)  # the same "overdue" as every complaint page shows
 
     filed = due = timely = resolved_by_company = confirmed = disputed = 0
-    open_now = overdue_now = replies = templated_replies = 0
+    open_now = overdue_now = replies = templated_replies = unanswered = 0
+    oldest_wait: float | None = None
     response: tuple[list[float], list[bool]] = ([], [])
     resolution: tuple[list[float], list[bool]] = ([], [])
     handoffs: list[float] = []
@@ -122,6 +123,7 @@ def compute(
             timely += responded_at <= limit
         elif as_of >= limit and not (withdrawn and r.closed_at and r.closed_at < limit):
             due += 1
+            unanswered += 1
 
         # Time to first response (Kaplan-Meier, unanswered complaints censored).
         end = responded_at or censor_at
@@ -141,6 +143,9 @@ def compute(
         if not closed:
             open_now += 1
             overdue_now += responded_at is None and r.created_at <= cutoff
+            if responded_at is None:
+                waited = _days(r.created_at, as_of)
+                oldest_wait = waited if oldest_wait is None else max(oldest_wait, waited)
         handoffs.append(r.handoffs)
         cosigns.append(r.cosigns)
         attempts.append(r.contact_attempts)
@@ -155,6 +160,7 @@ def compute(
     resolved_rate, resolved_low, resolved_high = _rate(resolved_by_company, filed)
     confirmed_rate, confirmed_low, confirmed_high = _rate(confirmed, filed)
     dispute_rate, dispute_low, dispute_high = _rate(disputed, resolved_by_company)
+    unanswered_rate, unanswered_low, unanswered_high = _rate(unanswered, due)
     response_median = km_quantile(response_curve, 0.5) if filed else None
     resolution_median = km_quantile(resolution_curve, 0.5) if filed else None
     return StatFields(
@@ -185,6 +191,11 @@ def compute(
         dispute_high=dispute_high,
         open_now=open_now,
         overdue_now=overdue_now,
+        unanswered=unanswered,
+        unanswered_rate=unanswered_rate,
+        unanswered_low=unanswered_low,
+        unanswered_high=unanswered_high,
+        oldest_wait_days=oldest_wait,
         contact_attempts_avg=_mean(attempts),
         handoffs_avg=_mean(handoffs),
         replies=replies,
@@ -284,6 +295,22 @@ METRICS: list[Metric] = [
         "Overdue now",
         "Open complaints still unanswered after the response deadline.",
         "count of open, unanswered complaints filed at least the deadline before as_of",
+    ),
+    Metric(
+        "unanswered",
+        "Unanswered past the deadline",
+        "Of the complaints whose answer was due, the share still without any answer from the "
+        "company: the plainest measure of customers being ignored. Unlike 'answered on time', "
+        "a late answer counts as an answer here.",
+        "unanswered = due complaints with no company answer yet ÷ due",
+        "95% Wilson score interval",
+    ),
+    Metric(
+        "waiting",
+        "Longest wait",
+        "How long the oldest open complaint still waiting for a first answer has waited. "
+        "Blank when no open complaint is waiting.",
+        "max over open, unanswered complaints of (as_of - filed_at), in days",
     ),
     Metric(
         "attempts",

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 
 def wants_problem(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """The API and every ``.json`` download answer errors as JSON, as their clients parse it."""
+    path = request.url.path
+    return path.startswith("/api/") or path.endswith(".json")
 
 
 def problem(status: int, detail: str, *, title: str | None = None, **extra: Any) -> JSONResponse:

@@ -27,6 +27,7 @@ from app.models.stats import LeaderboardSnapshot
 from app.models.systemic import SystemicIssue
 from app.models.user import User
 from app.stats.jobs import refresh_all, snapshot_previous_month
+from app.stats.leaderboard import COLUMNS
 from app.systemic.jobs import rebuild
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_layout import VIEWPORTS
@@ -34,6 +35,7 @@ from tests.factories import make_complaint, make_user
 
 pytestmark = pytest.mark.browser
 
+EVERY_COLUMN = "&".join(f"cols={c.key}" for c in COLUMNS)
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(r =>
@@ -109,6 +111,8 @@ def _build_world(engine: Engine) -> World:
             (None, "complaint-long-word", f"/complaints/{long_word.id}", 200),
             (None, "search", "/search?q=refund", 200),
             (None, "leaderboards", "/leaderboards", 200),
+            (None, "leaderboards-every-column", "/leaderboards?" + EVERY_COLUMN, 200),
+            (None, "most-ignored", "/leaderboards/ignored", 200),
             (None, "snapshots", "/leaderboards/snapshots", 200),
             (None, "methodology", "/methodology", 200),
             (None, "broadcasts", "/broadcasts", 200),
