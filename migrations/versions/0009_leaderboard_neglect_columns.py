@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'i21_leaderboard_neglect'
-down_revision: str | None = 'company_broadcast_mentions'
+down_revision: str | None = 'email_channel'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
