@@ -134,6 +134,17 @@ def down_since(session: Session, network: str) -> datetime | None:
     return as_utc(row.down_since) if row is not None and row.down_since else None
 
 
+def paused(session: Session) -> list[BroadcastNetwork]:
+    """The networks whose breaker is open (or probing) now, for /admin/jobs."""
+    return list(
+        session.exec(
+            select(BroadcastNetwork)
+            .where(BroadcastNetwork.state != CLOSED)
+            .order_by(BroadcastNetwork.network)
+        )
+    )
+
+
 def spread(seconds: float) -> float:
     """When a paused job comes back: after the pause, jobs spread over a quarter of it so the
     probe goes first and the backlog does not arrive in one burst."""
