@@ -86,7 +86,10 @@ def posted_count(engine: Engine) -> int:
 
 
 async def test_two_workers_spend_one_posting_budget(
-    live_engine: Engine, other_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    live_engine: Engine,
+    other_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(get_settings(), "broadcast_posts_per_hour", {"bluesky": 24})
     start = utcnow()
@@ -110,6 +113,13 @@ async def test_two_workers_spend_one_posting_budget(
         assert sum(t <= u < t + timedelta(minutes=10) for u in times) <= 3
     assert len(times) >= 18  # and the budget was used, not wasted
     assert posted_count(live_engine) == len(times)
+    with capsys.disabled():
+        first_hour = sum(t < start + timedelta(hours=1) for t in times)
+        print(
+            f"\ntwo workers, one budget of 24/h: {len(times)} milestones in 2 h "
+            f"({len(first.fake.posts)} by one worker, {len(second.fake.posts)} by "
+            f"the other), {first_hour} in the first hour"
+        )
 
 
 async def test_two_workers_obey_one_breaker_and_send_one_probe(
