@@ -31,8 +31,7 @@ from app.broadcast.delivery import (
 from app.broadcast.schedule import record_key
 from app.clock import utcnow
 from app.complaints import visibility
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.complaint import Complaint
 from app.models.job import Job
@@ -203,6 +202,5 @@ async def _edit_all(
     return Outcome(ok=True, detail=f"{edited} posts edited to say what the complaint says now")
 
 
-@handler(KIND)
 async def refresh(job: Job, context: Context) -> Outcome:
     return await refresh_job(job, _opener(context))

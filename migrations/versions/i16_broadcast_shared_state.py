@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
+import app.columns
 
 revision: str = "i16_broadcast_shared_state"
 down_revision: str | None = "company_broadcast_mentions"
@@ -24,16 +24,16 @@ def upgrade() -> None:
         sa.Column("network", sa.String(length=64), primary_key=True),
         sa.Column("state", sa.String(length=16), nullable=False, server_default="closed"),
         sa.Column("failures", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("down_since", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("open_until", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("down_since", app.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("open_until", app.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("cause", sa.String(length=300), nullable=False, server_default=""),
-        sa.Column("alerted_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("alerted_at", app.columns.UTCDateTime(timezone=True), nullable=True),
     )
     op.create_table(
         "broadcast_spend",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("network", sa.String(length=64), nullable=False),
-        sa.Column("spent_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("spent_at", app.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("urgent", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("key", sa.String(length=300), nullable=False, server_default=""),
     )
@@ -64,8 +64,8 @@ def upgrade() -> None:
         sa.Column("link", sa.String(length=500), nullable=False, server_default=""),
         sa.Column("remote_id", sa.String(length=500), nullable=True),
         sa.Column("remote_url", sa.String(length=500), nullable=True),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("posted_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("posted_at", app.columns.UTCDateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_broadcast_summary_created_at", "broadcast_summary", ["created_at"])
 
