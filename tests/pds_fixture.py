@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+import redis
 
 PDS_DIR = Path(__file__).parent / "pds"
 START_TIMEOUT = 120  # seconds; it usually starts in about 5
@@ -91,6 +92,26 @@ def _node_major(node: str) -> int:
 
 @pytest.fixture(scope="session", name="pds")
 def local_pds() -> Iterator[Pds]:
+    yield from _launch({})
+
+
+REDIS_ADDRESS = os.environ.get("OUTCRY_PDS_REDIS_ADDRESS", "127.0.0.1:6379")
+
+
+@pytest.fixture(scope="session", name="rate_limited_pds")
+def rate_limited_local_pds() -> Iterator[Pds]:
+    """A second PDS with its own rate limits switched on, counted in Redis (REDIS_ADDRESS)."""
+    host, port = REDIS_ADDRESS.rsplit(":", 1)
+    try:
+        redis.Redis(host=host, port=int(port), socket_timeout=2).ping()
+    except redis.RedisError as error:
+        _unavailable(
+            f"the rate-limited PDS counts in Redis, not reachable at {REDIS_ADDRESS}: {error}"
+        )
+    yield from _launch({"OUTCRY_PDS_RATE_LIMITS": "1", "OUTCRY_PDS_REDIS_ADDRESS": REDIS_ADDRESS})
+
+
+def _launch(extra_env: dict[str, str]) -> Iterator[Pds]:
     node = shutil.which("node")
     if not node:
         _unavailable("Node.js is not installed")
@@ -105,6 +126,7 @@ def local_pds() -> Iterator[Pds]:
     process = subprocess.Popen(  # noqa: S603 - our own fixed command
         [node, "launch.mjs"],
         cwd=PDS_DIR,
+        env={**os.environ, **extra_env},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=stderr,

@@ -13,6 +13,7 @@ from app.broadcast.layout import Rules, graphemes
 from app.broadcast.mastodon import defuse_mentions
 from app.companies import service as companies
 from app.jobs.periodic import ensure_scheduled, period_of
+from app.models.broadcast import BroadcastStatus, BroadcastSummary
 from app.models.company import Company
 from app.models.job import Job
 from tests.factories import make_complaint, make_user
@@ -125,3 +126,28 @@ def test_the_digest_is_scheduled_weekly_and_each_period_is_one_iso_week(db: Sess
     period = period_of(LATER, digest.EVERY)
     weeks = {digest.week_of(digest.period_start(p)) for p in range(period, period + 60)}
     assert len(weeks) == 60
+
+
+async def test_the_digest_and_a_catch_up_are_listed_on_broadcasts_with_links_to_them(
+    db: Session, ranked: dict[str, Company], networks: dict[str, FakeAdapter], client
+) -> None:
+    networks["bluesky"].web_url = "https://bsky.app/profile/outcry.example/post"
+    jobs = digest.queue(session=db, now=LATER)
+    jobs += digest.queue_catch_up(session=db, count=12, now=LATER)
+    page = client.get("/broadcasts").text  # queued: listed with the text the network will get
+    assert page.count("Alpha Air (100% of 5 on time)") == 2  # one digest per network
+    assert page.count("Catching up: 12 complaints reached a milestone") == 2
+    assert "view the post" not in page
+    for job in jobs:
+        assert (await digest.publish(job, lambda: nullcontext(db))).ok
+    page = client.get("/broadcasts").text
+    for job in jobs:
+        if job.payload["network"] == "bluesky":
+            assert f'href="https://bsky.app/profile/outcry.example/post/{job.key}"' in page
+    assert page.count("view the post") == 2  # the other network has no web address
+    assert page.count("Weekly digest") == 2 and page.count("Catch-up post") == 2
+    rows = db.exec(select(BroadcastSummary)).all()
+    assert {row.status for row in rows} == {BroadcastStatus.POSTED}
+    for row in rows:  # what the page shows is what the network got
+        ((_, rendered),) = [v for k, v in networks[row.network].posts.items() if k == row.key]
+        assert row.text == rendered.text

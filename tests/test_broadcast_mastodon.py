@@ -114,6 +114,7 @@ class FakeMastodon:
         self.by_key: dict[str, str] = {}
         self.answers: list[httpx.Response] = []  # canned answers, used first
         self.instance_reads = 0
+        self.created = 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/v2/instance":  # read once per adapter, kept out of the log
@@ -131,7 +132,8 @@ class FakeMastodon:
                 return httpx.Response(
                     200, json=self.statuses[self.by_key[key]], headers=rate_headers()
                 )
-            status_id = str(113000000000000000 + len(self.statuses))
+            self.created += 1  # ids never repeat, deleted or not
+            status_id = str(113000000000000000 + self.created - 1)
             status = status_json(status_id, body["status"], body.get("in_reply_to_id"))
             self.statuses[status_id] = status
             if key:

@@ -20,7 +20,7 @@ import pytest_asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from app.broadcast import breaker, delivery, schedule
+from app.broadcast import delivery, schedule
 from app.broadcast.bluesky import BlueskyAdapter
 from app.broadcast.fake import FakeAdapter
 from app.broadcast.sessions import FileSessionStore
@@ -65,9 +65,7 @@ async def quick_weather(
     monkeypatch.setenv("OUTCRY_BROADCAST_PAUSE_SECONDS", "0.2")
     monkeypatch.setenv("OUTCRY_BROADCAST_PAUSE_MAX_SECONDS", "0.4")
     get_settings.cache_clear()
-    breaker.reset()
     yield
-    breaker.reset()
 
 
 @pytest_asyncio.fixture(loop_scope="function")

@@ -234,3 +234,19 @@ async def test_an_outage_does_not_use_up_the_posting_budget(
     await run_due(db, now + timedelta(seconds=30))
     db.refresh(bluesky_row)
     assert bluesky_row.status == BroadcastStatus.POSTED  # the budget was still there
+
+
+async def test_admins_see_a_paused_network_on_the_jobs_page_until_it_answers(
+    db: Session, networks: dict[str, FakeAdapter], client
+) -> None:
+    opted_in(db)
+    schedule.scan(session=db, now=day(7))
+    networks["bluesky"].failures = [TemporaryError("Bluesky answered 503: upstream down")]
+    await run_due(db, day(7))
+    login(client, make_user(db, is_admin=True))
+    page = client.get("/admin/jobs").text
+    assert 'id="paused-bluesky"' in page and "upstream down" in page
+    assert 'id="paused-mastodon"' not in page  # the other network posted
+    await run_due(db, day(8))  # the probe gets through
+    page = client.get("/admin/jobs").text
+    assert 'id="paused-bluesky"' not in page and "Every network is taking posts." in page

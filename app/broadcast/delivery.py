@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.broadcast import breaker, budget, compose
+from app.broadcast import alerts, breaker, budget, compose
 from app.broadcast.base import (
     Adapter,
     BroadcastError,
@@ -95,32 +95,40 @@ def _record(
     session.flush()
 
 
-def _paused(adapter: Adapter, now: datetime) -> Outcome | None:
+def _paused(session: Session, adapter: Adapter, now: datetime) -> Outcome | None:
     """The network's breaker is open: put the job back without contacting it."""
-    wait = breaker.paused_for(adapter, now=now)
+    wait = breaker.paused_for(session, adapter.name, now=now)
     if wait is None:
         return None
-    since = breaker.down_since(adapter)
+    since = breaker.down_since(session, adapter.name)
     detail = (
         f"{adapter.name} is paused (failing since {since:%Y-%m-%d %H:%M:%S} UTC)" if since else ""
     )
     return Outcome(ok=False, weather=True, retry_after=breaker.spread(wait), detail=detail)
 
 
-def _weather(adapter: Adapter, error: BroadcastError, now: datetime) -> Outcome:
+def _weather(
+    open_session: OpenSession, adapter: Adapter, error: BroadcastError, now: datetime
+) -> Outcome:
     """An outage or a rate limit: pause the whole network, and spend no attempt on it."""
-    if isinstance(error, RateLimited):
-        pause = breaker.failed(adapter, wait=error.retry_after_seconds, now=now)
-    else:
-        pause = breaker.failed(adapter, now=now)
+    wait = error.retry_after_seconds if isinstance(error, RateLimited) else None
     detail = f"{type(error).__name__}: {error}"
+    with open_session() as session:
+        pause = breaker.failed(session, adapter.name, wait=wait, cause=detail, now=now)
     return Outcome(ok=False, weather=True, retry_after=breaker.spread(pause), detail=detail)
 
 
-def _failure(adapter: Adapter, error: BroadcastError, now: datetime) -> Outcome:
+def _failure(
+    open_session: OpenSession, adapter: Adapter, error: BroadcastError, now: datetime
+) -> Outcome:
     if isinstance(error, RateLimited | TemporaryError):
-        return _weather(adapter, error, now)
+        return _weather(open_session, adapter, error, now)
     return outcome_for(error)
+
+
+def _succeeded(open_session: OpenSession, adapter: Adapter, now: datetime) -> None:
+    with open_session() as session:
+        breaker.succeeded(session, adapter.name, now=now)
 
 
 def _urgent(event: str) -> bool:
@@ -140,6 +148,12 @@ def _mark_failed(open_session: OpenSession, broadcast_id: int, job: Job, outcome
             if broadcast := session.get(Broadcast, broadcast_id):
                 broadcast.status = BroadcastStatus.FAILED
                 session.add(broadcast)
+                alerts.post_gave_up(
+                    session=session,
+                    network=broadcast.network,
+                    job_key=job.key,
+                    detail=outcome.detail,
+                )
                 session.commit()
 
 
@@ -165,7 +179,7 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             session.add(broadcast)
             session.commit()
             return outcome
-        if paused := _paused(adapter, now):
+        if paused := _paused(session, adapter, now):
             return paused
         # Posts of one complaint form a thread: wait for the one before to be out.
         earlier = session.exec(
@@ -200,7 +214,12 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             session.add(broadcast)
             session.commit()
             return Outcome(ok=True, detail=skip)
-    if not skip and (wait := budget.take(adapter, now=now, urgent=_urgent(broadcast.event))):
+    if not skip:
+        with open_session() as session:
+            wait = budget.take(
+                session, adapter.name, now=now, urgent=_urgent(broadcast.event), key=job.key
+            )
+    if not skip and wait:
         detail = f"{adapter.name}: posting budget spent, waiting its turn"
         # A backlog comes back spread over the next hour, not all at the next free moment.
         later = wait + random.uniform(0, 3600)  # noqa: S311 - not security
@@ -216,21 +235,22 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
                 broadcast.status = BroadcastStatus.SKIPPED
                 session.add(broadcast)
                 session.commit()
-            breaker.succeeded(adapter)
+            _succeeded(open_session, adapter, now)
             return Outcome(ok=True, detail=skip)
         if ref is None:
             ref = await adapter.publish(post)
     except BroadcastError as error:
         if not skip:
-            budget.refund(adapter)
-        outcome = _failure(adapter, error, now)
+            with open_session() as session:
+                budget.refund(session, adapter.name, key=job.key)
+        outcome = _failure(open_session, adapter, error, now)
         if outcome.weather and _too_old(
             job, now, hours=get_settings().broadcast_post_give_up_hours
         ):
             outcome = Outcome(ok=False, permanent=True, detail=f"gave up: {outcome.detail}")
         _mark_failed(open_session, broadcast_id, job, outcome)
         return outcome
-    breaker.succeeded(adapter)
+    _succeeded(open_session, adapter, now)
     with open_session() as session:
         broadcast = session.get(Broadcast, broadcast_id)
         assert broadcast is not None  # noqa: S101
@@ -257,13 +277,13 @@ async def delete_job(job: Job, open_session: OpenSession, now: datetime | None =
         ref = RemoteRef(
             broadcast.network, broadcast.remote_id or "", broadcast.remote_cid, broadcast.remote_url
         )
-    now = now or utcnow()
-    outcome = _paused(adapter, now)
+        now = now or utcnow()
+        outcome = _paused(session, adapter, now)
     if outcome is None:
         try:
             await adapter.delete(ref)
         except BroadcastError as error:
-            outcome = _failure(adapter, error, now)
+            outcome = _failure(open_session, adapter, error, now)
             outcome = Outcome(
                 ok=False,
                 weather=outcome.weather,
@@ -273,9 +293,17 @@ async def delete_job(job: Job, open_session: OpenSession, now: datetime | None =
     if outcome is not None:
         if _too_old(job, now, hours=get_settings().broadcast_alert_after_minutes / 60):
             log.error("broadcast deletion %s still waiting: %s", job.key, outcome.detail)
+            with open_session() as session:  # one mail per stuck deletion (its key says so)
+                since = as_utc(job.created_at)
+                alerts.deletion_stuck(
+                    session=session, network=adapter.name, job_key=job.key, since=since
+                )
+                session.commit()
         return outcome
-    breaker.succeeded(adapter)
+    _succeeded(open_session, adapter, now)
     with open_session() as session:
+        if alerts.was_stuck(session=session, job_key=job.key):
+            alerts.deletion_done(session=session, network=adapter.name, job_key=job.key)
         broadcast = session.get(Broadcast, int(job.payload["broadcast_id"]))
         if broadcast is not None:
             broadcast.status = BroadcastStatus.DELETED
@@ -284,7 +312,7 @@ async def delete_job(job: Job, open_session: OpenSession, now: datetime | None =
             thread = _thread_of(session, broadcast.complaint_id, broadcast.network)
             if thread is not None and ref.id in (thread.root_id, thread.parent_id):
                 session.delete(thread)
-            session.commit()
+        session.commit()
     return Outcome(ok=True, detail=f"deleted {ref.id}")
 
 

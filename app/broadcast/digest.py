@@ -4,7 +4,8 @@ The weekly "broadcast.digest" job (app/broadcast/tasks.py) picks the two compani
 "broadcast.digest.post" job per network under the key ``broadcast:digest:<ISO year-week>:<network>``,
 which is also the post's record key: one digest per week per network, however often it runs.
 It is not threaded and names no complaint: only company names, their on-time rates and the site's
-link, never anything about a consumer. No Broadcast row is written (that table is per complaint).
+link, never anything about a consumer. Each job has a BroadcastSummary row (its text, where it
+went), which /broadcasts lists beside the complaints' posts; catch-up posts are the same.
 """
 
 from dataclasses import dataclass
@@ -12,14 +13,15 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from app.broadcast import breaker, budget, compose
-from app.broadcast.base import BroadcastError, Link, Post
-from app.broadcast.delivery import OpenSession, _failure, _paused, adapters
+from app.broadcast import budget, compose
+from app.broadcast.base import BroadcastError, Link, Post, RemoteRef
+from app.broadcast.delivery import OpenSession, _failure, _paused, _succeeded, adapters
 from app.clock import utcnow
 from app.companies.stats import live
 from app.config import get_settings
 from app.jobs.periodic import EPOCH
 from app.jobs.queue import Context, Outcome, enqueue
+from app.models.broadcast import BroadcastStatus, BroadcastSummary
 from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.job import Job
@@ -87,14 +89,33 @@ def queue(*, session: Session, now: datetime | None = None, week: str | None = N
         "worst": [worst.company_id, worst.answered_on_time, worst.due],
     }
     return [
-        enqueue(
-            session=session,
-            kind=POST_KIND,
-            key=key_for(week, network),
-            payload={**payload, "network": network},
-        )
+        _queue_one(session, key=key_for(week, network), payload={**payload, "network": network})
         for network in adapters()
     ]
+
+
+def _queue_one(session: Session, *, key: str, payload: dict) -> Job:
+    """The job and its row for /broadcasts, with the text the network will get."""
+    job = enqueue(session=session, kind=POST_KIND, key=key, payload=payload)
+    if session.exec(select(BroadcastSummary.id).where(BroadcastSummary.key == key)).first():
+        return job
+    post = post_for(session, payload=payload, record_key=key)
+    adapter = adapters().get(payload["network"])
+    try:
+        text = adapter.format(post).text if adapter else ""
+    except BroadcastError:
+        text = ""
+    session.add(
+        BroadcastSummary(
+            key=key,
+            network=payload["network"],
+            kind="catch-up" if "catch_up" in payload else "digest",
+            text=text,
+            link=post.link.url if post.link else "",
+        )
+    )
+    session.flush()
+    return job
 
 
 CATCH_UP = (
@@ -108,9 +129,8 @@ def queue_catch_up(*, session: Session, count: int, now: datetime | None = None)
     (on first switch-on, or after a long pause). At most one a day per network."""
     now = now or utcnow()
     return [
-        enqueue(
-            session=session,
-            kind=POST_KIND,
+        _queue_one(
+            session,
             key=f"broadcast:catch-up:{now:%Y-%m-%d}:{network}",
             payload={"network": network, "catch_up": count},
         )
@@ -183,18 +203,52 @@ async def publish(job: Job, open_session: OpenSession) -> Outcome:
             post = post_for(session, payload=job.payload, record_key=job.key)
         except LookupError as error:
             return Outcome(ok=False, permanent=True, detail=str(error))
-    now = utcnow()
-    if paused := _paused(adapter, now):
-        return paused
-    if wait := budget.take(adapter, now=now, urgent=True):
-        return Outcome(ok=False, weather=True, retry_after=wait, detail="posting budget spent")
+        now = utcnow()
+        if paused := _paused(session, adapter, now):
+            return paused
+        if wait := budget.take(session, adapter.name, now=now, urgent=True, key=job.key):
+            return Outcome(ok=False, weather=True, retry_after=wait, detail="posting budget spent")
     try:
         retried = job.attempts > 1 or job.last_error is not None
         ref = (await adapter.find(post) if retried else None) or await adapter.publish(post)
+        text = adapter.format(post).text
     except BroadcastError as error:
-        return _failure(adapter, error, now)
-    breaker.succeeded(adapter)
+        with open_session() as session:
+            budget.refund(session, adapter.name, key=job.key)
+        outcome = _failure(open_session, adapter, error, now)
+        if outcome.permanent or (not outcome.weather and job.attempts >= job.max_attempts):
+            _record(open_session, job, status=BroadcastStatus.FAILED)
+        return outcome
+    _succeeded(open_session, adapter, now)
+    _record(open_session, job, status=BroadcastStatus.POSTED, ref=ref, text=text, now=now)
     return Outcome(ok=True, detail=f"posted {ref.id}", result=ref.as_dict())
+
+
+def _record(
+    open_session: OpenSession,
+    job: Job,
+    *,
+    status: BroadcastStatus,
+    ref: RemoteRef | None = None,
+    text: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """What became of the post, for /broadcasts (the row is made here if its job predates it)."""
+    with open_session() as session:
+        row = session.exec(select(BroadcastSummary).where(BroadcastSummary.key == job.key)).first()
+        if row is None:
+            row = BroadcastSummary(
+                key=job.key,
+                network=job.payload["network"],
+                kind="catch-up" if "catch_up" in job.payload else "digest",
+            )
+        row.status = status
+        if text is not None:
+            row.text = text
+        if ref is not None:
+            row.remote_id, row.remote_url, row.posted_at = ref.id, ref.url, now
+        session.add(row)
+        session.commit()
 
 
 async def post_job(job: Job, context: Context) -> Outcome:

@@ -8,8 +8,9 @@ from app.broadcast.layout import Rules, render
 class FakeAdapter:
     """Behaves like a network that honours record keys; ``failures`` are raised first, in order."""
 
-    def __init__(self, name: str = "fake", *, rules: Rules = RULES) -> None:
+    def __init__(self, name: str = "fake", *, rules: Rules = RULES, web_url: str = "") -> None:
         self.name, self.rules = name, rules
+        self.web_url = web_url  # where its posts are seen, if anywhere
         self.posts: dict[str, tuple[Post, Rendered]] = {}  # record key → what was published
         self.deleted: list[RemoteRef] = []
         self.failures: list[BroadcastError] = []
@@ -30,12 +31,16 @@ class FakeAdapter:
         if self.lost_answers:
             self.lost_answers -= 1
             raise TemporaryError("timed out (but the post landed)")
-        return RemoteRef(self.name, f"{self.name}:{post.record_key}", url=None)
+        return self._ref(post)
+
+    def _ref(self, post: Post) -> RemoteRef:
+        url = f"{self.web_url}/{post.record_key}" if self.web_url else None
+        return RemoteRef(self.name, f"{self.name}:{post.record_key}", url=url)
 
     async def find(self, post: Post) -> RemoteRef | None:
         self._maybe_fail()
         if post.record_key in self.posts:
-            return RemoteRef(self.name, f"{self.name}:{post.record_key}", url=None)
+            return self._ref(post)
         return None
 
     async def delete(self, ref: RemoteRef) -> None:

@@ -1,11 +1,14 @@
-"""Mastodon through its REST API (POST/DELETE /api/v1/statuses) with httpx.
+"""Mastodon through its REST API (POST/PUT/DELETE /api/v1/statuses) with httpx.
 
 500 characters by default, each URL counting 23; the Idempotency-Key header (the caller's record
 key) makes a retry within an hour return the first status instead of a second one; 429 carries
-X-RateLimit-Reset as an ISO time (docs/social-networks.md).
+X-RateLimit-Reset as an ISO time (docs/social-networks.md). Instances from Mastodon 3.5 on edit a
+status in place (PUT /api/v1/statuses/:id, shown as edited); older ones and other servers
+reporting an older version get a new status instead.
 """
 
 import html
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +23,16 @@ from app.broadcast.layout import Rules, render
 def defuse_mentions(text: str) -> str:
     """Swap "@" for FULLWIDTH COMMERCIAL AT in titles and names: they can never notify anyone."""
     return text.replace("@", "\uff20")
+
+
+EDIT_SINCE = (3, 5)  # the version that added PUT /api/v1/statuses/:id
+
+
+def edits_statuses(version: str) -> bool:
+    """Mastodon 3.5 or later ("4.2.10", "4.3.0+glitch"). Servers that speak Mastodon's API under
+    another version number (Pleroma says "2.7.2 (compatible; …)") count as older."""
+    found = re.match(r"(\d+)\.(\d+)", version)
+    return found is not None and (int(found[1]), int(found[2])) >= EDIT_SINCE
 
 
 class MastodonAdapter:
@@ -43,6 +56,7 @@ class MastodonAdapter:
         self.visibility, self.hashtag = visibility, (hashtag or "").lstrip("#") or None
         self.keep_remaining = keep_remaining  # requests left unused in each rate-limit window
         self._limits_read = False
+        self.can_edit = False  # learnt from the instance's version
         self._window_ends: datetime | None = None  # when the rate limit resets, if nearly spent
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -64,7 +78,12 @@ class MastodonAdapter:
         if self._limits_read:
             return
         request = self.http.build_request("GET", "/api/v2/instance")
-        data = check(await send(self.http, request, network="Mastodon"), network="Mastodon").json()
+        response = await send(self.http, request, network="Mastodon")
+        if response.status_code == 404:  # before Mastodon 4.0: the first version of the API
+            request = self.http.build_request("GET", "/api/v1/instance")
+            response = await send(self.http, request, network="Mastodon")
+        data = check(response, network="Mastodon").json()
+        self.can_edit = edits_statuses(str(data.get("version") or ""))
         statuses = (data.get("configuration") or {}).get("statuses") or {}
         self.rules = replace(
             self.rules,
@@ -110,6 +129,26 @@ class MastodonAdapter:
         response = self._pace(await send(self.http, request, network="Mastodon"))
         data = check(response, network="Mastodon").json()
         return RemoteRef(self.name, str(data["id"]), url=data.get("url") or data.get("uri"))
+
+    async def editable(self) -> bool:
+        """Whether this instance edits statuses in place (read once, with its limits)."""
+        await self._prepare()
+        return self.can_edit
+
+    async def edit(self, ref: RemoteRef, post: Post) -> RemoteRef | None:
+        """Replace a status's text in place (PUT /api/v1/statuses/:id): same id, same place in
+        its thread, marked as edited. None when the status is gone."""
+        await self._prepare()
+        request = self.http.build_request(
+            "PUT",
+            f"/api/v1/statuses/{ref.id}",
+            json={"status": self.format(post).text, "language": post.lang},
+        )
+        response = self._pace(await send(self.http, request, network="Mastodon"))
+        if response.status_code == 404:
+            return None
+        data = check(response, network="Mastodon").json()
+        return RemoteRef(self.name, str(data["id"]), url=data.get("url") or ref.url)
 
     async def find(self, post: Post) -> RemoteRef | None:
         """Mastodon forgets idempotency keys after about an hour: read back instead. The post's

@@ -1,11 +1,14 @@
-"""Posts stay true: when a complaint's public text changes (a moderator's edit or masking), its
-live posts are replaced, on each network by its own "broadcast.refresh" job.
+"""Posts stay true: when a complaint's public text changes (a moderator's edit or masking, a
+redaction rule re-applied, a company's rename), its live posts are brought up to date, on each
+network by its own "broadcast.refresh" job.
 
-Bluesky has no edit a reader would see, so every network gets the same treatment: each live post,
-oldest first, is posted again with the current text (in the same position of a new thread: the
-first as its root, each later one replying to the one before) and the old record deleted. Record
-keys come from the refresh job's key, so a retried refresh reads back what it already posted
-instead of posting it twice. Queued posts get their preview text updated at once.
+A network that edits in place (Mastodon 3.5 and later: the status keeps its id, its replies and
+its place in the thread, and is shown as edited) gets each live post edited. Bluesky has no edit
+a reader would see, so there each live post, oldest first, is posted again with the current text
+(in the same position of a new thread: the first as its root, each later one replying to the one
+before) and the old record deleted. Record keys come from the refresh job's key, so a retried
+refresh reads back what it already posted instead of posting it twice. Queued posts get their
+preview text updated at once.
 """
 
 import uuid
@@ -14,16 +17,18 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.broadcast import compose
-from app.broadcast.base import BroadcastError, RemoteRef, Thread
+from app.broadcast.base import Adapter, BroadcastError, RemoteRef, Thread
 from app.broadcast.delivery import (
     NEVER_GIVE_UP,
     OpenSession,
     _failure,
     _opener,
     _paused,
+    _succeeded,
     _thread_of,
     adapters,
 )
+from app.broadcast.schedule import record_key
 from app.clock import utcnow
 from app.complaints import visibility
 from app.jobs.queue import Context, Outcome, enqueue
@@ -93,9 +98,9 @@ async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None 
     if adapter is None:
         return Outcome(ok=True, detail=f"network {network} is not configured")
     now = now or utcnow()
-    if paused := _paused(adapter, now):
-        return paused
     with open_session() as session:
+        if paused := _paused(session, adapter, now):
+            return paused
         complaint = session.get(Complaint, complaint_id)
         if complaint is None or not visibility.is_listed(complaint):
             return Outcome(ok=True, detail="nothing to refresh: its posts are being withdrawn")
@@ -108,6 +113,11 @@ async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None 
             )
             .order_by(col(Broadcast.id))
         ).all()
+    try:
+        if await _edits_in_place(adapter):
+            return await _edit_all(adapter, row_ids, open_session, now)
+    except BroadcastError as error:
+        return _failure(open_session, adapter, error, now)
     chain: Thread | None = None
     replaced = 0
     for row_id in row_ids:
@@ -130,7 +140,8 @@ async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None 
             if old.id and old.id != ref.id:
                 await adapter.delete(old)
         except BroadcastError as error:
-            return _failure(adapter, error, now)  # done rows stay done; the retry adopts them
+            # done rows stay done; the retry adopts them
+            return _failure(open_session, adapter, error, now)
         with open_session() as session:
             row = session.get(Broadcast, row_id)
             assert row is not None  # noqa: S101
@@ -146,7 +157,49 @@ async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None 
             session.commit()
         chain = Thread(root=chain.root if chain else ref, parent=ref)
         replaced += 1
+    _succeeded(open_session, adapter, now)
     return Outcome(ok=True, detail=f"{replaced} posts say what the complaint says now")
+
+
+async def _edits_in_place(adapter: Adapter) -> bool:
+    editable = getattr(adapter, "editable", None)
+    return editable is not None and await editable()
+
+
+async def _edit_all(
+    adapter: Adapter, row_ids: list[int], open_session: OpenSession, now: datetime
+) -> Outcome:
+    """Edit each live post in place; one the network lost is posted anew where it was. An edit
+    is idempotent (the same text again changes nothing), so a retry simply edits again."""
+    edited = 0
+    for row_id in row_ids:
+        with open_session() as session:
+            row = session.get(Broadcast, row_id)
+            complaint = session.get(Complaint, row.complaint_id) if row else None
+            assert row is not None and complaint is not None  # noqa: S101 - cascades
+            thread = _thread_of(session, complaint.id, row.network)
+            parent = RemoteRef(row.network, thread.parent_id) if thread else None
+            post = compose.post_for(
+                session,
+                complaint=complaint,
+                event=row.event,
+                days=row.days_open,
+                # the key the post was made with: its link's fragment stays what it was
+                record_key=record_key(row.complaint_id, row.event, row.network),
+                reply_to=Thread(root=parent, parent=parent) if parent else None,
+            )
+            old = RemoteRef(row.network, row.remote_id or "", row.remote_cid, row.remote_url)
+        text = adapter.format(post).text
+        ref = await adapter.edit(old, post) or await adapter.publish(post)  # type: ignore[attr-defined]
+        with open_session() as session:
+            row = session.get(Broadcast, row_id)
+            assert row is not None  # noqa: S101
+            row.text, row.remote_id, row.remote_url = text, ref.id, ref.url or row.remote_url
+            session.add(row)
+            session.commit()
+        edited += 1
+    _succeeded(open_session, adapter, now)
+    return Outcome(ok=True, detail=f"{edited} posts edited to say what the complaint says now")
 
 
 async def refresh(job: Job, context: Context) -> Outcome:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app import audit
+from app.broadcast import refresh as broadcast_refresh
 from app.errors import Conflict
 from app.models.complaint import Complaint, Message
 from app.models.redaction import RedactionCorrection
@@ -200,7 +201,12 @@ def reapply(*, session: Session, after_id: int = 0, limit: int = 100) -> tuple[i
         .order_by(col(Complaint.id))
         .limit(limit)
     ).all()
-    changed = sum(rerun(session=session, complaint=c) for c in batch)
+    changed = 0
+    for complaint in batch:
+        posted_title = complaint.title  # the only part of the complaint its social posts quote
+        changed += rerun(session=session, complaint=complaint)
+        if complaint.title != posted_title:  # its live posts must say what the page says
+            broadcast_refresh.refresh_posts(session=session, complaint=complaint)
     return len(batch), changed, batch[-1].id if batch else after_id
 
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.broadcast import breaker
 from app.errors import DomainError
 from app.jobs import deadletter
 from app.routes.admin import AdminUser, require_admin
@@ -27,6 +28,7 @@ def _page(
             "counts": deadletter.counts(session=session),
             "dead": deadletter.dead(session=session),
             "stuck": deadletter.stuck(session=session),
+            "paused": breaker.paused(session),
             "errors": errors or {},
             "done": request.query_params.get("done") == "retried",
         },

@@ -16,13 +16,12 @@ def broadcasts(
     request: Request, session: SessionDep, _user: OptionalUser, page: int = 1
 ) -> Response:
     pager = Page.of(page)
-    rows, total = listing.recent(session=session, offset=pager.offset, limit=pager.size)
+    entries, total = listing.page(session=session, offset=pager.offset, limit=pager.size)
     return render(
         request,
         "broadcasts/list.html",
         {
-            "rows": rows,
-            "shapes": listing.shapes(session=session, rows=rows),
+            "entries": entries,
             "pager": pager.with_total(total),
             "query": "",
             "dry_run": "dryrun" in delivery.adapters(),

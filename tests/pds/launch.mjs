@@ -27,8 +27,19 @@ process.env.TMPDIR = scratch
 
 const { TestNetworkNoAppView } = devEnv
 
+// OUTCRY_PDS_RATE_LIMITS=1: the PDS's own rate limits, as bsky.social runs them (writes 5,000
+// points an hour per account, a create 3, a put 2), counted in Redis so a test can end a window.
+const rateLimits =
+  process.env.OUTCRY_PDS_RATE_LIMITS === '1'
+    ? {
+        rateLimitsEnabled: true,
+        redisScratchAddress: process.env.OUTCRY_PDS_REDIS_ADDRESS || '127.0.0.1:6379',
+      }
+    : {}
+
 const network = await TestNetworkNoAppView.create({
   pds: {
+    ...rateLimits,
     // Outward services at addresses that never resolve (.invalid); no crawlers, no SMTP.
     bskyAppViewUrl: 'https://appview.invalid',
     bskyAppViewDid: 'did:web:appview.invalid',
