@@ -13,7 +13,7 @@ from alembic import op
 import app.columns
 
 revision: str = "i16_broadcast_shared_state"
-down_revision: str | None = "company_broadcast_mentions"
+down_revision: str | None = "i21_company_sector"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
