@@ -49,6 +49,7 @@ from app.routes import (
     team,
 )
 from app.web import errors, openapi, ratelimit
+from app.web.routing import include_flat
 from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import HeadAsGet, SecurityMiddleware
 
@@ -137,17 +138,17 @@ def create_app() -> FastAPI:
         systemic,
         site_pages,  # about, privacy, terms, contact; the favicon
     ):
-        app.include_router(module.router)
-    app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it
+        include_flat(app, module.router)
+    include_flat(app, notify.one_click)  # RFC 8058: no CSRF token can come with it
     # Redaction (app/redaction): admins' rules, and the originals for authors and moderators.
-    app.include_router(admin_redaction.router)
-    app.include_router(admin_redaction.originals)
+    include_flat(app, admin_redaction.router)
+    include_flat(app, admin_redaction.originals)
     # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
-    app.include_router(leaderboards.router)
-    app.include_router(api_stats.router)
+    include_flat(app, leaderboards.router)
+    include_flat(app, api_stats.router)
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
         from app.routes import bench
 
-        app.include_router(bench.router)
+        include_flat(app, bench.router)
     return app
