@@ -49,9 +49,9 @@ from app.routes import (
     team,
 )
 from app.web import errors, openapi, ratelimit
-from app.web.routing import include_flat
 from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import HeadAsGet, SecurityMiddleware
+from app.web.routing import include_flat
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
