@@ -82,7 +82,6 @@ def forget_all() -> None:
 _PENDING = "outcry_session_cache_forget"  # session.info: users to forget again at commit
 
 
-@event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, _context: object, _instances: object) -> None:
     users: set[int | None] = set()
     for obj in (*session.dirty, *session.deleted):
@@ -96,7 +95,6 @@ def _on_flush(session: Session, _context: object, _instances: object) -> None:
         session.info.setdefault(_PENDING, set()).update(users)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _on_bulk(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if (state.is_update or state.is_delete) and mapper and mapper.class_ in (User, UserSession):
@@ -104,7 +102,6 @@ def _on_bulk(state: ORMExecuteState) -> None:
         state.session.info[_PENDING + "_all"] = True
 
 
-@event.listens_for(Session, "after_commit")
 def _on_commit(session: Session) -> None:
     for user_id in session.info.pop(_PENDING, ()):
         forget_user(user_id)
@@ -112,7 +109,19 @@ def _on_commit(session: Session) -> None:
         forget_all()
 
 
-@event.listens_for(Session, "after_rollback")
 def _on_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_PENDING + "_all", None)
+
+
+def install() -> None:
+    """Forget what changes (``app/startup.py``, once): without these hooks the memo would keep
+    a logged-out login for its seconds in this process too."""
+    for name, hook in (
+        ("before_flush", _on_flush),
+        ("do_orm_execute", _on_bulk),
+        ("after_commit", _on_commit),
+        ("after_rollback", _on_rollback),
+    ):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
