@@ -122,6 +122,44 @@ def worker(
     asyncio.run(main())
 
 
+@app.command("mail-in")
+def mail_in(
+    host: Annotated[str | None, typer.Option(help="Default: OUTCRY_MAIL_IN_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: OUTCRY_MAIL_IN_PORT.")] = None,
+    lmtp: Annotated[
+        bool | None, typer.Option("--lmtp/--smtp", help="Default: OUTCRY_MAIL_IN_LMTP.")
+    ] = None,
+) -> None:
+    """Receive replies by SMTP or LMTP (docs/email-channel.md): a mail server hands them over."""
+    import signal
+    import threading
+
+    from app.config import get_settings
+    from app.db import get_engine
+    from app.mailchannel.receiver import Receiver
+
+    settings = get_settings()
+    if not settings.mail_domain:
+        raise typer.BadParameter("Set OUTCRY_MAIL_DOMAIN first: the domain replies come to.")
+    use_lmtp = settings.mail_in_lmtp if lmtp is None else lmtp
+    receiver = Receiver(
+        get_engine(),
+        host=host or settings.mail_in_host,
+        port=port or settings.mail_in_port,
+        lmtp=use_lmtp,
+    )
+    receiver.start()
+    typer.echo(
+        f"Receiving {'LMTP' if use_lmtp else 'SMTP'} on {receiver.hostname}:{receiver.port} "
+        f"for reply+…@{settings.mail_domain}"
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    receiver.stop()
+
+
 @app.command()
 def demo(
     seed: int = 7,

@@ -33,6 +33,18 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Outcry <no-reply@outcry.invalid>"
+    # Email as a channel (app/mailchannel, docs/email-channel.md). Unset mail_domain: no
+    # complaint is mailed from a reply address and nothing is received.
+    mail_domain: str | None = None  # replies come to reply+<token>@<this domain>
+    mail_dkim_selector: str | None = None  # with the key: outgoing mail is DKIM-signed
+    mail_dkim_key_file: str | None = None  # PEM private key (RSA or Ed25519)
+    mail_inbound_secret: str | None = None  # POST /inbound/email needs it; unset: the door is shut
+    mail_in_host: str = "127.0.0.1"  # `outcry mail-in` listens here (loopback: Postfix hands over)
+    mail_in_port: int = Field(default=8025, ge=1, le=65535)
+    mail_in_lmtp: bool = True  # LMTP (Postfix's lmtp transport); False: plain SMTP
+    mail_max_bytes: int = Field(default=40_000_000, ge=1024)  # larger inbound mail is refused
+    mail_per_domain_per_hour: int = Field(default=30, ge=1)  # outgoing, per recipient domain
+    mail_token_days: int = Field(default=180, ge=1)  # reply addresses die this long after closing
     # The in-process worker that `outcry serve` runs (`outcry worker` runs them separately).
     run_worker: bool = True
     # A worker's hold on a job; if it dies, another worker takes the job after this long.
@@ -153,7 +165,7 @@ class Settings(BaseSettings):
         return self.base_url.startswith("https://")
 
     @property
-    def mail_domain(self) -> str:
+    def mail_from_domain(self) -> str:
         return self.mail_from.rsplit("@", 1)[-1].rstrip(">") or "outcry.invalid"
 
     def json_logs(self, *, terminal: bool) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from app import events as e
 from app.broadcast import schedule as broadcast
 from app.integrations import delivery as webhooks
+from app.mailchannel import outbound as mailchannel
 from app.notify import listeners as mail
 from app.stats import jobs as stats
 
@@ -23,11 +24,12 @@ LISTENERS: dict[type[e.Event], Sequence[e.Listener]] = {
         broadcast.on_publish,
         webhooks.queue_deliveries,
         mail.on_filed,
+        mailchannel.on_filed,  # email channel: the complaint to the company's complaints address
         stats.on_complaint_event,
     ),
-    e.FollowedUp: (*_UPDATE, stats.on_complaint_event),
+    e.FollowedUp: (*_UPDATE, mailchannel.on_consumer_message, stats.on_complaint_event),
     e.Confirmed: (broadcast.on_confirm, *_UPDATE, stats.on_complaint_event),
-    e.Disputed: (*_UPDATE, stats.on_complaint_event),
+    e.Disputed: (*_UPDATE, mailchannel.on_consumer_message, stats.on_complaint_event),
     e.Withdrawn: (*_UPDATE, stats.on_complaint_event),
     e.Answered: (*_UPDATE, mail.on_company_message, stats.on_complaint_event),
     e.InfoRequested: (*_UPDATE, mail.on_company_message, stats.on_complaint_event),

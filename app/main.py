@@ -36,6 +36,7 @@ from app.routes import (
     feeds,
     integrations,
     leaderboards,
+    mail,
     moderation,
     notify,
     ops,
@@ -139,9 +140,11 @@ def create_app() -> FastAPI:
         moderation,
         systemic,
         site_pages,  # about, privacy, terms, contact; the favicon
+        mail,  # email channel: holding pen, complaints-address suggestions
     ):
         include_flat(app, module.router)
     include_flat(app, notify.one_click)  # RFC 8058: no CSRF token can come with it
+    include_flat(app, mail.inbound)  # a mail provider's webhook: a shared secret, not CSRF
     # Redaction (app/redaction): admins' rules, and the originals for authors and moderators.
     include_flat(app, admin_redaction.router)
     include_flat(app, admin_redaction.originals)

@@ -9,13 +9,24 @@ from app.integrations import tasks as integrations
 from app.jobs import listeners
 from app.jobs.periodic import Periodic
 from app.jobs.queue import Handler
+from app.mailchannel import tasks as mailchannel
 from app.notify import tasks as notify
 from app.redaction import tasks as redaction
 from app.stats import tasks as stats
 from app.systemic import tasks as systemic
 from app.takedown import tasks as takedown
 
-_DOMAINS = (broadcast, claims, integrations, notify, redaction, stats, systemic, takedown)
+_DOMAINS = (
+    broadcast,
+    claims,
+    integrations,
+    mailchannel,
+    notify,
+    redaction,
+    stats,
+    systemic,
+    takedown,
+)
 
 
 def _collect() -> dict[str, Handler]:

@@ -74,6 +74,7 @@ def file(
                 "category",
                 "desired_outcome",
                 "broadcast_opt_in",
+                "reference_by_email",
                 "contact_since",
             }
         ),

@@ -79,14 +79,23 @@ def _record(
 
 
 def _message(
-    session: Session, complaint: Complaint, author: User, side: Side, body: str, now: datetime
+    session: Session,
+    complaint: Complaint,
+    author: User | None,
+    side: Side,
+    body: str,
+    now: datetime,
 ) -> Message | None:
     body = body.strip()
     if not body:
         return None
     require_unlocked(complaint)
     message = Message(
-        complaint_id=complaint.id, author_id=author.id, side=side, body=body, created_at=now
+        complaint_id=complaint.id,
+        author_id=author.id if author else None,
+        side=side,
+        body=body,
+        created_at=now,
     )
     redaction.redact_message(session=session, message=message, complaint=complaint)  # issue 6
     session.add(message)
@@ -98,7 +107,7 @@ def _transition(
     session: Session,
     complaint: Complaint,
     action: Action,
-    actor: User,
+    actor: User | None,
     side: Side,
     now: datetime,
     *,
@@ -131,7 +140,7 @@ def _announce(
     session: Session,
     complaint: Complaint,
     kind: type[ComplaintUpdated],
-    actor: User,
+    actor: User | None,
     message: Message | None,
     **fields: Any,
 ) -> None:
@@ -139,13 +148,20 @@ def _announce(
     if gate.is_waiting(complaint):  # unpublished: nothing about it leaves (mail, webhooks)
         return
     message_id = message.id if message else None
-    event = kind(complaint_id=complaint.id, actor_id=actor.id, message_id=message_id, **fields)
+    event = kind(
+        complaint_id=complaint.id,
+        actor_id=actor.id if actor else None,
+        message_id=message_id,
+        **fields,
+    )
     emit(session=session, event=event)
     if message_id is not None:
         emit(
             session=session,
             event=MessageCreated(
-                complaint_id=complaint.id, actor_id=actor.id, message_id=message_id
+                complaint_id=complaint.id,
+                actor_id=actor.id if actor else None,
+                message_id=message_id,
             ),
         )
 
@@ -233,14 +249,15 @@ def answer(
     *,
     session: Session,
     complaint: Complaint,
-    rep: User,
+    rep: User | None,
     body: str,
     now: datetime | None = None,
     signature: str = "",
     info_request: bool = False,
 ) -> Complaint:
     """A public reply. With ``info_request`` it asks the consumer for more information, and the
-    complaint waits on them until their next follow-up. Callers check the rep (company.py)."""
+    complaint waits on them until their next follow-up. Callers check the rep (company.py);
+    ``rep`` is None for an answer that came by email (app/mailchannel), signed by its sender."""
     if not body.strip():
         raise Conflict("A reply needs some text.")
     now = now or utcnow()
@@ -260,7 +277,7 @@ def resolve(
     *,
     session: Session,
     complaint: Complaint,
-    rep: User,
+    rep: User | None,
     resolution_type: ResolutionType,
     body: str = "",
     now: datetime | None = None,

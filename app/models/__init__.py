@@ -115,3 +115,22 @@ from app.models.stats import (  # noqa: E402
 )
 
 __all__ += ["CompanyStat", "LeaderboardSnapshot", "LeaderboardSnapshotRow", "StatMark"]
+
+# Email as a channel (app/mailchannel): directory, reply threads, outbound and raw inbound mail.
+from app.models.mail import (  # noqa: E402
+    AddressStatus,
+    InboundState,
+    MailAddress,
+    MailInbound,
+    MailOutbound,
+    MailThread,
+)
+
+__all__ += [
+    "AddressStatus",
+    "InboundState",
+    "MailAddress",
+    "MailInbound",
+    "MailOutbound",
+    "MailThread",
+]

@@ -42,6 +42,8 @@ class Company(CompanyBase, CompanyProfile, table=True):
     # When an admin set or confirmed ``domain`` as the company's own. Until then the domain is a
     # suggestion (typed by whoever named the company) and proving control of it is not enough.
     domain_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A claimed company that still wants each complaint by mail, and answers by replying.
+    answers_by_email: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class CompanyRedirect(SQLModel, table=True):

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BeforeValidator, StrictBool, field_validator
-from sqlalchemy import Index, Text, UniqueConstraint, event
+from sqlalchemy import Index, Text, UniqueConstraint, event, false
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -128,6 +128,8 @@ class ComplaintCreate(ComplaintBase):
     private_reference: str | None = Field(default=None, max_length=200)
     # Strict: the JSON API must refuse 0, "no" and the like rather than guess (schemathesis).
     broadcast_opt_in: StrictBool = False
+    # The private reference may go in the mail to the company (email channel, app/mailchannel).
+    reference_by_email: StrictBool = False
     contact_attempts: list[ContactAttemptIn] = Field(default_factory=list, max_length=5)
     contact_since: IsoDate | None = None
     submission_key: str | None = Field(default=None, max_length=64)
@@ -215,6 +217,8 @@ class Complaint(ComplaintBase, table=True):
     awaiting_consumer: bool = False  # a rep asked for information and the consumer owes a reply
     company_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     company_notified_to: str | None = Field(default=None, max_length=254)
+    # The consumer lets the private reference go in the mail to the company (app/mailchannel).
+    reference_by_email: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     # Indexed: the site's latest change is the home page's and the API lists' validator.
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -65,11 +65,12 @@ def queue(
     unsubscribe_token: str,
     then: str | None = None,
     data: dict[str, Any] | None = None,
+    reply_to: str | None = None,
     **context: Any,
 ) -> Job:
     """Render and queue one notification; every one carries its unsubscribe link (RFC 8058)."""
     page, one_click = unsubscribe.urls(unsubscribe_token)
-    mail = render(template, unsubscribe_url=page, **context)
+    mail = render(template, unsubscribe_url=page, reply_to=reply_to, **context)
     return queue_mail(
         session=session,
         key=key,
@@ -80,6 +81,7 @@ def queue(
         headers={
             "List-Unsubscribe": f"<{one_click}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            **({"Reply-To": reply_to} if reply_to else {}),
         },
         then=then,
         data=data,

@@ -13,6 +13,7 @@ one message. Which event runs which function is listed in app/listeners.py.
 from sqlmodel import Session, col, select
 
 from app.events import Answered, Assigned, ComplaintCreated, InfoRequested, Resolved
+from app.mailchannel import outbound
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.job import Job
@@ -85,7 +86,8 @@ def _filed(session: Session, complaint: Complaint, company: Company) -> None:
             complaint=complaint,
             company=company,
         )
-    if not claimed:
+    # With the email channel on, the company gets the complaint itself from its reply address.
+    if not claimed and not outbound.mails_company(session=session, company=company):
         company_notice.queue_notice(session=session, complaint=complaint, company=company)
 
 
@@ -103,6 +105,8 @@ def _company_message(
         complaint=complaint,
         company=company,
         message=message,
+        # The consumer may answer from their mailbox: their own reply address (app/mailchannel).
+        reply_to=outbound.consumer_reply_address(session=session, complaint=complaint, user=author),
     )
 
 

@@ -87,7 +87,7 @@ def build_message(job: Job) -> EmailMessage:
     message["Subject"] = data["subject"]
     message["Date"] = formatdate(localtime=False)
     # Stable per job: if a crash makes us send twice, mail systems see one message.
-    message["Message-ID"] = f"<outcry-job-{job.id}@{settings.mail_domain}>"
+    message["Message-ID"] = f"<outcry-job-{job.id}@{settings.mail_from_domain}>"
     for name, value in data.get("headers", {}).items():
         message[name] = value
     message.set_content(data["text"])
@@ -96,7 +96,7 @@ def build_message(job: Job) -> EmailMessage:
     return message
 
 
-def _permanent(exc: aiosmtplib.SMTPException) -> bool:
+def permanent_failure(exc: aiosmtplib.SMTPException) -> bool:
     """A 5xx answer will not change on retry; a wrong password or a full queue might."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return True
@@ -131,7 +131,7 @@ async def send(job: Job, ctx: Context) -> Outcome:
             )
         except aiosmtplib.SMTPException as exc:
             return Outcome(
-                ok=False, detail=f"{type(exc).__name__}: {exc}", permanent=_permanent(exc)
+                ok=False, detail=f"{type(exc).__name__}: {exc}", permanent=permanent_failure(exc)
             )
         except OSError as exc:  # refused, unreachable, timed out: the server may come back
             return Outcome(ok=False, detail=f"{type(exc).__name__}: {exc}")

@@ -22,6 +22,7 @@ from app.complaints.states import allowed_actions
 from app.config import get_settings
 from app.db import begin_reading
 from app.errors import DomainError, NotFound
+from app.mailchannel import outbound as mail_outbound
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, Side
 from app.models.user import User
 from app.moderation.view import moderation_view
@@ -69,6 +70,7 @@ def _to_create(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     data["body"] = values.get("body", "")
     data["desired_outcome"] = values.get("desired_outcome", "")  # optional, but a str, not None
     data["broadcast_opt_in"] = values.get("broadcast_opt_in") == "on"
+    data["reference_by_email"] = values.get("reference_by_email") == "on"
     data["accept_new_company"] = pick == "new"
     data["contact_attempts"] = [
         {"channel": ch.value, "count": values[f"tried_{ch.value}"]}
@@ -207,6 +209,10 @@ def complaint_page(
             # Moderation (app/moderation/): tombstones, hidden messages, noindex, report links.
             **moderation_view(session=session, complaint=complaint, viewer=user),
             "claim": claim_badge(session=session, company_id=company.id),
+            # Email as a channel: the company answers by replying to our mail (app/mailchannel).
+            "mail_threads": mail_outbound.company_threads(
+                session=session, complaint_id=complaint.id
+            ),
             "error": error,
             "values": values or {},
         },

@@ -112,7 +112,13 @@ class SecurityMiddleware:
 
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.settings.max_body_bytes:
+        # Raw mail may be far larger than any form (attachments): its own ceiling.
+        limit = (
+            self.settings.mail_max_bytes
+            if scope["path"] == "/inbound/email"
+            else self.settings.max_body_bytes
+        )
+        if declared.isdigit() and int(declared) > limit:
             await self._too_large(scope, receive, send)
             return
 
@@ -127,8 +133,8 @@ class SecurityMiddleware:
             message = await receive()
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.settings.max_body_bytes:
-                raise BodyTooLarge(self.settings.max_body_bytes)
+            if received > limit:
+                raise BodyTooLarge(limit)
             if form or multipart:  # bounded by the size limit above
                 body.extend(chunk)
                 if not message.get("more_body", False):

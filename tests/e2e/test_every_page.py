@@ -18,8 +18,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from app import demo
+from app.mailchannel import directory
 from app.models.company import Company
 from app.models.complaint import Complaint
+from app.models.mail import InboundState, MailInbound, MailThread
 from app.models.membership import Claim, CompanyMember
 from app.models.stats import LeaderboardSnapshot
 from app.models.systemic import SystemicIssue
@@ -146,7 +148,10 @@ def _build_world(engine: Engine) -> World:
             ("admin", "moderation", "/moderation", 200),
             ("admin", "moderation-complaint", f"/moderation/complaints/{answered.id}", 200),
             ("admin", "legal-notices", "/moderation/notices", 200),
+            ("admin", "mail-holding-pen", "/moderation/mail", 200),
+            ("consumer", "suggest-address", f"/companies/{unclaimed.slug}/complaints-address", 200),
         ]
+        _mail_world(session, unclaimed, own)
         if issue:
             issue_company = session.get(Company, issue.company_id)
             world.pages.append(
@@ -155,6 +160,40 @@ def _build_world(engine: Engine) -> World:
         if snapshot:
             world.pages.append((None, "snapshot", f"/leaderboards/{snapshot.month}", 200))
     return world
+
+
+def _mail_world(session: Session, company: Company, complaint: Complaint) -> None:
+    """A suggested address, and a reply held for moderators, so those pages show their forms."""
+    directory.suggest(
+        session=session,
+        company=company,
+        address="complaints@shop.example.org",
+        source_url="https://shop.example.org/contact",
+        user=None,
+    )
+    thread = MailThread(
+        complaint_id=complaint.id,
+        side="company",
+        recipient="complaints@shop.example.org",
+        token_hash="0" * 64,
+        root_message_id="<world@mail.outcry.test>",
+    )
+    session.add(thread)
+    session.flush()
+    session.add(
+        MailInbound(
+            dedupe_key="<held@shop.example.org>",
+            received_via="http",
+            header_from="someone@elsewhere.example.org",
+            subject="Re: your complaint",
+            raw=b"Subject: Re: your complaint\r\n\r\nWe are looking into it.\r\n",
+            thread_id=thread.id,
+            state=InboundState.HELD,
+            auth_detail="sent from elsewhere.example.org, not shop.example.org",
+            text="We are looking into it.",
+        )
+    )
+    session.commit()
 
 
 @pytest.fixture
