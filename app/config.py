@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
 
     session_days: int = Field(default=30, ge=1)
+    # How long a process may answer reads for a login from memory (app/accounts/session_cache.py):
+    # a login ended in another process still reads pages here for at most this long.
+    session_cache_seconds: float = Field(default=2.0, ge=0)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     page_size: int = Field(default=20, ge=1, le=200)
 

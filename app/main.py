@@ -54,6 +54,7 @@ from app.startup import wire
 from app.web import errors, openapi, ratelimit
 from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import HeadAsGet, SecurityMiddleware
+from app.web.routing import include_flat
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -143,18 +144,18 @@ def create_app() -> FastAPI:
         site_pages,  # about, privacy, terms, contact; the favicon
         mail,  # email channel: holding pen, complaints-address suggestions
     ):
-        app.include_router(module.router)
-    app.include_router(notify.one_click)  # RFC 8058: no CSRF token can come with it
-    app.include_router(mail.inbound)  # a mail provider's webhook: a shared secret, not CSRF
+        include_flat(app, module.router)
+    include_flat(app, notify.one_click)  # RFC 8058: no CSRF token can come with it
+    include_flat(app, mail.inbound)  # a mail provider's webhook: a shared secret, not CSRF
     # Redaction (app/redaction): admins' rules, and the originals for authors and moderators.
-    app.include_router(admin_redaction.router)
-    app.include_router(admin_redaction.originals)
+    include_flat(app, admin_redaction.router)
+    include_flat(app, admin_redaction.originals)
     # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
-    app.include_router(leaderboards.router)
-    app.include_router(api_stats.router)
+    include_flat(app, leaderboards.router)
+    include_flat(app, api_stats.router)
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
         from app.routes import bench
 
-        app.include_router(bench.router)
+        include_flat(app, bench.router)
     return app

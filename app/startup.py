@@ -2,6 +2,7 @@
 events to their listeners, job kinds to their handlers, and the flush hooks (invariants only)."""
 
 from app import events, listeners, tasks
+from app.accounts import session_cache
 from app.complaints import touch
 from app.jobs import periodic, worker
 
@@ -16,4 +17,5 @@ def wire() -> None:
     worker.install(tasks.TASKS)
     periodic.install(tasks.PERIODIC)
     touch.install()  # Complaint.updated_at moves with anything its page shows
+    session_cache.install()  # a login memo forgets a user when their rows change
     _wired = True

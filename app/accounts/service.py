@@ -1,13 +1,17 @@
 """Users and login sessions. Services flush but never commit: the request boundary does."""
 
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from app.accounts import session_cache
 from app.clock import utcnow
 from app.config import get_settings
 from app.errors import Conflict
@@ -93,14 +97,44 @@ def start_session(*, session: Session, user: User, now: datetime | None = None) 
 
 
 def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
+    started = time.monotonic()
+    hashed = token_hash(token)
     row = session.exec(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(token))
+        .where(UserSession.token_hash == hashed)
     ).first()
     if row is None or row[0].expires_at <= (now or utcnow()):
         return None
+    seconds = get_settings().session_cache_seconds
+    session_cache.keep(hashed, started=started, seconds=seconds, expires_at=row[0].expires_at,
+                       user=row[1])  # fmt: skip
     return row[1]
+
+
+_user_mapper = User.__mapper__
+_new_user = _user_mapper.class_manager.new_instance
+
+
+def cached_user(*, session: Session, token: str) -> User | None:
+    """The login's user from this process's memo (app/accounts/session_cache.py), added to
+    ``session`` without a query; None when not known. For requests that only read."""
+    found = session_cache.lookup(token_hash(token))
+    if found is None:
+        return None
+    expires_at, values = found
+    if expires_at <= utcnow():
+        return None
+    key = _user_mapper.identity_key_from_primary_key((values["id"],))
+    if (known := session.identity_map.get(key)) is not None:
+        return known  # already in this session (a session shared across requests)
+    # Built as a query would build it (no validation): clean, nothing to write back.
+    user = _new_user()
+    for key, value in values.items():
+        set_committed_value(user, key, value)
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 def end_session(*, session: Session, token: str) -> None:

@@ -7,8 +7,10 @@ Then: a milestone post at each of OUTCRY_BROADCAST_MILESTONES days open while un
 when a company's resolution stays unconfirmed past the confirmation deadline (the scan).
 """
 
+import asyncio
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine, Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -20,6 +22,7 @@ from app.complaints import visibility
 from app.complaints.public import complaint_url
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
+from app.db import for_reading, retry_busy
 from app.events import ComplaintCreated, ComplaintUpdated, Confirmed
 from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus
@@ -130,12 +133,51 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
     late gets only its latest milestone, and one due more than ``broadcast_stale_days`` ago is
     not posted at all: it is counted in one catch-up post instead."""
     now = now or utcnow()
+    queued, stale = _scan(session=session, now=now)
+    if stale:
+        digest.queue_catch_up(session=session, count=stale, now=now)
+    return queued
+
+
+SCAN_BATCH = 50  # complaints per write transaction of the daily scan
+
+
+def scan_in_batches(engine: Engine, now: datetime | None = None) -> int:
+    """``scan`` for the worker: which complaints are due is read in a snapshot, and they are
+    caught up ``SCAN_BATCH`` at a time, each batch its own short write transaction (on SQLite
+    the write lock is free between them; the first scan of a large site had held it 12 s).
+    Returns the broadcasts queued."""
+    now = now or utcnow()
+    with Session(for_reading(engine)) as session:
+        found = [session.exec(q.with_only_columns(col(Complaint.id))).all() for q in _due(now)]
+    ids = sorted({id_ for rows in found for id_ in rows})
+    queued = stale = 0
+    for start in range(0, len(ids), SCAN_BATCH):
+        chunk = ids[start : start + SCAN_BATCH]
+
+        def batch(chunk: list[int] = chunk) -> tuple[int, int]:
+            with Session(engine) as session:
+                done, skipped = _scan(session=session, now=now, ids=chunk)
+                session.commit()
+                return len(done), skipped
+
+        done, skipped = retry_busy(batch, within=60, what=SCAN_KIND)
+        queued, stale = queued + done, stale + skipped
+    if stale:
+        with Session(engine) as session:
+            digest.queue_catch_up(session=session, count=stale, now=now)
+            session.commit()
+    return queued
+
+
+def _due(now: datetime) -> list[Select]:
+    """The complaints the scan catches up: open ones past the first milestone, and resolutions
+    left unconfirmed past the deadline."""
     settings = get_settings()
     milestones = sorted(set(settings.broadcast_milestones))
-    queued: list[Broadcast] = []
-    stale = 0
+    queries = []
     if milestones:
-        unresolved = session.exec(
+        queries.append(
             select(Complaint)
             .where(
                 col(Complaint.broadcast_opt_in).is_(True),
@@ -143,7 +185,32 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
                 col(Complaint.created_at) <= now - timedelta(days=milestones[0]),
             )
             .order_by(col(Complaint.id))
-        ).all()
+        )
+    waited = timedelta(days=settings.confirm_deadline_days)
+    queries.append(
+        select(Complaint)
+        .where(
+            col(Complaint.broadcast_opt_in).is_(True),
+            Complaint.state == ComplaintState.RESOLVED,
+            col(Complaint.resolved_at) <= now - waited,
+        )
+        .order_by(col(Complaint.id))
+    )
+    return queries
+
+
+def _scan(
+    *, session: Session, now: datetime, ids: list[int] | None = None
+) -> tuple[list[Broadcast], int]:
+    """Catch up every due complaint (only those in ``ids`` when given); returns the broadcasts
+    queued and how many were too old to post (for the catch-up post)."""
+    settings = get_settings()
+    milestones = sorted(set(settings.broadcast_milestones))
+    queued: list[Broadcast] = []
+    stale = 0
+    queries = [q if ids is None else q.where(col(Complaint.id).in_(ids)) for q in _due(now)]
+    if milestones:
+        unresolved = session.exec(queries[0]).all()
         for complaint in unresolved:
             days = _days_between(complaint.created_at, now)
             due = max(m for m in milestones if m <= days)
@@ -154,15 +221,7 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
                 continue
             queued += queue(session=session, complaint=complaint, event=event, days=due, now=now)
     waited = timedelta(days=settings.confirm_deadline_days)
-    unconfirmed = session.exec(
-        select(Complaint)
-        .where(
-            col(Complaint.broadcast_opt_in).is_(True),
-            Complaint.state == ComplaintState.RESOLVED,
-            col(Complaint.resolved_at) <= now - waited,
-        )
-        .order_by(col(Complaint.id))
-    ).all()
+    unconfirmed = session.exec(queries[-1]).all()
     for complaint in unconfirmed:
         assert complaint.resolved_at is not None  # noqa: S101 - filtered above
         days = _days_between(complaint.created_at, as_utc(complaint.resolved_at) + waited)
@@ -171,9 +230,7 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
             stale += _skip_stale(session=session, complaint=complaint, event=event, days=days)
             continue
         queued += queue(session=session, complaint=complaint, event=event, days=days, now=now)
-    if stale:
-        digest.queue_catch_up(session=session, count=stale, now=now)
-    return queued
+    return queued, stale
 
 
 def on_confirm(session: Session, event: Confirmed) -> None:
@@ -274,7 +331,5 @@ def milestone_job(job: Job, context: Context) -> Outcome:
 
 
 async def scan_job(job: Job, context: Context) -> Outcome:
-    with Session(context.engine) as session:
-        queued = scan(session=session)
-        session.commit()
-    return Outcome(ok=True, detail=f"queued {len(queued)} broadcasts")
+    queued = await asyncio.to_thread(scan_in_batches, context.engine)
+    return Outcome(ok=True, detail=f"queued {queued} broadcasts")

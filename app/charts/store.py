@@ -11,10 +11,20 @@ from app.models.stats import CompanyChart
 
 def save(*, session: Session, company_id: int, now: datetime) -> None:
     """Compute and store the company's numbers as of ``now`` (flushes, never commits)."""
-    numbers = data.numbers(data.load(session=session, company_id=company_id), now)
+    store(session=session, company_id=company_id, now=now, numbers=compute(
+        session=session, company_id=company_id, now=now))  # fmt: skip
+
+
+def compute(*, session: Session, company_id: int, now: datetime) -> dict:
+    """The company's numbers as of ``now``, ready to store (reads only)."""
+    return data.to_json(data.numbers(data.load(session=session, company_id=company_id), now))
+
+
+def store(*, session: Session, company_id: int, now: datetime, numbers: dict) -> None:
+    """Store numbers from ``compute`` (flushes, never commits)."""
     row = session.get(CompanyChart, company_id) or CompanyChart(company_id=company_id)
     row.computed_at = now
-    row.data = data.to_json(numbers)
+    row.data = numbers
     session.add(row)
     session.flush()
 

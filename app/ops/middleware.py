@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import time
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +36,21 @@ def _route_label(scope: Scope) -> str:
     if path:
         return path
     return "static" if scope.get("path", "").startswith("/static/") else "unmatched"
+
+
+# Each route's metric children, looked up once: ``labels()`` builds a key and takes a lock.
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    key = (method, route, status)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+        )
+    return found
 
 
 class ObservabilityMiddleware:
@@ -68,8 +84,9 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_label(scope)
             method = scope["method"]
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
+            count, latency = _series(method, route, status)
+            count.inc()
+            latency.observe(elapsed)
             if log.isEnabledFor(logging.INFO):  # production benches log warnings only
                 log.info(
                     "%s %s %d",

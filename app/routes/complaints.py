@@ -30,7 +30,7 @@ from app.redaction import preview as redaction_preview
 from app.web import caching, ratelimit
 from app.web.carry import log_in_to_continue
 from app.web.csrf import require_csrf
-from app.web.deps import CurrentUser, OptionalUser, SessionDep, current_user, optional_user
+from app.web.deps import CurrentUser, OptionalUser, SessionDep, look_up_viewer, require_viewer
 from app.web.forms import HONEYPOT, FormDep, parse, text
 from app.web.ids import RecordId
 from app.web.templating import render
@@ -124,9 +124,9 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
     snapshot = begin_reading(session)
     if values.get(HONEYPOT):  # a bot: look like success, keep nothing
         return RedirectResponse("/me/complaints", status_code=303)
-    if (viewer := optional_user(request, session)) is None:
+    if (viewer := look_up_viewer(request, session)) is None:
         return log_in_to_continue(request, values)
-    user = current_user(request, viewer)
+    user = require_viewer(request, viewer)
     data, errors = parse(ComplaintCreate, _to_create(session, values))
     if data:
         # Show what will be masked first (app/redaction/preview.py).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert
@@ -105,13 +106,39 @@ def compute_company(
 def refresh_company(*, session: Session, company_id: int, now: datetime | None = None) -> int:
     """Recompute one company's rows (flushes, never commits). Returns the rows written."""
     now = now or utcnow()
+    return write_company(session=session, computed=compute_refresh(
+        session=session, company_id=company_id, now=now))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One company's recomputed rows, made by ``compute_refresh`` (reads) and stored by
+    ``write_company`` (writes): the worker reads outside its short write transactions."""
+
+    company_id: int
+    now: datetime
+    cells: dict | None  # None: the company is gone
+    charts: dict | None = None
+
+
+def compute_refresh(*, session: Session, company_id: int, now: datetime) -> Computed:
     company = session.get(Company, company_id)
-    session.exec(delete(CompanyStat).where(col(CompanyStat.company_id) == company_id))
     if company is None:
-        return 0
+        return Computed(company_id=company_id, now=now, cells=None)
     records = load_records(session=session, company_id=company_id)
     cells = compute_company(records=records, targets=targets_of(company), as_of=now)
-    for (period, category), fields in cells.items():
+    charts = chart_store.compute(session=session, company_id=company_id, now=now)
+    charts["trends"] = trends.computed(records, as_of=now)  # same refresh, same row
+    return Computed(company_id=company_id, now=now, cells=cells, charts=charts)
+
+
+def write_company(*, session: Session, computed: Computed) -> int:
+    """Replace one company's rows with ``computed`` (flushes, never commits); the rows written."""
+    company_id, now = computed.company_id, computed.now
+    session.exec(delete(CompanyStat).where(col(CompanyStat.company_id) == company_id))
+    if computed.cells is None:
+        return 0
+    for (period, category), fields in computed.cells.items():
         session.add(
             CompanyStat(
                 company_id=company_id,
@@ -123,9 +150,18 @@ def refresh_company(*, session: Session, company_id: int, now: datetime | None =
                 **sort_keys(StatFields.model_validate(fields)),
             )
         )
-    chart_store.save(session=session, company_id=company_id, now=now)  # same refresh, same time
-    trends.store(session=session, company_id=company_id, records=records, as_of=now)
-    return len(cells)
+    chart_store.store(session=session, company_id=company_id, now=now, numbers=computed.charts)
+    return len(computed.cells)
+
+
+def write_safely(*, session: Session, computed: Computed) -> None:
+    """``write_company`` in a savepoint: when another worker wrote the same company's rows at
+    the same moment (unique constraint), theirs are as fresh as ours and the batch goes on."""
+    try:
+        with session.begin_nested():
+            write_company(session=session, computed=computed)
+    except IntegrityError:
+        pass
 
 
 def refresh_company_safely(*, session: Session, company_id: int, now: datetime) -> None:
@@ -147,18 +183,30 @@ def refresh_dirty(*, session: Session, now: datetime | None = None, limit: int =
     """Recompute up to ``limit`` marked companies, longest-waiting first, and delete the marks
     read; a company marked again meanwhile (a later id) stays marked."""
     now = now or utcnow()
-    marked = session.exec(
-        select(StatMark.company_id, func.max(StatMark.id))
-        .group_by(col(StatMark.company_id))
-        .order_by(func.min(StatMark.id))
-        .limit(limit)
-    ).all()
-    for company_id, upto in marked:
+    found = marked(session=session, limit=limit)
+    for company_id, upto in found:
         refresh_company_safely(session=session, company_id=company_id, now=now)
-        session.exec(
-            delete(StatMark).where(col(StatMark.company_id) == company_id, col(StatMark.id) <= upto)
-        )
-    return len(marked)
+        unmark(session=session, company_id=company_id, upto=upto)
+    return len(found)
+
+
+def marked(*, session: Session, limit: int) -> list[tuple[int, int]]:
+    """Up to ``limit`` marked companies, longest-waiting first, with their latest mark's id."""
+    return [
+        (company_id, upto)
+        for company_id, upto in session.exec(
+            select(StatMark.company_id, func.max(StatMark.id))
+            .group_by(col(StatMark.company_id))
+            .order_by(func.min(StatMark.id))
+            .limit(limit)
+        ).all()
+    ]
+
+
+def unmark(*, session: Session, company_id: int, upto: int) -> None:
+    session.exec(
+        delete(StatMark).where(col(StatMark.company_id) == company_id, col(StatMark.id) <= upto)
+    )
 
 
 def company_ids(*, session: Session, after_id: int = 0, limit: int = 200) -> list[int]:

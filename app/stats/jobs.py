@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.db import for_reading, retry_busy
 from app.errors import Conflict
 from app.events import Event
 from app.jobs.queue import Context, Outcome
@@ -28,7 +29,8 @@ from app.models.job import Job
 from app.stats import aggregates, snapshots
 
 REFRESH, REFRESH_ALL, SNAPSHOT = "stats.refresh", "stats.refresh_all", "stats.snapshot"
-BATCH = 200  # companies per transaction
+BATCH = 200  # companies computed per read snapshot
+WRITE_ROWS = 300  # about this many rows per write transaction (a few milliseconds of the lock)
 
 
 def queue_refresh(*, session: Session, company_id: int, now: datetime | None = None) -> None:
@@ -45,28 +47,66 @@ def on_complaint_event(session: Session, event: Event) -> None:
 def refresh_dirty(engine: Engine, now: datetime | None = None) -> int:
     done = 0
     while True:
-        with Session(engine, expire_on_commit=False) as session:
-            count = aggregates.refresh_dirty(session=session, now=now, limit=BATCH)
-            session.commit()
-        done += count
-        if count < BATCH:
+        with Session(for_reading(engine), expire_on_commit=False) as session:
+            marked = aggregates.marked(session=session, limit=BATCH)
+            computed = _compute(session, [company_id for company_id, _ in marked], now)
+        _write(engine, computed, dict(marked))
+        done += len(marked)
+        if len(marked) < BATCH:
             return done
 
 
 def refresh_all(engine: Engine, now: datetime | None = None) -> int:
-    """Recompute every company, a batch per transaction. Returns the companies done."""
+    """Recompute every company. Returns the companies done."""
     now = now or utcnow()
     done = after = 0
     while True:
-        with Session(engine, expire_on_commit=False) as session:
+        with Session(for_reading(engine), expire_on_commit=False) as session:
             ids = aggregates.company_ids(session=session, after_id=after, limit=BATCH)
-            for company_id in ids:
-                aggregates.refresh_company_safely(session=session, company_id=company_id, now=now)
-            session.commit()
+            computed = _compute(session, ids, now)
+        _write(engine, computed, {})
         done += len(ids)
         if len(ids) < BATCH:
             return done
         after = ids[-1]
+
+
+def _compute(
+    session: Session, company_ids: list[int], now: datetime | None
+) -> list[aggregates.Computed]:
+    """The reads and the arithmetic, in a read snapshot: outside any write transaction."""
+    at = now or utcnow()
+    return [aggregates.compute_refresh(session=session, company_id=i, now=at) for i in company_ids]
+
+
+def _write(engine: Engine, computed: list[aggregates.Computed], marks: dict[int, int]) -> None:
+    """Store ``computed`` in write transactions of about ``WRITE_ROWS`` rows each, committing
+    between them, so a filing never waits long for SQLite's write lock; each batch also
+    deletes its companies' dirty marks up to the ids read (``marks``)."""
+    batch: list[aggregates.Computed] = []
+    rows = 0
+    for item in computed:
+        batch.append(item)
+        rows += len(item.cells or ()) + 2  # its rows, its charts row, the delete
+        if rows >= WRITE_ROWS:
+            _write_batch(engine, batch, marks)
+            batch, rows = [], 0
+    if batch:
+        _write_batch(engine, batch, marks)
+
+
+def _write_batch(engine: Engine, batch: list[aggregates.Computed], marks: dict[int, int]) -> None:
+    def work() -> None:
+        with Session(engine) as session:
+            for item in batch:
+                aggregates.write_safely(session=session, computed=item)
+                if item.company_id in marks:
+                    aggregates.unmark(
+                        session=session, company_id=item.company_id, upto=marks[item.company_id]
+                    )
+            session.commit()
+
+    retry_busy(work, within=60, what="statistics refresh")
 
 
 def snapshot_previous_month(engine: Engine, now: datetime | None = None) -> str | None:

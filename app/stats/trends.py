@@ -144,15 +144,10 @@ def monthly(records: Iterable[Record], *, as_of: datetime, months: int = 12) -> 
     return out
 
 
-def store(*, session: Session, company_id: int, records: list[Record], as_of: datetime) -> None:
-    """Keep the company's monthly trends beside its chart numbers (same refresh, same row), so
-    its statistics page reads one row whatever the company's size."""
-    row = session.get(CompanyChart, company_id)
-    if row is None:
-        return
-    row.data = {**row.data, "trends": [asdict(m) for m in monthly(records, as_of=as_of)]}
-    session.add(row)
-    session.flush()
+def computed(records: list[Record], *, as_of: datetime) -> list[dict]:
+    """The company's monthly trends, ready to keep beside its chart numbers (same refresh, same
+    row), so its statistics page reads one row whatever the company's size."""
+    return [asdict(m) for m in monthly(records, as_of=as_of)]
 
 
 def stored(*, session: Session, company_id: int) -> list[Month]:
