@@ -29,7 +29,7 @@ from app.redaction import preview as redaction_preview
 from app.web import caching, ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep, current_user, optional_user
-from app.web.forms import FormDep, parse, text
+from app.web.forms import FormDep, parse, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
@@ -144,11 +144,11 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
             return ratelimit.with_retry_after(page, exc)
         except gate.DuplicateComplaint as exc:
             existing_id = exc.existing.id
-            session.rollback()
+            undo(session)
             context = {**_form_context(values, {}), "duplicate": (existing_id, exc.detail)}
             return render(request, "complaints/new.html", context, status_code=409)
         except CompanyChoiceNeeded as exc:
-            session.rollback()
+            undo(session)
             return render(
                 request,
                 "complaints/new.html",
@@ -156,7 +156,7 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
                 status_code=409,
             )
         except DomainError as exc:
-            session.rollback()
+            undo(session)
             errors = {getattr(exc, "field", "company_domain"): exc.detail}
     return render(request, "complaints/new.html", _form_context(values, errors), status_code=422)
 
@@ -280,8 +280,7 @@ def act(
         ratelimit.hit(ACTION_LIMITS.get(action, "message_user"), str(user.id))
         CONSUMER_ACTIONS[action](session=session, complaint=complaint, user=user, body=body)
     except DomainError as exc:  # a refused transition is a Conflict (409)
-        session.rollback()
-        session.refresh(complaint)
+        undo(session, complaint)
         page = complaint_page(
             request,
             session,
