@@ -15,7 +15,7 @@ from app.routes.accounts import log_in, safe_next
 from app.routes.link_pages import BAD_EMAIL, EMAIL, ask_for_link, page
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.forms import FormDep, text, undo
 from app.web.ratelimit import RateLimited, with_retry_after
 from app.web.ratelimit import check as check_limit
 from app.web.ratelimit import hit as hit_limit
@@ -54,7 +54,7 @@ def verify(
     try:
         user, published = verification.verify(session=session, raw=token)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return page(request, "link", exc.status_code, error=exc.detail)
     # Straight to what just went public: that is what the author was waiting for.
     if len(published) == 1:
@@ -115,10 +115,10 @@ def reset(request: Request, form: FormDep, session: SessionDep, _user: OptionalU
     try:
         recovery.reset(session=session, raw=token, password=password)
     except recovery.WeakPassword as exc:
-        session.rollback()
+        undo(session)
         return page(request, "reset", 422, token=token, error=exc.detail)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return page(request, "link", exc.status_code, error=exc.detail)
     return RedirectResponse("/login?reset=1", status_code=303)
 
@@ -182,12 +182,12 @@ def change_email(
             keep_token=session_token(request),
         )
     except verification.WrongPassword as exc:
-        session.rollback()
+        undo(session)
         hit_limit_quietly(user.id)
         errors = {"email_password": exc.detail}
         return _account(request, user, 403, values=values, errors=errors)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return _account(request, user, 409, values=values, errors={"new_email": exc.detail})
     return RedirectResponse("/me/account?email=1", status_code=303)
 
@@ -209,11 +209,11 @@ def change_password(
             keep_token=session_token(request),
         )
     except verification.WrongPassword as exc:
-        session.rollback()
+        undo(session)
         hit_limit_quietly(user.id)
         return _account(request, user, 403, errors={"password_current": exc.detail})
     except recovery.WeakPassword as exc:
-        session.rollback()
+        undo(session)
         return _account(request, user, 422, errors={"new_password": exc.detail})
     return RedirectResponse("/me/account?password=1", status_code=303)
 
@@ -242,6 +242,6 @@ def email_confirm(request: Request, session: SessionDep, _user: OptionalUser, to
             session=session, raw=token, keep_token=session_token(request)
         )
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return page(request, "link", exc.status_code, error=exc.detail)
     return RedirectResponse("/me/account?verified=1", status_code=303)

@@ -1,7 +1,5 @@
-"""Admin pages (User.is_admin). Every route here is behind ``require_admin`` and CSRF; a new
+"""Admin pages (User.is_admin). Every route here is behind ``admin_user`` (app/web/access.py) and CSRF; a new
 section adds its routes to ``router`` and a line to ``SECTIONS``."""
-
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -10,24 +8,16 @@ from sqlmodel import Session
 from app.claims import decisions
 from app.clock import utcnow
 from app.companies import service as companies
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, NotFound
 from app.models.membership import Claim
-from app.models.user import User
+from app.web.access import AdminUser, admin_user
 from app.web.csrf import require_csrf
-from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.deps import SessionDep
+from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
-
-def require_admin(user: CurrentUser) -> User:
-    if not user.is_admin:
-        raise Forbidden("Only Outcry administrators can see this page.")
-    return user
-
-
-AdminUser = Annotated[User, Depends(require_admin)]
-router = APIRouter(prefix="/admin", dependencies=[Depends(require_csrf), Depends(require_admin)])
+router = APIRouter(prefix="/admin", dependencies=[Depends(require_csrf), Depends(admin_user)])
 
 # (path, title, what it is for) for the admin home page.
 SECTIONS: list[tuple[str, str, str]] = [
@@ -98,7 +88,7 @@ def decide(
         else:
             decisions.reject(session=session, claim=claim, admin=admin, reason=note)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return _claims_page(
             request,
             session,
@@ -122,7 +112,7 @@ def set_domain(request: Request, form: FormDep, session: SessionDep, admin: Admi
             session=session, company=company, domain=values["domain"], admin=admin, now=utcnow()
         )
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return _claims_page(
             request,
             session,

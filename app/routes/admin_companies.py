@@ -6,14 +6,14 @@ from fastapi.responses import RedirectResponse, Response
 from app.companies import merge
 from app.companies import service as companies
 from app.errors import DomainError
-from app.routes.admin import AdminUser, require_admin
+from app.web.access import AdminUser, admin_user
 from app.web.csrf import require_csrf
 from app.web.deps import SessionDep
-from app.web.forms import FormDep, text
+from app.web.forms import FormDep, text, undo
 from app.web.templating import render
 
 router = APIRouter(
-    prefix="/admin/companies", dependencies=[Depends(require_csrf), Depends(require_admin)]
+    prefix="/admin/companies", dependencies=[Depends(require_csrf), Depends(admin_user)]
 )
 
 
@@ -44,6 +44,6 @@ def merge_companies(
     try:
         moved = merge.merge(session=session, source=source, target=target, actor=admin)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return _page(request, values, exc.detail, exc.status_code)
     return RedirectResponse(f"/admin/companies?merged={target.slug}&moved={moved}", status_code=303)

@@ -7,15 +7,14 @@ from sqlmodel import Session
 from app.broadcast import breaker
 from app.errors import DomainError
 from app.jobs import deadletter
-from app.routes.admin import AdminUser, require_admin
+from app.web.access import AdminUser, admin_user
 from app.web.csrf import require_csrf
 from app.web.deps import SessionDep
+from app.web.forms import undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
-router = APIRouter(
-    prefix="/admin/jobs", dependencies=[Depends(require_csrf), Depends(require_admin)]
-)
+router = APIRouter(prefix="/admin/jobs", dependencies=[Depends(require_csrf), Depends(admin_user)])
 
 
 def _page(
@@ -46,6 +45,6 @@ def retry(request: Request, session: SessionDep, admin: AdminUser, job_id: Recor
     try:
         deadletter.retry(session=session, admin=admin, job_id=job_id)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return _page(request, session, errors={job_id: exc.detail}, status=exc.status_code)
     return RedirectResponse("/admin/jobs?done=retried", status_code=303)

@@ -10,15 +10,16 @@ from app.complaints import service as complaints
 from app.errors import DomainError, NotFound
 from app.redaction import rules
 from app.redaction.service import originals as originals_for
-from app.routes.admin import SECTIONS, AdminUser, require_admin
+from app.routes.admin import SECTIONS
+from app.web.access import AdminUser, admin_user
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(
-    prefix="/admin/redaction", dependencies=[Depends(require_csrf), Depends(require_admin)]
+    prefix="/admin/redaction", dependencies=[Depends(require_csrf), Depends(admin_user)]
 )
 originals = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -58,7 +59,7 @@ def rule_list(request: Request, session: SessionDep, _admin: AdminUser) -> Respo
 def _refused(
     request: Request, session: Session, exc: DomainError, values: dict[str, str], failed: str
 ) -> Response:
-    session.rollback()
+    undo(session)
     field = getattr(exc, "field", "pattern")
     return _page(
         request,

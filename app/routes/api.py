@@ -28,6 +28,7 @@ from app.search import service as searching
 from app.web import caching, ratelimit
 from app.web.deps import CurrentUser, SessionDep
 from app.web.errors import problem
+from app.web.forms import undo
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -210,12 +211,12 @@ def create_complaint(session: SessionDep, user: CurrentUser, data: ComplaintCrea
         complaint = complaints.file(session=session, author=user, data=data)
     except gate.DuplicateComplaint as exc:
         existing = f"/api/v1/complaints/{exc.existing.id}"
-        session.rollback()
+        undo(session)
         return problem(409, exc.detail, existing=existing)
     except CompanyChoiceNeeded as exc:
         # Read the suggestions before the rollback expires them (model_dump would see nothing).
         suggestions = [company_public(s.company).model_dump(mode="json") for s in exc.suggestions]
-        session.rollback()
+        undo(session)
         return problem(
             409,
             str(exc) + " Set accept_new_company to create a new company.",

@@ -4,9 +4,8 @@ created the token. Errors are RFC 9457 problem details; no cookies, so no CSRF t
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
-from app.complaints.states import TransitionError
 from app.integrations import helpdesk
 from app.integrations.schemas import (
     CompanyComplaint,
@@ -18,7 +17,6 @@ from app.integrations.schemas import (
 from app.models.complaint import ComplaintState
 from app.routes.api import LIMITED, PROBLEMS, DbId, Paged, problem_doc
 from app.web.deps import CompanyActor, SessionDep
-from app.web.errors import problem
 from app.web.ratelimit import api_write_limit
 
 router = APIRouter(prefix="/api/v1/company", tags=["company api"])
@@ -57,11 +55,6 @@ def get_complaint(session: SessionDep, actor: CompanyActor, complaint_id: DbId):
     return helpdesk.detail(session=session, actor=actor, complaint=complaint)
 
 
-def _refused(session: SessionDep, exc: TransitionError) -> Response:
-    session.rollback()
-    return problem(409, str(exc))
-
-
 @router.post(
     "/complaints/{complaint_id}/replies",
     status_code=201,
@@ -71,16 +64,13 @@ def _refused(session: SessionDep, exc: TransitionError) -> Response:
 )
 def reply(session: SessionDep, actor: CompanyActor, complaint_id: DbId, data: ReplyIn):
     """A public reply, signed with the token creator's public name and job title."""
-    try:
-        message = helpdesk.reply(
-            session=session,
-            actor=actor,
-            complaint_id=complaint_id,
-            body=data.body,
-            info_request=data.info_request,
-        )
-    except TransitionError as exc:
-        return _refused(session, exc)
+    message = helpdesk.reply(  # a refused transition is a Conflict: 409 problem details
+        session=session,
+        actor=actor,
+        complaint_id=complaint_id,
+        body=data.body,
+        info_request=data.info_request,
+    )
     return JSONResponse(MessagePublic.of(message).model_dump(mode="json"), status_code=201)
 
 
@@ -92,14 +82,11 @@ def reply(session: SessionDep, actor: CompanyActor, complaint_id: DbId, data: Re
 )
 def resolve(session: SessionDep, actor: CompanyActor, complaint_id: DbId, data: ResolveIn):
     """Mark the complaint resolved; it counts once the consumer confirms."""
-    try:
-        complaint = helpdesk.resolve(
-            session=session,
-            actor=actor,
-            complaint_id=complaint_id,
-            resolution_type=data.resolution_type,
-            body=data.body,
-        )
-    except TransitionError as exc:
-        return _refused(session, exc)
+    complaint = helpdesk.resolve(  # a refused transition is a Conflict: 409 problem details
+        session=session,
+        actor=actor,
+        complaint_id=complaint_id,
+        resolution_type=data.resolution_type,
+        body=data.body,
+    )
     return helpdesk.detail(session=session, actor=actor, complaint=complaint)

@@ -17,7 +17,7 @@ from app.models.membership import Claim, ClaimMethod
 from app.models.user import User
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
@@ -83,7 +83,7 @@ def start(
             email=values["email"],
         )
     except claims.ClaimInputError as exc:
-        session.rollback()
+        undo(session)
         return _start_page(
             request,
             session,
@@ -94,7 +94,7 @@ def start(
             status_code=422,
         )
     except Conflict as exc:
-        session.rollback()
+        undo(session)
         return _start_page(
             request,
             session,
@@ -167,7 +167,6 @@ def send_code(
     try:
         codes.send_code(session=session, claim=claim, user=user, verifier=verifier)
     except DomainError as exc:
-        session.rollback()
-        session.refresh(claim)
+        undo(session, claim)
         return claim_page(request, session, claim, error=exc.detail, status_code=exc.status_code)
     return RedirectResponse(f"/claims/{claim.id}?sent=1", status_code=303)

@@ -31,7 +31,7 @@ from app.web import caching, ratelimit
 from app.web.carry import log_in_to_continue
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep, look_up_viewer, require_viewer
-from app.web.forms import HONEYPOT, FormDep, parse, text
+from app.web.forms import HONEYPOT, FormDep, parse, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
@@ -146,11 +146,11 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
             return ratelimit.with_retry_after(page, exc)
         except gate.DuplicateComplaint as exc:
             existing_id = exc.existing.id
-            session.rollback()
+            undo(session)
             context = {**_form_context(values, {}), "duplicate": (existing_id, exc.detail)}
             return render(request, "complaints/new.html", context, status_code=409)
         except CompanyChoiceNeeded as exc:
-            session.rollback()
+            undo(session)
             return render(
                 request,
                 "complaints/new.html",
@@ -158,7 +158,7 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
                 status_code=409,
             )
         except DomainError as exc:
-            session.rollback()
+            undo(session)
             errors = {getattr(exc, "field", "company_domain"): exc.detail}
     return render(request, "complaints/new.html", _form_context(values, errors), status_code=422)
 
@@ -276,8 +276,7 @@ def act(
         ratelimit.hit(ACTION_LIMITS.get(action, "message_user"), str(user.id))
         CONSUMER_ACTIONS[action](session=session, complaint=complaint, user=user, body=body)
     except DomainError as exc:  # a refused transition is a Conflict (409)
-        session.rollback()
-        session.refresh(complaint)
+        undo(session, complaint)
         page = complaint_page(
             request,
             session,

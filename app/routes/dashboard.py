@@ -14,55 +14,25 @@ from starlette.datastructures import FormData
 from app.companies import members
 from app.companies import service as companies
 from app.complaints import company as company_side
-from app.complaints import gate
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies
 from app.dashboard import service as dashboard
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.models.company import Company
 from app.models.complaint import Complaint, ResolutionType, Side
-from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.moderation.view import hidden_messages
+from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import FormDep, text
-from app.web.ids import RecordId, parse_id
+from app.web.forms import FormDep, text, undo
+from app.web.ids import parse_id
 from app.web.pagination import Page
 from app.web.templating import render
 
 router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
-
-
-def rep_of(session: Session, slug: str, user: User) -> tuple[Company, CompanyMember]:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
-    return company, members.require_rep(session=session, company_id=company.id, user=user)
-
-
-def viewer_of(session: Session, slug: str, user: User) -> tuple[Company, CompanyMember, bool]:
-    """A rep, or an admin reading the dashboard (read only: True) without acting for the
-    company; admins see neither private references nor internal notes."""
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
-    if (
-        user.is_admin
-        and members.membership(session=session, company_id=company.id, user=user) is None
-    ):
-        # A stand-in that is never saved: the templates name the viewer through it.
-        stand_in = CompanyMember(
-            company_id=company.id, user_id=user.id, role=Role.AGENT, public_name=user.display_name
-        )
-        return company, stand_in, True
-    return company, members.require_rep(session=session, company_id=company.id, user=user), False
-
-
-def _complaint_of(session: Session, company: Company, complaint_id: int) -> Complaint:
-    complaint = complaints.get(session=session, complaint_id=complaint_id)
-    # A complaint waiting for its author's verification or for review has not reached them yet.
-    if complaint is None or complaint.company_id != company.id or gate.is_waiting(complaint):
-        raise NotFound("There is no complaint with that number in this company's queue.")
-    return complaint
 
 
 def _back(company: Company, complaint: Complaint) -> RedirectResponse:
@@ -92,12 +62,11 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
 def queue(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
-    slug: str,
+    viewer: CompanyViewer,
     queue: dashboard.Queue = dashboard.Queue.OPEN,
     page: int = 1,
 ) -> Response:
-    company, member, readonly = viewer_of(session, slug, user)
+    company, member, readonly, user = viewer.company, viewer.member, viewer.readonly, viewer.user
     counts = dashboard.counts(session=session, company_id=company.id, user=user)
     pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
     rows = dashboard.page(
@@ -131,16 +100,15 @@ def queue(
 def _complaint_page(
     request: Request,
     session: Session,
-    company: Company,
-    member: CompanyMember,
-    complaint: Complaint,
+    case: RepCase,
     *,
     error: str | None = None,
     error_for: str = "",
     values: dict[str, str] | None = None,
     status_code: int = 200,
-    readonly: bool = False,
 ) -> Response:
+    company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
+    complaint = case.complaint
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
     return render(
         request,
@@ -172,46 +140,35 @@ def _complaint_page(
 
 
 @router.get("/{slug}/complaints/{complaint_id}")
-def complaint_view(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: RecordId
-) -> Response:
-    company, member, readonly = viewer_of(session, slug, user)
-    complaint = _complaint_of(session, company, complaint_id)
-    return _complaint_page(request, session, company, member, complaint, readonly=readonly)
+def complaint_view(request: Request, session: SessionDep, case: ViewerComplaint) -> Response:
+    return _complaint_page(request, session, case)
 
 
 def _act(
     request: Request,
     form: FormData,
     session: Session,
-    user: User,
-    slug: str,
-    complaint_id: RecordId,
+    case: RepCase,
     form_name: str,
     fields: tuple[str, ...],
     act: Callable[[Complaint, dict[str, str]], object],
 ) -> Response:
     """Run one company action on the complaint; a refusal re-shows the page with the text kept."""
-    company, member = rep_of(session, slug, user)
-    complaint = _complaint_of(session, company, complaint_id)
     values = {name: text(form, name) for name in fields}
     try:
-        act(complaint, values)
+        act(case.complaint, values)
     except DomainError as exc:  # a refused transition is a Conflict (409)
-        session.rollback()
-        session.refresh(complaint)
+        undo(session, case.complaint)
         return _complaint_page(
             request,
             session,
-            company,
-            member,
-            complaint,
+            case,
             error=str(exc),
             error_for=form_name,
             values=values,
             status_code=exc.status_code,
         )
-    return _back(company, complaint)
+    return _back(case.rep.company, case.complaint)
 
 
 def _user_id(value: str) -> int:
@@ -221,52 +178,34 @@ def _user_id(value: str) -> int:
 
 
 @router.post("/{slug}/complaints/{complaint_id}/assign")
-def assign(
-    request: Request,
-    form: FormDep,
-    session: SessionDep,
-    user: CurrentUser,
-    slug: str,
-    complaint_id: RecordId,
-) -> Response:
+def assign(request: Request, form: FormDep, session: SessionDep, case: RepComplaint) -> Response:
     return _act(
         request,
         form,
         session,
-        user,
-        slug,
-        complaint_id,
+        case,
         "assign",
         ("assignee_id",),
         lambda c, v: company_side.assign(
-            session=session, complaint=c, user=user, assignee_id=_user_id(v["assignee_id"])
+            session=session, complaint=c, user=case.rep.user, assignee_id=_user_id(v["assignee_id"])
         ),
     )
 
 
 @router.post("/{slug}/complaints/{complaint_id}/reply")
-def reply(
-    request: Request,
-    form: FormDep,
-    session: SessionDep,
-    user: CurrentUser,
-    slug: str,
-    complaint_id: RecordId,
-) -> Response:
+def reply(request: Request, form: FormDep, session: SessionDep, case: RepComplaint) -> Response:
     """A public reply; the "ask for more information" button sends info_request=1."""
     return _act(
         request,
         form,
         session,
-        user,
-        slug,
-        complaint_id,
+        case,
         "reply",
         ("body", "info_request"),
         lambda c, v: company_side.reply(
             session=session,
             complaint=c,
-            user=user,
+            user=case.rep.user,
             body=v["body"],
             info_request=v["info_request"] == "1",
         ),
@@ -274,24 +213,17 @@ def reply(
 
 
 @router.post("/{slug}/complaints/{complaint_id}/note")
-def note(
-    request: Request,
-    form: FormDep,
-    session: SessionDep,
-    user: CurrentUser,
-    slug: str,
-    complaint_id: RecordId,
-) -> Response:
+def note(request: Request, form: FormDep, session: SessionDep, case: RepComplaint) -> Response:
     return _act(
         request,
         form,
         session,
-        user,
-        slug,
-        complaint_id,
+        case,
         "note",
         ("note",),
-        lambda c, v: company_side.add_note(session=session, complaint=c, user=user, body=v["note"]),
+        lambda c, v: company_side.add_note(
+            session=session, complaint=c, user=case.rep.user, body=v["note"]
+        ),
     )
 
 
@@ -303,27 +235,18 @@ def _resolution(value: str) -> ResolutionType:
 
 
 @router.post("/{slug}/complaints/{complaint_id}/resolve")
-def resolve(
-    request: Request,
-    form: FormDep,
-    session: SessionDep,
-    user: CurrentUser,
-    slug: str,
-    complaint_id: RecordId,
-) -> Response:
+def resolve(request: Request, form: FormDep, session: SessionDep, case: RepComplaint) -> Response:
     return _act(
         request,
         form,
         session,
-        user,
-        slug,
-        complaint_id,
+        case,
         "resolve",
         ("resolution_type", "message"),
         lambda c, v: company_side.resolve(
             session=session,
             complaint=c,
-            user=user,
+            user=case.rep.user,
             resolution_type=_resolution(v["resolution_type"]),
             body=v["message"],
         ),
@@ -331,31 +254,21 @@ def resolve(
 
 
 @router.post("/{slug}/complaints/{complaint_id}/use-saved")
-def use_saved(
-    request: Request,
-    form: FormDep,
-    session: SessionDep,
-    user: CurrentUser,
-    slug: str,
-    complaint_id: RecordId,
-) -> Response:
+def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepComplaint) -> Response:
     """The no-JavaScript way to insert a saved reply: re-show the form with its text added.
     Changes nothing; a POST only so the text typed so far comes along."""
-    company, member = rep_of(session, slug, user)
-    complaint = _complaint_of(session, company, complaint_id)
     body, chosen = text(form, "body"), text(form, "saved_id")
     if (saved_id := parse_id(chosen)) is None:
         return _complaint_page(
             request,
             session,
-            company,
-            member,
-            complaint,
+            case,
             error="Choose a saved reply to insert.",
             error_for="reply",
             values={"body": body},
             status_code=422,
         )
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    company_id = case.rep.company.id
+    saved = saved_replies.get(session=session, company_id=company_id, saved_id=saved_id)
     combined = f"{body.rstrip()}\n\n{saved.body}" if body.strip() else saved.body
-    return _complaint_page(request, session, company, member, complaint, values={"body": combined})
+    return _complaint_page(request, session, case, values={"body": combined})

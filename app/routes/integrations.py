@@ -8,12 +8,12 @@ from sqlmodel import Session
 
 from app.errors import Conflict, NotFound
 from app.integrations import tokens, webhooks
-from app.integrations.overview import overview, owned_company
-from app.models.user import User
+from app.integrations.overview import overview
 from app.web import ratelimit
+from app.web.access import OwnedCompany, Rep
 from app.web.csrf import require_csrf
-from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.deps import SessionDep
+from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
@@ -21,15 +21,9 @@ router = APIRouter(prefix="/dashboard/{slug}/integrations", dependencies=[Depend
 
 
 def _page(
-    request: Request,
-    session: Session,
-    slug: str,
-    user: User,
-    *,
-    status_code: int = 200,
-    **context: Any,
+    request: Request, session: Session, owner: Rep, *, status_code: int = 200, **context: Any
 ) -> Response:
-    data = overview(session=session, slug=slug, owner=user)
+    data = overview(session=session, slug=owner.company.slug, owner=owner.user)
     context.setdefault("values", {"events": list(webhooks.EVENTS)})
     context.setdefault("errors", {})
     response = render(
@@ -42,33 +36,32 @@ def _page(
     return response
 
 
-def _back(slug: str) -> Response:
-    return RedirectResponse(f"/dashboard/{slug}/integrations", status_code=303)
+def _back(owner: Rep) -> Response:
+    return RedirectResponse(f"/dashboard/{owner.company.slug}/integrations", status_code=303)
 
 
 @router.get("")
-def index(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
-    return _page(request, session, slug, user)
+def index(request: Request, session: SessionDep, owner: OwnedCompany) -> Response:
+    return _page(request, session, owner)
 
 
 @router.post("/tokens")
 def create_token(
-    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
+    request: Request, form: FormDep, session: SessionDep, owner: OwnedCompany
 ) -> Response:
     values = {"token_name": text(form, "token_name")}
-    company = owned_company(session=session, slug=slug, user=user)
+    company, user = owner.company, owner.user
     try:
         ratelimit.hit("api_token_user", str(user.id))
         token, raw = tokens.create(
             session=session, company=company, owner=user, name=values["token_name"]
         )
     except (Conflict, ratelimit.RateLimited) as exc:
-        session.rollback()
+        undo(session)
         page = _page(
             request,
             session,
-            slug,
-            user,
+            owner,
             values={**values, "events": list(webhooks.EVENTS)},
             errors={"token_name": exc.detail},
             status_code=exc.status_code if isinstance(exc, ratelimit.RateLimited) else 422,
@@ -77,25 +70,25 @@ def create_token(
             ratelimit.with_retry_after(page, exc)
         return page
     # Shown once, on this response only: just its hash is kept.
-    return _page(request, session, slug, user, new_token=raw, new_token_name=token.name)
+    return _page(request, session, owner, new_token=raw, new_token_name=token.name)
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(session: SessionDep, user: CurrentUser, slug: str, token_id: RecordId) -> Response:
-    company = owned_company(session=session, slug=slug, user=user)
+def revoke_token(session: SessionDep, owner: OwnedCompany, token_id: RecordId) -> Response:
+    company, user = owner.company, owner.user
     tokens.revoke(session=session, company=company, owner=user, token_id=token_id)
-    return _back(slug)
+    return _back(owner)
 
 
 @router.post("/webhooks")
 def create_webhook(
-    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
+    request: Request, form: FormDep, session: SessionDep, owner: OwnedCompany
 ) -> Response:
     values = {
         "url": text(form, "url"),
         "events": [e for e in form.getlist("events") if isinstance(e, str)],
     }
-    company = owned_company(session=session, slug=slug, user=user)
+    company, user = owner.company, owner.user
     try:
         webhooks.create(
             session=session,
@@ -105,24 +98,23 @@ def create_webhook(
             events=values["events"],
         )
     except webhooks.InvalidWebhook as exc:
-        session.rollback()
+        undo(session)
         return _page(
             request,
             session,
-            slug,
-            user,
+            owner,
             values=values,
             errors={exc.field: exc.detail},
             status_code=422,
         )
-    return _back(slug)
+    return _back(owner)
 
 
 @router.post("/webhooks/{webhook_id}/{change}")
 def change_webhook(
-    session: SessionDep, user: CurrentUser, slug: str, webhook_id: RecordId, change: str
+    session: SessionDep, owner: OwnedCompany, webhook_id: RecordId, change: str
 ) -> Response:
-    company = owned_company(session=session, slug=slug, user=user)
+    company, user = owner.company, owner.user
     args = {"session": session, "company": company, "owner": user, "webhook_id": webhook_id}
     if change == "delete":
         webhooks.delete(**args)
@@ -130,17 +122,17 @@ def change_webhook(
         webhooks.set_active(**args, active=change == "enable")
     else:
         raise NotFound("There is no such action.")
-    return _back(slug)
+    return _back(owner)
 
 
 @router.post("/deliveries/{job_id}/retry")
 def retry_delivery(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, job_id: RecordId
+    request: Request, session: SessionDep, owner: OwnedCompany, job_id: RecordId
 ) -> Response:
-    company = owned_company(session=session, slug=slug, user=user)
+    company, user = owner.company, owner.user
     try:
         webhooks.retry(session=session, company=company, owner=user, job_id=job_id)
     except Conflict as exc:
-        session.rollback()
-        return _page(request, session, slug, user, notice=exc.detail, status_code=409)
-    return _back(slug)
+        undo(session)
+        return _page(request, session, owner, notice=exc.detail, status_code=409)
+    return _back(owner)

@@ -1,7 +1,7 @@
 """Reporting content (anyone), the moderators' queue and actions, and each company's public
 moderation log."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from app.companies import service as companies
 from app.complaints import service as complaints
 from app.complaints import visibility as vis
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Visibility
 from app.models.moderation import REASON_LABELS, ReportReason
@@ -20,23 +20,15 @@ from app.moderation import edits, reports
 from app.moderation import service as moderation
 from app.moderation.log import public_log
 from app.web import ratelimit
+from app.web.access import ModeratedComplaint, ModeratorUser
 from app.web.csrf import require_csrf
-from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.deps import OptionalUser, SessionDep
+from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId, parse_id, storable
 from app.web.pagination import Page
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
-
-
-def require_moderator(user: CurrentUser) -> User:
-    if not vis.is_moderator(user):
-        raise Forbidden("Only Outcry moderators can see this page.")
-    return user
-
-
-Moderator = Annotated[User, Depends(require_moderator)]
 
 
 def _message_or_404(session: Session, message_id: int) -> Message:
@@ -129,7 +121,7 @@ def report(request: Request, form: FormDep, session: SessionDep, user: OptionalU
             status_code=422,
         )
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return _report_form(
             request,
             complaint,
@@ -150,7 +142,7 @@ def report(request: Request, form: FormDep, session: SessionDep, user: OptionalU
 
 
 @router.get("/moderation")
-def queue(request: Request, session: SessionDep, _mod: Moderator) -> Response:
+def queue(request: Request, session: SessionDep, _mod: ModeratorUser) -> Response:
     groups, total = reports.open_groups(session=session)
     held = moderation.held(session=session)
     return render(
@@ -190,10 +182,7 @@ def _context_page(
 
 
 @router.get("/moderation/complaints/{complaint_id}")
-def context(
-    request: Request, session: SessionDep, _mod: Moderator, complaint_id: RecordId
-) -> Response:
-    complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
+def context(request: Request, session: SessionDep, complaint: ModeratedComplaint) -> Response:
     return _context_page(request, session, complaint)
 
 
@@ -251,8 +240,7 @@ def _run(
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        session.rollback()
-        session.refresh(complaint)
+        undo(session, complaint)
         return _context_page(
             request,
             session,
@@ -269,11 +257,10 @@ def act_on_complaint(
     request: Request,
     form: FormDep,
     session: SessionDep,
-    moderator: Moderator,
-    complaint_id: RecordId,
+    moderator: ModeratorUser,
+    complaint: ModeratedComplaint,
     action: str,
 ) -> Response:
-    complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
     if action == "edit":
         do = lambda reason: edits.edit_text(  # noqa: E731
             session=session,
@@ -298,7 +285,7 @@ def act_on_message(
     request: Request,
     form: FormDep,
     session: SessionDep,
-    moderator: Moderator,
+    moderator: ModeratorUser,
     message_id: RecordId,
     action: str,
 ) -> Response:
@@ -326,7 +313,7 @@ def act_on_user(
     request: Request,
     form: FormDep,
     session: SessionDep,
-    moderator: Moderator,
+    moderator: ModeratorUser,
     user_id: RecordId,
     action: str,
 ) -> Response:

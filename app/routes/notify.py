@@ -19,7 +19,7 @@ from app.notify.mail import build_message
 from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
@@ -158,10 +158,10 @@ def resolution_answer(
     try:
         complaint = links.answer(session=session, raw=token, action=action, body=body)
     except (links.LinkGone, links.NotAwaiting, NotFound) as exc:
-        session.rollback()
+        undo(session)
         return _link_problem(request, exc)
     except DomainError as exc:  # e.g. a dispute without a reason: show the form again
-        session.rollback()
+        undo(session)
         link = links.check(session=session, raw=token)
         return _resolution_page(request, link, token, error=exc.detail, body=body, status_code=422)
     return render(

@@ -5,14 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.companies import members
 from app.companies import profile as profiles
-from app.companies import service as companies
 from app.companies.team import InvalidInput
 from app.models.company import Company
+from app.web.access import OwnedCompany
 from app.web.csrf import require_csrf
-from app.web.deps import CurrentUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.deps import SessionDep
+from app.web.forms import FormDep, text, undo
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -38,9 +37,8 @@ def _page(
 
 
 @router.get("/dashboard/{slug}/profile")
-def profile_page(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
-    members.require_owner(session=session, company_id=company.id, user=user)
+def profile_page(request: Request, owner: OwnedCompany) -> Response:
+    company = owner.company
     return _page(
         request,
         company,
@@ -54,24 +52,22 @@ def update_profile(
     request: Request,
     form: FormDep,
     session: SessionDep,
-    user: CurrentUser,
+    owner: OwnedCompany,
     resolver: Resolver,
-    slug: str,
 ) -> Response:
     """Sync on purpose: resolving a Bluesky handle is blocking DNS and HTTPS, so FastAPI runs
     this in a thread."""
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company, slug = owner.company, owner.company.slug
     values = {field: text(form, field) for field in profiles.FIELDS}
     try:
         profiles.update(
             session=session,
             company=company,
-            actor=user,
+            actor=owner.user,
             values=values,
             resolve_handle=resolver,
         )
     except InvalidInput as exc:
-        session.rollback()
-        session.refresh(company)
+        undo(session, company)
         return _page(request, company, values, exc.errors, status_code=422)
     return RedirectResponse(f"/dashboard/{slug}/profile?done=saved", status_code=303)

@@ -8,9 +8,9 @@ from sqlmodel import Session
 from app.dashboard import saved_replies
 from app.models.company import Company
 from app.models.membership import CompanyMember
-from app.routes.dashboard import rep_of
+from app.web.access import RepCompany
 from app.web.csrf import require_csrf
-from app.web.deps import CurrentUser, SessionDep
+from app.web.deps import SessionDep
 from app.web.forms import FormDep, parse, text
 from app.web.ids import RecordId
 from app.web.templating import render
@@ -44,16 +44,13 @@ def _saved_page(
 
 
 @router.get("/{slug}/saved-replies")
-def saved_index(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
-    company, member = rep_of(session, slug, user)
-    return _saved_page(request, session, company, member)
+def saved_index(request: Request, session: SessionDep, rep: RepCompany) -> Response:
+    return _saved_page(request, session, rep.company, rep.member)
 
 
 @router.post("/{slug}/saved-replies")
-def saved_create(
-    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
-) -> Response:
-    company, member = rep_of(session, slug, user)
+def saved_create(request: Request, form: FormDep, session: SessionDep, rep: RepCompany) -> Response:
+    company, member, user = rep.company, rep.member, rep.user
     values = {name: text(form, name) for name in ("title", "body")}
     data, errors = parse(saved_replies.SavedReplyIn, values)
     if data is None:
@@ -82,9 +79,9 @@ def _edit_page(
 
 @router.get("/{slug}/saved-replies/{saved_id}")
 def saved_edit(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, saved_id: RecordId
+    request: Request, session: SessionDep, rep: RepCompany, saved_id: RecordId
 ) -> Response:
-    company, _member = rep_of(session, slug, user)
+    company, user = rep.company, rep.user
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
     saved_replies.require_editor(session=session, saved=saved, user=user)
     return _edit_page(request, company, saved_id, {"title": saved.title, "body": saved.body})
@@ -92,14 +89,9 @@ def saved_edit(
 
 @router.post("/{slug}/saved-replies/{saved_id}")
 def saved_update(
-    request: Request,
-    form: FormDep,
-    session: SessionDep,
-    user: CurrentUser,
-    slug: str,
-    saved_id: RecordId,
+    request: Request, form: FormDep, session: SessionDep, rep: RepCompany, saved_id: RecordId
 ) -> Response:
-    company, _member = rep_of(session, slug, user)
+    company, user = rep.company, rep.user
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
     values = {name: text(form, name) for name in ("title", "body")}
     data, errors = parse(saved_replies.SavedReplyIn, values)
@@ -110,8 +102,8 @@ def saved_update(
 
 
 @router.post("/{slug}/saved-replies/{saved_id}/delete")
-def saved_delete(session: SessionDep, user: CurrentUser, slug: str, saved_id: RecordId) -> Response:
-    company, _member = rep_of(session, slug, user)
+def saved_delete(session: SessionDep, rep: RepCompany, saved_id: RecordId) -> Response:
+    company, user = rep.company, rep.user
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
     saved_replies.delete(session=session, saved=saved, user=user)
     return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)

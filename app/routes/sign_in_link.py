@@ -10,7 +10,7 @@ from app.routes.accounts import log_in
 from app.routes.link_pages import ask_for_link, page
 from app.web.csrf import require_csrf
 from app.web.deps import OptionalUser, SessionDep
-from app.web.forms import FormDep
+from app.web.forms import FormDep, undo
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -54,6 +54,6 @@ def use(request: Request, session: SessionDep, _user: OptionalUser, token: str) 
     try:
         user = sign_in.use_link(session=session, raw=token)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return page(request, "link", exc.status_code, error=exc.detail)
     return log_in(request, session, user, "/")

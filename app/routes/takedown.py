@@ -17,7 +17,7 @@ from app.takedown.mail import uk_day_ending, uk_time
 from app.web import ratelimit
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import FormDep, parse, text
+from app.web.forms import FormDep, parse, text, undo
 from app.web.ids import RecordId, parse_id
 from app.web.templating import render
 
@@ -98,7 +98,7 @@ def file_notice(
             _notice, token = notices.submit(session=session, complaint=complaint, data=parsed)
             return RedirectResponse(f"/takedown/status/{token}", status_code=303)
         except NotFound as exc:  # a message of another complaint
-            session.rollback()
+            undo(session)
             errors = {"message_id": exc.detail}
     return _form(request, session, complaint, values, errors, status_code=422)
 
@@ -170,7 +170,7 @@ def answer(
     try:
         notices.answer(session=session, notice=notice, data=data)
     except DomainError as exc:
-        session.rollback()
+        undo(session)
         return _answer_page(
             request, session, notice, values=values, error=exc.detail, status_code=exc.status_code
         )

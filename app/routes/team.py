@@ -12,10 +12,10 @@ from app.companies import service as companies
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.membership import CompanyMember, Role
-from app.models.user import User
+from app.web.access import OwnedCompany, Rep, RepCompany
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import FormDep, text
+from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId
 from app.web.templating import render
 
@@ -35,18 +35,17 @@ def _role(value: str) -> Role:
 def _members_page(
     request: Request,
     session: Session,
-    company: Company,
-    user: User,
+    owner: Rep,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    me = members.require_owner(session=session, company_id=company.id, user=user)
+    company = owner.company
     context: dict[str, Any] = {
         "company": company,
-        "me": me,
+        "me": owner.member,
         "team": team.active_members(session=session, company_id=company.id),
         "invitations": team.pending_invitations(session=session, company_id=company.id),
         "roles": list(Role),
@@ -59,88 +58,74 @@ def _members_page(
 
 
 @router.get("/dashboard/{slug}/members")
-def members_page(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
-    return _members_page(
-        request, session, companies.get_by_slug_or_404(session=session, slug=slug), user
-    )
+def members_page(request: Request, session: SessionDep, owner: OwnedCompany) -> Response:
+    return _members_page(request, session, owner)
 
 
-def _refused(
-    request: Request, session: Session, company: Company, user: User, exc: DomainError
-) -> Response:
+def _refused(request: Request, session: Session, owner: Rep, exc: DomainError) -> Response:
     """Undo the request's changes and show the page again with the reason."""
-    session.rollback()
-    return _members_page(
-        request, session, company, user, error=exc.detail, status_code=exc.status_code
-    )
+    undo(session, owner.member)
+    return _members_page(request, session, owner, error=exc.detail, status_code=exc.status_code)
 
 
 @router.post("/dashboard/{slug}/members/invite")
-def invite(
-    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
-) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+def invite(request: Request, form: FormDep, session: SessionDep, owner: OwnedCompany) -> Response:
     values = {"email": text(form, "email"), "role": text(form, "role")}
     try:
         team.invite(
             session=session,
-            company=company,
-            actor=user,
+            company=owner.company,
+            actor=owner.user,
             email=values["email"],
             role=_role(values["role"]),
         )
     except team.InvalidInput as exc:
-        session.rollback()
+        undo(session, owner.member)
         return _members_page(
-            request, session, company, user, values=values, errors=exc.errors, status_code=422
+            request, session, owner, values=values, errors=exc.errors, status_code=422
         )
     except DomainError as exc:
-        session.rollback()
+        undo(session, owner.member)
         return _members_page(
             request,
             session,
-            company,
-            user,
+            owner,
             values=values,
             error=exc.detail,
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/dashboard/{slug}/members?done=invited", status_code=303)
+    return RedirectResponse(
+        f"/dashboard/{owner.company.slug}/members?done=invited", status_code=303
+    )
 
 
 @router.post("/dashboard/{slug}/members/{member_id}/role")
 def change_role(
-    request: Request,
-    form: FormDep,
-    session: SessionDep,
-    user: CurrentUser,
-    slug: str,
-    member_id: RecordId,
+    request: Request, form: FormDep, session: SessionDep, owner: OwnedCompany, member_id: RecordId
 ) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
     role = text(form, "role")
     try:
         team.change_role(
             session=session,
-            company_id=company.id,
-            actor=user,
+            company_id=owner.company.id,
+            actor=owner.user,
             member_id=member_id,
             role=_role(role),
         )
     except DomainError as exc:
-        return _refused(request, session, company, user, exc)
-    return RedirectResponse(f"/dashboard/{slug}/members?done=role", status_code=303)
+        return _refused(request, session, owner, exc)
+    return RedirectResponse(f"/dashboard/{owner.company.slug}/members?done=role", status_code=303)
 
 
 @router.post("/dashboard/{slug}/members/{member_id}/revoke")
 def revoke(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, member_id: RecordId
+    request: Request, session: SessionDep, owner: OwnedCompany, member_id: RecordId
 ) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company, user, slug = owner.company, owner.user, owner.company.slug
     try:
         team.revoke(session=session, company_id=company.id, actor=user, member_id=member_id)
     except DomainError as exc:
-        return _refused(request, session, company, user, exc)
+        return _refused(request, session, owner, exc)
     if members.membership(session=session, company_id=company.id, user=user) is None:
         return RedirectResponse(f"/companies/{slug}", status_code=303)  # they removed themselves
     return RedirectResponse(f"/dashboard/{slug}/members?done=revoked", status_code=303)
@@ -148,15 +133,15 @@ def revoke(
 
 @router.post("/dashboard/{slug}/invitations/{invitation_id}/cancel")
 def cancel_invitation(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, invitation_id: RecordId
+    request: Request, session: SessionDep, owner: OwnedCompany, invitation_id: RecordId
 ) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+    company, slug = owner.company, owner.company.slug
     try:
         team.cancel_invitation(
-            session=session, company_id=company.id, actor=user, invitation_id=invitation_id
+            session=session, company_id=company.id, actor=owner.user, invitation_id=invitation_id
         )
     except DomainError as exc:
-        return _refused(request, session, company, user, exc)
+        return _refused(request, session, owner, exc)
     return RedirectResponse(f"/dashboard/{slug}/members?done=cancelled", status_code=303)
 
 
@@ -188,26 +173,22 @@ def _me_page(
 
 
 @router.get("/dashboard/{slug}/me")
-def me_page(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
-    member = members.require_rep(session=session, company_id=company.id, user=user)
+def me_page(request: Request, rep: RepCompany) -> Response:
+    company, member = rep.company, rep.member
     values = {"public_name": member.public_name, "job_title": member.job_title}
     return _me_page(request, company, member, values, done=request.query_params.get("done"))
 
 
 @router.post("/dashboard/{slug}/me")
-def update_me(
-    request: Request, form: FormDep, session: SessionDep, user: CurrentUser, slug: str
-) -> Response:
-    company = companies.get_by_slug_or_404(session=session, slug=slug)
+def update_me(request: Request, form: FormDep, session: SessionDep, rep: RepCompany) -> Response:
+    company = rep.company
     values = {"public_name": text(form, "public_name"), "job_title": text(form, "job_title")}
     try:
-        team.update_me(session=session, company=company, user=user, **values)
+        team.update_me(session=session, company=company, user=rep.user, **values)
     except team.InvalidInput as exc:
-        session.rollback()
-        member = members.require_rep(session=session, company_id=company.id, user=user)
-        return _me_page(request, company, member, values, exc.errors, status_code=422)
-    return RedirectResponse(f"/dashboard/{slug}/me?done=saved", status_code=303)
+        undo(session, rep.member)
+        return _me_page(request, company, rep.member, values, exc.errors, status_code=422)
+    return RedirectResponse(f"/dashboard/{company.slug}/me?done=saved", status_code=303)
 
 
 # The invitation link -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.text.validation import field_errors, friendly
@@ -65,3 +66,11 @@ def parse(model: type[M], data: dict) -> tuple[M | None, dict[str, str]]:
         return model.model_validate(data), {}
     except ValidationError as exc:
         return None, field_errors(exc)
+
+
+def undo(session: Session, *shown: object) -> None:
+    """Before drawing a refused form again: undo everything the request changed, so the page
+    reads the database as it was, and reload the objects it shows (the undo expired them)."""
+    session.rollback()
+    for obj in shown:
+        session.refresh(obj)
