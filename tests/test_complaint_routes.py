@@ -104,7 +104,9 @@ def timeline_length(html: str) -> int:
 
 
 def listed_titles(html: str) -> list[str]:
-    return [unescape(t) for t in re.findall(r'<a class="title" href="[^"]*">(.*?)</a>', html)]
+    """The titles a reader sees (search highlights matched words with <mark>)."""
+    titles = re.findall(r'<a class="title" href="[^"]*">(.*?)</a>', html)
+    return [unescape(re.sub(r"</?mark>", "", t)) for t in titles]
 
 
 def section(html: str, heading: str) -> str:

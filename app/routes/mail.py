@@ -12,7 +12,7 @@ from app.config import get_settings
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.mailchannel import directory, pen, process, store
 from app.mailchannel.parse import load, recipients
-from app.routes.moderation import Moderator
+from app.web.access import ModeratorUser
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
@@ -62,7 +62,7 @@ async def inbound_email(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/moderation/mail")
-def holding_pen(request: Request, session: SessionDep, moderator: Moderator) -> Response:
+def holding_pen(request: Request, session: SessionDep, moderator: ModeratorUser) -> Response:
     return render(
         request,
         "moderation/mail.html",
@@ -76,7 +76,11 @@ def holding_pen(request: Request, session: SessionDep, moderator: Moderator) -> 
 
 @router.post("/moderation/mail/{inbound_id}/{decision}")
 def decide(
-    request: Request, session: SessionDep, moderator: Moderator, inbound_id: RecordId, decision: str
+    request: Request,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    inbound_id: RecordId,
+    decision: str,
 ) -> Response:
     try:
         choice = pen.Decision(decision)
@@ -88,7 +92,7 @@ def decide(
 
 @router.post("/moderation/mail-addresses/{address_id}/{decision}")
 def review_address(
-    session: SessionDep, moderator: Moderator, address_id: RecordId, decision: str
+    session: SessionDep, moderator: ModeratorUser, address_id: RecordId, decision: str
 ) -> Response:
     if decision not in ("approve", "reject"):
         raise NotFound("No such decision.")
