@@ -18,6 +18,15 @@ broadcast_app = typer.Typer(help="The social-network broadcaster.", no_args_is_h
 app.add_typer(broadcast_app, name="broadcast")
 
 
+@app.callback()
+def _wire() -> None:
+    # Every command may emit events, queue or run jobs: connect them first. Imported here, like
+    # everything the commands use, so the command starts without loading every domain.
+    from app.startup import wire
+
+    wire()
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""

@@ -19,7 +19,7 @@ from app.clock import utcnow
 from app.complaints.visibility import HELD_REASON, VERIFY_REASON
 from app.config import get_settings
 from app.errors import Conflict
-from app.events import COMPLAINT_CREATED, Event, emit_later
+from app.events import ComplaintCreated, emit_later
 from app.models.complaint import Complaint, ComplaintState, Visibility
 from app.models.user import User
 from app.redaction import visible
@@ -179,7 +179,9 @@ def publish(*, session: Session, complaint: Complaint, now: datetime | None = No
     complaint.updated_at = now
     session.add(complaint)
     session.flush()
-    emit_later(session=session, event=Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id))
+    emit_later(
+        session=session, event=ComplaintCreated(complaint_id=complaint.id, actor_id=author.id)
+    )
     return True
 
 
