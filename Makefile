@@ -39,6 +39,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check app tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) outcry.db outcry.db-wal outcry.db-shm

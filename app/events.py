@@ -163,7 +163,7 @@ def emit(*, session: Session, event: Event) -> None:
         fn(session, event)
 
 
-LISTENERS_JOB = "event.listeners"  # app/jobs/listeners.py runs them
+LISTENERS_JOB = "event.listeners"  # app/listeners.py runs them (run_later)
 
 
 def emit_later(*, session: Session, event: Event) -> None:

@@ -6,12 +6,18 @@ The statistics mark comes last: it is a row shared by every change to the compan
 commit (PostgreSQL), so it is taken as late as possible.
 """
 
+import asyncio
 from collections.abc import Sequence
+
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from app import events as e
 from app.broadcast import schedule as broadcast
 from app.integrations import delivery as webhooks
+from app.jobs.queue import Context, Outcome
 from app.mailchannel import outbound as mailchannel
+from app.models.job import Job
 from app.notify import listeners as mail
 from app.stats import jobs as stats
 
@@ -41,3 +47,18 @@ LISTENERS: dict[type[e.Event], Sequence[e.Listener]] = {
     e.CoSigned: (stats.on_complaint_event,),
     e.CoSignWithdrawn: (stats.on_complaint_event,),
 }
+
+
+def run_listeners(engine: Engine, event: e.Event) -> None:
+    # All or nothing: a listener that fails rolls back the others' jobs, and the retry queues
+    # them again, so nothing is sent twice.
+    with Session(engine, expire_on_commit=False) as session:
+        e.emit(session=session, event=event)
+        session.commit()
+
+
+async def run_later(job: Job, ctx: Context) -> Outcome:
+    """The worker's job for an event queued with ``events.emit_later``: its listeners, now."""
+    event = e.from_payload(job.payload)
+    await asyncio.to_thread(run_listeners, ctx.engine, event)
+    return Outcome(ok=True, detail=f"{event.name} {event.complaint_id}: listeners run")

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import get_settings
+from app.db import make_worker_engine
+from app.jobs.worker import InProcessWorker
 from app.ops import gc as ops_gc
 from app.ops import logging as ops_logging
 from app.ops import malloc as ops_malloc
@@ -72,9 +74,6 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if not settings.run_worker or settings.environment == "test":
         yield
         return
-    from app.db import make_worker_engine
-    from app.jobs.worker import InProcessWorker
-
     engine = make_worker_engine()  # never a request's connection (app/db.py)
     worker = InProcessWorker(engine)  # never on this event loop either
     try:
@@ -155,7 +154,7 @@ def create_app() -> FastAPI:
     include_flat(app, api_stats.router)
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
-        from app.routes import bench
+        from app.routes import bench  # only then: its routes must not exist otherwise
 
         include_flat(app, bench.router)
     return app

@@ -43,7 +43,7 @@ def resolve_checked(host: str, port: int, *, policy: AddressPolicy = public_only
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise UnsafeAddress(refusal) from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses or not all(policy(a) for a in addresses):
         raise UnsafeAddress(refusal)
     return str(addresses[0])

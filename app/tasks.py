@@ -6,9 +6,9 @@ from app.broadcast import tasks as broadcast
 from app.claims import tasks as claims
 from app.events import LISTENERS_JOB
 from app.integrations import tasks as integrations
-from app.jobs import listeners
 from app.jobs.periodic import Periodic
 from app.jobs.queue import Handler
+from app.listeners import run_later
 from app.mailchannel import tasks as mailchannel
 from app.notify import tasks as notify
 from app.redaction import tasks as redaction
@@ -30,7 +30,7 @@ _DOMAINS = (
 
 
 def _collect() -> dict[str, Handler]:
-    tasks: dict[str, Handler] = {LISTENERS_JOB: listeners.run}  # events.emit_later
+    tasks: dict[str, Handler] = {LISTENERS_JOB: run_later}  # events.emit_later
     for domain in _DOMAINS:
         if clash := tasks.keys() & domain.TASKS.keys():
             raise RuntimeError(f"job kinds declared twice: {sorted(clash)}")

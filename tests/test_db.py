@@ -5,7 +5,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from app.clock import utcnow
-from app.db import UTCDateTime, get_engine, get_read_engine
+from app.columns import UTCDateTime
+from app.db import get_engine, get_read_engine
 from app.models.company import Company
 
 

@@ -268,7 +268,7 @@ def test_default_resolver_never_fetches_from_a_private_address(monkeypatch):
 
     monkeypatch.setattr(HandleResolver, "resolve_dns", lambda self, h: None)
     monkeypatch.setattr(HandleResolver, "resolve_http", lambda self, h: pytest.fail("fetched"))
-    monkeypatch.setattr(app.net, "resolve_checked", private)
+    monkeypatch.setattr(profiles, "resolve_checked", private)  # the name profile calls
     assert profiles.resolve_with_atproto("intranet.example") is None
 
 

@@ -13,11 +13,15 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, func, select
 
 from app import audit
+from app.broadcast.refresh import refresh_company
 from app.companies import members
 from app.companies.service import slugify
 from app.companies.team import InvalidInput
+from app.config import get_settings
+from app.integrations.webhooks import address_policy
 from app.models.company import Company
 from app.models.user import User
+from app.net import UnsafeAddress, resolve_checked
 
 # handle -> DID, or None when the handle does not resolve
 HandleResolver = Callable[[str], str | None]
@@ -54,8 +58,6 @@ def resolve_with_atproto(handle: str) -> str | None:
     configured PDS's com.atproto.identity.resolveHandle (a handle hosted there, or on any PDS
     without public DNS), behind the same address guard."""
     from atproto_identity.handle.resolver import HandleResolver as AtprotoHandleResolver
-
-    from app.net import UnsafeAddress, resolve_checked
 
     if did := AtprotoHandleResolver(timeout=3).resolve_dns(handle):
         return did
@@ -94,10 +96,6 @@ def resolve_through_pds(handle: str) -> str | None:
     from urllib.parse import urlsplit
 
     import httpx
-
-    from app.config import get_settings
-    from app.integrations.webhooks import address_policy
-    from app.net import UnsafeAddress, resolve_checked
 
     service = get_settings().bluesky_service_url.rstrip("/")
     parts = urlsplit(service)
@@ -259,8 +257,6 @@ def update(
     company.bluesky_did = did if data.bluesky_handle else None
     session.add(company)
     if "name" in changes:  # its live posts name it: they must say what the profile says
-        from app.broadcast.refresh import refresh_company
-
         refresh_company(session=session, company_id=company.id)
     if changes:
         audit.record(

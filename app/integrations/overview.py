@@ -7,6 +7,7 @@ from sqlmodel import Session
 from app.companies import members
 from app.companies import service as companies
 from app.integrations import tokens, webhooks
+from app.integrations.webhooks import Delivery
 from app.models.company import Company
 from app.models.integration import ApiToken, Webhook
 from app.models.user import User
@@ -17,7 +18,7 @@ class Overview:
     company: Company
     tokens: list[tuple[ApiToken, User | None]]
     webhooks: list[Webhook]
-    deliveries: list[webhooks.Delivery]
+    deliveries: list[Delivery]
 
 
 def owned_company(*, session: Session, slug: str, user: User) -> Company:

@@ -63,7 +63,7 @@ def _attach() -> None:
         event.listen(complaint, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
 
 
-def include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
+def include_name(name: str | None, type_: str, _parent_names: dict[str, str | None]) -> bool:
     """Alembic autogenerate filter: the FTS5 table, its shadow tables, and the tsvector column
     and its index are managed by hand (above), not by the models, so they are not differences."""
     if type_ == "table" and name and name.startswith(FTS_TABLE):

@@ -50,7 +50,7 @@ def render(name: str, **context: Any) -> Mail:
     ctx = {"base_url": base_url(), **context}
     text = _env.get_template(f"{name}.txt").make_module(ctx)
     return Mail(
-        subject=str(text.subject),  # type: ignore[attr-defined] - set by the template
+        subject=str(text.subject),  # type: ignore[attr-defined]  # set by the template
         text=str(text),
         html=_env.get_template(f"{name}.html").render(ctx),
     )

@@ -13,6 +13,7 @@ from app import audit
 from app.broadcast import refresh as broadcast_refresh
 from app.errors import Conflict
 from app.models.complaint import Complaint, Message
+from app.models.moderation import ModerationEdit
 from app.models.redaction import RedactionCorrection
 from app.models.user import User
 from app.redaction import redactor, rules
@@ -146,10 +147,6 @@ def _apply_message(ctx: Context, message: Message, source: str) -> int:
 def _hand_edited(session: Session, complaint_id: int) -> set[tuple[int | None, str]]:
     """(message id or None, field) a moderator rewrote (app/moderation/edits.py): re-redaction
     works on their public text then, never from the original, so their edit survives."""
-    try:
-        from app.models.moderation import ModerationEdit
-    except ImportError:  # the moderation feature is optional for this module
-        return set()
     rows = session.exec(
         select(ModerationEdit.message_id, ModerationEdit.field).where(
             ModerationEdit.complaint_id == complaint_id

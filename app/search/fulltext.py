@@ -17,7 +17,9 @@ Both index only the public (redacted) title and body. Another engine (one that r
 own index) can stand behind the same function.
 """
 
-from sqlalchemy import ColumnElement, Select, column, literal_column, select, table
+from typing import Any
+
+from sqlalchemy import ColumnClause, ColumnElement, Select, column, literal_column, select, table
 from sqlalchemy.sql import func
 from sqlmodel import Session, col
 
@@ -28,7 +30,9 @@ from app.search import query as parser
 TITLE_WEIGHT = 4.0  # FTS5 bm25 column weight; PostgreSQL weighs A (title) over B (body) itself
 
 _fts = table(FTS_TABLE, column("rowid"))
-_whole = literal_column(FTS_TABLE)  # the table's own name stands for "any column" in FTS5
+_whole: ColumnClause[Any] = literal_column(
+    FTS_TABLE
+)  # the table's own name stands for "any column" in FTS5
 
 
 def _tsquery(query: parser.Query) -> ColumnElement:
@@ -58,7 +62,7 @@ def ranked(
     """Ids of one page of matches, best first among the newest ``pool`` (ties newest first), and
     how many matches the pool holds (``pool`` itself: at least that many)."""
     if dialect == "postgresql":
-        vector = literal_column(f"complaint.{PG_COLUMN}")
+        vector: ColumnClause[Any] = literal_column(f"complaint.{PG_COLUMN}")
         tsquery = _tsquery(query)
         # Newest by filing time: the order of the composite indexes a filter may use (by company,
         # state, visibility), so the planner can walk one of them and check each row's vector.

@@ -54,7 +54,7 @@ def _queue(session: Session, *, key: str, to: str, template: str, **ctx: Any) ->
         session=session,
         key=f"takedown:{key}",
         to=to,
-        subject=str(module.subject),  # type: ignore[attr-defined] - set by the template
+        subject=str(module.subject),  # type: ignore[attr-defined]  # set by the template
         text=str(module),
     )
 

@@ -1,6 +1,9 @@
 """Validation errors in plain words, first message per field: for forms on pages and for
 any domain code that validates what a user typed."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import ValidationError
 
 
@@ -13,7 +16,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def friendly(error: dict) -> str:
+def friendly(error: Mapping[str, Any]) -> str:
     """One pydantic error in the words a form shows beside the field."""
     ctx = error.get("ctx") or {}
     match error["type"]:

@@ -9,6 +9,7 @@ import hmac
 import secrets
 
 from fastapi import Request
+from starlette.datastructures import UploadFile
 
 from app.config import get_settings
 from app.errors import Forbidden
@@ -49,7 +50,7 @@ async def require_csrf(request: Request) -> None:
     """Dependency for every state-changing route: refuse a missing or foreign token."""
     if request.method not in UNSAFE:
         return
-    sent = request.headers.get(HEADER)
+    sent: str | UploadFile | None = request.headers.get(HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):

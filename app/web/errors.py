@@ -84,11 +84,11 @@ async def _with_session(request: Request, work: Any) -> Any:
             return await anyio.to_thread.run_sync(work, session)
         finally:
             await anext(sessions, None)  # ends the provider: its commit of nothing, its close
-    session = await anyio.to_thread.run_sync(next, sessions)
+    session = await anyio.to_thread.run_sync(next, sessions)  # type: ignore[arg-type]  # next() overloads
     try:
         return await anyio.to_thread.run_sync(work, session)
     finally:
-        await anyio.to_thread.run_sync(next, sessions, None)
+        await anyio.to_thread.run_sync(next, sessions, None)  # type: ignore[arg-type]  # next() overloads
 
 
 MERGED_COMPANY = re.compile(r"/companies/([^/]+)(/.*)?")

@@ -1,12 +1,13 @@
 """Jinja2 environment (autoescaped) and the one ``render`` helper for HTML responses."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import object_session
+from sqlmodel import Session
 
 from app.companies.members import companies_of
 from app.complaints.states import label
@@ -55,7 +56,9 @@ class RepFlag:
     def __bool__(self) -> bool:
         if self.value is None:
             session = object_session(self.user) if self.user is not None else None
-            self.value = bool(session and companies_of(session=session, user=self.user))
+            self.value = bool(
+                session and companies_of(session=cast(Session, session), user=self.user)
+            )
         return self.value
 
 

@@ -7,7 +7,6 @@ import socket
 import httpx
 import pytest
 
-import app.net
 from app.companies import profile
 from app.integrations import webhooks
 from app.net import UnsafeAddress, resolve_checked
@@ -87,7 +86,7 @@ def test_the_bluesky_https_step_connects_to_the_checked_address(monkeypatch) -> 
 
     monkeypatch.setattr(HandleResolver, "resolve_dns", lambda self, h: None)
     monkeypatch.setattr(HandleResolver, "resolve_http", lambda self, h: pytest.fail("2nd lookup"))
-    monkeypatch.setattr(app.net, "resolve_checked", checked)
+    monkeypatch.setattr(profile, "resolve_checked", checked)  # the name profile calls
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: pytest.fail("resolved again"))
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", transport)
 
