@@ -33,9 +33,9 @@ def can_edit(*, session: Session, company: Company, user: User | None) -> bool:
 
 def set_sector(*, session: Session, company: Company, sector: str, actor: User) -> bool:
     """Change the company's sector (flushes, never commits); False when it was already that."""
-    check(sector)
     if not can_edit(session=session, company=company, user=actor):
         raise Forbidden("Only an administrator or the company's own staff can change its industry.")
+    check(sector)
     if company.sector == sector:
         return False
     audit.record(

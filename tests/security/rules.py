@@ -36,6 +36,8 @@ PARAMS: dict[str, dict[str, str]] = {
         "month": "2026-10",
         "category": "billing",
         "name": "monthly",
+        "inbound_id": "987654",
+        "address_id": "987654",
     },
     "/moderation/complaints/{complaint_id}/{action}": {"action": "unlist"},
     "/moderation/messages/{message_id}/{action}": {"action": "hide"},
@@ -102,6 +104,20 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /companies/{slug}/issues/{issue_id}": GUESSED_TOKEN,
     "GET /companies/{slug}/moderation": PUBLIC,
     "GET /companies/{slug}/stats": PUBLIC,
+    # Anyone may read a company's complaints addresses and their delivery record; suggesting
+    # one needs an account (moderators approve it).
+    "GET /companies/{slug}/complaints-address": SIGNED_IN,
+    "POST /companies/{slug}/complaints-address": SIGNED_IN,
+    # The company's own reps and admins set its industry (audited).
+    "POST /companies/{slug}/sector": _by_role(
+        "login", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "ok"
+    ),
+    # The consumer confirms an emailed answer that masking changed; an id not theirs is missing.
+    "GET /complaints/{complaint_id}/mail/{inbound_id}": _by_role("login", *["missing"] * 6),
+    "POST /complaints/{complaint_id}/mail/{inbound_id}": _by_role("login", *["missing"] * 6),
+    # A mail provider's inbound webhook: without the configured shared secret it does not exist,
+    # whoever asks (a browser's cookie never counts).
+    "POST /inbound/email": GUESSED_TOKEN,
     "GET /complaints/new": SIGNED_IN,
     "POST /complaints/new": SIGNED_IN,
     "GET /complaints/{complaint_id}": PUBLIC,
@@ -159,6 +175,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "login", "missing", "missing", "missing", "missing", "missing", "missing"
     ),
     "GET /leaderboards": PUBLIC,
+    "GET /leaderboards/ignored": PUBLIC,
     "GET /leaderboards.csv": PUBLIC,
     "GET /leaderboards.json": PUBLIC,
     "GET /leaderboards/snapshots": PUBLIC,
@@ -180,6 +197,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /methodology": PUBLIC,
     "GET /metrics": PUBLIC,
     "GET /moderation": MODERATOR,
+    "GET /moderation/mail": MODERATOR,
+    # Held mail and suggested addresses: a moderator's decision on an id that is not there finds
+    # nothing; everyone else is refused before the id is read.
+    "POST /moderation/mail/{inbound_id}/{decision}": _by_role(
+        "login", "forbidden", "forbidden", "forbidden", "forbidden", "missing", "missing"
+    ),
+    "POST /moderation/mail-addresses/{address_id}/{decision}": _by_role(
+        "login", "forbidden", "forbidden", "forbidden", "forbidden", "missing", "missing"
+    ),
     "GET /moderation/complaints/{complaint_id}": MODERATOR,
     "POST /moderation/complaints/{complaint_id}/{action}": MODERATOR,
     "POST /moderation/messages/{message_id}/{action}": MODERATOR,
