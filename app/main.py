@@ -31,6 +31,7 @@ from app.routes import (
     companies,
     complaints,
     dashboard,
+    dataset,
     docs,
     embeds,
     feeds,
@@ -149,6 +150,7 @@ def create_app() -> FastAPI:
     # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
     app.include_router(leaderboards.router)
     app.include_router(api_stats.router)
+    app.include_router(dataset.router)
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
         from app.routes import bench
