@@ -28,7 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -209,7 +209,7 @@ def _licence_text(base_url: str, now: datetime) -> str:
     )
 
 
-def build(engine: Engine, now: datetime | None = None) -> Build:
+def build(engine: Engine | Connection, now: datetime | None = None) -> Build:
     """Write today's dataset and make it the latest. Rebuilding the same day replaces it."""
     now = now or utcnow()
     day = now.date().isoformat()
@@ -241,7 +241,7 @@ def build(engine: Engine, now: datetime | None = None) -> Build:
     return Build(day=day, path=target, rows=rows)
 
 
-def _write_all(engine: Engine, work: Path, now: datetime) -> dict[str, int]:
+def _write_all(engine: Engine | Connection, work: Path, now: datetime) -> dict[str, int]:
     counts: dict[str, int] = {}
     db = sqlite3.connect(work / SQLITE)
     try:

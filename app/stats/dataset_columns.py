@@ -104,7 +104,7 @@ COMPANY_STATS = Table(
     "company_stats",
     "Each company's statistics as computed at build time, per window and category: the numbers "
     "the leaderboard and company pages show. They count hidden and unlisted complaints too (they "
-    "happened), so `filed` can exceed the company's rows in `complaints`.",
+    "happened), so filed can exceed the company's rows in complaints.",
     (
         Column("company_id", "int", "companies.id"),
         Column("window", "text", "90d, 12m or all"),
