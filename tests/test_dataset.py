@@ -21,7 +21,7 @@ from app.models.moderation import MessageModeration
 from app.stats import aggregates, dataset, jobs
 from app.stats.dataset_columns import FILES, TABLES
 from app.tasks import PERIODIC, TASKS
-from tests.factories import make_complaint, make_user
+from tests.factories import login, make_complaint, make_user
 from tests.test_leaderboard import board  # noqa: F401  (fixture)
 
 PRIVATE = (
@@ -185,6 +185,9 @@ def test_data_page_and_downloads(client, db, seeded, data_dir) -> None:
     assert built.day in page.text and "CC BY 4.0" in page.text
     assert "datasette outcry.sqlite --metadata metadata.json" in page.text
     assert dataset.checksums(built.day)["outcry.sqlite"] in page.text
+    assert page.headers["cache-control"].startswith("public") and page.headers["etag"]
+    again = client.get("/data", headers={"If-None-Match": page.headers["etag"]})
+    assert again.status_code == 304
     expected = {
         "outcry-csv.zip": "application/zip",
         "outcry.sqlite": "application/vnd.sqlite3",
@@ -208,6 +211,11 @@ def test_data_page_and_downloads(client, db, seeded, data_dir) -> None:
         assert client.get(bad).status_code == 404, bad
     for linking in ("/methodology", "/leaderboards", "/"):
         assert 'href="/data"' in client.get(linking).text, linking
+
+
+def test_a_signed_in_data_page_is_not_publicly_cached(client, db, data_dir) -> None:
+    login(client, make_user(db))
+    assert client.get("/data").headers["cache-control"] == "private, no-store"
 
 
 def test_the_nightly_task_is_registered() -> None:

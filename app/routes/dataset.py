@@ -17,6 +17,7 @@ from app.stats.dataset_columns import (
     TABLES,
     media_type,
 )
+from app.web import caching
 from app.web.deps import OptionalUser
 from app.web.templating import render
 
@@ -36,27 +37,31 @@ def _sizes(day: str) -> dict[str, int]:
 
 
 @router.get("/data")
-def data_page(request: Request, _user: OptionalUser) -> Response:
+def data_page(request: Request, user: OptionalUser) -> Response:
     day = dataset.latest()
-    response = render(
-        request,
-        "data.html",
-        {
-            "day": day,
-            "sizes": _sizes(day) if day else {},
-            "checksums": dataset.checksums(day) if day else {},
-            "archives": dataset.archives(),
-            "tables": TABLES,
-            "licence": LICENCE,
-            "licence_url": LICENCE_URL,
-            "csv_zip": CSV_ZIP,
-            "sqlite": SQLITE,
-            "metadata": METADATA,
-            "sums": CHECKSUMS,
-        },
+    # Anonymous views are public and validated by the builds listed; signed-in ones are personal.
+    fresh = caching.conditional(request, viewer=user, parts=(tuple(dataset.archives()),))
+    if fresh.not_modified:
+        return fresh.response_304()
+    return fresh.apply(
+        render(
+            request,
+            "data.html",
+            {
+                "day": day,
+                "sizes": _sizes(day) if day else {},
+                "checksums": dataset.checksums(day) if day else {},
+                "archives": dataset.archives(),
+                "tables": TABLES,
+                "licence": LICENCE,
+                "licence_url": LICENCE_URL,
+                "csv_zip": CSV_ZIP,
+                "sqlite": SQLITE,
+                "metadata": METADATA,
+                "sums": CHECKSUMS,
+            },
+        )
     )
-    response.headers["Cache-Control"] = LATEST_CACHE
-    return response
 
 
 def _file(day: str | None, name: str, cache: str) -> FileResponse:
