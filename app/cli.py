@@ -335,6 +335,24 @@ def stats_snapshot(
         typer.echo(f"Snapshot {snapshot.month} taken (methodology {snapshot.methodology_version}).")
 
 
+@stats_app.command("dataset")
+def stats_dataset() -> None:
+    """Build today's public dataset into OUTCRY_DATASET_DIR now (the worker does it daily)."""
+    import time
+
+    from app.db import get_engine
+    from app.stats import dataset
+
+    started = time.perf_counter()
+    built = dataset.build(get_engine())
+    size = sum(p.stat().st_size for p in built.path.iterdir())
+    counts = ", ".join(f"{n} {name}" for name, n in built.rows.items())
+    typer.echo(
+        f"Dataset {built.day} in {built.path}: {counts}; {size / 1e6:.1f} MB "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
 # Systemic issues (app/systemic) ----------------------------------------------------------------
 systemic_app = typer.Typer(
     help="Systemic issues (near-identical complaints).", no_args_is_help=True

@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     systemic_window_days: int = Field(default=30, ge=1)
     systemic_min_customers: int = Field(default=3, ge=2)
 
+    # The nightly public dataset (app/stats/dataset.py, served at /data): the folder it is built
+    # in, and how many dated builds to keep there.
+    dataset_dir: str = "./data/public"
+    dataset_keep: int = Field(default=7, ge=1)
+
     # The about, privacy, terms and contact pages (app/routes/site_pages.py): who runs the site,
     # where to write, and a folder of Markdown files (about.md…) replacing the default texts.
     site_operator: str = "the operator of this Outcry site"

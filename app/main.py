@@ -33,6 +33,7 @@ from app.routes import (
     companies,
     complaints,
     dashboard,
+    dataset,
     docs,
     embeds,
     feeds,
@@ -152,6 +153,7 @@ def create_app() -> FastAPI:
     # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
     include_flat(app, leaderboards.router)
     include_flat(app, api_stats.router)
+    include_flat(app, dataset.router)
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
         from app.routes import bench  # only then: its routes must not exist otherwise

@@ -26,9 +26,10 @@ from app.events import Event
 from app.jobs.queue import Context, Outcome
 from app.models.complaint import Complaint
 from app.models.job import Job
-from app.stats import aggregates, snapshots
+from app.stats import aggregates, dataset, snapshots
 
 REFRESH, REFRESH_ALL, SNAPSHOT = "stats.refresh", "stats.refresh_all", "stats.snapshot"
+DATASET = "stats.dataset"
 BATCH = 200  # companies computed per read snapshot
 WRITE_ROWS = 300  # about this many rows per write transaction (a few milliseconds of the lock)
 
@@ -137,3 +138,9 @@ async def refresh_all_job(_job: Job, ctx: Context) -> Outcome:
 async def snapshot_job(_job: Job, ctx: Context) -> Outcome:
     month = await asyncio.to_thread(snapshot_previous_month, ctx.engine)
     return Outcome(ok=True, detail=f"Snapshot {month} taken" if month else "Nothing to snapshot")
+
+
+async def dataset_job(_job: Job, ctx: Context) -> Outcome:
+    built = await asyncio.to_thread(dataset.build, ctx.engine)
+    counts = ", ".join(f"{n} {name}" for name, n in built.rows.items())
+    return Outcome(ok=True, detail=f"Dataset {built.day} built: {counts}")

@@ -10,6 +10,7 @@ TASKS: dict[str, Handler] = {
     jobs.REFRESH: jobs.refresh_job,
     jobs.REFRESH_ALL: jobs.refresh_all_job,
     jobs.SNAPSHOT: jobs.snapshot_job,
+    jobs.DATASET: jobs.dataset_job,
 }
 
 PERIODIC = [
@@ -19,4 +20,6 @@ PERIODIC = [
     Periodic(kind=jobs.REFRESH, every=timedelta(minutes=1)),
     Periodic(kind=jobs.REFRESH_ALL, every=timedelta(days=1)),
     Periodic(kind=jobs.SNAPSHOT, every=timedelta(days=1)),
+    # The public dataset at /data, rebuilt from the day's numbers.
+    Periodic(kind=jobs.DATASET, every=timedelta(days=1)),
 ]

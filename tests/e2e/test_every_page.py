@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from app import demo
+from app.config import get_settings
 from app.mailchannel import directory
 from app.models.company import Company
 from app.models.complaint import Complaint
@@ -26,6 +27,7 @@ from app.models.membership import Claim, CompanyMember
 from app.models.stats import LeaderboardSnapshot
 from app.models.systemic import SystemicIssue
 from app.models.user import User
+from app.stats import dataset
 from app.stats.jobs import refresh_all, snapshot_previous_month
 from app.stats.leaderboard import COLUMNS
 from app.systemic.jobs import rebuild
@@ -61,6 +63,7 @@ def _build_world(engine: Engine) -> World:
         company_ids = session.exec(select(Complaint.company_id).distinct()).all()
     for company_id in company_ids:
         rebuild(engine, company_id)
+    dataset.build(engine)  # /data lists files, checksums and an archive
     with Session(engine, expire_on_commit=False) as session:
         admin = make_user(session, email="admin@example.org", name="Ada Admin", is_admin=True)
         session.commit()
@@ -115,6 +118,7 @@ def _build_world(engine: Engine) -> World:
             (None, "most-ignored", "/leaderboards/ignored", 200),
             (None, "snapshots", "/leaderboards/snapshots", 200),
             (None, "methodology", "/methodology", 200),
+            (None, "data", "/data", 200),
             (None, "broadcasts", "/broadcasts", 200),
             (None, "login", "/login", 200),
             (None, "signup", "/signup", 200),
@@ -201,7 +205,10 @@ def _mail_world(session: Session, company: Company, complaint: Complaint) -> Non
 
 
 @pytest.fixture
-def world(live_server: str, engine: Engine) -> World:
+def world(
+    live_server: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> World:
+    monkeypatch.setattr(get_settings(), "dataset_dir", str(tmp_path / "public"))
     return _build_world(engine)
 
 
