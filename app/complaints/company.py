@@ -151,10 +151,11 @@ def reply(
     user: User,
     body: str,
     info_request: bool = False,
+    private: bool = False,
     now: datetime | None = None,
 ) -> Complaint:
-    """A public reply signed by the rep; the first reply by a rep of an unowned complaint makes
-    them its owner (not a hand-off)."""
+    """A reply signed by the rep (public, or ``private`` to the consumer); the first reply by a
+    rep of an unowned complaint makes them its owner (not a hand-off)."""
     member = _require_rep(session, complaint, user)
     now = now or utcnow()
     complaints.answer(
@@ -165,6 +166,7 @@ def reply(
         now=now,
         signature=members.signature(member),
         info_request=info_request,
+        private=private,
     )
     if complaint.assignee_id is None:
         _move(session, complaint, user, user, None, now)  # False: someone else just took it

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
-from app.complaints import gate, templated
+from app.complaints import gate, templated, turn
 from app.complaints.filing import file  # noqa: F401 - filing.py; callers use complaints.file
 from app.complaints.states import OPEN_STATES, Action, next_state
 from app.errors import Conflict, Forbidden, NotFound
@@ -71,16 +71,29 @@ def _record(
 
 
 def _message(
-    session: Session, complaint: Complaint, author: User, side: Side, body: str, now: datetime
+    session: Session,
+    complaint: Complaint,
+    author: User,
+    side: Side,
+    body: str,
+    now: datetime,
+    *,
+    private: bool = False,
 ) -> Message | None:
     body = body.strip()
     if not body:
         return None
     require_unlocked(complaint)
     message = Message(
-        complaint_id=complaint.id, author_id=author.id, side=side, body=body, created_at=now
+        complaint_id=complaint.id,
+        author_id=author.id,
+        side=side,
+        body=body,
+        created_at=now,
+        private=private,
     )
-    redaction.redact_message(session=session, message=message, complaint=complaint)  # issue 6
+    if not private:  # masking protects public text; a private message is for the company
+        redaction.redact_message(session=session, message=message, complaint=complaint)
     session.add(message)
     session.flush()
     return message
@@ -96,12 +109,13 @@ def _transition(
     *,
     body: str = "",
     detail: str = "",
+    private: bool = False,
 ) -> Message | None:
     """Apply one state-machine action; the caller sets its timestamps, then ``_announce``s."""
     before = complaint.state
     complaint.state = next_state(before, action, side)
     complaint.updated_at = now
-    message = _message(session, complaint, actor, side, body, now)
+    message = _message(session, complaint, actor, side, body, now, private=private)
     _record(
         session,
         complaint,
@@ -127,9 +141,13 @@ def _announce(
     message: Message | None,
     data: dict[str, Any] | None = None,
 ) -> None:
+    before, after = turn.refresh(session=session, complaint=complaint)
     session.flush()
     if gate.is_waiting(complaint):  # unpublished: nothing about it leaves (mail, webhooks)
         return
+    data = dict(data or {})
+    if turn.changed_hands(before, after):  # the mail listener tells whoever it is waiting for
+        data["turn"] = {"to": after.turn.value, "why": after.why.value}
     emit(
         session=session,
         event=Event(
@@ -138,7 +156,7 @@ def _announce(
             action=action,
             actor_id=actor.id,
             message_id=message.id if message else None,
-            data=data or {},
+            data=data,
         ),
     )
     if message is not None:
@@ -169,13 +187,20 @@ def _require_author(complaint: Complaint, user: User) -> None:
 
 
 def follow_up(
-    *, session: Session, complaint: Complaint, user: User, body: str, now: datetime | None = None
+    *,
+    session: Session,
+    complaint: Complaint,
+    user: User,
+    body: str,
+    private: bool = False,
+    now: datetime | None = None,
 ) -> Message:
+    """A follow-up; ``private`` sends it to the company's reps only (app/complaints/private.py)."""
     _require_author(complaint, user)
     if complaint.state not in OPEN_STATES | {ComplaintState.RESOLVED}:
         raise Conflict("This complaint is closed; follow-ups are no longer possible.")
     now = now or utcnow()
-    message = _message(session, complaint, user, Side.CONSUMER, body, now)
+    message = _message(session, complaint, user, Side.CONSUMER, body, now, private=private)
     if message is None:
         raise Conflict("A follow-up needs some text.")
     complaint.updated_at = now
@@ -242,16 +267,20 @@ def answer(
     now: datetime | None = None,
     signature: str = "",
     info_request: bool = False,
+    private: bool = False,
 ) -> Complaint:
-    """A public reply. With ``info_request`` it asks the consumer for more information, and the
-    complaint waits on them until their next follow-up. Callers check the rep (company.py)."""
+    """A reply, public unless ``private``. With ``info_request`` it asks the consumer for more
+    information, and the complaint waits on them until their next follow-up. Callers check the
+    rep (company.py)."""
     if not body.strip():
         raise Conflict("A reply needs some text.")
     now = now or utcnow()
-    is_templated = templated.is_templated(
+    is_templated = not private and templated.is_templated(
         session=session, company_id=complaint.company_id, body=body, now=now
     )
-    message = _transition(session, complaint, Action.ANSWER, rep, Side.COMPANY, now, body=body)
+    message = _transition(
+        session, complaint, Action.ANSWER, rep, Side.COMPANY, now, body=body, private=private
+    )
     _sign(message, signature, is_templated, info_request=info_request)
     complaint.first_response_at = complaint.first_response_at or now
     if info_request:

@@ -15,7 +15,7 @@ from app.claims.service import badge as claim_badge
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
 from app.complaints import company as company_side
-from app.complaints import cosigns, gate, visibility
+from app.complaints import cosigns, gate, private, turn, visibility
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError, allowed_actions
@@ -206,6 +206,8 @@ def complaint_page(
             "author": author,
             "assignee": company_side.assignee_member(session=session, complaint=complaint),
             "flags": flags(complaint),
+            "turn": turn.current(complaint),
+            "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "is_author": is_author,
@@ -247,12 +249,17 @@ ConsumerAction = Callable[..., object]
 
 # Each takes (session, complaint, user, body); co-signs ignore the body.
 CONSUMER_ACTIONS: dict[str, ConsumerAction] = {
-    "follow-up": complaints.follow_up,
-    "confirm": complaints.confirm,
-    "dispute": complaints.dispute,
-    "withdraw": complaints.withdraw,
-    "cosign": lambda *, body, **kw: cosigns.cosign(**kw),
-    "uncosign": lambda *, body, **kw: cosigns.uncosign(**kw),
+    "follow-up": lambda *, body, form, **kw: complaints.follow_up(
+        body=body, private=form.get("private") == "on", **kw
+    ),
+    "reference": lambda *, body, form, **kw: private.set_reference(
+        reference=text(form, "reference"), **kw
+    ),
+    "confirm": lambda *, form, **kw: complaints.confirm(**kw),
+    "dispute": lambda *, form, **kw: complaints.dispute(**kw),
+    "withdraw": lambda *, form, **kw: complaints.withdraw(**kw),
+    "cosign": lambda *, body, form, **kw: cosigns.cosign(**kw),
+    "uncosign": lambda *, body, form, **kw: cosigns.uncosign(**kw),
 }
 # Abuse limits: which allowance each action draws on (app/web/ratelimit.py), per user.
 ACTION_LIMITS = {"cosign": "cosign_user", "uncosign": "cosign_user"}
@@ -278,7 +285,9 @@ def act(
     body = text(form, "body")
     try:
         ratelimit.hit(ACTION_LIMITS.get(action, "message_user"), str(user.id))
-        CONSUMER_ACTIONS[action](session=session, complaint=complaint, user=user, body=body)
+        CONSUMER_ACTIONS[action](
+            session=session, complaint=complaint, user=user, body=body, form=form
+        )
     except (TransitionError, DomainError) as exc:
         session.rollback()
         session.refresh(complaint)
@@ -288,7 +297,7 @@ def act(
             complaint,
             user,
             error=str(exc),
-            values={"body": body},
+            values={"body": body, "reference": text(form, "reference")},
             status_code=getattr(exc, "status_code", 409),
         )
         if isinstance(exc, ratelimit.RateLimited):

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from app.companies import members
 from app.companies import service as companies
 from app.complaints import company as company_side
-from app.complaints import gate
+from app.complaints import gate, turn
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError, allowed_actions
@@ -151,6 +151,7 @@ def _complaint_page(
             "complaint": complaint,
             "author": session.get(User, complaint.author_id),
             "flags": flags(complaint),
+            "turn": turn.current(complaint),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             # A message a moderator hid is hidden from reps too (unless they wrote it).
@@ -253,7 +254,8 @@ def reply(
     slug: str,
     complaint_id: RecordId,
 ) -> Response:
-    """A public reply; the "ask for more information" button sends info_request=1."""
+    """A reply, public unless "private" is ticked; the "ask for more information" button sends
+    info_request=1."""
     return _act(
         request,
         form,
@@ -262,13 +264,14 @@ def reply(
         slug,
         complaint_id,
         "reply",
-        ("body", "info_request"),
+        ("body", "info_request", "private"),
         lambda c, v: company_side.reply(
             session=session,
             complaint=c,
             user=user,
             body=v["body"],
             info_request=v["info_request"] == "1",
+            private=v["private"] == "on",
         ),
     )
 
