@@ -278,6 +278,10 @@ class ComplaintPublic(ComplaintBase):
     deadline: datetime
     cosigns: int
     handoffs: int
+    # Whose turn it is (app/complaints/turn.py): "company", "consumer" or "nobody", why, since.
+    waiting_for: Turn
+    waiting_reason: TurnWhy
+    waiting_since: datetime
     contact_attempts: dict[str, int]
     contact_since: date | None
     created_at: datetime

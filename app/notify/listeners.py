@@ -5,6 +5,8 @@
 - A company message (reply, request for information): the consumer (notify_complaint_updates).
 - Resolved: the consumer, with links to confirm or dispute without logging in.
 - Assigned: the new assignee, unless they took it themselves (notify_assignments).
+- The turn changed hands: the consumer when asked for information, the assignee (or owners) when
+  the consumer wrote back or disputed; batched (turns.py).
 
 Each mail's key names what it is about, so an event seen twice (COMPLAINT_UPDATED and
 MESSAGE_CREATED for one reply) still makes one message.
@@ -18,7 +20,7 @@ from app.models.complaint import Complaint, Message, Side
 from app.models.job import Job
 from app.models.membership import Claim, ClaimStatus, CompanyMember
 from app.models.user import User
-from app.notify import company_notice, compose, links, reminders, unsubscribe
+from app.notify import company_notice, compose, links, reminders, turns, unsubscribe
 from app.notify.unsubscribe import Preference
 
 
@@ -94,6 +96,8 @@ def _company_message(
 ) -> None:
     if message.side != Side.COMPANY or not author.notify_complaint_updates:
         return
+    if message.info_request:
+        return  # the consumer's turn: one batched "Waiting for you" mail (turns.py)
     _queue_for_user(
         session,
         user=author,
@@ -168,5 +172,7 @@ def notify(session: Session, event: Event) -> None:
         return
     if event.name == COMPLAINT_UPDATED and event.action == "assign":
         _assigned(session, complaint, company, event)
+    if event.name == COMPLAINT_UPDATED and "turn" in event.data:
+        turns.schedule(session=session, complaint=complaint)
     if event.message_id is not None and (message := session.get(Message, event.message_id)):
         _company_message(session, complaint, company, author, message)

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.accounts import service as accounts
 from app.accounts import verification
 from app.complaints import service as complaints
+from app.models.complaint import Turn
 from app.models.forms import SignupForm
 from app.moderation import statements as moderation_statements
 from app.web.csrf import require_csrf
@@ -161,12 +162,13 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 @router.get("/me/complaints")
 def my_complaints(
-    request: Request, session: SessionDep, user: CurrentUser, page: int = 1
+    request: Request, session: SessionDep, user: CurrentUser, page: int = 1, turn: str = ""
 ) -> Response:
     pager = Page.of(page)
+    mine = turn == "mine"  # only those waiting for me
     rows, total = complaints.search(
         session=session,
-        filters=complaints.Filters(author_id=user.id),
+        filters=complaints.Filters(author_id=user.id, waiting_for=Turn.CONSUMER if mine else None),
         offset=pager.offset,
         limit=pager.size,
     )
@@ -179,5 +181,6 @@ def my_complaints(
             "rows": rows,
             "pager": pager.with_total(total, cap=complaints.COUNT_CAP),
             "decisions": decisions,
+            "only_mine": mine,
         },
     )

@@ -18,7 +18,7 @@ from app.complaints.flags import overdue_cutoff
 from app.complaints.states import OPEN_STATES
 from app.db import UTCDateTime
 from app.models.company import Company
-from app.models.complaint import Category, Complaint, ComplaintState
+from app.models.complaint import Category, Complaint, ComplaintState, Turn
 from app.models.user import User
 from app.search import fulltext
 from app.search import query as parser
@@ -38,6 +38,7 @@ class Filters:
     state: ComplaintState | None = None
     category: Category | None = None
     author_id: int | None = None
+    waiting_for: Turn | None = None  # whose turn it is (app/complaints/turn.py)
     text: str | None = None
     overdue: bool = False
     filed_from: date | None = None  # inclusive, UTC calendar days
@@ -86,6 +87,8 @@ def _where(filters: Filters, now: datetime | None) -> list[ColumnElement[bool]]:
         where.append(col(Complaint.category) == filters.category)
     if filters.author_id is not None:
         where.append(col(Complaint.author_id) == filters.author_id)
+    if filters.waiting_for is not None:
+        where.append(col(Complaint.turn) == filters.waiting_for)
     else:  # an author's own list shows everything of theirs; every other list, listed only
         where.append(visibility.listed())
     if filters.filed_from is not None:
