@@ -133,7 +133,7 @@ def test_claim_by_file_reply_resolve_and_consumer_confirms(
     page.get_by_label("Your reply (Markdown)").fill(
         "Sorry, Maria. A replacement widget is on its way, and we refunded the first one."
     )
-    page.get_by_role("button", name="Post public reply").click()
+    page.get_by_role("button", name="Post reply").click()
     expect(page.locator(".status .state")).to_have_text("answered")
     expect(page.locator("#assignee")).to_have_text("Rita Reyes (you)")
 
