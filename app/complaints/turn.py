@@ -16,7 +16,7 @@ and says in the event when the turn changed hands (the mail listener acts on tha
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -84,6 +84,49 @@ def _after(now: TurnState, step: Step) -> TurnState:
             return now  # waiting since their first unanswered message
         return TurnState(Turn.COMPANY, TurnWhy.CUSTOMER_REPLIED, step.at)
     return now
+
+
+Wait = tuple[datetime, datetime | None]  # (asked at, answered at; None while still waiting)
+
+
+def info_waits(steps: Iterable[Step], *, published_at: datetime) -> list[Wait]:
+    """When the company waited for information it asked for: each stretch in which it was the
+    consumer's turn because of a request for information. Its response clock pauses then
+    (app/stats/metrics.py, /methodology)."""
+    waits: list[Wait] = []
+    now = TurnState(Turn.COMPANY, TurnWhy.NEW, published_at)
+    for step in steps:
+        before, now = now, _after(now, step)
+        if now.why is TurnWhy.INFO_REQUESTED and before.why is not TurnWhy.INFO_REQUESTED:
+            waits.append((step.at, None))
+        elif before.why is TurnWhy.INFO_REQUESTED and now.why is not TurnWhy.INFO_REQUESTED:
+            waits[-1] = (waits[-1][0], step.at)
+    return waits
+
+
+def paused(waits: Iterable[Wait], *, start: datetime, end: datetime) -> timedelta:
+    """How much of (start, end] the clock stood still (a wait still open runs to ``end``)."""
+    total = timedelta()
+    for asked, answered in waits:
+        lo, hi = max(asked, start), min(answered or end, end)
+        if hi > lo:
+            total += hi - lo
+    return total
+
+
+def paused_so_far(
+    timeline: Iterable[tuple[TimelineEvent, Message | None, object]],
+    *,
+    published_at: datetime,
+    now: datetime,
+) -> timedelta:
+    """How long the company's clock has stood still on a complaint, from its page's timeline."""
+    found = [
+        Step(event.kind, Side(event.side), event.at, bool(message and message.info_request))
+        for event, message, _ in timeline
+    ]
+    waits = info_waits(found, published_at=published_at)
+    return paused(waits, start=published_at, end=now)
 
 
 def steps(*, session: Session, complaint: Complaint) -> list[Step]:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.broadcast import listing as broadcast_listing
 from app.claims.service import badge as claim_badge
+from app.clock import utcnow
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
 from app.complaints import company as company_side
@@ -197,6 +198,7 @@ def complaint_page(
     author = session.get(User, complaint.author_id)
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
     is_author = user is not None and user.id == complaint.author_id
+    timeline = complaints.timeline(session=session, complaint=complaint)
     return render(
         request,
         "complaints/detail.html",
@@ -208,7 +210,8 @@ def complaint_page(
             "flags": flags(complaint),
             "turn": turn.current(complaint),
             "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
-            "timeline": complaints.timeline(session=session, complaint=complaint),
+            "timeline": timeline,
+            "paused": turn.paused_so_far(timeline, published_at=complaint.created_at, now=utcnow()),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "is_author": is_author,
             "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
