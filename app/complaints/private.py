@@ -17,6 +17,7 @@ from app.complaints import visibility
 from app.errors import DomainError, Forbidden
 from app.models.complaint import Complaint, Message, storable_text
 from app.models.user import User
+from app.redaction import service as redaction
 
 MAX_REFERENCE = 200
 
@@ -59,4 +60,6 @@ def set_reference(
     complaint.updated_at = now or utcnow()
     session.add(complaint)
     session.flush()
+    # Public text that already quotes the (corrected) reference is masked now.
+    redaction.rerun(session=session, complaint=complaint)
     return complaint
