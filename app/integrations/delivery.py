@@ -22,12 +22,11 @@ from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.db import for_reading, retry_busy
-from app.events import COMPLAINT_CREATED, MESSAGE_CREATED, Event, listener
+from app.events import ComplaintUpdated, Event, MessageCreated
 from app.integrations import signing
 from app.integrations.schemas import MessagePublic
-from app.integrations.webhooks import EVENTS, KIND, address_policy, job_key
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.integrations.webhooks import KIND, address_policy, job_key
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.company import Company
 from app.models.complaint import Complaint, Message
 from app.models.integration import Webhook
@@ -49,13 +48,13 @@ def _system_trust() -> ssl.SSLContext:
 
 def _event_key(event: Event) -> str:
     """Identifies the event, so queueing it twice for one webhook queues one delivery."""
-    if event.name == COMPLAINT_CREATED:
-        return f"{event.name}:{event.complaint_id}"
-    if event.name == MESSAGE_CREATED and event.message_id is not None:
+    if isinstance(event, ComplaintUpdated):
+        # Its message identifies it; without one, each emitted update is its own change.
+        change = f"m{event.message_id}" if event.message_id is not None else uuid.uuid4().hex
+        return f"{event.name}:{event.complaint_id}:{event.action}:{change}"
+    if isinstance(event, MessageCreated):
         return f"{event.name}:{event.message_id}"
-    # An update: its message identifies it; without one, each emitted update is its own change.
-    change = f"m{event.message_id}" if event.message_id is not None else uuid.uuid4().hex
-    return f"{event.name}:{event.complaint_id}:{event.action}:{change}"
+    return f"{event.name}:{event.complaint_id}"  # filed: once per complaint
 
 
 def event_data(*, session: Session, complaint: Complaint, message_id: int | None) -> dict:
@@ -74,10 +73,8 @@ def event_data(*, session: Session, complaint: Complaint, message_id: int | None
     return data
 
 
-@listener
 def queue_deliveries(session: Session, event: Event) -> None:
-    if event.name not in EVENTS:
-        return
+    """Every active webhook of the company that subscribed to the event's public name."""
     complaint = session.get(Complaint, event.complaint_id)
     if complaint is None:
         return
@@ -92,7 +89,8 @@ def queue_deliveries(session: Session, event: Event) -> None:
     ]
     if not hooks:
         return
-    data = event_data(session=session, complaint=complaint, message_id=event.message_id)
+    message_id = event.message_id if isinstance(event, ComplaintUpdated | MessageCreated) else None
+    data = event_data(session=session, complaint=complaint, message_id=message_id)
     created_at = utcnow().isoformat()
     key = _event_key(event)
     for hook in hooks:
@@ -177,7 +175,6 @@ def _read_webhook(ctx: Context, webhook_id: int) -> tuple[str, str, bool] | None
         return (webhook.url, webhook.secret, webhook.active) if webhook else None
 
 
-@handler(KIND)
 async def deliver(job: Job, ctx: Context) -> Outcome:
     webhook_id = job.payload["webhook_id"]
     found = await asyncio.to_thread(_read_webhook, ctx, webhook_id)

@@ -21,8 +21,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import turn
 from app.config import get_settings
-from app.jobs.queue import Outcome, ensure_queued
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, ensure_queued
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side, Turn, TurnWhy
 from app.models.job import Job
@@ -136,6 +135,5 @@ def _send(engine: Engine, payload: dict) -> Outcome:
     return Outcome(ok=True, detail=f"{state.why} mail queued")
 
 
-@handler(KIND)
 async def send(job: Job, ctx: Context) -> Outcome:
     return await asyncio.to_thread(_send, ctx.engine, dict(job.payload))
