@@ -9,10 +9,12 @@ from sqlmodel import Session
 
 from app.companies import members, team
 from app.companies import service as companies
+from app.complaints import company as company_side
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
+from app.notify import released as released_mail
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text
@@ -138,9 +140,16 @@ def revoke(
 ) -> Response:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     try:
-        team.revoke(session=session, company_id=company.id, actor=user, member_id=member_id)
+        former = team.revoke(
+            session=session, company_id=company.id, actor=user, member_id=member_id
+        )
     except DomainError as exc:
         return _refused(request, session, company, user, exc)
+    # Nobody owns a complaint they cannot act on: back to the queue, and the owners are told.
+    released = company_side.release(
+        session=session, company_id=company.id, user_id=former.user_id, actor=user
+    )
+    released_mail.tell_owners(session=session, company=company, former=former, released=released)
     if members.membership(session=session, company_id=company.id, user=user) is None:
         return RedirectResponse(f"/companies/{slug}", status_code=303)  # they removed themselves
     return RedirectResponse(f"/dashboard/{slug}/members?done=revoked", status_code=303)
