@@ -13,8 +13,8 @@ from app.models.complaint import ResolutionType
 from app.models.stats import LeaderboardSnapshot, LeaderboardSnapshotRow
 from app.models.user import User
 from app.stats import aggregates
-from app.stats.km import kaplan_meier
 from app.stats.metrics import METHODOLOGY_VERSION, compute
+from app.survival import kaplan_meier
 from tests.factories import make_complaint, make_rep
 
 DAY = timedelta(days=1)

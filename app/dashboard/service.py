@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, true
 from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
-from app.complaints import gate, turn
+from app.complaints import turn, visibility
 from app.complaints.flags import Flags, flags, overdue_cutoff
 from app.complaints.states import OPEN_STATES
 from app.complaints.turn import TurnState
@@ -77,7 +77,7 @@ def _open_of(company_id: int) -> ColumnElement[bool]:
     return and_(
         col(Complaint.company_id) == company_id,
         col(Complaint.state).in_(list(OPEN_STATES)),
-        gate.reached_company(),  # not one still waiting for verification or review
+        visibility.reached_company(),  # not one still waiting for verification or review
     )
 
 

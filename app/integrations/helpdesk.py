@@ -4,7 +4,7 @@ reply in public and resolve, always as the token's rep and only within the token
 from sqlmodel import Session, col, func, select
 
 from app.complaints import company as company_side
-from app.complaints import gate
+from app.complaints import gate, visibility
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.errors import NotFound
@@ -41,7 +41,9 @@ def list_complaints(
     limit: int = 20,
 ) -> tuple[list[CompanyComplaint], int]:
     """The token's company's complaints, newest first."""
-    stmt = select(Complaint).where(Complaint.company_id == actor.company.id, gate.reached_company())
+    stmt = select(Complaint).where(
+        Complaint.company_id == actor.company.id, visibility.reached_company()
+    )
     if state is not None:
         stmt = stmt.where(Complaint.state == state)
     if unassigned:

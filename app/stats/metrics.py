@@ -19,8 +19,8 @@ from app.complaints.turn import Wait, paused
 from app.config import get_settings
 from app.models.complaint import ComplaintState
 from app.models.stats import StatFields
-from app.stats.km import kaplan_meier, km_quantile
 from app.stats.wilson import wilson
+from app.survival import kaplan_meier, km_quantile
 
 METHODOLOGY_VERSION = "1.1"
 CHANGELOG: list[tuple[str, str, str]] = [
