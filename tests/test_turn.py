@@ -272,3 +272,36 @@ def test_the_consumer_adds_or_corrects_their_private_reference(db: Session, clie
     assert 'value="MP-7781-2231"' in client.get(ticket).text
     client.cookies.clear()
     assert "MP-7781" not in client.get(ticket).text
+
+
+# One form, one message ---------------------------------------------------------------------------
+
+
+def test_back_then_post_again_makes_one_follow_up_and_one_reply(db: Session, client) -> None:
+    author, complaint, company, rep = _scene(db)
+    db.commit()
+    login(client, author)
+    ticket = f"/complaints/{complaint.id}"
+    key = re.search(r'name="submission_key" value="(\w+)"', client.get(ticket).text).group(1)
+    for _ in range(2):  # the browser's Back, then the same form posted again
+        sent = post_form(
+            client,
+            f"{ticket}/follow-up",
+            {"body": "Tracking QX7PLM.", "submission_key": key},
+            page=ticket,
+        )
+        assert sent.status_code == 303
+    assert client.get(ticket).text.count("Tracking QX7PLM.") == 1
+    fresh = re.search(r'name="submission_key" value="(\w+)"', client.get(ticket).text).group(1)
+    assert fresh != key  # the next follow-up is a new message
+
+    client.cookies.clear()
+    login(client, rep)
+    view = f"/dashboard/{company.slug}/complaints/{complaint.id}"
+    key = re.search(r'name="submission_key" value="(\w+)"', client.get(view).text).group(1)
+    for _ in range(2):
+        sent = post_form(
+            client, f"{view}/reply", {"body": "Found it.", "submission_key": key}, page=view
+        )
+        assert sent.status_code == 303
+    assert client.get(view).text.count("Found it.") == 1

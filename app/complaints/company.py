@@ -190,6 +190,7 @@ def reply(
     body: str,
     info_request: bool = False,
     private: bool = False,
+    submission_key: str | None = None,
     now: datetime | None = None,
 ) -> Complaint:
     """A reply signed by the rep (public, or ``private`` to the consumer); the first reply by a
@@ -205,6 +206,7 @@ def reply(
         signature=members.signature(member),
         info_request=info_request,
         private=private,
+        submission_key=submission_key,
     )
     if complaint.assignee_id is None:
         _move(session, complaint, user, user, None, now)  # False: someone else just took it

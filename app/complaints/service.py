@@ -88,6 +88,7 @@ def _message(
     now: datetime,
     *,
     private: bool = False,
+    submission_key: str | None = None,
 ) -> Message | None:
     body = body.strip()
     if not body:
@@ -100,6 +101,7 @@ def _message(
         body=body,
         created_at=now,
         private=private,
+        submission_key=submission_key or None,
     )
     if not private:  # masking protects public text; a private message is for the company
         redaction.redact_message(session=session, message=message, complaint=complaint)
@@ -119,12 +121,22 @@ def _transition(
     body: str = "",
     detail: str = "",
     private: bool = False,
+    submission_key: str | None = None,
 ) -> Message | None:
     """Apply one state-machine action; the caller sets its timestamps, then ``_announce``s."""
     before = complaint.state
     complaint.state = next_state(before, action, side)
     complaint.updated_at = now
-    message = _message(session, complaint, actor, side, body, now, private=private)
+    message = _message(
+        session,
+        complaint,
+        actor,
+        side,
+        body,
+        now,
+        private=private,
+        submission_key=submission_key,
+    )
     _record(
         session,
         complaint,
@@ -173,6 +185,21 @@ def _announce(
         )
 
 
+def already_sent(
+    *, session: Session, complaint: Complaint, user: User, submission_key: str | None
+) -> Message | None:
+    """The message this form already made, if it was sent before (Back, then Post again)."""
+    if not submission_key:
+        return None
+    return session.exec(
+        select(Message).where(
+            Message.complaint_id == complaint.id,
+            Message.author_id == user.id,
+            Message.submission_key == submission_key,
+        )
+    ).first()
+
+
 def require_unlocked(complaint: Complaint) -> None:
     # A moderator locked the thread (app/moderation/): no more messages or co-signs.
     if complaint.locked:
@@ -194,14 +221,29 @@ def follow_up(
     user: User,
     body: str,
     private: bool = False,
+    submission_key: str | None = None,
     now: datetime | None = None,
 ) -> Message:
-    """A follow-up; ``private`` sends it to the company's reps only (app/complaints/private.py)."""
+    """A follow-up; ``private`` sends it to the company's reps only (app/complaints/private.py).
+    The same ``submission_key`` again returns the first message and changes nothing."""
     _require_author(complaint, user)
+    if sent := already_sent(
+        session=session, complaint=complaint, user=user, submission_key=submission_key
+    ):
+        return sent
     if complaint.state not in OPEN_STATES | {ComplaintState.RESOLVED}:
         raise Conflict("This complaint is closed; follow-ups are no longer possible.")
     now = now or utcnow()
-    message = _message(session, complaint, user, Side.CONSUMER, body, now, private=private)
+    message = _message(
+        session,
+        complaint,
+        user,
+        Side.CONSUMER,
+        body,
+        now,
+        private=private,
+        submission_key=submission_key,
+    )
     if message is None:
         raise Conflict("A follow-up needs some text.")
     complaint.updated_at = now
@@ -269,18 +311,29 @@ def answer(
     signature: str = "",
     info_request: bool = False,
     private: bool = False,
+    submission_key: str | None = None,
 ) -> Complaint:
     """A reply, public unless ``private``. With ``info_request`` it asks the consumer for more
     information, and the complaint waits on them until their next follow-up. Callers check the
     rep (company.py)."""
     if not body.strip():
         raise Conflict("A reply needs some text.")
+    if already_sent(session=session, complaint=complaint, user=rep, submission_key=submission_key):
+        return complaint  # the same form sent again: one reply
     now = now or utcnow()
     is_templated = not private and templated.is_templated(
         session=session, company_id=complaint.company_id, body=body, now=now
     )
     message = _transition(
-        session, complaint, Action.ANSWER, rep, Side.COMPANY, now, body=body, private=private
+        session,
+        complaint,
+        Action.ANSWER,
+        rep,
+        Side.COMPANY,
+        now,
+        body=body,
+        private=private,
+        submission_key=submission_key,
     )
     _sign(message, signature, is_templated, info_request=info_request)
     complaint.first_response_at = complaint.first_response_at or now

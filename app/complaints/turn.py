@@ -7,7 +7,7 @@ and says in the event when the turn changed hands (the mail listener acts on tha
 
 - Filed: the company's turn ("new") from publication.
 - A company reply: still the company's (it has to resolve) unless it asked for information;
-  then the consumer's until they write again.
+  then the consumer's until they write again (another reply does not end that wait).
 - Resolved: the consumer's (confirm or dispute).
 - A consumer follow-up, private message or dispute after the company spoke: the company's again
   ("customer replied"), counted from the first such message the company has not answered.
@@ -72,8 +72,10 @@ def _after(now: TurnState, step: Step) -> TurnState:
             return now  # assignment and the like: nobody spoke
         if step.info_request:
             return TurnState(Turn.CONSUMER, TurnWhy.INFO_REQUESTED, step.at)
-        if now.why is TurnWhy.RESOLVED:
-            return now  # a word after resolving: still up to the consumer to confirm or dispute
+        if now.why in (TurnWhy.RESOLVED, TurnWhy.INFO_REQUESTED):
+            # A word after resolving or asking ("also checking our logs"): the consumer still
+            # owes the confirmation or the answer.
+            return now
         if now.turn is Turn.COMPANY:
             return TurnState(Turn.COMPANY, TurnWhy.ANSWERED, now.since)
         return TurnState(Turn.COMPANY, TurnWhy.ANSWERED, step.at)

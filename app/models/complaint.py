@@ -301,6 +301,9 @@ class ContactAttempt(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
+    # One form sent twice (Back, then Post again) makes one message.
+    __table_args__ = (UniqueConstraint("complaint_id", "author_id", "submission_key"),)
+
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
@@ -313,6 +316,7 @@ class Message(SQLModel, table=True):
     # Between the consumer and the company's reps (and moderators) only: never on a public page,
     # feed, export, post, badge or the public API (app/complaints/private.py).
     private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    submission_key: str | None = Field(default=None, max_length=64)
     templated: bool = False  # nearly identical to several earlier replies of the same company
     # Redaction: the text as written when masking changed it (private, like Complaint's).
     original_body: str | None = Field(default=None, sa_type=Text)

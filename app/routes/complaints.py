@@ -214,6 +214,7 @@ def complaint_page(
             "claim": claim_badge(session=session, company_id=company.id),
             "error": error,
             "values": values or {},
+            "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
         },
         status_code=status_code,
     )
@@ -243,7 +244,10 @@ ConsumerAction = Callable[..., object]
 # Each takes (session, complaint, user, body); co-signs ignore the body.
 CONSUMER_ACTIONS: dict[str, ConsumerAction] = {
     "follow-up": lambda *, body, form, **kw: complaints.follow_up(
-        body=body, private=form.get("private") == "on", **kw
+        body=body,
+        private=form.get("private") == "on",
+        submission_key=text(form, "submission_key")[:64] or None,
+        **kw,
     ),
     "reference": lambda *, body, form, **kw: private.set_reference(
         reference=text(form, "reference"), **kw
@@ -290,7 +294,11 @@ def act(
             complaint,
             user,
             error=str(exc),
-            values={"body": body, "reference": text(form, "reference")},
+            values={
+                "body": body,
+                "reference": text(form, "reference"),
+                "submission_key": text(form, "submission_key"),
+            },
             status_code=exc.status_code,
         )
         if isinstance(exc, ratelimit.RateLimited):

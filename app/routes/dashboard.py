@@ -4,6 +4,7 @@ Every page needs an active rep of a verified company (members.require_rep); ever
 and a complaint of another company is "not found" here, never shown.
 """
 
+import uuid
 from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
@@ -167,6 +168,7 @@ def _complaint_page(
             "error": error,
             "error_for": error_for,
             "values": values or {},
+            "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
         },
         status_code=status_code,
     )
@@ -264,7 +266,7 @@ def reply(
         slug,
         complaint_id,
         "reply",
-        ("body", "info_request", "private"),
+        ("body", "info_request", "private", "submission_key"),
         lambda c, v: company_side.reply(
             session=session,
             complaint=c,
@@ -272,6 +274,7 @@ def reply(
             body=v["body"],
             info_request=v["info_request"] == "1",
             private=v["private"] == "on",
+            submission_key=v["submission_key"][:64] or None,
         ),
     )
 

@@ -269,8 +269,8 @@ METRICS: list[Metric] = [
         "'resolved' not followed by a dispute), median and 90th percentile, with unresolved "
         "and disputed complaints censored at their current age and withdrawn ones at withdrawal. "
         "The clock is fair: while the company waits for information it asked the consumer for "
-        "(from its request until the consumer's next message, or until the company speaks "
-        "again), that time does not count; the complaint's page shows how long it stood still.",
+        "(from its request until the consumer's next message, or until the company resolves "
+        "it), that time does not count; the complaint's page shows how long it stood still.",
         "Kaplan-Meier, as for time to first response",
     ),
     Metric(

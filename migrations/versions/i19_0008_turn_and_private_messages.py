@@ -1,4 +1,5 @@
-"""Whose turn it is on each complaint (stored for the reps' queues), and private messages.
+"""Whose turn it is on each complaint (stored for the reps' queues), private messages, and a
+submission key per message form (a form sent twice makes one message).
 
 Revision ID: i19_turn_and_private_messages
 Revises: company_broadcast_mentions
@@ -30,6 +31,11 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column('private', sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch.add_column(sa.Column('submission_key', sa.String(length=64), nullable=True))
+        batch.create_unique_constraint(
+            'uq_message_complaint_id_author_id_submission_key',
+            ['complaint_id', 'author_id', 'submission_key'],
+        )
     # Existing complaints: the stored state says most of it; the next change derives it exactly
     # from the timeline (app/complaints/turn.py).
     op.execute(
@@ -56,6 +62,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('message') as batch:
+        batch.drop_constraint('uq_message_complaint_id_author_id_submission_key', type_='unique')
+        batch.drop_column('submission_key')
         batch.drop_column('private')
     with op.batch_alter_table('complaint') as batch:
         batch.drop_index('ix_complaint_company_turn')
