@@ -27,7 +27,7 @@ from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, 
 from app.models.user import User
 from app.moderation.view import moderation_view
 from app.redaction import preview as redaction_preview
-from app.web import caching, ratelimit
+from app.web import caching, masking, ratelimit
 from app.web.carry import log_in_to_continue
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep, current_user, optional_user
@@ -280,6 +280,27 @@ def act(
     ):
         raise NotFound("There is no complaint with that number.")
     body = text(form, "body")
+    values = {
+        "body": body,
+        "reference": text(form, "reference"),
+        "private": text(form, "private"),
+        "submission_key": text(form, "submission_key"),
+        "step": text(form, "step"),
+        "previewed": text(form, "previewed"),
+    }
+    if action == "follow-up" and (
+        shown := masking.message_step(
+            request,
+            session,
+            complaint,
+            values,
+            action=f"/complaints/{complaint_id}/follow-up",
+            back=f"/complaints/{complaint_id}",
+            label="Your follow-up",
+            edit=lambda: complaint_page(request, session, complaint, user, values=values),
+        )
+    ):
+        return shown
     try:
         ratelimit.hit(ACTION_LIMITS.get(action, "message_user"), str(user.id))
         CONSUMER_ACTIONS[action](
@@ -294,11 +315,7 @@ def act(
             complaint,
             user,
             error=str(exc),
-            values={
-                "body": body,
-                "reference": text(form, "reference"),
-                "submission_key": text(form, "submission_key"),
-            },
+            values=values,
             status_code=exc.status_code,
         )
         if isinstance(exc, ratelimit.RateLimited):

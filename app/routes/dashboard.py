@@ -27,6 +27,7 @@ from app.models.complaint import Complaint, ResolutionType, Side
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.moderation.view import hidden_messages
+from app.web import masking
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text
@@ -257,7 +258,24 @@ def reply(
     complaint_id: RecordId,
 ) -> Response:
     """A reply, public unless "private" is ticked; the "ask for more information" button sends
-    info_request=1."""
+    info_request=1. Public text that would be masked is shown first (app/web/masking.py)."""
+    company, member = rep_of(session, slug, user)
+    complaint = _complaint_of(session, company, complaint_id)
+    fields = ("body", "info_request", "private", "submission_key", "step", "previewed")
+    values = {name: text(form, name) for name in fields}
+    if shown := masking.message_step(
+        request,
+        session,
+        complaint,
+        values,
+        action=f"/dashboard/{slug}/complaints/{complaint.id}/reply",
+        back=f"/dashboard/{slug}/complaints/{complaint.id}",
+        label="Your reply",
+        edit=lambda: _complaint_page(
+            request, session, company, member, complaint, error_for="reply", values=values
+        ),
+    ):
+        return shown
     return _act(
         request,
         form,
