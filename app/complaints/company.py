@@ -73,10 +73,17 @@ def assignee_member(*, session: Session, complaint: Complaint) -> CompanyMember 
 
 
 def release(
-    *, session: Session, company_id: int, user_id: int, actor: User, now: datetime | None = None
+    *,
+    session: Session,
+    company_id: int,
+    user_id: int,
+    actor: User | None,
+    why: str = "left the team",
+    now: datetime | None = None,
 ) -> list[Complaint]:
-    """A rep who can no longer act (removed from the team): their open complaints go back to
-    the unassigned queue, on the record. Returns them, for the owners' mail."""
+    """A rep who can no longer act (removed, suspended, or the company's claim suspended): their
+    open complaints go back to the unassigned queue, on the record. Returns them, for the
+    owners' mail (app/notify/released.py sends it: call that, the one path)."""
     now = now or utcnow()
     held = list(
         session.exec(
@@ -100,7 +107,7 @@ def release(
             action="complaint.release",
             target_type="complaint",
             target_id=complaint.id,
-            detail=f"user {user_id} left the team: back to unassigned",
+            detail=f"user {user_id} {why}: back to unassigned",
         )
     session.flush()
     return held

@@ -36,13 +36,15 @@ TEMPLATES = {TurnWhy.INFO_REQUESTED: "your_turn", TurnWhy.CUSTOMER_REPLIED: "cus
 
 
 def company_recipients(*, session: Session, complaint: Complaint) -> list[User]:
-    """The assignee if they are still an active rep; else the company's active owners."""
+    """The assignee if they are still an active rep; else the company's active owners
+    (suspended accounts are not active)."""
     active = (
         select(User)
         .join(CompanyMember, col(CompanyMember.user_id) == User.id)
         .where(
             CompanyMember.company_id == complaint.company_id,
             col(CompanyMember.revoked_at).is_(None),
+            col(User.suspended_at).is_(None),  # a suspended account acts for nobody
         )
     )
     if complaint.assignee_id is not None:

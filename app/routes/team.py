@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from app.companies import members, team
 from app.companies import service as companies
-from app.complaints import company as company_side
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.membership import CompanyMember, Role
@@ -146,10 +145,14 @@ def revoke(
     except DomainError as exc:
         return _refused(request, session, company, user, exc)
     # Nobody owns a complaint they cannot act on: back to the queue, and the owners are told.
-    released = company_side.release(
-        session=session, company_id=company.id, user_id=former.user_id, actor=user
+    released_mail.release(
+        session=session,
+        company=company,
+        members=[former],
+        actor=user,
+        why="left the team",
+        because=f"{former.public_name} no longer answers for {company.name}.",
     )
-    released_mail.tell_owners(session=session, company=company, former=former, released=released)
     if members.membership(session=session, company_id=company.id, user=user) is None:
         return RedirectResponse(f"/companies/{slug}", status_code=303)  # they removed themselves
     return RedirectResponse(f"/dashboard/{slug}/members?done=revoked", status_code=303)
