@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.broadcast import listing as broadcast_listing
@@ -33,6 +34,7 @@ from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep, current_user, optional_user
 from app.web.forms import HONEYPOT, FormDep, parse, text
 from app.web.ids import RecordId
+from app.web.masking import sent_already
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -306,6 +308,11 @@ def act(
         CONSUMER_ACTIONS[action](
             session=session, complaint=complaint, user=user, body=body, form=form
         )
+    except IntegrityError:
+        # The same form sent twice at once: the other request made the message first.
+        session.rollback()
+        if not sent_already(session, complaint, user, values["submission_key"]):
+            raise
     except DomainError as exc:  # a refused transition is a Conflict (409)
         session.rollback()
         session.refresh(complaint)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -201,6 +202,11 @@ def _act(
     values = {name: text(form, name) for name in fields}
     try:
         act(complaint, values)
+    except IntegrityError:
+        # The same form sent twice at once: the other request made the message first.
+        session.rollback()
+        if not masking.sent_already(session, complaint, user, values.get("submission_key", "")):
+            raise
     except DomainError as exc:  # a refused transition is a Conflict (409)
         session.rollback()
         session.refresh(complaint)

@@ -1,4 +1,4 @@
-"""The masking preview step before a follow-up or reply is posted (app/redaction/preview.py)."""
+"""Posting a follow-up or reply: the masking preview step first (app/redaction/preview.py), and\nthe same form sent twice at once answered with the first one's result."""
 
 from collections.abc import Callable
 
@@ -6,7 +6,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.complaints import service as complaints
 from app.models.complaint import Complaint
+from app.models.user import User
 from app.redaction import preview
 from app.web.templating import render
 
@@ -35,3 +37,14 @@ def message_step(
     page = render(request, "redaction/message_preview.html", {**context, **shown.context()})
     page.headers["Cache-Control"] = "no-store"
     return page
+
+
+def sent_already(session: Session, complaint: Complaint, user: User, submission_key: str) -> bool:
+    """After a unique-key conflict (and its rollback): did this form's message get made by the
+    other of two simultaneous sends? Then this send's answer is the same as that one's."""
+    return (
+        complaints.already_sent(
+            session=session, complaint=complaint, user=user, submission_key=submission_key[:64]
+        )
+        is not None
+    )
