@@ -99,6 +99,15 @@ def test_a_private_message_skips_the_preview(db: Session, client) -> None:
     assert sent.status_code == 303
     [message] = _messages(db, complaint)
     assert message.private and message.body == TYPED
+    asked = post_form(
+        client,
+        f"{ticket}/follow-up",
+        {"body": TYPED, "private": "on", "step": "preview"},
+        page=ticket,
+    )
+    assert asked.status_code == 200 and "It is not published, so nothing" in asked.text
+    assert "07700 900482" in asked.text and "<mark" not in asked.text.split("<main")[1]
+    assert len(_messages(db, complaint)) == 1  # asking to preview posts nothing
 
 
 def test_the_filing_preview_is_the_published_ticket_but_for_the_highlights(

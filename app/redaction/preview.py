@@ -119,10 +119,15 @@ def message_preview(
     *, session: Session, complaint: Complaint, values: dict[str, str], label: str
 ) -> Preview | None:
     """The preview of a follow-up or reply to show instead of posting it, or None to post now.
-    A private message is not masked, so it has nothing to preview."""
+    A private message is not masked: it is shown only when asked for, as typed."""
     body = values.get("body", "").strip()
-    if values.get("private") == "on" or not body:
+    if not body:
         return None
+    if values.get("private") == "on":
+        if values.get("step", "") != "preview":
+            return None
+        segments: Segments = [(body, None, "")]
+        return Preview([(label, rendered(segments, as_markdown=True), segments)], {}, 0, "")
     author = session.get(User, complaint.author_id)
     result = service.context(session=session, author=author, complaint=complaint).redact(body)
     fp = fingerprint(values, ("body",))
