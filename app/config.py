@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # Deadlines: BBB asks for an answer within 14 days, CFPB within 15 (docs/lifecycle.md).
     response_deadline_days: int = Field(default=14, ge=1)
     confirm_deadline_days: int = Field(default=14, ge=1)
+    # Whose-turn mail waits this long, so several changes in a row make one mail.
+    turn_mail_delay_minutes: int = Field(default=5, ge=0, le=1440)
     # Verified company claims (DNS, website file) are re-checked this often.
     reverify_days: int = Field(default=7, ge=1)
 

@@ -91,6 +91,16 @@ class Assigned(ComplaintUpdated):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TurnChanged(Event):
+    """The conversation now waits for someone else, or waits anew (app/complaints/turn.py):
+    emitted after the update that moved it."""
+
+    name: ClassVar[str] = "complaint.turn_changed"
+    turn: str  # "company", "consumer" or "nobody"
+    why: str  # app.models.complaint.TurnWhy
+
+
+@dataclass(frozen=True, kw_only=True)
 class MessageCreated(Event):
     """A public message, emitted beside the update that carried it."""
 
@@ -126,6 +136,7 @@ EVENTS: tuple[type[Event], ...] = (
     InfoRequested,
     Resolved,
     Assigned,
+    TurnChanged,
     MessageCreated,
     VisibilityChanged,
     CoSigned,

@@ -41,6 +41,8 @@ LISTENERS: dict[type[e.Event], Sequence[e.Listener]] = {
     e.InfoRequested: (*_UPDATE, mail.on_company_message, stats.on_complaint_event),
     e.Resolved: (*_UPDATE, mail.on_resolved, stats.on_complaint_event),
     e.Assigned: (*_UPDATE, mail.on_assigned, stats.on_complaint_event),
+    # Whose turn it is changed hands: the batched mail to whoever it now waits for.
+    e.TurnChanged: (mail.on_turn_changed,),
     e.MessageCreated: (webhooks.queue_deliveries, stats.on_complaint_event),
     # What the statistics count changed; nobody else is told.
     e.VisibilityChanged: (stats.on_complaint_event,),

@@ -17,7 +17,7 @@ from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError
 from app.errors import Conflict, DomainError, Forbidden
-from app.events import Assigned, Event, InfoRequested, MessageCreated
+from app.events import Assigned, Event, InfoRequested, MessageCreated, TurnChanged
 from app.models.audit import AuditEntry
 from app.models.company import Company
 from app.models.complaint import (
@@ -173,6 +173,7 @@ def test_info_request_waits_on_the_consumer_until_they_follow_up(db, acme, captu
     assert c.state is ComplaintState.ANSWERED  # an information request is a response
     assert [type(e) for e in captured if not isinstance(e, Assigned)] == [
         InfoRequested,
+        TurnChanged,  # now the consumer's turn (app/complaints/turn.py)
         MessageCreated,
     ]
     # An ordinary reply does not stop the wait; the consumer's follow-up does.

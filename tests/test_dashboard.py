@@ -141,6 +141,7 @@ def test_queue_filters_counts_and_deadline_order(db, client, scene) -> None:
         "unassigned": 2,
         "mine": 1,
         "overdue": 1,
+        "replied": 1,
         "awaiting": 1,
         "disputed": 1,
     }
@@ -149,6 +150,7 @@ def test_queue_filters_counts_and_deadline_order(db, client, scene) -> None:
         "unassigned": [overdue.id, fresh.id],
         "mine": [mine.id],
         "overdue": [overdue.id],
+        "replied": [disputed.id],  # the dispute: the consumer spoke after the company
         "awaiting": [awaiting.id],
         "disputed": [disputed.id],
     }

@@ -15,6 +15,7 @@ from app.models.company import Company
 from app.models.complaint import Complaint, InternalNote, ResolutionType, Visibility
 from app.models.user import User
 from app.stats import aggregates
+from app.stats.metrics import METHODOLOGY_VERSION
 from tests.factories import make_complaint, make_user
 
 
@@ -103,7 +104,7 @@ def test_column_headers_link_to_their_explanation(client, board) -> None:
     methodology = client.get("/methodology").text
     for anchor in ("confirmed", "resolved", "timely", "response", "resolution", "dispute"):
         assert f'id="{anchor}"' in methodology
-    assert "Methodology version <strong>1.0</strong>" in methodology
+    assert f"Methodology version <strong>{METHODOLOGY_VERSION}</strong>" in methodology
     assert "at least 3" in methodology  # the minimum sample in force
 
 
@@ -134,12 +135,12 @@ def test_the_csv_reproduces_the_page(client, board) -> None:
         assert f"{float(row['confirmed_low']) * 100:.1f}\u2013" in shown
         assert row["filed"] == filed
     assert [r["rank"] for r in rows] == ["1", "2", ""]
-    assert rows[0]["methodology_version"] == "1.0"
+    assert rows[0]["methodology_version"] == METHODOLOGY_VERSION
 
 
 def test_the_json_carries_the_same_numbers(client, board) -> None:
     data = client.get("/leaderboards.json", params={"window": "90d"}).json()
-    assert data["methodology_version"] == "1.0" and data["min_ranked"] == 3
+    assert data["methodology_version"] == METHODOLOGY_VERSION and data["min_ranked"] == 3
     first = data["rows"][0]
     assert (first["company_name"], first["rank"], first["filed"]) == ("Alpha Co", 1, 4)
     assert first["confirmed_rate"] == 0.75

@@ -25,8 +25,10 @@ from app.redaction.redactor import Identity, Rule, redact
         ("from 81.2.69.160 and 2001:db8::7334", "from [ip address] and [ip address]"),
         ("at 27 Acacia Avenue, Swindon SN1 4BT.", "at [address]."),
         ("post to SW1A 2AA please", "post to [postcode] please"),
-        ("on 3 March 2024 and 12/03/2024", "on [date] 2024 and [date]/2024"),
-        ("on March 3rd, 2024 and 2024-03-15", "on [date], 2024 and 2024-[date]"),
+        ("born 3 March 1984", "born [date] [year of birth]"),
+        ("DOB 12/03/1984", "DOB [date]/[year of birth]"),
+        ("date of birth: March 3rd, 1984", "date of birth: [date], [year of birth]"),
+        ("on 3 March 2024 and 12/03/2024", "on 3 March 2024 and 12/03/2024"),  # events stay
         ("Mrs Patel said so", "[name] said so"),
     ],
 )

@@ -95,7 +95,13 @@ def test_the_rendered_pages_pass_the_whole_corpus(client, db):
         key = item["author_email"] or f"corpus{item['id']}@example.org"
         if key not in authors:
             authors[key] = make_user(db, name=item["author_name"] or None, email=key)
-        complaint = make_complaint(db, authors[key], body=item["text"], title="Corpus case")
+        complaint = make_complaint(
+            db,
+            authors[key],
+            body=item["text"],
+            title="Corpus case",
+            private_reference=item.get("reference"),
+        )
         filed.append((item, complaint.id))
     db.commit()
     for item, complaint_id in filed:

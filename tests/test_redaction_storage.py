@@ -16,12 +16,13 @@ from tests.factories import login, make_complaint, make_rep, make_user
 EMAIL = "jane.doe84@gmail.com"
 PHONE = "07700 900482"
 CARD = "4111 1111 1111 1111"
+# The date of the charge stays (it is the story); the date of birth goes.
 BODY = (
-    f"I am Jane Doe. My card {CARD} was charged twice on 3 March 2025. "
+    f"I was born 3 March 1984. My card {CARD} was charged twice on 3 March 2025. "
     f"Call me on {PHONE} or write to {EMAIL}. Order 4512 cost £49.99."
 )
 PUBLIC_BODY = (
-    "I am [name]. My card [card] was charged twice on [date] 2025. "
+    "I was born [date] [year of birth]. My card [card] was charged twice on 3 March 2025. "
     "Call me on [phone] or write to [email]. Order 4512 cost £49.99."
 )
 
@@ -55,13 +56,13 @@ def test_nothing_to_mask_keeps_no_original(db, jane):
 
 
 def test_a_long_title_still_fits_after_masking(db, jane):
-    title = ("Wrong date 3 May " * 9)[:139]  # "3 May" (5) becomes "[date]" (6): longer
+    title = ("Born 3 May " * 13)[:139]  # "3 May" (5) becomes "[date]" (6): longer
     complaint = make_complaint(db, jane, title=title)
     assert len(complaint.title) <= 140
     assert "3 May" not in complaint.title
 
 
-def test_messages_are_masked_with_the_consumers_name_both_ways(db, jane):
+def test_messages_are_masked_both_ways_but_public_names_stay(db, jane):
     complaint = make_complaint(db, jane)
     follow = complaints.follow_up(
         session=db, complaint=complaint, user=jane, body=f"New number: {PHONE}."
@@ -78,7 +79,8 @@ def test_messages_are_masked_with_the_consumers_name_both_ways(db, jane):
     assert follow.body == "New number: [phone]."
     assert follow.original_body == f"New number: {PHONE}."
     reply = db.exec(select(Message).where(Message.side == "company")).one()
-    assert reply.body == "Dear [name], we are sorry. Please email [email]."
+    # "Jane Doe" signs the complaint publicly: masking it in a reply would hide nothing.
+    assert reply.body == "Dear Jane Doe, we are sorry. Please email [email]."
     assert reply.original_body.startswith("Dear Jane Doe")
 
 
@@ -100,7 +102,7 @@ def test_public_page_api_and_feed_show_only_the_masked_text(client, db, jane):
     feed = client.get("/feeds/complaints.atom").text
     for shown in (page, api, feed):
         # The display name signs the complaint (the author chose it); the body does not repeat it.
-        for secret in (EMAIL, PHONE, CARD, "3 March", "I am Jane Doe"):
+        for secret in (EMAIL, PHONE, CARD, "born 3 March"):
             assert secret not in unescape(shown)
     assert "[card]" in unescape(page)
     assert "Order 4512 cost £49.99" in unescape(page)

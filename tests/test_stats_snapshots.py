@@ -13,6 +13,7 @@ from app.models.complaint import ResolutionType
 from app.models.stats import LeaderboardSnapshot
 from app.models.user import User
 from app.stats import snapshots
+from app.stats.metrics import METHODOLOGY_VERSION
 from tests.factories import make_complaint, make_user
 
 pytest_plugins = ["tests.smtp_server"]  # live_engine
@@ -70,7 +71,7 @@ def test_a_snapshot_never_changes_after_later_complaints(client, db, taken) -> N
     csv_before = client.get(f"/leaderboards/{MONTH}.csv").text
     assert [r["company_name"] for r in json_before["rows"]] == ["Snap One", "Snap Two"]
     assert json_before["rows"][0]["confirmed_rate"] == 0.5
-    assert json_before["methodology_version"] == "1.0"
+    assert json_before["methodology_version"] == METHODOLOGY_VERSION
 
     # After the month: more complaints, and the unconfirmed ones get confirmed.
     for _ in range(3):
@@ -112,7 +113,7 @@ def test_snapshot_pages_list_and_404(client, taken) -> None:
     assert f'href="/leaderboards/{MONTH}"' in listing
     assert f'href="/leaderboards/{MONTH}"' in client.get("/leaderboards").text
     page = client.get(f"/leaderboards/{MONTH}").text
-    assert "methodology</a> version 1.0" in page
+    assert f"methodology</a> version {METHODOLOGY_VERSION}" in page
     assert "Snap One" in page
     assert client.get("/leaderboards/1999-01").status_code == 404
     assert client.get("/leaderboards/not-a-month").status_code == 404

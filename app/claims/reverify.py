@@ -15,6 +15,7 @@ from app.config import get_settings
 from app.models.company import Company
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
+from app.notify import released
 from app.notify.mail import queue_mail
 
 RECHECKED_METHODS = (ClaimMethod.DNS, ClaimMethod.WELL_KNOWN)
@@ -104,8 +105,28 @@ def reverify_due(
             detail=proof.reason,
         )
         _mail_suspension(session, claim, now)
+        _release_all(session, claim, now)
     session.flush()
     return Recheck(len(due), suspended, inconclusive, due[-1].id if due else after_id)
+
+
+def _release_all(session: Session, claim: Claim, now: datetime) -> None:
+    """Nobody can answer for the company now: what its reps held goes back to the queue."""
+    company = session.get(Company, claim.company_id)
+    reps = session.exec(
+        select(CompanyMember).where(
+            CompanyMember.company_id == company.id, col(CompanyMember.revoked_at).is_(None)
+        )
+    ).all()
+    released.release(
+        session=session,
+        company=company,
+        members=reps,
+        actor=None,
+        why="cannot act while the company's claim is suspended",
+        because=f"{company.name}'s claim is suspended, so nobody can answer for it.",
+        now=now,
+    )
 
 
 def _mail_suspension(session: Session, claim: Claim, now: datetime) -> None:

@@ -59,15 +59,58 @@ def public_names(*, session: Session, company_id: int) -> dict[int, str]:
 
 
 def assignee_member(*, session: Session, complaint: Complaint) -> CompanyMember | None:
-    """The named owner's membership (for their public name), if the complaint has one."""
+    """The named owner's membership (for their public name), if the complaint has one and they
+    still answer for the company: a removed rep is never named as a complaint's owner."""
     if complaint.assignee_id is None:
         return None
     return session.exec(
         select(CompanyMember).where(
             CompanyMember.company_id == complaint.company_id,
             CompanyMember.user_id == complaint.assignee_id,
+            col(CompanyMember.revoked_at).is_(None),
         )
     ).first()
+
+
+def release(
+    *,
+    session: Session,
+    company_id: int,
+    user_id: int,
+    actor: User | None,
+    why: str = "left the team",
+    now: datetime | None = None,
+) -> list[Complaint]:
+    """A rep who can no longer act (removed, suspended, or the company's claim suspended): their
+    open complaints go back to the unassigned queue, on the record. Returns them, for the
+    owners' mail (app/notify/released.py sends it: call that, the one path)."""
+    now = now or utcnow()
+    held = list(
+        session.exec(
+            select(Complaint).where(
+                Complaint.company_id == company_id,
+                Complaint.assignee_id == user_id,
+                col(Complaint.state).not_in(list(CLOSED_STATES)),
+            )
+        )
+    )
+    for complaint in held:
+        complaint.assignee_id = None
+        complaint.updated_at = now
+        session.add(complaint)
+        complaints._record(
+            session, complaint, "assign", actor, Side.COMPANY, now, detail="released"
+        )
+        audit.record(
+            session=session,
+            actor=actor,
+            action="complaint.release",
+            target_type="complaint",
+            target_id=complaint.id,
+            detail=f"user {user_id} {why}: back to unassigned",
+        )
+    session.flush()
+    return held
 
 
 def assign(
@@ -153,10 +196,12 @@ def reply(
     user: User,
     body: str,
     info_request: bool = False,
+    private: bool = False,
+    submission_key: str | None = None,
     now: datetime | None = None,
 ) -> Complaint:
-    """A public reply signed by the rep; the first reply by a rep of an unowned complaint makes
-    them its owner (not a hand-off)."""
+    """A reply signed by the rep (public, or ``private`` to the consumer); the first reply by a
+    rep of an unowned complaint makes them its owner (not a hand-off)."""
     member = _require_rep(session, complaint, user)
     now = now or utcnow()
     complaints.answer(
@@ -167,6 +212,8 @@ def reply(
         now=now,
         signature=members.signature(member),
         info_request=info_request,
+        private=private,
+        submission_key=submission_key,
     )
     if complaint.assignee_id is None:
         _move(session, complaint, user, user, None, now)  # False: someone else just took it

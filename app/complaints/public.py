@@ -1,5 +1,6 @@
 """The public shape of a complaint: what the API and exports may show, nothing private."""
 
+from app.complaints import turn
 from app.complaints.flags import flags
 from app.config import get_settings
 from app.models.company import Company, CompanyPublic
@@ -19,6 +20,7 @@ def complaint_public(
     complaint: Complaint, company: Company, author: User, attempts: dict[Channel, int]
 ) -> ComplaintPublic:
     f = flags(complaint)
+    waiting = turn.current(complaint)
     return ComplaintPublic(
         **complaint.model_dump(
             include={
@@ -46,6 +48,9 @@ def complaint_public(
         deadline=f.deadline,
         cosigns=complaint.cosign_count,
         handoffs=complaint.handoff_count,
+        waiting_for=waiting.turn,
+        waiting_reason=waiting.why,
+        waiting_since=waiting.since,
         contact_attempts={ch.value: n for ch, n in attempts.items()},
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
-from app.complaints import gate, templated
+from app.complaints import gate, templated, turn
 from app.complaints.filing import file  # noqa: F401 - filing.py; callers use complaints.file
 from app.complaints.states import OPEN_STATES, Action, next_state
 from app.errors import Conflict, Forbidden, NotFound
@@ -23,6 +23,7 @@ from app.events import (
     InfoRequested,
     MessageCreated,
     Resolved,
+    TurnChanged,
     Withdrawn,
     emit,
 )
@@ -85,6 +86,9 @@ def _message(
     side: Side,
     body: str,
     now: datetime,
+    *,
+    private: bool = False,
+    submission_key: str | None = None,
 ) -> Message | None:
     body = body.strip()
     if not body:
@@ -96,8 +100,11 @@ def _message(
         side=side,
         body=body,
         created_at=now,
+        private=private,
+        submission_key=submission_key or None,
     )
-    redaction.redact_message(session=session, message=message, complaint=complaint)  # issue 6
+    if not private:  # masking protects public text; a private message is for the company
+        redaction.redact_message(session=session, message=message, complaint=complaint)
     session.add(message)
     session.flush()
     return message
@@ -113,12 +120,23 @@ def _transition(
     *,
     body: str = "",
     detail: str = "",
+    private: bool = False,
+    submission_key: str | None = None,
 ) -> Message | None:
     """Apply one state-machine action; the caller sets its timestamps, then ``_announce``s."""
     before = complaint.state
     complaint.state = next_state(before, action, side)
     complaint.updated_at = now
-    message = _message(session, complaint, actor, side, body, now)
+    message = _message(
+        session,
+        complaint,
+        actor,
+        side,
+        body,
+        now,
+        private=private,
+        submission_key=submission_key,
+    )
     _record(
         session,
         complaint,
@@ -144,6 +162,7 @@ def _announce(
     message: Message | None,
     **fields: Any,
 ) -> None:
+    before, after = turn.refresh(session=session, complaint=complaint)
     session.flush()
     if gate.is_waiting(complaint):  # unpublished: nothing about it leaves (mail, webhooks)
         return
@@ -155,6 +174,16 @@ def _announce(
         **fields,
     )
     emit(session=session, event=event)
+    if turn.changed_hands(before, after):  # whoever it now waits for is told (app/notify/turns.py)
+        emit(
+            session=session,
+            event=TurnChanged(
+                complaint_id=complaint.id,
+                actor_id=actor.id if actor else None,
+                turn=after.turn,
+                why=after.why,
+            ),
+        )
     if message_id is not None:
         emit(
             session=session,
@@ -164,6 +193,21 @@ def _announce(
                 message_id=message_id,
             ),
         )
+
+
+def already_sent(
+    *, session: Session, complaint: Complaint, user: User | None, submission_key: str | None
+) -> Message | None:
+    """The message this form already made, if it was sent before (Back, then Post again)."""
+    if not submission_key or user is None:
+        return None
+    return session.exec(
+        select(Message).where(
+            Message.complaint_id == complaint.id,
+            Message.author_id == user.id,
+            Message.submission_key == submission_key,
+        )
+    ).first()
 
 
 def require_unlocked(complaint: Complaint) -> None:
@@ -181,13 +225,35 @@ def _require_author(complaint: Complaint, user: User) -> None:
 
 
 def follow_up(
-    *, session: Session, complaint: Complaint, user: User, body: str, now: datetime | None = None
+    *,
+    session: Session,
+    complaint: Complaint,
+    user: User,
+    body: str,
+    private: bool = False,
+    submission_key: str | None = None,
+    now: datetime | None = None,
 ) -> Message:
+    """A follow-up; ``private`` sends it to the company's reps only (app/complaints/private.py).
+    The same ``submission_key`` again returns the first message and changes nothing."""
     _require_author(complaint, user)
+    if sent := already_sent(
+        session=session, complaint=complaint, user=user, submission_key=submission_key
+    ):
+        return sent
     if complaint.state not in OPEN_STATES | {ComplaintState.RESOLVED}:
         raise Conflict("This complaint is closed; follow-ups are no longer possible.")
     now = now or utcnow()
-    message = _message(session, complaint, user, Side.CONSUMER, body, now)
+    message = _message(
+        session,
+        complaint,
+        user,
+        Side.CONSUMER,
+        body,
+        now,
+        private=private,
+        submission_key=submission_key,
+    )
     if message is None:
         raise Conflict("A follow-up needs some text.")
     complaint.updated_at = now
@@ -254,17 +320,32 @@ def answer(
     now: datetime | None = None,
     signature: str = "",
     info_request: bool = False,
+    private: bool = False,
+    submission_key: str | None = None,
 ) -> Complaint:
-    """A public reply. With ``info_request`` it asks the consumer for more information, and the
-    complaint waits on them until their next follow-up. Callers check the rep (company.py);
+    """A reply, public unless ``private``. With ``info_request`` it asks the consumer for more
+    information, and the complaint waits on them until their next follow-up. Callers check the
+    rep (company.py);
     ``rep`` is None for an answer that came by email (app/mailchannel), signed by its sender."""
     if not body.strip():
         raise Conflict("A reply needs some text.")
+    if already_sent(session=session, complaint=complaint, user=rep, submission_key=submission_key):
+        return complaint  # the same form sent again: one reply
     now = now or utcnow()
-    is_templated = templated.is_templated(
+    is_templated = not private and templated.is_templated(
         session=session, company_id=complaint.company_id, body=body, now=now
     )
-    message = _transition(session, complaint, Action.ANSWER, rep, Side.COMPANY, now, body=body)
+    message = _transition(
+        session,
+        complaint,
+        Action.ANSWER,
+        rep,
+        Side.COMPANY,
+        now,
+        body=body,
+        private=private,
+        submission_key=submission_key,
+    )
     _sign(message, signature, is_templated, info_request=info_request)
     complaint.first_response_at = complaint.first_response_at or now
     if info_request:

@@ -1,7 +1,7 @@
 """What each visibility grade means, in one place: every list, feed, search, export, statistic and
 page asks here rather than comparing grades itself."""
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import col, or_
 
 from app.models.complaint import Complaint, Message, Visibility
@@ -69,9 +69,13 @@ def indexable(complaint: Complaint) -> bool:
 
 
 def message_listed() -> ColumnElement[bool]:
-    """SQL condition for messages a feed or export may show: not hidden or removed by a
-    moderator (app/moderation/). Combine with ``listed()`` on their complaint."""
-    return ~exists().where(col(MessageModeration.message_id) == Message.id)
+    """SQL condition for messages a feed or export may show: not private (app/complaints/
+    private.py), and not hidden or removed by a moderator (app/moderation/). Combine with
+    ``listed()`` on their complaint."""
+    return and_(
+        col(Message.private).is_(False),
+        ~exists().where(col(MessageModeration.message_id) == Message.id),
+    )
 
 
 def is_tombstone(complaint: Complaint) -> bool:

@@ -8,10 +8,11 @@ from sqlalchemy import ColumnElement, and_, true
 from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
-from app.complaints import visibility
+from app.complaints import turn, visibility
 from app.complaints.flags import Flags, flags, overdue_cutoff
 from app.complaints.states import OPEN_STATES
-from app.models.complaint import Complaint, ComplaintState
+from app.complaints.turn import TurnState
+from app.models.complaint import Complaint, ComplaintState, TurnWhy
 from app.models.membership import CompanyMember
 from app.models.user import User
 
@@ -25,6 +26,7 @@ class Queue(StrEnum):
     UNASSIGNED = "unassigned"
     MINE = "mine"
     OVERDUE = "overdue"
+    REPLIED = "replied"
     AWAITING = "awaiting"
     DISPUTED = "disputed"
 
@@ -34,6 +36,7 @@ LABELS = {
     Queue.UNASSIGNED: "Unassigned",
     Queue.MINE: "Mine",
     Queue.OVERDUE: "Overdue",
+    Queue.REPLIED: "Customer replied",
     Queue.AWAITING: "Awaiting the consumer",
     Queue.DISPUTED: "Disputed",
 }
@@ -45,6 +48,7 @@ class Row:
     author: User
     assignee: CompanyMember | None
     flags: Flags
+    turn: TurnState
 
 
 def _where(queue: Queue, user: User, now: datetime) -> ColumnElement[bool]:
@@ -61,6 +65,8 @@ def _where(queue: Queue, user: User, now: datetime) -> ColumnElement[bool]:
                 col(Complaint.first_response_at).is_(None),
                 col(Complaint.created_at) <= overdue_cutoff(now=now),
             )
+        case Queue.REPLIED:  # the consumer wrote (or disputed) after the company spoke
+            return col(Complaint.turn_why) == TurnWhy.CUSTOMER_REPLIED
         case Queue.AWAITING:
             return col(Complaint.awaiting_consumer).is_(True)
         case Queue.DISPUTED:
@@ -75,6 +81,14 @@ def _open_of(company_id: int) -> ColumnElement[bool]:
     )
 
 
+def _order(queue: Queue) -> tuple[ColumnElement, ...]:
+    """By deadline (it runs from filing, so oldest first); "customer replied" by how long the
+    consumer has waited since they wrote."""
+    if queue is Queue.REPLIED:
+        return (col(Complaint.turn_since), col(Complaint.id))
+    return (col(Complaint.created_at), col(Complaint.id))
+
+
 def counts(
     *, session: Session, company_id: int, user: User, now: datetime | None = None
 ) -> dict[Queue, int]:
@@ -86,7 +100,7 @@ def counts(
         .select_from(
             select(Complaint.id)
             .where(_open_of(company_id), _where(q, user, now))
-            .order_by(col(Complaint.created_at), col(Complaint.id))  # the queue's index order
+            .order_by(*_order(q))  # the queue's index order
             .limit(COUNT_CAP + 1)
             .subquery()
         )
@@ -107,7 +121,7 @@ def page(
     limit: int = 20,
     now: datetime | None = None,
 ) -> list[Row]:
-    """One page of the queue, by deadline: the deadline runs from filing, so oldest first."""
+    """One page of the queue, in its order (``_order``)."""
     now = now or utcnow()
     rows = session.execute(
         select(Complaint, User, CompanyMember)
@@ -120,8 +134,10 @@ def page(
             ),
         )
         .where(_open_of(company_id), _where(queue, user, now))
-        .order_by(col(Complaint.created_at), col(Complaint.id))
+        .order_by(*_order(queue))
         .offset(offset)
         .limit(limit)
     ).all()
-    return [Row(c, author, member, flags(c, now=now)) for c, author, member in rows]
+    return [
+        Row(c, author, member, flags(c, now=now), turn.current(c)) for c, author, member in rows
+    ]

@@ -88,8 +88,10 @@ def reply(
     complaint_id: int,
     body: str,
     info_request: bool = False,
+    private: bool = False,
 ) -> Message:
-    """A public reply signed by the token's rep (refused by the state machine once closed)."""
+    """A reply signed by the token's rep, public unless ``private`` (refused by the state
+    machine once closed)."""
     complaint = get_complaint(session=session, actor=actor, complaint_id=complaint_id)
     company_side.reply(
         session=session,
@@ -97,6 +99,7 @@ def reply(
         user=actor.user,
         body=body,
         info_request=info_request,
+        private=private,
     )
     # The reply just written: the newest message of this rep on this complaint.
     return session.exec(

@@ -8,13 +8,15 @@ from app.models.complaint import ComplaintPublic, Message, ResolutionType, Side,
 
 
 class MessagePublic(BaseModel):
-    """A message as the public page shows it: company replies carry the rep's signature."""
+    """A message as the company's reps see it: company replies carry the rep's signature;
+    ``private`` ones are between the consumer and the company (never public)."""
 
     id: int
     side: Side
     body: str
     signature: str
     info_request: bool
+    private: bool
     created_at: datetime
 
     @classmethod
@@ -38,6 +40,7 @@ class CompanyComplaintDetail(CompanyComplaint):
 class ReplyIn(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
     info_request: StrictBool = False  # ask the consumer for more information
+    private: StrictBool = False  # to the consumer only: never on a public page
 
     @field_validator("body")
     @classmethod

@@ -60,6 +60,23 @@ class Channel(StrEnum):
     VISIT = "visit"
 
 
+class Turn(StrEnum):
+    """Who the conversation waits for (app/complaints/turn.py)."""
+
+    COMPANY = "company"
+    CONSUMER = "consumer"
+    NOBODY = "nobody"
+
+
+class TurnWhy(StrEnum):
+    NEW = "new"  # filed; the company has not spoken yet
+    ANSWERED = "answered"  # the company answered and has still to resolve
+    CUSTOMER_REPLIED = "customer_replied"  # the consumer wrote (or disputed) after the company
+    INFO_REQUESTED = "info_requested"  # the company asked the consumer for information
+    RESOLVED = "resolved"  # the consumer confirms or disputes
+    CLOSED = "closed"
+
+
 class Side(StrEnum):
     CONSUMER = "consumer"
     COMPANY = "company"
@@ -194,6 +211,8 @@ class Complaint(ComplaintBase, table=True):
             "ix_complaint_company_awaiting", "company_id", "awaiting_consumer", "created_at", "id"
         ),
         Index("ix_complaint_company_assignee", "company_id", "assignee_id", "created_at", "id"),
+        # The reps' "customer replied" queue: longest waiting first, an index range.
+        Index("ix_complaint_company_turn", "company_id", "turn_why", "turn_since", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -223,6 +242,18 @@ class Complaint(ComplaintBase, table=True):
     )
     handoff_count: int = 0
     awaiting_consumer: bool = False  # a rep asked for information and the consumer owes a reply
+    # Whose turn it is, derived from the timeline (app/complaints/turn.py), stored for the queues.
+    turn: Turn = Field(
+        default=Turn.COMPANY,
+        sa_type=str_enum(Turn, 16),
+        sa_column_kwargs={"server_default": Turn.COMPANY.value},
+    )
+    turn_why: TurnWhy = Field(
+        default=TurnWhy.NEW,
+        sa_type=str_enum(TurnWhy, 24),
+        sa_column_kwargs={"server_default": TurnWhy.NEW.value},
+    )
+    turn_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     company_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     company_notified_to: str | None = Field(default=None, max_length=254)
     # The consumer lets the private reference go in the mail to the company (app/mailchannel).
@@ -259,6 +290,10 @@ class ComplaintPublic(ComplaintBase):
     deadline: datetime
     cosigns: int
     handoffs: int
+    # Whose turn it is (app/complaints/turn.py): "company", "consumer" or "nobody", why, since.
+    waiting_for: Turn
+    waiting_reason: TurnWhy
+    waiting_since: datetime
     contact_attempts: dict[str, int]
     contact_since: date | None
     created_at: datetime
@@ -278,6 +313,9 @@ class ContactAttempt(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
+    # One form sent twice (Back, then Post again) makes one message.
+    __table_args__ = (UniqueConstraint("complaint_id", "author_id", "submission_key"),)
+
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True, ondelete="CASCADE")
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
@@ -287,6 +325,10 @@ class Message(SQLModel, table=True):
     # Company replies are signed by a person: "Dana Ortiz, Customer Relations Lead" at the time.
     signature: str = Field(default="", max_length=160)
     info_request: bool = False  # the rep asks the consumer for more information
+    # Between the consumer and the company's reps (and moderators) only: never on a public page,
+    # feed, export, post, badge or the public API (app/complaints/private.py).
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    submission_key: str | None = Field(default=None, max_length=64)
     templated: bool = False  # nearly identical to several earlier replies of the same company
     # Redaction: the text as written when masking changed it (private, like Complaint's).
     original_body: str | None = Field(default=None, sa_type=Text)

@@ -17,11 +17,14 @@ from app.complaints import visibility as vis
 from app.errors import Conflict, Forbidden
 from app.events import VisibilityChanged, emit
 from app.models.broadcast import Broadcast, BroadcastStatus
+from app.models.company import Company
 from app.models.complaint import Complaint, Message, Visibility
+from app.models.membership import CompanyMember
 from app.models.moderation import ActionKind, MessageModeration, ModerationAction
 from app.models.user import User, UserSession
 from app.moderation import reports, statements
 from app.moderation.queries import held, hidden_messages, history  # noqa: F401 - re-exported
+from app.notify import released
 
 REASON_MAX = 1000
 
@@ -285,6 +288,21 @@ def suspend(
     user.suspended_at, user.suspension_reason = now, reason
     session.add(user)
     session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
+    # Nobody owns a complaint they cannot act on: what they held goes back to each queue.
+    for member in session.exec(
+        select(CompanyMember).where(
+            CompanyMember.user_id == user.id, col(CompanyMember.revoked_at).is_(None)
+        )
+    ).all():
+        released.release(
+            session=session,
+            company=session.get(Company, member.company_id),
+            members=[member],
+            actor=actor,
+            why="was suspended",
+            because=f"{member.public_name}'s account is suspended.",
+            now=now,
+        )
     return record_action(
         session,
         kind=ActionKind.SUSPEND,

@@ -5,6 +5,8 @@
 - A company message (reply, request for information): the consumer (notify_complaint_updates).
 - Resolved: the consumer, with links to confirm or dispute without logging in.
 - Assigned: the new assignee, unless they took it themselves (notify_assignments).
+- The turn changed hands: the consumer when asked for information, the assignee (or owners) when
+  the consumer wrote back or disputed; batched (turns.py).
 
 Each mail's key names what it is about, so an event handled twice (a retried job) still makes
 one message. Which event runs which function is listed in app/listeners.py.
@@ -12,14 +14,14 @@ one message. Which event runs which function is listed in app/listeners.py.
 
 from sqlmodel import Session, col, select
 
-from app.events import Answered, Assigned, ComplaintCreated, InfoRequested, Resolved
+from app.events import Answered, Assigned, ComplaintCreated, InfoRequested, Resolved, TurnChanged
 from app.mailchannel import outbound
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.job import Job
 from app.models.membership import Claim, ClaimStatus, CompanyMember
 from app.models.user import User
-from app.notify import company_notice, compose, links, reminders, unsubscribe
+from app.notify import company_notice, compose, links, reminders, turns, unsubscribe
 from app.notify.unsubscribe import Preference
 
 
@@ -96,6 +98,8 @@ def _company_message(
 ) -> None:
     if message.side != Side.COMPANY or not author.notify_complaint_updates:
         return
+    if message.info_request:
+        return  # the consumer's turn: one batched "Waiting for you" mail (turns.py)
     _queue_for_user(
         session,
         user=author,
@@ -190,3 +194,9 @@ def on_company_message(session: Session, event: Answered | InfoRequested) -> Non
     complaint, company, author = parties
     if message := session.get(Message, event.message_id):
         _company_message(session, complaint, company, author, message)
+
+
+def on_turn_changed(session: Session, event: TurnChanged) -> None:
+    """Whoever the conversation now waits for is mailed, batched (turns.py)."""
+    if parties := _parties(session, event.complaint_id):
+        turns.schedule(session=session, complaint=parties[0])

@@ -1,6 +1,10 @@
 """Mail and reminders (collected by app/tasks.py)."""
 
 from app.jobs.queue import Handler
-from app.notify import mail, reminders
+from app.notify import mail, reminders, turns
 
-TASKS: dict[str, Handler] = {mail.KIND: mail.send, reminders.KIND: reminders.remind}
+TASKS: dict[str, Handler] = {
+    mail.KIND: mail.send,
+    reminders.KIND: reminders.remind,
+    turns.KIND: turns.send,
+}

@@ -1,7 +1,10 @@
 """Finders for street addresses, postcodes, full dates and titled names (see detectors.py).
 
-Dates follow the CFPB standard: the day and month go, the year stays ("3 March 2024" becomes
-"[date] 2024"), so each date span covers only its day-and-month part.
+Only dates of birth are masked: a date of birth identifies a person, but the date of an event
+(a charge, a visit, a call) is the story the company is asked to answer, and masking it made
+replies like "Tried on [date] at 9:15" useless. Dates of birth follow the CFPB standard: the day
+and month go, the year stays ("born 3 March 1984" becomes "born [date] 1984"), so each date span
+covers only its day-and-month part (the year of birth has its own finder, references.py).
 """
 
 from collections.abc import Iterator
@@ -65,15 +68,28 @@ _NUMERIC = regex.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(
 _ISO = regex.compile(r"(?<![\d/.-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
 
 
+# "born", "date of birth", "DOB", "birthday" a few words before the date.
+_BIRTH = regex.compile(
+    r"(?i:\bborn|\bbirth(?:day|date)?|\bd\.?o\.?b\b\.?)\W*(?:(?:is|was|on|of|:)\W+){0,3}$"
+)
+
+
+def _of_birth(text: str, start: int) -> bool:
+    return bool(_BIRTH.search(text[max(0, start - 40) : start], timeout=TIMEOUT))
+
+
 def dates(text: str) -> Iterator[Found]:
+    """Dates of birth (see the module's docstring: event dates stay)."""
     for match in _WRITTEN.finditer(text, timeout=TIMEOUT):
-        yield "date", match.start(), match.end()
+        if _of_birth(text, match.start()):
+            yield "date", match.start(), match.end()
     for match in _NUMERIC.finditer(text, timeout=TIMEOUT):
         a, b = int(match.group(1)), int(match.group(3))
-        if 1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12:
+        if 1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12 and _of_birth(text, match.start()):
             yield "date", match.start(), match.end(3)
     for match in _ISO.finditer(text, timeout=TIMEOUT):
-        if 1 <= int(match.group(2)) <= 12 and 1 <= int(match.group(3)) <= 31:
+        month_day_ok = 1 <= int(match.group(2)) <= 12 and 1 <= int(match.group(3)) <= 31
+        if month_day_ok and _of_birth(text, match.start()):
             yield "date", match.start(2), match.end()
 
 

@@ -34,10 +34,12 @@ MASKS: dict[str, str] = {
     "name": "[name]",
     "secret": "[secret]",
     "year of birth": "[year of birth]",
+    "reference": "[private reference]",
 }
 # When spans of two kinds overlap, the merged span takes the kind listed first.
 PRIORITY = [
     "rule",
+    "reference",
     "email",
     "secret",
     "card",
@@ -115,10 +117,45 @@ class Redacted:
 
 @dataclass(frozen=True)
 class Identity:
-    """The consumer's own name and email: masked wherever they appear in their complaint."""
+    """The consumer's own name and email: masked wherever they appear in their complaint.
+
+    ``reference``: the complaint's private reference, masked in any public text whoever writes
+    it, inside longer tokens too and however it is spaced or dashed. ``public_names``: names the
+    complaint already shows (the consumer's display name, the reps' signing names): never masked
+    as names, since masking them hides nothing and garbles the conversation ("Hello [name],")."""
 
     name: str = ""
     email: str = ""
+    reference: str = ""
+    public_names: tuple[str, ...] = ()
+
+
+# Between the characters of a private reference people type spaces, dashes, dots or slashes.
+_REFERENCE_GAP = r"[\s\-_./]*"
+
+
+def _reference(text: str, reference: str) -> Iterable[tuple[str, int, int]]:
+    chars = [c for c in reference if c.isalnum()]
+    if len(chars) < 4 or "".join(chars).lower() in MASKS["reference"]:
+        return  # too short to tell from ordinary text
+    pattern = regex.compile(_REFERENCE_GAP.join(regex.escape(c) for c in chars), regex.IGNORECASE)
+    for match in pattern.finditer(text, timeout=detectors.TIMEOUT):
+        yield "reference", match.start(), match.end()
+
+
+def _public_names(text: str, names: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the complaint's public names, and their words of 3+ letters, stand in ``text``."""
+    needles = set()
+    for name in names:
+        name = name.strip()
+        if len(name) >= 3:
+            needles.add(name)
+            needles.update(w for w in regex.split(r"\s+", name) if len(w.strip(".")) >= 3)
+    found = []
+    for needle in needles:
+        pattern = regex.compile(rf"(?<!\w){regex.escape(needle)}(?!\w)")
+        found += [m.span() for m in pattern.finditer(text, timeout=detectors.TIMEOUT)]
+    return found
 
 
 RULE_TIMEOUT = 0.25  # seconds per admin rule per text; a slower rule is skipped and logged
@@ -187,8 +224,13 @@ def _candidates(
     found = [
         (k, *people.widen(text, s, e), m) if k == "name" else (k, s, e, m) for k, s, e, m in found
     ]
+    if identity and identity.public_names:  # already public on the complaint: not masked
+        public = _public_names(text, identity.public_names)
+        found = [f for f in found if f[0] != "name" or not _inside(f, public)]
     found += list(_rules(text, rules))
     found += [("rule", s, e, "[redacted]") for s, e in _literal(text, extra)]
+    if identity and identity.reference:
+        found += [(k, s, e, MASKS[k]) for k, s, e in _reference(text, identity.reference)]
     return found
 
 
@@ -229,14 +271,16 @@ def _find_shown(
     onto the input, until nothing new turns up: redacting twice then changes nothing."""
     spared = list(_literal(text, keep))
     found = _candidates(text, identity, rules, extra)
-    spans = _merge([f for f in found if not _inside(f, spared)])
+    spans = _merge([f for f in found if f[0] == "reference" or not _inside(f, spared)])
     for _ in range(3):
         if not spans:  # nothing masked, so nothing new to find
             break
         masked, pieces = _apply(text, spans)
         again = _candidates(masked, identity, rules, extra)
         mapped = [(k, _back(pieces, s, True), _back(pieces, e, False), m) for k, s, e, m in again]
-        mapped = [f for f in mapped if f[1] < f[2] and not _inside(f, spared)]
+        mapped = [
+            f for f in mapped if f[1] < f[2] and (f[0] == "reference" or not _inside(f, spared))
+        ]
         if not mapped:
             break
         spans = _merge([(s.kind, s.start, s.end, s.mask) for s in spans] + mapped)

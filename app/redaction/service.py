@@ -13,6 +13,7 @@ from app import audit
 from app.broadcast import refresh as broadcast_refresh
 from app.errors import Conflict
 from app.models.complaint import Complaint, Message
+from app.models.membership import CompanyMember
 from app.models.moderation import ModerationEdit
 from app.models.redaction import RedactionCorrection
 from app.models.user import User
@@ -52,8 +53,31 @@ def originals(
     return can_see_originals(user, complaint), [m for m in typed if m.original_body is not None]
 
 
-def identity(author: User | None) -> redactor.Identity:
-    return redactor.Identity(author.display_name, author.email) if author else redactor.Identity()
+def identity(
+    author: User | None, *, reference: str | None = None, public_names: tuple[str, ...] = ()
+) -> redactor.Identity:
+    """The consumer's email is masked; their display name is not (the complaint shows it, so
+    masking it hid nothing and garbled replies: "Hello [name],"), nor the reps' signing names,
+    though a fuller name around it still is ("Margaret" before a public "Okafor"). The
+    complaint's private reference is masked whoever writes it."""
+    if author is None:
+        return redactor.Identity(reference=reference or "", public_names=public_names)
+    return redactor.Identity(
+        author.display_name,
+        author.email,
+        reference=reference or "",
+        public_names=(author.display_name, *public_names),
+    )
+
+
+def _rep_names(session: Session, company_id: int | None) -> tuple[str, ...]:
+    if company_id is None:
+        return ()
+    return tuple(
+        session.exec(
+            select(CompanyMember.public_name).where(CompanyMember.company_id == company_id)
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -71,22 +95,37 @@ class Context:
         )
 
 
-def context(*, session: Session, author: User | None, complaint_id: int | None = None) -> Context:
+def context(
+    *,
+    session: Session,
+    author: User | None,
+    complaint: Complaint | None = None,
+    reference: str | None = None,
+) -> Context:
+    """What one complaint's text is masked with; ``reference`` for a complaint not yet filed."""
     extra: list[str] = []
     keep: list[str] = []
+    complaint_id = complaint.id if complaint is not None else None
+    if complaint is not None:
+        reference = complaint.private_reference
     if complaint_id is not None:
         for c in session.exec(
             select(RedactionCorrection).where(RedactionCorrection.complaint_id == complaint_id)
         ):
             (keep if c.keep else extra).append(c.phrase)
-    return Context(identity(author), rules.compiled_rules(session=session), extra, keep)
+    who = identity(
+        author,
+        reference=reference,
+        public_names=_rep_names(session, complaint.company_id if complaint else None),
+    )
+    return Context(who, rules.compiled_rules(session=session), extra, keep)
 
 
 def preview(
     *, session: Session, author: User, values: dict[str, str]
 ) -> dict[str, tuple[str, redactor.Redacted]]:
     """{field: (typed text, its redaction)} for the filing preview."""
-    ctx = context(session=session, author=author)
+    ctx = context(session=session, author=author, reference=values.get("private_reference"))
     fields = {f: (values.get(f, ""), ctx.redact(values.get(f, ""))) for f in FIELDS}
     # The filing that follows in this request masks the same text: it reuses this work.
     session.info[_PREVIEWED] = (author.id, ctx, fields)
@@ -126,14 +165,14 @@ def redact_complaint(*, session: Session, complaint: Complaint, author: User) ->
         # Shown by the preview step of this request, with the same rules and author (a new
         # complaint has no corrections yet): only text that differs is masked again.
         return _apply_complaint(previewed[1], complaint, sources, previewed[2])
-    ctx = context(session=session, author=author, complaint_id=complaint.id)
+    ctx = context(session=session, author=author, complaint=complaint)
     return _apply_complaint(ctx, complaint, sources)
 
 
 def redact_message(*, session: Session, message: Message, complaint: Complaint) -> int:
     """Mask a message (consumer's or company's) with the complaint author's name and email."""
     author = session.get(User, complaint.author_id)
-    ctx = context(session=session, author=author, complaint_id=complaint.id)
+    ctx = context(session=session, author=author, complaint=complaint)
     return _apply_message(ctx, message, message.body)
 
 
@@ -159,7 +198,7 @@ def rerun(*, session: Session, complaint: Complaint) -> int:
     """Redact a complaint and its messages again from what was typed (after a rule or a
     correction changed): masks that no longer apply come back as typed. Returns rows changed."""
     author = session.get(User, complaint.author_id)
-    ctx = context(session=session, author=author, complaint_id=complaint.id)
+    ctx = context(session=session, author=author, complaint=complaint)
     edited = _hand_edited(session, complaint.id)
     changed = 0
     before = {f: getattr(complaint, f) for f in FIELDS}
@@ -176,7 +215,9 @@ def rerun(*, session: Session, complaint: Complaint) -> int:
     if any(getattr(complaint, f) != before[f] for f in FIELDS):
         session.add(complaint)
         changed += 1
-    for message in session.exec(select(Message).where(Message.complaint_id == complaint.id)):
+    for message in session.exec(
+        select(Message).where(Message.complaint_id == complaint.id, col(Message.private).is_(False))
+    ):
         old_body, old_original = message.body, message.original_body
         use_original = old_original is not None and (message.id, "body") not in edited
         _apply_message(ctx, message, old_original if use_original else old_body)
@@ -254,6 +295,6 @@ def redact_again(
 def masks_in(*, session: Session, complaint: Complaint) -> int:
     """How many masks the complaint's public text carries (the API's ``redactions``)."""
     author = session.get(User, complaint.author_id)
-    ctx = context(session=session, author=author, complaint_id=complaint.id)
+    ctx = context(session=session, author=author, complaint=complaint)
     typed = [getattr(complaint, f"original_{f}") for f in FIELDS]
     return sum(len(ctx.redact(text).spans) for text in typed if text is not None)

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.accounts import service as accounts
 from app.accounts import verification
 from app.accounts.forms import SignupForm
+from app.models.complaint import Turn
 from app.moderation import statements as moderation_statements
 from app.search import service as searching
 from app.web.csrf import require_csrf
@@ -160,12 +161,13 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 @router.get("/me/complaints")
 def my_complaints(
-    request: Request, session: SessionDep, user: CurrentUser, page: int = 1
+    request: Request, session: SessionDep, user: CurrentUser, page: int = 1, turn: str = ""
 ) -> Response:
     pager = Page.of(page)
+    mine = turn == "mine"  # only those waiting for me
     rows, total = searching.search(
         session=session,
-        filters=searching.Filters(author_id=user.id),
+        filters=searching.Filters(author_id=user.id, waiting_for=Turn.CONSUMER if mine else None),
         offset=pager.offset,
         limit=pager.size,
     )
@@ -178,5 +180,6 @@ def my_complaints(
             "rows": rows,
             "pager": pager.with_total(total, cap=searching.COUNT_CAP),
             "decisions": decisions,
+            "only_mine": mine,
         },
     )

@@ -50,7 +50,7 @@ def list_complaints(
     "/complaints/{complaint_id}", response_model=CompanyComplaintDetail, responses=AUTH_PROBLEMS
 )
 def get_complaint(session: SessionDep, actor: CompanyActor, complaint_id: DbId):
-    """One of your company's complaints with its public messages."""
+    """One of your company's complaints with its messages, private ones included (marked)."""
     complaint = helpdesk.get_complaint(session=session, actor=actor, complaint_id=complaint_id)
     return helpdesk.detail(session=session, actor=actor, complaint=complaint)
 
@@ -63,13 +63,15 @@ def get_complaint(session: SessionDep, actor: CompanyActor, complaint_id: DbId):
     dependencies=[Depends(api_write_limit)],
 )
 def reply(session: SessionDep, actor: CompanyActor, complaint_id: DbId, data: ReplyIn):
-    """A public reply, signed with the token creator's public name and job title."""
+    """A reply, signed with the token creator's public name and job title; public unless
+    ``private`` (then only the consumer, your reps and moderators read it)."""
     message = helpdesk.reply(  # a refused transition is a Conflict: 409 problem details
         session=session,
         actor=actor,
         complaint_id=complaint_id,
         body=data.body,
         info_request=data.info_request,
+        private=data.private,
     )
     return JSONResponse(MessagePublic.of(message).model_dump(mode="json"), status_code=201)
 

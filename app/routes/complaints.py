@@ -8,14 +8,16 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.broadcast import listing as broadcast_listing
 from app.claims.service import badge as claim_badge
+from app.clock import utcnow
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
 from app.complaints import company as company_side
-from app.complaints import cosigns, gate, visibility
+from app.complaints import cosigns, gate, private, turn, visibility
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
@@ -27,12 +29,13 @@ from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, 
 from app.models.user import User
 from app.moderation.view import moderation_view
 from app.redaction import preview as redaction_preview
-from app.web import caching, ratelimit
+from app.web import caching, masking, ratelimit
 from app.web.carry import log_in_to_continue
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep, look_up_viewer, require_viewer
 from app.web.forms import HONEYPOT, FormDep, parse, text, undo
 from app.web.ids import RecordId
+from app.web.masking import sent_already
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -189,6 +192,7 @@ def complaint_page(
     author = session.get(User, complaint.author_id)
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
     is_author = user is not None and user.id == complaint.author_id
+    timeline = complaints.timeline(session=session, complaint=complaint)
     return render(
         request,
         "complaints/detail.html",
@@ -198,7 +202,10 @@ def complaint_page(
             "author": author,
             "assignee": company_side.assignee_member(session=session, complaint=complaint),
             "flags": flags(complaint),
-            "timeline": complaints.timeline(session=session, complaint=complaint),
+            "turn": turn.current(complaint),
+            "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
+            "timeline": timeline,
+            "paused": turn.paused_so_far(timeline, published_at=complaint.created_at, now=utcnow()),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "is_author": is_author,
             "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
@@ -215,6 +222,7 @@ def complaint_page(
             ),
             "error": error,
             "values": values or {},
+            "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
         },
         status_code=status_code,
     )
@@ -243,12 +251,20 @@ ConsumerAction = Callable[..., object]
 
 # Each takes (session, complaint, user, body); co-signs ignore the body.
 CONSUMER_ACTIONS: dict[str, ConsumerAction] = {
-    "follow-up": complaints.follow_up,
-    "confirm": complaints.confirm,
-    "dispute": complaints.dispute,
-    "withdraw": complaints.withdraw,
-    "cosign": lambda *, body, **kw: cosigns.cosign(**kw),
-    "uncosign": lambda *, body, **kw: cosigns.uncosign(**kw),
+    "follow-up": lambda *, body, form, **kw: complaints.follow_up(
+        body=body,
+        private=form.get("private") == "on",
+        submission_key=text(form, "submission_key")[:64] or None,
+        **kw,
+    ),
+    "reference": lambda *, body, form, **kw: private.set_reference(
+        reference=text(form, "reference"), **kw
+    ),
+    "confirm": lambda *, form, **kw: complaints.confirm(**kw),
+    "dispute": lambda *, form, **kw: complaints.dispute(**kw),
+    "withdraw": lambda *, form, **kw: complaints.withdraw(**kw),
+    "cosign": lambda *, body, form, **kw: cosigns.cosign(**kw),
+    "uncosign": lambda *, body, form, **kw: cosigns.uncosign(**kw),
 }
 # Abuse limits: which allowance each action draws on (app/web/ratelimit.py), per user.
 ACTION_LIMITS = {"cosign": "cosign_user", "uncosign": "cosign_user"}
@@ -272,9 +288,37 @@ def act(
     ):
         raise NotFound("There is no complaint with that number.")
     body = text(form, "body")
+    values = {
+        "body": body,
+        "reference": text(form, "reference"),
+        "private": text(form, "private"),
+        "submission_key": text(form, "submission_key"),
+        "step": text(form, "step"),
+        "previewed": text(form, "previewed"),
+    }
+    if action == "follow-up" and (
+        shown := masking.message_step(
+            request,
+            session,
+            complaint,
+            values,
+            action=f"/complaints/{complaint_id}/follow-up",
+            back=f"/complaints/{complaint_id}",
+            label="Your follow-up",
+            edit=lambda: complaint_page(request, session, complaint, user, values=values),
+        )
+    ):
+        return shown
     try:
         ratelimit.hit(ACTION_LIMITS.get(action, "message_user"), str(user.id))
-        CONSUMER_ACTIONS[action](session=session, complaint=complaint, user=user, body=body)
+        CONSUMER_ACTIONS[action](
+            session=session, complaint=complaint, user=user, body=body, form=form
+        )
+    except IntegrityError:
+        # The same form sent twice at once: the other request made the message first.
+        session.rollback()
+        if not sent_already(session, complaint, user, values["submission_key"]):
+            raise
     except DomainError as exc:  # a refused transition is a Conflict (409)
         undo(session, complaint)
         page = complaint_page(
@@ -283,7 +327,7 @@ def act(
             complaint,
             user,
             error=str(exc),
-            values={"body": body},
+            values=values,
             status_code=exc.status_code,
         )
         if isinstance(exc, ratelimit.RateLimited):

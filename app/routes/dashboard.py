@@ -4,10 +4,12 @@ Every page needs an active rep of a verified company (members.require_rep); ever
 and a complaint of another company is "not found" here, never shown.
 """
 
+import uuid
 from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -15,6 +17,7 @@ from app.companies import members
 from app.companies import service as companies
 from app.complaints import company as company_side
 from app.complaints import service as complaints
+from app.complaints import turn
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies
@@ -24,6 +27,7 @@ from app.models.company import Company
 from app.models.complaint import Complaint, ResolutionType, Side
 from app.models.user import User
 from app.moderation.view import hidden_messages
+from app.web import masking
 from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -119,6 +123,7 @@ def _complaint_page(
             "complaint": complaint,
             "author": session.get(User, complaint.author_id),
             "flags": flags(complaint),
+            "turn": turn.current(complaint),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             # A message a moderator hid is hidden from reps too (unless they wrote it).
@@ -134,6 +139,7 @@ def _complaint_page(
             "error": error,
             "error_for": error_for,
             "values": values or {},
+            "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
         },
         status_code=status_code,
     )
@@ -157,6 +163,12 @@ def _act(
     values = {name: text(form, name) for name in fields}
     try:
         act(case.complaint, values)
+    except IntegrityError:
+        # The same form sent twice at once: the other request made the message first.
+        session.rollback()
+        submission_key = values.get("submission_key", "")
+        if not masking.sent_already(session, case.complaint, case.rep.user, submission_key):
+            raise
     except DomainError as exc:  # a refused transition is a Conflict (409)
         undo(session, case.complaint)
         return _complaint_page(
@@ -194,20 +206,37 @@ def assign(request: Request, form: FormDep, session: SessionDep, case: RepCompla
 
 @router.post("/{slug}/complaints/{complaint_id}/reply")
 def reply(request: Request, form: FormDep, session: SessionDep, case: RepComplaint) -> Response:
-    """A public reply; the "ask for more information" button sends info_request=1."""
+    """A reply, public unless "private" is ticked; the "ask for more information" button sends
+    info_request=1. Public text that would be masked is shown first (app/web/masking.py)."""
+    slug, complaint = case.rep.company.slug, case.complaint
+    fields = ("body", "info_request", "private", "submission_key", "step", "previewed")
+    values = {name: text(form, name) for name in fields}
+    if shown := masking.message_step(
+        request,
+        session,
+        complaint,
+        values,
+        action=f"/dashboard/{slug}/complaints/{complaint.id}/reply",
+        back=f"/dashboard/{slug}/complaints/{complaint.id}",
+        label="Your reply",
+        edit=lambda: _complaint_page(request, session, case, error_for="reply", values=values),
+    ):
+        return shown
     return _act(
         request,
         form,
         session,
         case,
         "reply",
-        ("body", "info_request"),
+        ("body", "info_request", "private", "submission_key"),
         lambda c, v: company_side.reply(
             session=session,
             complaint=c,
             user=case.rep.user,
             body=v["body"],
             info_request=v["info_request"] == "1",
+            private=v["private"] == "on",
+            submission_key=v["submission_key"][:64] or None,
         ),
     )
 

@@ -12,6 +12,7 @@ from app.companies import service as companies
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.membership import CompanyMember, Role
+from app.notify import released as released_mail
 from app.web.access import OwnedCompany, Rep, RepCompany
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
@@ -123,9 +124,20 @@ def revoke(
 ) -> Response:
     company, user, slug = owner.company, owner.user, owner.company.slug
     try:
-        team.revoke(session=session, company_id=company.id, actor=user, member_id=member_id)
+        former = team.revoke(
+            session=session, company_id=company.id, actor=user, member_id=member_id
+        )
     except DomainError as exc:
         return _refused(request, session, owner, exc)
+    # Nobody owns a complaint they cannot act on: back to the queue, and the owners are told.
+    released_mail.release(
+        session=session,
+        company=company,
+        members=[former],
+        actor=user,
+        why="left the team",
+        because=f"{former.public_name} no longer answers for {company.name}.",
+    )
     if members.membership(session=session, company_id=company.id, user=user) is None:
         return RedirectResponse(f"/companies/{slug}", status_code=303)  # they removed themselves
     return RedirectResponse(f"/dashboard/{slug}/members?done=revoked", status_code=303)

@@ -18,7 +18,7 @@ from app.complaints import visibility
 from app.complaints.flags import overdue_cutoff
 from app.complaints.states import OPEN_STATES
 from app.models.company import Company
-from app.models.complaint import Category, Complaint, ComplaintState
+from app.models.complaint import Category, Complaint, ComplaintState, Turn
 from app.models.user import User
 from app.search import fulltext
 from app.search import query as parser
@@ -38,6 +38,7 @@ class Filters:
     state: ComplaintState | None = None
     category: Category | None = None
     author_id: int | None = None
+    waiting_for: Turn | None = None  # whose turn it is (app/complaints/turn.py)
     text: str | None = None
     overdue: bool = False
     industry: str | None = None  # a sector key: complaints about companies in that industry
@@ -87,6 +88,8 @@ def _where(filters: Filters, now: datetime | None) -> list[ColumnElement[bool]]:
         where.append(col(Complaint.category) == filters.category)
     if filters.author_id is not None:
         where.append(col(Complaint.author_id) == filters.author_id)
+    if filters.waiting_for is not None:
+        where.append(col(Complaint.turn) == filters.waiting_for)
     else:  # an author's own list shows everything of theirs; every other list, listed only
         where.append(visibility.listed())
     if filters.filed_from is not None:

@@ -14,19 +14,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import ColumnElement, delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.charts import store as chart_store
 from app.clock import utcnow
+from app.complaints.turn import Step, info_waits
 from app.complaints.visibility import counted
 from app.models.company import Company
 from app.models.complaint import Complaint, ContactAttempt, Message, Side, TimelineEvent
 from app.models.stats import CompanyStat, StatFields, StatMark
 from app.stats import trends
 from app.stats.leaderboard import sort_keys
-from app.stats.metrics import METHODOLOGY_VERSION, WINDOWS, Record, Targets, compute, in_window
+from app.stats.metrics import (
+    METHODOLOGY_VERSION,
+    WINDOWS,
+    Record,
+    Targets,
+    compute,
+    in_window,
+)
 
 
 def load_records(*, session: Session, company_id: int) -> list[Record]:
@@ -73,6 +81,7 @@ def load_records(*, session: Session, company_id: int) -> list[Record]:
         .where(mine, col(TimelineEvent.kind).in_(["resolve", "dispute"]))
     ):
         (records[cid].resolves if kind == "resolve" else records[cid].disputes).append(at)
+    _load_waits(session, mine, records)
     for cid, at, is_templated in session.exec(
         select(Message.complaint_id, Message.created_at, Message.templated)
         .join(Complaint, joined == Message.complaint_id)
@@ -80,6 +89,34 @@ def load_records(*, session: Session, company_id: int) -> list[Record]:
     ):
         records[cid].replies.append((at, bool(is_templated)))
     return list(records.values())
+
+
+def _load_waits(session: Session, mine: ColumnElement[bool], records: dict[int, Record]) -> None:
+    """Each complaint's waits for information its company asked for: read only for complaints
+    that had a request for information (most have none)."""
+    asked = (
+        select(Message.complaint_id)
+        .join(Complaint, col(Complaint.id) == Message.complaint_id)
+        .where(mine, col(Message.info_request).is_(True))
+    )
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for cid, kind, side, at, info in session.exec(
+        select(
+            TimelineEvent.complaint_id,
+            TimelineEvent.kind,
+            TimelineEvent.side,
+            TimelineEvent.at,
+            Message.info_request,
+        )
+        .outerjoin(Message, col(Message.id) == TimelineEvent.message_id)
+        .where(col(TimelineEvent.complaint_id).in_(asked))
+        .order_by(col(TimelineEvent.complaint_id), col(TimelineEvent.at), col(TimelineEvent.id))
+    ):
+        steps[cid].append(Step(kind, Side(side), at, bool(info)))
+    for cid, found in steps.items():
+        if cid in records:
+            record = records[cid]
+            record.waits = info_waits(found, published_at=record.created_at)
 
 
 def targets_of(company: Company) -> Targets:

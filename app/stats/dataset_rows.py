@@ -33,7 +33,7 @@ def complaints(*, session: Session, now: datetime) -> Iterator[Row]:
 
 def public_messages() -> Select:
     """The messages anyone may read: on a listed complaint, from the consumer or the company,
-    not hidden or removed by a moderator. (A private-message flag belongs in this filter.)"""
+    not private to the company and not hidden or removed by a moderator."""
     return (
         select(Message)
         .join(Complaint, col(Complaint.id) == Message.complaint_id)
@@ -41,6 +41,7 @@ def public_messages() -> Select:
             listed(),
             message_listed(),
             col(Message.side).in_([Side.CONSUMER, Side.COMPANY]),
+            col(Message.private).is_(False),
         )
     )
 

@@ -15,15 +15,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.complaints.flags import overdue_cutoff
+from app.complaints.turn import Wait, paused
 from app.config import get_settings
 from app.models.complaint import ComplaintState
 from app.models.stats import StatFields
 from app.stats.wilson import wilson
 from app.survival import kaplan_meier, km_quantile
 
-METHODOLOGY_VERSION = "1.0"
+METHODOLOGY_VERSION = "1.1"
 CHANGELOG: list[tuple[str, str, str]] = [
     ("1.0", "2026-11-23", "First published methodology."),
+    (
+        "1.1",
+        "2026-12-05",
+        "The clock is fair: while a company waits for information it asked the consumer for, "
+        "that time does not count towards its time to first response or to resolution. "
+        "Snapshots taken under 1.0 keep their numbers.",
+    ),
 ]
 
 WINDOWS: dict[str, timedelta | None] = {
@@ -52,6 +60,9 @@ class Record:
     disputes: list[datetime] = field(default_factory=list)
     # The company's public replies: (written at, templated?).
     replies: list[tuple[datetime, bool]] = field(default_factory=list)
+    # When the company waited for information it had asked for (app/complaints/turn.py): the
+    # clock stands still then.
+    waits: list[Wait] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,14 @@ def _at_or_before(moment: datetime | None, as_of: datetime) -> bool:
 
 def _days(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / DAY
+
+
+def _clock_days(r: Record, end: datetime) -> float:
+    """Days the company's clock ran from filing to ``end``: waits for information it asked for
+    (up to ``end``) do not count."""
+    return _days(r.created_at, end) - paused(r.waits, start=r.created_at, end=end) / timedelta(
+        days=1
+    )
 
 
 def _rate(successes: int, n: int) -> tuple[float | None, float | None, float | None]:
@@ -127,14 +146,14 @@ def compute(
 
         # Time to first response (Kaplan-Meier, unanswered complaints censored).
         end = responded_at or censor_at
-        response[0].append(_days(r.created_at, end))
+        response[0].append(_clock_days(r, end))
         response[1].append(responded_at is not None)
 
         # Resolution standing at as_of: the last resolve, unless a dispute came after it.
         resolves = [t for t in r.resolves if t <= as_of]
         disputes = [t for t in r.disputes if t <= as_of]
         standing = bool(resolves) and (not disputes or max(resolves) > max(disputes))
-        resolution[0].append(_days(r.created_at, max(resolves) if standing else censor_at))
+        resolution[0].append(_clock_days(r, max(resolves) if standing else censor_at))
         resolution[1].append(standing)
 
         resolved_by_company += bool(resolves)
@@ -249,7 +268,8 @@ METRICS: list[Metric] = [
         "Days from filing to the company's first public reply (or resolution), median and 90th "
         "percentile. Complaints still unanswered count as censored at their current age, so a "
         "company cannot look fast by leaving its slowest complaints open. 'Not reached' means "
-        "too few complaints have been answered to know.",
+        "too few complaints have been answered to know. Time the company spent waiting for "
+        "information it asked for does not count (see time to resolution).",
         "Kaplan-Meier: S(t) = ∏ over event times tᵢ ≤ t of (1 - dᵢ ÷ nᵢ); "
         "median = smallest t with S(t) ≤ 0.5, p90 = smallest t with S(t) ≤ 0.1",
     ),
@@ -258,7 +278,10 @@ METRICS: list[Metric] = [
         "Time to resolution",
         "Days from filing to the resolution that currently stands (the company's last "
         "'resolved' not followed by a dispute), median and 90th percentile, with unresolved "
-        "and disputed complaints censored at their current age and withdrawn ones at withdrawal.",
+        "and disputed complaints censored at their current age and withdrawn ones at withdrawal. "
+        "The clock is fair: while the company waits for information it asked the consumer for "
+        "(from its request until the consumer's next message, or until the company resolves "
+        "it), that time does not count; the complaint's page shows how long it stood still.",
         "Kaplan-Meier, as for time to first response",
     ),
     Metric(

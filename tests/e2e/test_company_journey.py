@@ -133,7 +133,7 @@ def test_claim_by_file_reply_resolve_and_consumer_confirms(
     page.get_by_label("Your reply (Markdown)").fill(
         "Sorry, Maria. A replacement widget is on its way, and we refunded the first one."
     )
-    page.get_by_role("button", name="Post public reply").click()
+    page.get_by_role("button", name="Post reply").click()
     expect(page.locator(".status .state")).to_have_text("answered")
     expect(page.locator("#assignee")).to_have_text("Rita Reyes (you)")
 
@@ -143,9 +143,9 @@ def test_claim_by_file_reply_resolve_and_consumer_confirms(
     reply = page.locator(".timeline li.event-answer")
     expect(reply.locator(".what strong")).to_have_text("Rita Reyes — Acme Widgets")
     expect(reply.locator(".what")).to_contain_text("replied")
-    # The consumer's own name is masked in public text, whoever writes it (app/redaction).
+    # The consumer's display name is public on the complaint: a reply may greet them by it.
     expect(reply.locator(".message")).to_have_text(
-        "Sorry, [name]. A replacement widget is on its way, and we refunded the first one."
+        "Sorry, Maria. A replacement widget is on its way, and we refunded the first one."
     )
 
     # Back on the dashboard, the rep marks it resolved.
