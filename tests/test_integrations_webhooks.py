@@ -113,14 +113,22 @@ def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme)
         h.id: sorted(j.payload["event"] for j in jobs if j.payload["webhook_id"] == h.id)
         for h in (everything, messages_only, disabled)
     }
-    # The reply also assigns the complaint to its first replier: a second complaint.updated.
-    assert by_hook[everything.id] == [
-        "complaint.created",
-        "complaint.updated",
-        "complaint.updated",
-        "message.created",
-    ]
+    # The reply is an update, a new message and (to its first replier) an assignment: one
+    # change, one delivery per webhook, under the most specific event each subscribed to.
+    assert by_hook[everything.id] == ["complaint.created", "message.created"]
     assert by_hook[messages_only.id] == ["message.created"]
+    reply = next(
+        j
+        for j in jobs
+        if j.payload["webhook_id"] == everything.id and j.payload["event"] == "message.created"
+    )
+    changes = reply.payload["body"]["changes"]
+    assert changes["state"] == {"from": "open", "to": "answered"}
+    assert changes["assignee"] == {"from": None, "to": owner.id}
+    assert changes["message"]["side"] == "company"
+    assert changes["whose_turn"] == "consumer"
+    assert reply.payload["body"]["data"]["assignee"]["public_name"] == "Dana Ortiz"
+    assert reply.payload["body"]["data"]["message"]["body"] == "We are on it."
     assert by_hook[disabled.id] == []
     assert {j.payload["webhook_id"] for j in jobs} == {everything.id, messages_only.id}
     assert len({j.payload["delivery_id"] for j in jobs}) == len(jobs)
@@ -151,8 +159,9 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
     company_side.reply(session=db, complaint=complaint, user=owner, body="Refund is on its way.")
     db.commit()
 
-    assert deliver(db) == 4
-    assert len(receiver.requests) == 4
+    # The filing, and the reply (with its assignment) as one change.
+    assert deliver(db) == 2
+    assert len(receiver.requests) == 2
     for request in receiver.requests:
         assert request.method == "POST" and request.path == "/hooks/outcry"
         assert request.headers["content-type"] == "application/json"
@@ -178,7 +187,7 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
     assert message_event["data"]["message"]["signature"] == "Dana Ortiz, Customer Relations"
 
     assert all(j.state is JobState.DONE for j in deliveries(db))
-    assert deliver(db) == 0 and len(receiver.requests) == 4  # never sent twice
+    assert deliver(db) == 0 and len(receiver.requests) == 2  # never sent twice
 
 
 def test_failure_is_retried_with_backoff_then_succeeds(db, acme, receiver):

@@ -19,17 +19,19 @@ from sqlmodel import Session, col, select
 
 from app import audit
 from app.clock import utcnow
+from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
+from app.complaints.turn_hint import whose_turn
 from app.db import for_reading, retry_busy
-from app.events import COMPLAINT_CREATED, MESSAGE_CREATED, Event, listener
+from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED, Event, listener
 from app.integrations import signing
 from app.integrations.schemas import MessagePublic
 from app.integrations.webhooks import EVENTS, KIND, address_policy, job_key
 from app.jobs.queue import Outcome, enqueue
 from app.jobs.worker import Context, handler
 from app.models.company import Company
-from app.models.complaint import Complaint, Message
+from app.models.complaint import Complaint, Message, TimelineEvent
 from app.models.integration import Webhook
 from app.models.job import Job
 from app.models.user import User
@@ -59,14 +61,15 @@ def _event_key(event: Event) -> str:
 
 
 def event_data(*, session: Session, complaint: Complaint, message_id: int | None) -> dict:
-    """Public fields only: the public ticket, and the public message if there is one."""
+    """Public fields only: the public ticket, its named owner, and the public message if any."""
     company = session.get(Company, complaint.company_id)
     author = session.get(User, complaint.author_id)
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
     data = {
         "complaint": complaint_public(
             complaint, company, author, attempts[complaint.id]
-        ).model_dump(mode="json")
+        ).model_dump(mode="json"),
+        "assignee": _assignee(session, complaint),
     }
     message = session.get(Message, message_id) if message_id is not None else None
     if message is not None:
@@ -74,8 +77,69 @@ def event_data(*, session: Session, complaint: Complaint, message_id: int | None
     return data
 
 
+def _assignee(session: Session, complaint: Complaint) -> dict | None:
+    # Reps answer in public under their public name: the owner's name is no secret.
+    member = company_side.assignee_member(session=session, complaint=complaint)
+    if member is None:
+        return None
+    return {"id": member.user_id, "public_name": member.public_name, "job_title": member.job_title}
+
+
+def changes(*, session: Session, complaint: Complaint, event: Event) -> dict:
+    """What this event changed: state (from, to), assignee (from, to), the new message, and whose
+    move the complaint now waits for."""
+    found: dict = {"whose_turn": whose_turn(complaint)}
+    if event.name == COMPLAINT_CREATED:
+        found["state"] = {"from": None, "to": complaint.state.value}
+    elif event.action and event.action != "assign":
+        step = session.exec(
+            select(TimelineEvent)
+            .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == event.action)
+            .order_by(col(TimelineEvent.id).desc())
+        ).first()
+        if step is not None and step.from_state and step.from_state != step.to_state:
+            found["state"] = {"from": step.from_state.value, "to": step.to_state.value}
+    if "assignee_id" in event.data:
+        found["assignee"] = {
+            "from": event.data.get("previous_assignee_id"),
+            "to": event.data["assignee_id"],
+        }
+    if event.message_id is not None:
+        message = session.get(Message, event.message_id)
+        if message is not None:
+            found["message"] = {"id": message.id, "side": message.side.value}
+    return found
+
+
+def _merged(earlier: dict, later: dict) -> dict:
+    """Two changes of one transaction as one: the first ``from``, the last ``to``."""
+    merged = {**earlier, **later}
+    for field in ("state", "assignee"):
+        if field in earlier and field in later:
+            merged[field] = {"from": earlier[field]["from"], "to": later[field]["to"]}
+    return merged
+
+
+# Which name a delivery carries when one transaction emits several events for a complaint: the
+# most specific event the webhook subscribed to.
+_RANK = {COMPLAINT_UPDATED: 0, MESSAGE_CREATED: 1}
+_BATCH = "outcry_webhook_batch"
+
+
+def _pending(session: Session) -> dict[tuple[int, int], Job]:
+    """This transaction's queued deliveries by (webhook, complaint)."""
+    transaction = session.get_transaction()
+    batch = session.info.get(_BATCH)
+    if batch is None or batch[0] is not transaction:
+        batch = (transaction, {})
+        session.info[_BATCH] = batch
+    return batch[1]
+
+
 @listener
 def queue_deliveries(session: Session, event: Event) -> None:
+    """One delivery per webhook per change: a reply emits an update, a new message and perhaps
+    an assignment, which reach each webhook as one delivery saying all that changed."""
     if event.name not in EVENTS:
         return
     complaint = session.get(Complaint, event.complaint_id)
@@ -89,26 +153,56 @@ def queue_deliveries(session: Session, event: Event) -> None:
             .order_by(col(Webhook.id))
         )
         if event.name in hook.events
+        or (event.name == COMPLAINT_UPDATED and event.message_id and MESSAGE_CREATED in hook.events)
     ]
     if not hooks:
         return
+    pending = _pending(session)
     data = event_data(session=session, complaint=complaint, message_id=event.message_id)
+    changed = changes(session=session, complaint=complaint, event=event)
     created_at = utcnow().isoformat()
     key = _event_key(event)
     for hook in hooks:
+        name = event.name if event.name in hook.events else MESSAGE_CREATED
+        # A filing stays its own delivery, even when a change follows in its transaction.
+        queued = None if name == COMPLAINT_CREATED else pending.get((hook.id, complaint.id))
+        if queued is not None:
+            _merge(queued, name, data, changed)
+            continue
         delivery_id = str(uuid.uuid4())
-        body = {"id": delivery_id, "event": event.name, "created_at": created_at, "data": data}
-        enqueue(
+        body = {
+            "id": delivery_id,
+            "event": name,
+            "created_at": created_at,
+            "data": data,
+            "changes": changed,
+        }
+        job = enqueue(
             session=session,
             kind=KIND,
             key=job_key(hook.id, key),
             payload={
                 "webhook_id": hook.id,
                 "delivery_id": delivery_id,
-                "event": event.name,
+                "event": name,
                 "body": body,
             },
         )
+        if name != COMPLAINT_CREATED and job.payload.get("delivery_id") == delivery_id:
+            pending[(hook.id, complaint.id)] = job
+
+
+def _merge(job: Job, name: str, data: dict, changed: dict) -> None:
+    payload = dict(job.payload)
+    body = dict(payload["body"])
+    if _RANK[name] > _RANK[payload["event"]]:
+        payload["event"] = body["event"] = name
+    body["data"] = {**body["data"], **data}  # the latest complaint, and any message kept
+    if "message" in body["data"] and "message" not in data:
+        body["data"]["message"] = payload["body"]["data"]["message"]
+    body["changes"] = _merged(body.get("changes", {}), changed)
+    payload["body"] = body
+    job.payload = payload
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -21,7 +21,7 @@ from app.models.complaint import (
     TimelineEvent,
     Visibility,
 )
-from app.models.integration import ApiToken, Webhook
+from app.models.integration import ApiToken, IdempotentRequest, Webhook
 from app.models.job import Job, JobAttempt, JobState
 from app.models.membership import (
     Claim,
@@ -69,6 +69,7 @@ __all__ = [
     "ComplaintState",
     "ContactAttempt",
     "ContactAttemptIn",
+    "IdempotentRequest",
     "Inaccuracy",
     "InternalNote",
     "Invitation",
