@@ -13,7 +13,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
-from app.integrations import tokens, webhooks
+from app.integrations import idempotency, tokens, webhooks
 from app.jobs.worker import drain
 from app.models.company import Company
 from app.models.complaint import Complaint, InternalNote, Message
@@ -345,3 +345,17 @@ def test_rate_limit_headers_on_reads_and_writes(client, acme):
         f"{API}/complaints/{acme['complaint'].id}/replies", json={"body": "Hi"}, headers=headers
     )
     assert write.headers["ratelimit-limit"] == "120"
+
+
+def test_housekeeping_forgets_keys_older_than_a_day(client, db, acme):
+    url = f"{API}/complaints/{acme['complaint'].id}/replies"
+    for key in ("old", "new"):
+        headers = bearer(acme["token"], **{"Idempotency-Key": key})
+        assert client.post(url, json={"body": key}, headers=headers).status_code == 201
+    db.execute(
+        update(IdempotentRequest)
+        .where(col(IdempotentRequest.key) == "old")
+        .values(created_at=utcnow() - timedelta(hours=25))
+    )
+    assert idempotency.purge(session=db) == 1
+    assert [r.key for r in db.exec(select(IdempotentRequest))] == ["new"]

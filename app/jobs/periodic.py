@@ -41,6 +41,8 @@ SCHEDULE: list[Periodic] = [
     Periodic(kind="stats.snapshot", every=timedelta(days=1)),
     # Regroup systemic issues of companies whose complaints changed (app/systemic/jobs.py).
     Periodic(kind="systemic.scan", every=timedelta(minutes=5)),
+    # Forget API Idempotency-Keys past their day (app/integrations/jobs.py).
+    Periodic(kind="integrations.housekeeping", every=timedelta(days=1)),
 ]
 
 

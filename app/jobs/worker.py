@@ -54,6 +54,7 @@ def _load_handlers() -> None:
     import app.broadcast.schedule  # broadcast.scan
     import app.claims.jobs
     import app.integrations.delivery
+    import app.integrations.jobs  # integrations.housekeeping
     import app.jobs.listeners  # event.listeners (events.emit_later)
     import app.notify.listeners  # reminder handler, after-sent steps
     import app.notify.mail
