@@ -6,7 +6,6 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -103,10 +102,6 @@ def create_app() -> FastAPI:
     app.add_middleware(ObservabilityMiddleware)
     errors.install(app)
     ratelimit.install(app)  # 429 with Retry-After (abuse limits)
-    # The more specific mount first: "/static" would otherwise swallow "/static/swagger".
-    app.mount(
-        "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
-    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         ops,
@@ -147,6 +142,7 @@ def create_app() -> FastAPI:
     # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
     app.include_router(leaderboards.router)
     app.include_router(api_stats.router)
+    app.webhooks.include_router(docs.webhooks)  # the schema's "webhooks" section
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
         from app.routes import bench

@@ -14,6 +14,7 @@ from app.complaints import company as company_side
 from app.events import COMPLAINT_CREATED, Event, emit
 from app.integrations import delivery, signing, tokens, webhooks
 from app.integrations.delivery import retry_after_seconds
+from app.integrations.schemas import WebhookDelivery
 from app.jobs.worker import drain
 from app.models.audit import AuditEntry
 from app.models.company import Company
@@ -172,6 +173,7 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
             target.secret, request.headers["outcry-signature"], request.body + b" "
         )
         body = request.json()
+        WebhookDelivery.model_validate(body)  # what the schema's "webhooks" section documents
         assert body["event"] == request.headers["outcry-event"]
         assert body["id"] == request.headers["outcry-delivery"]
         assert body["data"]["complaint"]["id"] == complaint.id

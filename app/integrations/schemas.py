@@ -1,10 +1,18 @@
 """Shapes of the company-side API and of webhook bodies."""
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from app.models.complaint import ComplaintPublic, Message, ResolutionType, Side, storable_text
+from app.models.complaint import (
+    ComplaintPublic,
+    ComplaintState,
+    Message,
+    ResolutionType,
+    Side,
+    storable_text,
+)
 
 
 class MessagePublic(BaseModel):
@@ -122,3 +130,57 @@ class Member(BaseModel):
     open_assigned: int = Field(description="Open complaints they own now")
     created_at: datetime
     updated_at: datetime
+
+
+# Webhook bodies (documented in the OpenAPI schema's ``webhooks``; deliveries are checked
+# against them in the tests).
+
+
+class Assignee(BaseModel):
+    id: int = Field(description="The rep's user id (see GET /api/v1/company/members)")
+    public_name: str
+    job_title: str
+
+
+class StateChange(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: ComplaintState | None = Field(alias="from")
+    to: ComplaintState
+
+
+class AssigneeChange(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int | None = Field(alias="from", description="The previous owner's user id")
+    to: int
+
+
+class MessageChange(BaseModel):
+    id: int
+    side: Side
+
+
+class Changes(BaseModel):
+    """Only what changed is present, and always whose move the complaint now waits for."""
+
+    state: StateChange | None = None
+    assignee: AssigneeChange | None = None
+    message: MessageChange | None = None
+    whose_turn: Literal["company", "consumer", "nobody"]
+
+
+class WebhookData(BaseModel):
+    complaint: ComplaintPublic
+    assignee: Assignee | None
+    message: MessagePublic | None = None
+
+
+class WebhookDelivery(BaseModel):
+    """The JSON body of every delivery. Retries resend the same bytes and the same id."""
+
+    id: str = Field(description="The delivery id (also in Outcry-Delivery): ignore repeats")
+    event: Literal["complaint.created", "complaint.updated", "message.created"]
+    created_at: datetime
+    data: WebhookData
+    changes: Changes
