@@ -130,8 +130,9 @@ def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme)
     assert changes["whose_turn"] == "consumer"
     assert reply.payload["body"]["data"]["assignee"]["public_name"] == "Dana Ortiz"
     assert reply.payload["body"]["data"]["message"]["body"] == "We are on it."
-    assert by_hook[disabled.id] == []
-    assert {j.payload["webhook_id"] for j in jobs} == {everything.id, messages_only.id}
+    # A disabled webhook's are held (for its owner to replay within 7 days), not sent.
+    assert by_hook[disabled.id] == ["complaint.created", "message.created"]
+    assert all(j.payload["held"] == (j.payload["webhook_id"] == disabled.id) for j in jobs)
     assert len({j.payload["delivery_id"] for j in jobs}) == len(jobs)
 
 
@@ -231,8 +232,17 @@ def test_410_disables_the_webhook_and_stops(db, acme, receiver):
             AuditEntry.action == "webhook.disable", AuditEntry.target_id == target.id
         )
     ).one()
-    file_against(db, company)  # a disabled webhook gets nothing new
-    assert len(deliveries(db)) == 1 and len(receiver.requests) == 1
+    file_against(db, company)  # a disabled webhook gets nothing new: it is held, not sent
+    deliver(db)
+    assert len(receiver.requests) == 1
+    assert [j.payload["held"] for j in deliveries(db)] == [False, True]
+    # Its owners are told, with where to re-enable it and replay what was held.
+    [mail] = db.exec(
+        select(Job).where(Job.kind == "mail", Job.key.startswith("mail:webhook-disabled:"))
+    )
+    assert mail.payload["to"] == owner.email
+    assert "410 Gone" in mail.payload["text"] and "kept for 7 days" in mail.payload["text"]
+    assert f"/dashboard/{company.slug}/integrations" in mail.payload["text"]
 
 
 def test_429_waits_as_long_as_retry_after_asks(db, acme, receiver):

@@ -10,7 +10,7 @@ import functools
 import json
 import ssl
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -25,7 +25,7 @@ from app.complaints.public import complaint_public
 from app.complaints.turn_hint import whose_turn
 from app.db import for_reading, retry_busy
 from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED, Event, listener
-from app.integrations import signing
+from app.integrations import signing, webhooks
 from app.integrations.schemas import MessagePublic
 from app.integrations.webhooks import EVENTS, KIND, address_policy, job_key
 from app.jobs.queue import Outcome, enqueue
@@ -38,6 +38,8 @@ from app.models.user import User
 from app.net import UnsafeAddress, resolve_checked
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+ANSWER_CAP = 500  # bytes of the receiver's answer kept with each attempt
+HOLD = timedelta(days=7)  # how long a disabled webhook's deliveries wait to be replayed
 MAX_RETRY_AFTER = 24 * 3600.0
 USER_AGENT = "Outcry-Webhooks/1"
 TLS_TRUST: ssl.SSLContext | None = None  # None: the system's CAs; tests trust their own CA
@@ -149,7 +151,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
         hook
         for hook in session.exec(
             select(Webhook)
-            .where(Webhook.company_id == complaint.company_id, col(Webhook.active).is_(True))
+            .where(Webhook.company_id == complaint.company_id)
             .order_by(col(Webhook.id))
         )
         if event.name in hook.events
@@ -160,7 +162,8 @@ def queue_deliveries(session: Session, event: Event) -> None:
     pending = _pending(session)
     data = event_data(session=session, complaint=complaint, message_id=event.message_id)
     changed = changes(session=session, complaint=complaint, event=event)
-    created_at = utcnow().isoformat()
+    now = utcnow()
+    created_at = now.isoformat()
     key = _event_key(event)
     for hook in hooks:
         name = event.name if event.name in hook.events else MESSAGE_CREATED
@@ -177,6 +180,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
             "data": data,
             "changes": changed,
         }
+        # A disabled webhook's deliveries are held for a week, for the owner to replay.
         job = enqueue(
             session=session,
             kind=KIND,
@@ -186,7 +190,9 @@ def queue_deliveries(session: Session, event: Event) -> None:
                 "delivery_id": delivery_id,
                 "event": name,
                 "body": body,
+                "held": not hook.active,
             },
+            run_after=None if hook.active else now + HOLD,
         )
         if name != COMPLAINT_CREATED and job.payload.get("delivery_id") == delivery_id:
             pending[(hook.id, complaint.id)] = job
@@ -220,7 +226,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
-async def _post(url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+async def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[httpx.Response, str]:
     """POST to the address the SSRF check approved, not to a second DNS answer (rebinding):
     connect to that IP, with the real host in the Host header and in TLS SNI/verification."""
     parts = urlsplit(url)
@@ -244,7 +250,14 @@ async def _post(url: str, body: bytes, headers: dict[str, str]) -> httpx.Respons
             extensions={"sni_hostname": host},
         ) as response,
     ):
-        return response  # the status and headers are all we need; the body is not read
+        # The start of the answer, for the owner's delivery log; the rest is never read.
+        start = b""
+        async for chunk in response.aiter_bytes():
+            start += chunk
+            if len(start) >= ANSWER_CAP:
+                break
+        text = start[:ANSWER_CAP].decode("utf-8", "replace").strip()
+        return response, " ".join(text.split())
 
 
 def _disable(ctx: Context, webhook_id: int, reason: str) -> None:
@@ -261,6 +274,7 @@ def _disable(ctx: Context, webhook_id: int, reason: str) -> None:
                 target_id=webhook_id,
                 detail=reason,
             )
+            webhooks.tell_owners_disabled(session=session, webhook=webhook, reason=reason)
             session.commit()
 
 
@@ -278,6 +292,10 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
     if found is None:
         return Outcome(ok=False, permanent=True, detail="the webhook was deleted")
     url, secret, active = found
+    if job.payload.get("held"):
+        return Outcome(
+            ok=False, permanent=True, detail="held while the webhook was disabled; not replayed"
+        )
     if not active:
         return Outcome(ok=False, permanent=True, detail="the webhook is disabled")
     body = json.dumps(job.payload["body"], separators=(",", ":"), ensure_ascii=False).encode()
@@ -289,7 +307,7 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
         signing.HEADER: signing.signature_header(secret, body),
     }
     try:
-        response = await _post(url, body, headers)
+        response, answered = await _post(url, body, headers)
     except UnsafeAddress as exc:
         return Outcome(ok=False, detail=f"refused: {exc}")
     except httpx.TimeoutException:
@@ -299,8 +317,9 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
     except httpx.HTTPError as exc:
         return Outcome(ok=False, detail=f"request failed: {type(exc).__name__} {exc}".strip())
     status = response.status_code
+    said = f"; answered: {answered}" if answered else ""
     if 200 <= status < 300:
-        return Outcome(ok=True, detail=f"HTTP {status}")
+        return Outcome(ok=True, detail=f"HTTP {status}{said}")
     if status == 410:
         # The receiver says this endpoint is gone for good: stop sending to it.
         await asyncio.to_thread(
@@ -319,4 +338,4 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
         )
     if 300 <= status < 400:
         return Outcome(ok=False, detail=f"HTTP {status}: redirects are not followed")
-    return Outcome(ok=False, detail=f"HTTP {status}")
+    return Outcome(ok=False, detail=f"HTTP {status}{said}")

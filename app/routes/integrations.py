@@ -20,6 +20,19 @@ from app.web.templating import render
 router = APIRouter(prefix="/dashboard/{slug}/integrations", dependencies=[Depends(require_csrf)])
 
 
+def _filter(request: Request) -> webhooks.DeliveryFilter:
+    """The delivery log's filters from the address; anything unknown shows everything."""
+    query = request.query_params
+    hook = query.get("webhook", "")
+    event = query.get("event", "")
+    outcome = query.get("outcome", "")
+    return webhooks.DeliveryFilter(
+        webhook_id=int(hook) if hook.isdigit() and len(hook) < 10 else None,
+        event=event if event in (*webhooks.EVENTS, webhooks.TEST_EVENT) else "",
+        outcome=outcome if outcome in webhooks.OUTCOMES else "",
+    )
+
+
 def _page(
     request: Request,
     session: Session,
@@ -29,7 +42,11 @@ def _page(
     status_code: int = 200,
     **context: Any,
 ) -> Response:
-    data = overview(session=session, slug=slug, owner=user)
+    only = _filter(request)
+    data = overview(session=session, slug=slug, owner=user, only=only)
+    context.setdefault("only", only)
+    context.setdefault("outcomes", webhooks.OUTCOMES)
+    context.setdefault("test_event", webhooks.TEST_EVENT)
     context.setdefault("values", {"events": list(webhooks.EVENTS)})
     context.setdefault("errors", {})
     response = render(
@@ -120,12 +137,29 @@ def create_webhook(
 
 @router.post("/webhooks/{webhook_id}/{change}")
 def change_webhook(
-    session: SessionDep, user: CurrentUser, slug: str, webhook_id: RecordId, change: str
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    slug: str,
+    webhook_id: RecordId,
+    change: str,
 ) -> Response:
+    try:
+        return _change(session, user, slug, webhook_id, change)
+    except Conflict as exc:
+        session.rollback()
+        return _page(request, session, slug, user, notice=exc.detail, status_code=409)
+
+
+def _change(session: Session, user: User, slug: str, webhook_id: int, change: str) -> Response:
     company = owned_company(session=session, slug=slug, user=user)
     args = {"session": session, "company": company, "owner": user, "webhook_id": webhook_id}
     if change == "delete":
         webhooks.delete(**args)
+    elif change == "test":
+        webhooks.send_test(**args)
+    elif change == "replay":
+        webhooks.replay_held(**args)
     elif change in ("enable", "disable"):
         webhooks.set_active(**args, active=change == "enable")
     else:
