@@ -22,7 +22,7 @@ from app.dashboard import saved_replies
 from app.dashboard import service as dashboard
 from app.errors import DomainError, NotFound
 from app.models.company import Company
-from app.models.complaint import Complaint, ResolutionType, Side
+from app.models.complaint import Category, Complaint, ResolutionType, Side
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.moderation.view import hidden_messages
@@ -78,13 +78,36 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     rows = []
     for member in memberships:
         company = companies.get(session=session, company_id=member.company_id)
-        counts = dashboard.counts(session=session, company_id=member.company_id, user=user)
+        counts = dashboard.counts(session=session, company=company, user=user)
         rows.append((company, member, counts))
     rows.sort(key=lambda row: row[0].name.lower())
     return render(
         request,
         "dashboard/index.html",
         {"rows": rows, "Queue": dashboard.Queue, "cap": dashboard.COUNT_CAP},
+    )
+
+
+def _filters(request: Request) -> dashboard.Filters:
+    """The rep's search from the address; a value that means nothing is ignored."""
+    query = request.query_params
+    category = query.get("category", "")
+    assignee = query.get("assignee", "")
+    sort = query.get("sort", "")
+
+    def number(name: str, most: int) -> int:
+        value = query.get(name, "")
+        return min(int(value), most) if value.isdigit() and len(value) < 7 else 0
+
+    return dashboard.Filters(
+        q=query.get("q", "").strip()[:200],
+        category=Category(category) if category in Category._value2member_map_ else None,
+        assignee=int(assignee) if assignee.isdigit() and len(assignee) < 10 else None,
+        min_cosigns=number("cosigns", 1_000_000),
+        older_than_days=number("older", 3650),
+        sort=dashboard.Sort(sort)
+        if sort in dashboard.Sort._value2member_map_
+        else dashboard.Sort.DUE,
     )
 
 
@@ -98,16 +121,19 @@ def queue(
     page: int = 1,
 ) -> Response:
     company, member, readonly = viewer_of(session, slug, user)
-    counts = dashboard.counts(session=session, company_id=company.id, user=user)
+    filters = _filters(request)
+    counts = dashboard.counts(session=session, company=company, user=user, filters=filters)
     pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
     rows = dashboard.page(
         session=session,
-        company_id=company.id,
+        company=company,
         user=user,
         queue=queue,
+        filters=filters,
         offset=pager.offset,
         limit=pager.size,
     )
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "queue") and v}
     return render(
         request,
         "dashboard/queue.html",
@@ -121,6 +147,14 @@ def queue(
             "cap": dashboard.COUNT_CAP,
             "rows": rows,
             "pager": pager,
+            "filters": filters,
+            "params": params,
+            "sorts": dashboard.SORT_LABELS,
+            "categories": list(Category),
+            "reps": company_side.active_reps(session=session, company_id=company.id),
+            "saved": saved_replies.list_for(session=session, company_id=company.id)
+            if not readonly
+            else [],
         },
     )
 
@@ -142,6 +176,7 @@ def _complaint_page(
     readonly: bool = False,
 ) -> Response:
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    author = session.get(User, complaint.author_id)
     return render(
         request,
         "dashboard/complaint.html",
@@ -149,7 +184,7 @@ def _complaint_page(
             "company": company,
             "member": member,
             "complaint": complaint,
-            "author": session.get(User, complaint.author_id),
+            "author": author,
             "flags": flags(complaint),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "timeline": complaints.timeline(session=session, complaint=complaint),
@@ -160,6 +195,9 @@ def _complaint_page(
             "reps": company_side.active_reps(session=session, company_id=company.id),
             "names": company_side.public_names(session=session, company_id=company.id),
             "saved": saved_replies.list_for(session=session, company_id=company.id),
+            "fill": lambda body: saved_replies.fill(
+                body, complaint=complaint, author=author, company=company
+            ),
             "actions": [] if readonly else allowed_actions(complaint.state, Side.COMPANY),
             "readonly": readonly,
             "resolution_types": list(ResolutionType),
@@ -357,5 +395,7 @@ def use_saved(
             status_code=422,
         )
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
-    combined = f"{body.rstrip()}\n\n{saved.body}" if body.strip() else saved.body
+    author = session.get(User, complaint.author_id)
+    filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
+    combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled
     return _complaint_page(request, session, company, member, complaint, values={"body": combined})

@@ -131,6 +131,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /dashboard/{slug}/complaints/{complaint_id}/reply": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/resolve": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/use-saved": COMPANY,
+    "POST /dashboard/{slug}/bulk": COMPANY,
     "GET /dashboard/{slug}/integrations": COMPANY,
     "POST /dashboard/{slug}/integrations/deliveries/{job_id}/retry": _by_role(
         "login", "forbidden", "forbidden", "missing", "forbidden", "forbidden", "forbidden"
