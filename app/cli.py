@@ -19,6 +19,15 @@ app.add_typer(broadcast_app, name="broadcast")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@app.callback()
+def _wire() -> None:
+    # Every command may emit events, queue or run jobs: connect them first. Imported here, like
+    # everything the commands use, so the command starts without loading every domain.
+    from app.startup import wire
+
+    wire()
+
+
 def alembic_config(database_url: str | None = None):
     from alembic.config import Config
 

@@ -1,53 +1,146 @@
-"""Domain events: services emit them inside the request's transaction; listeners queue the
-consequences (mail, webhooks, broadcasts) in that same transaction, so they happen exactly when
-the change commits. ``emit_later`` instead queues one job, committed with the change, that runs
-the listeners in the worker: a filing's consequences (mail to the company's reps, webhooks, the
-reminder, the statistics mark) cost a spike of filings nothing (bench/README.md).
+"""Domain events: one small class per thing that happened to a complaint.
 
-Adding a consequence means adding a listener module to ``LISTENER_MODULES``; services don't change.
+Services emit them inside the request's transaction; the listeners (listed per event class in
+app/listeners.py) queue the consequences (mail, webhooks, broadcasts) in that same transaction,
+so they happen exactly when the change commits. ``emit_later`` instead queues one job, committed
+with the change, that runs the listeners in the worker: a filing's consequences (mail to the
+company's reps, webhooks, the reminder, the statistics mark) cost a spike of filings nothing
+(bench/README.md).
+
+An event's ``name`` is stored (webhook subscriptions and deliveries, job keys): never rename one.
 """
 
 import contextlib
 import dataclasses
-import importlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from sqlmodel import Session
 
-# Public event names (also the webhook event names).
-COMPLAINT_CREATED = "complaint.created"
-COMPLAINT_UPDATED = "complaint.updated"
-MESSAGE_CREATED = "message.created"
+from app.jobs.queue import ensure_queued
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Event:
-    name: str
+    name: ClassVar[str]  # the public name (webhooks); several classes may share one
     complaint_id: int
-    action: str = ""  # what changed: "answer", "resolve", "assign", "info_request", …
-    message_id: int | None = None
     actor_id: int | None = None
-    data: dict[str, Any] = field(default_factory=dict)
 
 
-Listener = Callable[[Session, Event], None]
-_listeners: list[Listener] = []
-# Modules whose import registers listeners with @listener.
-LISTENER_MODULES: list[str] = [
-    "app.broadcast.schedule",
-    "app.integrations.delivery",
-    "app.notify.listeners",
-    "app.systemic.jobs",  # systemic issues: regroup the company of a new complaint
-    # Last: its mark is a row shared by every change to the company, locked until commit
-    # (PostgreSQL), so it is taken as late as possible.
-    "app.stats.jobs",  # marks the company's statistics dirty
-]
-_loaded = False
+@dataclass(frozen=True, kw_only=True)
+class ComplaintCreated(Event):
+    """Filed and public (or published after waiting: app/complaints/gate.py)."""
+
+    name: ClassVar[str] = "complaint.created"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComplaintUpdated(Event):
+    """Base of every action a party takes on a public complaint; never emitted itself."""
+
+    name: ClassVar[str] = "complaint.updated"
+    action: ClassVar[str]  # the timeline kind; part of a webhook delivery's identity
+    message_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowedUp(ComplaintUpdated):
+    action: ClassVar[str] = "follow_up"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirmed(ComplaintUpdated):
+    action: ClassVar[str] = "confirm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disputed(ComplaintUpdated):
+    action: ClassVar[str] = "dispute"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Withdrawn(ComplaintUpdated):
+    action: ClassVar[str] = "withdraw"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answered(ComplaintUpdated):
+    action: ClassVar[str] = "answer"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InfoRequested(ComplaintUpdated):
+    """A company reply asking the consumer for more information."""
+
+    action: ClassVar[str] = "info_request"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resolved(ComplaintUpdated):
+    action: ClassVar[str] = "resolve"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assigned(ComplaintUpdated):
+    action: ClassVar[str] = "assign"
+    assignee_id: int
+    previous_assignee_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageCreated(Event):
+    """A public message, emitted beside the update that carried it."""
+
+    name: ClassVar[str] = "message.created"
+    message_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class VisibilityChanged(Event):
+    """A moderator (or the takedown procedure) changed what the public sees of the complaint."""
+
+    name: ClassVar[str] = "complaint.visibility_changed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoSigned(Event):
+    name: ClassVar[str] = "complaint.cosigned"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoSignWithdrawn(Event):
+    name: ClassVar[str] = "complaint.cosign_withdrawn"
+
+
+# Every event that can be emitted (app/listeners.py must give each an entry).
+EVENTS: tuple[type[Event], ...] = (
+    ComplaintCreated,
+    FollowedUp,
+    Confirmed,
+    Disputed,
+    Withdrawn,
+    Answered,
+    InfoRequested,
+    Resolved,
+    Assigned,
+    MessageCreated,
+    VisibilityChanged,
+    CoSigned,
+    CoSignWithdrawn,
+)
+
+Listener = Callable[[Session, Any], None]  # (session, an instance of the event class it is for)
+_listeners: dict[type[Event], tuple[Listener, ...]] | None = None
 _muted: ContextVar[bool] = ContextVar("outcry_events_muted", default=False)
+
+
+def install(listeners: Mapping[type[Event], Sequence[Listener]]) -> None:
+    """Connect events to their listeners; every entry point calls this once (app/startup.py)."""
+    global _listeners
+    _listeners = {kind: tuple(fns) for kind, fns in listeners.items()}
 
 
 @contextlib.contextmanager
@@ -60,22 +153,13 @@ def muted() -> Iterator[None]:
         _muted.reset(token)
 
 
-def listener(fn: Listener) -> Listener:
-    """Register ``fn(session, event)`` to run for every emitted event."""
-    _listeners.append(fn)
-    return fn
-
-
 def emit(*, session: Session, event: Event) -> None:
-    """Run every listener now, in the caller's transaction."""
-    global _loaded
+    """Run the event's listeners now, in the caller's transaction."""
     if _muted.get():
         return
-    if not _loaded:
-        for module in LISTENER_MODULES:
-            importlib.import_module(module)
-        _loaded = True
-    for fn in _listeners:
+    if _listeners is None:
+        raise RuntimeError("events are not wired: call app.startup.wire() first")
+    for fn in _listeners[type(event)]:
         fn(session, event)
 
 
@@ -83,16 +167,30 @@ LISTENERS_JOB = "event.listeners"  # app/jobs/listeners.py runs them
 
 
 def emit_later(*, session: Session, event: Event) -> None:
-    """Queue every listener to run in the worker, in one job committed with the caller's change."""
+    """Queue the event's listeners to run in the worker, in one job committed with the change."""
     if _muted.get():
         return
-    from app.jobs.queue import ensure_queued  # the job queue's models import nothing of ours
-
     # A key of its own: no two filings ever insert the same key (PostgreSQL would make the
     # second wait for the first's commit).
     ensure_queued(
         session=session,
         kind=LISTENERS_JOB,
         key=f"event:{event.name}:{event.complaint_id}:{uuid.uuid4().hex}",
-        payload=dataclasses.asdict(event),
+        payload={"type": type(event).__name__, "name": event.name, **dataclasses.asdict(event)},
     )
+
+
+_BY_TYPE = {kind.__name__: kind for kind in EVENTS}
+
+
+def from_payload(payload: dict[str, Any]) -> Event:
+    """The event a queued job carries. Jobs queued before events had classes carry only the
+    public name and a free ``data`` dict; only filings were ever queued that way."""
+    if "type" in payload:
+        kind = _BY_TYPE[payload["type"]]
+    elif payload.get("name") == ComplaintCreated.name:
+        kind = ComplaintCreated
+    else:
+        raise ValueError(f"cannot rebuild event {payload.get('name')!r} from an old job")
+    fields = {f.name for f in dataclasses.fields(kind)}
+    return kind(**{k: v for k, v in payload.items() if k in fields})

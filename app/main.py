@@ -49,6 +49,7 @@ from app.routes import (
     takedown,
     team,
 )
+from app.startup import wire
 from app.web import errors, openapi, ratelimit
 from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import HeadAsGet, SecurityMiddleware
@@ -82,6 +83,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    wire()
     settings = get_settings()
     if settings.environment != "test":  # tests keep pytest's log capture
         terminal = sys.stderr.isatty()

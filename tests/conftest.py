@@ -33,6 +33,9 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 import app.models  # noqa: E402, F401 - registers the tables
 from app.db import get_engine, get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.startup import wire  # noqa: E402
+
+wire()  # tests that never build the app still emit events and run jobs
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts
 from app.clock import utcnow
 from app.complaints import service as complaints
-from app.events import LISTENERS_JOB, Event, emit
+from app.events import LISTENERS_JOB, emit, from_payload
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintCreate
 from app.models.job import Job, JobState
@@ -74,7 +74,7 @@ def run_queued_listeners(db: Session) -> int:
         select(Job).where(Job.kind == LISTENERS_JOB, Job.state == JobState.PENDING)
     ).all()
     for job in jobs:
-        emit(session=db, event=Event(**job.payload))
+        emit(session=db, event=from_payload(job.payload))
         job.state = JobState.DONE
         db.add(job)
     db.flush()

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.complaints import company as company_side
-from app.events import COMPLAINT_CREATED, Event, emit
+from app.events import ComplaintCreated, emit
 from app.integrations import delivery, signing, tokens, webhooks
 from app.integrations.delivery import retry_after_seconds
 from app.integrations.schemas import WebhookDelivery
@@ -103,7 +103,7 @@ def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme)
 
     complaint = file_against(db, company)
     # The same event emitted again (a replayed request) queues nothing more.
-    emit(session=db, event=Event(COMPLAINT_CREATED, complaint.id))
+    emit(session=db, event=ComplaintCreated(complaint_id=complaint.id))
     company_side.reply(session=db, complaint=complaint, user=owner, body="We are on it.")
     db.commit()
 
@@ -195,7 +195,7 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
 
 def test_failure_is_retried_with_backoff_then_succeeds(db, acme, receiver):
     company, owner = acme
-    hook(db, company, owner, receiver.url("/h"), [COMPLAINT_CREATED])
+    hook(db, company, owner, receiver.url("/h"), [ComplaintCreated.name])
     receiver.script(500)
     file_against(db, company)
 
@@ -219,7 +219,7 @@ def test_failure_is_retried_with_backoff_then_succeeds(db, acme, receiver):
 
 def test_410_disables_the_webhook_and_stops(db, acme, receiver):
     company, owner = acme
-    target = hook(db, company, owner, receiver.url("/gone"), [COMPLAINT_CREATED])
+    target = hook(db, company, owner, receiver.url("/gone"), [ComplaintCreated.name])
     receiver.script(410)
     file_against(db, company)
     assert deliver(db) == 1
@@ -247,7 +247,7 @@ def test_410_disables_the_webhook_and_stops(db, acme, receiver):
 
 def test_429_waits_as_long_as_retry_after_asks(db, acme, receiver):
     company, owner = acme
-    hook(db, company, owner, receiver.url("/busy"), [COMPLAINT_CREATED])
+    hook(db, company, owner, receiver.url("/busy"), [ComplaintCreated.name])
     receiver.script(Reply(429, {"Retry-After": "3600"}))
     file_against(db, company)
     before = utcnow()
@@ -260,7 +260,7 @@ def test_429_waits_as_long_as_retry_after_asks(db, acme, receiver):
 
 def test_redirects_are_not_followed(db, acme, receiver):
     company, owner = acme
-    hook(db, company, owner, receiver.url("/old"), [COMPLAINT_CREATED])
+    hook(db, company, owner, receiver.url("/old"), [ComplaintCreated.name])
     receiver.script(Reply(302, {"Location": receiver.url("/new")}))
     file_against(db, company)
     deliver(db)
@@ -270,7 +270,7 @@ def test_redirects_are_not_followed(db, acme, receiver):
 
 def test_unreachable_receiver_is_recorded_as_a_failed_attempt(db, acme, receiver):
     company, owner = acme
-    hook(db, company, owner, "http://127.0.0.1:9/nothing-listens", [COMPLAINT_CREATED])
+    hook(db, company, owner, "http://127.0.0.1:9/nothing-listens", [ComplaintCreated.name])
     file_against(db, company)
     deliver(db)
     [job] = deliveries(db)
@@ -282,7 +282,7 @@ def test_outside_development_loopback_and_private_addresses_are_refused(
     db, acme, receiver, monkeypatch
 ):
     company, owner = acme
-    hook(db, company, owner, receiver.url("/local"), [COMPLAINT_CREATED])
+    hook(db, company, owner, receiver.url("/local"), [ComplaintCreated.name])
     file_against(db, company)
     production = webhooks.get_settings().model_copy(update={"environment": "production"})
     monkeypatch.setattr(webhooks, "get_settings", lambda: production)
@@ -315,7 +315,7 @@ def test_retry_after_parsing():
 
 def test_owner_sees_attempts_and_retries_a_dead_delivery(client, db, acme, receiver):
     company, owner = acme
-    hook(db, company, owner, receiver.url("/flaky"), [COMPLAINT_CREATED])
+    hook(db, company, owner, receiver.url("/flaky"), [ComplaintCreated.name])
     receiver.script(503)
     file_against(db, company)
     [job] = deliveries(db)
@@ -349,7 +349,7 @@ def test_owner_cannot_retry_another_companys_delivery(client, db, acme, receiver
     globex_complaint = make_complaint(db, company_name="Globex Power")
     globex = db.get(Company, globex_complaint.company_id)
     globex_owner = db.get(User, make_rep(db, globex, role=Role.OWNER).user_id)
-    hook(db, globex, globex_owner, receiver.url("/globex"), [COMPLAINT_CREATED])
+    hook(db, globex, globex_owner, receiver.url("/globex"), [ComplaintCreated.name])
     receiver.script(410)
     file_against(db, globex)
     deliver(db)
@@ -396,14 +396,13 @@ def test_signature_binds_the_timestamp_and_refuses_replays():
     assert not signing.verify("whsec_k", "v1=abc", body)
 
 
-def test_the_readme_verification_recipe_accepts_a_real_delivery(db, acme, receiver):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme.split("## Helpdesk integration", 1)[1]
-    recipe = section.split("```python", 1)[1].split("```", 1)[0]
+def test_the_documented_verification_recipe_accepts_a_real_delivery(db, acme, receiver):
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "api-and-webhooks.md").read_text()
+    recipe = docs.split("```python", 1)[1].split("```", 1)[0]
     namespace: dict = {}
     exec(recipe, namespace)  # noqa: S102 - our own documentation
     company, owner = acme
-    target = hook(db, company, owner, receiver.url("/docs"), [COMPLAINT_CREATED])
+    target = hook(db, company, owner, receiver.url("/docs"), [ComplaintCreated.name])
     file_against(db, company)
     deliver(db)
     [request] = receiver.requests
@@ -418,7 +417,7 @@ def test_https_delivery_pins_the_checked_address_and_keeps_the_name_for_tls(db, 
     company, owner = acme
     with serve("localhost", tls_hostnames=["localhost"]) as tls_receiver:
         monkeypatch.setattr(delivery, "TLS_TRUST", tls_receiver.client_context())
-        target = hook(db, company, owner, tls_receiver.url("/secure"), [COMPLAINT_CREATED])
+        target = hook(db, company, owner, tls_receiver.url("/secure"), [ComplaintCreated.name])
         file_against(db, company)
         deliver(db)
         [request] = tls_receiver.requests
@@ -431,7 +430,7 @@ def test_https_delivery_pins_the_checked_address_and_keeps_the_name_for_tls(db, 
 def test_https_delivery_refuses_an_untrusted_certificate(db, acme):
     company, owner = acme
     with serve("localhost", tls_hostnames=["localhost"]) as tls_receiver:
-        hook(db, company, owner, tls_receiver.url("/secure"), [COMPLAINT_CREATED])
+        hook(db, company, owner, tls_receiver.url("/secure"), [ComplaintCreated.name])
         file_against(db, company)
         deliver(db)  # with the system's CAs, the test CA is not trusted
         assert tls_receiver.requests == []

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import company as company_side
 from app.config import get_settings
-from app.events import COMPLAINT_CREATED, Event, emit
+from app.events import ComplaintCreated, emit
 from app.jobs.worker import drain
 from app.main import create_app
 from app.models.company import Company
@@ -285,7 +285,7 @@ async def test_an_unclaimed_company_is_notified_once_and_the_page_says_so(
 
     await drain(engine=live_engine)
     with Session(live_engine) as session:  # the same event again: still one notice
-        emit(session=session, event=Event(COMPLAINT_CREATED, complaint.id))
+        emit(session=session, event=ComplaintCreated(complaint_id=complaint.id))
         session.commit()
     await drain(engine=live_engine)
 

@@ -7,13 +7,13 @@ import pytest
 from sqlmodel import select
 
 from app.complaints import service as complaints
-from app.jobs.worker import HANDLERS, _load_handlers
 from app.models.audit import AuditEntry
 from app.models.job import Job
 from app.models.redaction import RedactionRule
 from app.redaction import rules
 from app.redaction import service as redaction
 from app.redaction.rules import REAPPLY, InvalidRule
+from app.tasks import TASKS
 from tests.conftest import post_form
 from tests.factories import login, make_complaint, make_user
 
@@ -76,8 +76,7 @@ def test_a_rule_masks_new_text_and_is_audited_and_queues_re_redaction(db, admin)
     assert complaint.original_body.startswith("Agent Sam Whitfield")
     assert audit_actions(db)[-1] == "redaction.rule.create"
     assert reapply_jobs(db) == 1
-    _load_handlers()
-    assert REAPPLY in HANDLERS
+    assert REAPPLY in TASKS
 
 
 def test_existing_text_is_re_redacted_and_restored_when_the_rule_goes(db, admin):

@@ -15,6 +15,7 @@ from app.jobs.periodic import SCHEDULE
 from app.models.company import Company
 from app.models.job import Job
 from app.models.stats import CompanyStat, StatMark
+from app.moderation import service as moderation
 from app.stats import aggregates
 from app.stats.jobs import REFRESH, REFRESH_ALL, SNAPSHOT
 from app.stats.leaderboard import headline
@@ -134,9 +135,9 @@ def test_moderation_and_cosigns_mark_the_company_dirty(db) -> None:
     aggregates.refresh_dirty(session=db)
     assert _marks(db, complaint.company_id) == []
 
-    complaint.visibility = Visibility.REMOVED  # as a moderator does: no domain event
-    db.add(complaint)
-    db.flush()
+    moderation.set_visibility(
+        session=db, complaint=complaint, visibility=Visibility.REMOVED, reason="Spam", actor=None
+    )
     assert _marks(db, complaint.company_id) != []
     aggregates.refresh_dirty(session=db)
     assert headline(session=db, company_id=complaint.company_id).filed == 0

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, SQLModel, select
 
 from app.db import make_engine
+from app.events import ComplaintCreated
 from app.integrations import delivery, webhooks
 from app.jobs.worker import drain
 from app.models.company import Company
@@ -43,7 +44,7 @@ async def test_a_delivered_webhook_is_recorded_once_the_lock_frees_and_not_sent_
             company=company,
             owner=session.get(User, owner.user_id),
             url=receiver.url("/hooks"),
-            events=[webhooks.COMPLAINT_CREATED],
+            events=[ComplaintCreated.name],
         )
         session.commit()
         make_complaint(session, company_name=company.name, title="The lock is busy")

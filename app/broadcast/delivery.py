@@ -33,8 +33,7 @@ from app.clock import as_utc, utcnow
 from app.complaints import visibility
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.complaint import Complaint
 from app.models.job import Job
@@ -319,11 +318,9 @@ def _opener(context: Context) -> OpenSession:
     return lambda: Session(context.engine, expire_on_commit=False)
 
 
-@handler(KIND)
 async def publish(job: Job, context: Context) -> Outcome:
     return await publish_job(job, _opener(context))
 
 
-@handler(DELETE_KIND)
 async def delete(job: Job, context: Context) -> Outcome:
     return await delete_job(job, _opener(context))

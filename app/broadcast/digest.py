@@ -1,6 +1,6 @@
 """The weekly digest post: the most and the least responsive company, on every network.
 
-The weekly "broadcast.digest" job (app/jobs/periodic.py) picks the two companies and queues one
+The weekly "broadcast.digest" job (app/broadcast/tasks.py) picks the two companies and queues one
 "broadcast.digest.post" job per network under the key ``broadcast:digest:<ISO year-week>:<network>``,
 which is also the post's record key: one digest per week per network, however often it runs.
 It is not threaded and names no complaint: only company names, their on-time rates and the site's
@@ -19,8 +19,7 @@ from app.clock import utcnow
 from app.companies.stats import live
 from app.config import get_settings
 from app.jobs.periodic import EPOCH
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.job import Job
@@ -164,7 +163,6 @@ def period_start(period: int) -> datetime:
     return EPOCH + period * EVERY
 
 
-@handler(KIND)
 async def digest_job(job: Job, context: Context) -> Outcome:
     week = week_of(period_start(int(job.payload["period"])))
     with Session(context.engine) as session:
@@ -199,6 +197,5 @@ async def publish(job: Job, open_session: OpenSession) -> Outcome:
     return Outcome(ok=True, detail=f"posted {ref.id}", result=ref.as_dict())
 
 
-@handler(POST_KIND)
 async def post_job(job: Job, context: Context) -> Outcome:
     return await publish(job, lambda: Session(context.engine))

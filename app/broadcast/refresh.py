@@ -26,8 +26,7 @@ from app.broadcast.delivery import (
 )
 from app.clock import utcnow
 from app.complaints import visibility
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.complaint import Complaint
 from app.models.job import Job
@@ -150,6 +149,5 @@ async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None 
     return Outcome(ok=True, detail=f"{replaced} posts say what the complaint says now")
 
 
-@handler(KIND)
 async def refresh(job: Job, context: Context) -> Outcome:
     return await refresh_job(job, _opener(context))

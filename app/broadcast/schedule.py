@@ -20,9 +20,8 @@ from app.complaints import visibility
 from app.complaints.public import complaint_url
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
-from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, Event, listener
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.events import ComplaintCreated, ComplaintUpdated, Confirmed
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, ComplaintState
 from app.models.job import Job
@@ -177,12 +176,9 @@ def scan(*, session: Session, now: datetime | None = None) -> list[Broadcast]:
     return queued
 
 
-@listener
-def on_confirm(session: Session, event: Event) -> None:
+def on_confirm(session: Session, event: Confirmed) -> None:
     """The consumer confirmed the resolution: post how long the company took to resolve it (filing
     to the company's resolution, not to the confirmation), in the complaint's thread."""
-    if event.name != COMPLAINT_UPDATED or event.action != "confirm":
-        return
     complaint = session.get(Complaint, event.complaint_id)
     if complaint is None or complaint.state != ComplaintState.CONFIRMED:
         return
@@ -256,28 +252,27 @@ def milestone_due(
     )
 
 
-@listener
-def on_publish_or_resolve(session: Session, event: Event) -> None:
-    """Plan a complaint's first milestone when it is published, and the unconfirmed-resolution
-    post when the company resolves it."""
-    complaint = session.get(Complaint, event.complaint_id)
-    if complaint is None:
-        return
-    if event.name == COMPLAINT_CREATED:
+def on_publish(session: Session, event: ComplaintCreated) -> None:
+    """Plan a complaint's first milestone when it is published."""
+    if (complaint := session.get(Complaint, event.complaint_id)) is not None:
         plan_next(session=session, complaint=complaint)
-    elif event.name == COMPLAINT_UPDATED and complaint.state == ComplaintState.RESOLVED:
+
+
+def on_update(session: Session, event: ComplaintUpdated) -> None:
+    """Plan the unconfirmed-resolution post while the company's resolution stands (its key
+    makes one job per resolution, whichever update saw it first)."""
+    complaint = session.get(Complaint, event.complaint_id)
+    if complaint is not None and complaint.state == ComplaintState.RESOLVED:
         plan_unconfirmed(session=session, complaint=complaint)
 
 
-@handler(MILESTONE_KIND)
-async def milestone_job(job: Job, context: Context) -> Outcome:
+def milestone_job(job: Job, context: Context) -> Outcome:
     with Session(context.engine) as session:
         queued = milestone_due(session=session, payload=job.payload)
         session.commit()
     return Outcome(ok=True, detail=f"queued {len(queued)} broadcasts")
 
 
-@handler(SCAN_KIND)
 async def scan_job(job: Job, context: Context) -> Outcome:
     with Session(context.engine) as session:
         queued = scan(session=session)

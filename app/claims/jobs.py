@@ -1,4 +1,4 @@
-"""The periodic re-verification of company claims, as a worker job (see app/jobs/periodic.py)."""
+"""The periodic re-verification of company claims, as a worker job (scheduled in app/claims/tasks.py)."""
 
 import asyncio
 
@@ -7,8 +7,7 @@ from sqlmodel import Session
 
 from app.claims import reverify as rechecks
 from app.claims.verifier import Verifier, get_verifier
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome
 from app.models.job import Job
 
 REVERIFY = "claims.reverify"
@@ -32,7 +31,6 @@ def reverify_all(engine: Engine, verifier: Verifier) -> rechecks.Recheck:
             return rechecks.Recheck(checked, suspended, inconclusive, after)
 
 
-@handler(REVERIFY)
 async def reverify(_job: Job, ctx: Context) -> Outcome:
     report = await asyncio.to_thread(reverify_all, ctx.engine, get_verifier())
     return Outcome(

@@ -16,6 +16,7 @@ from app.companies import members
 from app.complaints import service as complaints
 from app.complaints.states import CLOSED_STATES
 from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.events import Assigned
 from app.models.complaint import Complaint, InternalNote, ResolutionType, Side
 from app.models.membership import CompanyMember
 from app.models.user import User
@@ -136,10 +137,11 @@ def _move(
     complaints._announce(
         session,
         complaint,
-        "assign",
+        Assigned,
         actor,
         None,
-        data={"assignee_id": assignee.id, "previous_assignee_id": previous_id},
+        assignee_id=assignee.id,
+        previous_assignee_id=previous_id,
     )
     return True
 

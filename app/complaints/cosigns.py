@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 from app.clock import utcnow
 from app.complaints.service import require_unlocked
 from app.errors import Conflict
+from app.events import CoSigned, CoSignWithdrawn, emit
 from app.models.complaint import Complaint, ComplaintState, CoSign
 from app.models.user import User
 
@@ -33,6 +34,7 @@ def cosign(
     except IntegrityError:
         return False
     _bump_cosigns(session, complaint, +1)
+    emit(session=session, event=CoSigned(complaint_id=complaint.id, actor_id=user.id))
     return True
 
 
@@ -43,6 +45,7 @@ def uncosign(*, session: Session, complaint: Complaint, user: User) -> bool:
     session.delete(row)
     session.flush()
     _bump_cosigns(session, complaint, -1)
+    emit(session=session, event=CoSignWithdrawn(complaint_id=complaint.id, actor_id=user.id))
     return True
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.clock import utcnow
 from app.companies import service as companies
 from app.complaints import gate
-from app.events import COMPLAINT_CREATED, Event, emit_later
+from app.events import ComplaintCreated, emit_later
 from app.models.complaint import (
     Complaint,
     ComplaintCreate,
@@ -124,7 +124,7 @@ def file(
     )
     if not gate.is_waiting(complaint):  # else gate.publish emits it when it goes public
         # Its consequences run in the worker: a spike of filings pays only for the filings.
-        created = Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id)
+        created = ComplaintCreated(complaint_id=complaint.id, actor_id=author.id)
         emit_later(session=session, event=created)
     return complaint
 

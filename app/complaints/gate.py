@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, or_, select
 from app.clock import utcnow
 from app.config import get_settings
 from app.errors import Conflict
-from app.events import COMPLAINT_CREATED, Event, emit_later
+from app.events import ComplaintCreated, emit_later
 from app.models.complaint import Complaint, ComplaintState, Visibility
 from app.models.user import User
 from app.redaction import visible
@@ -190,7 +190,9 @@ def publish(*, session: Session, complaint: Complaint, now: datetime | None = No
     complaint.updated_at = now
     session.add(complaint)
     session.flush()
-    emit_later(session=session, event=Event(COMPLAINT_CREATED, complaint.id, actor_id=author.id))
+    emit_later(
+        session=session, event=ComplaintCreated(complaint_id=complaint.id, actor_id=author.id)
+    )
     return True
 
 

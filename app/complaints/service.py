@@ -14,7 +14,18 @@ from app.complaints import gate, templated
 from app.complaints.filing import file  # noqa: F401 - filing.py; callers use complaints.file
 from app.complaints.states import OPEN_STATES, Action, next_state
 from app.errors import Conflict, Forbidden, NotFound
-from app.events import COMPLAINT_UPDATED, MESSAGE_CREATED, Event, emit
+from app.events import (
+    Answered,
+    ComplaintUpdated,
+    Confirmed,
+    Disputed,
+    FollowedUp,
+    InfoRequested,
+    MessageCreated,
+    Resolved,
+    Withdrawn,
+    emit,
+)
 from app.models.complaint import (
     Channel,
     Complaint,
@@ -122,34 +133,22 @@ def _transition(
 def _announce(
     session: Session,
     complaint: Complaint,
-    action: str,
+    kind: type[ComplaintUpdated],
     actor: User,
     message: Message | None,
-    data: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> None:
     session.flush()
     if gate.is_waiting(complaint):  # unpublished: nothing about it leaves (mail, webhooks)
         return
-    emit(
-        session=session,
-        event=Event(
-            COMPLAINT_UPDATED,
-            complaint.id,
-            action=action,
-            actor_id=actor.id,
-            message_id=message.id if message else None,
-            data=data or {},
-        ),
-    )
-    if message is not None:
+    message_id = message.id if message else None
+    event = kind(complaint_id=complaint.id, actor_id=actor.id, message_id=message_id, **fields)
+    emit(session=session, event=event)
+    if message_id is not None:
         emit(
             session=session,
-            event=Event(
-                MESSAGE_CREATED,
-                complaint.id,
-                action=action,
-                actor_id=actor.id,
-                message_id=message.id,
+            event=MessageCreated(
+                complaint_id=complaint.id, actor_id=actor.id, message_id=message_id
             ),
         )
 
@@ -181,7 +180,7 @@ def follow_up(
     complaint.updated_at = now
     complaint.awaiting_consumer = False  # the consumer answered a rep's request for information
     _record(session, complaint, "follow_up", user, Side.CONSUMER, now, message=message)
-    _announce(session, complaint, "follow_up", user, message)  # helpdesks hear the reply
+    _announce(session, complaint, FollowedUp, user, message)  # helpdesks hear the reply
     return message
 
 
@@ -197,7 +196,7 @@ def confirm(
     now = now or utcnow()
     message = _transition(session, complaint, Action.CONFIRM, user, Side.CONSUMER, now, body=body)
     complaint.closed_at = now
-    _announce(session, complaint, Action.CONFIRM.value, user, message)
+    _announce(session, complaint, Confirmed, user, message)
     return complaint
 
 
@@ -210,7 +209,7 @@ def dispute(
     message = _transition(
         session, complaint, Action.DISPUTE, user, Side.CONSUMER, now or utcnow(), body=body
     )
-    _announce(session, complaint, Action.DISPUTE.value, user, message)
+    _announce(session, complaint, Disputed, user, message)
     return complaint
 
 
@@ -226,7 +225,7 @@ def withdraw(
     now = now or utcnow()
     message = _transition(session, complaint, Action.WITHDRAW, user, Side.CONSUMER, now, body=body)
     complaint.closed_at = now
-    _announce(session, complaint, Action.WITHDRAW.value, user, message)
+    _announce(session, complaint, Withdrawn, user, message)
     return complaint
 
 
@@ -256,8 +255,7 @@ def answer(
     complaint.first_response_at = complaint.first_response_at or now
     if info_request:
         complaint.awaiting_consumer = True
-    action = "info_request" if info_request else Action.ANSWER.value
-    _announce(session, complaint, action, rep, message)
+    _announce(session, complaint, InfoRequested if info_request else Answered, rep, message)
     return complaint
 
 
@@ -290,7 +288,7 @@ def resolve(
     complaint.resolved_at = now
     complaint.first_response_at = complaint.first_response_at or now
     complaint.awaiting_consumer = False
-    _announce(session, complaint, Action.RESOLVE.value, rep, message)
+    _announce(session, complaint, Resolved, rep, message)
     return complaint
 
 

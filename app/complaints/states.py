@@ -7,6 +7,7 @@ resolution only counts once the consumer confirms it; a dispute reopens the comp
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.errors import Conflict
 from app.models.complaint import ComplaintState as S
 from app.models.complaint import Side
 
@@ -40,8 +41,8 @@ TRANSITIONS: dict[Action, Transition] = {
 _WHO = {Side.COMPANY: "the company", Side.CONSUMER: "the consumer who filed it"}
 
 
-class TransitionError(Exception):
-    """A refused change; the message is safe to show to the user."""
+class TransitionError(Conflict):
+    """A refused change (409); the message is safe to show to the user."""
 
 
 def next_state(state: S, action: Action, side: Side) -> S:

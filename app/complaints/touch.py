@@ -1,7 +1,7 @@
 """Keep ``Complaint.updated_at`` moving whenever anything its public page shows changes.
 
 HTTP validators (app/web/caching.py) read one column by primary key instead of everything the
-page shows, so every write path must move it: the services set it themselves, and this listener
+page shows, so every write path must move it: the services set it themselves, and this flush hook
 catches the rest — co-signs, broadcasts, moderation of a message, a redaction — for any row that
 belongs to a complaint (has ``complaint_id``), whichever helper's code wrote it.
 """
@@ -13,6 +13,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
+from app.models.complaint import Complaint
 
 _TICK = timedelta(microseconds=1)
 
@@ -21,10 +22,13 @@ def _changed(obj: Any, attribute: str) -> bool:
     return inspect(obj).attrs[attribute].history.has_changes()
 
 
-@event.listens_for(Session, "before_flush")
-def _touch_complaints(session: Session, _context: Any, _instances: Any) -> None:
-    from app.models.complaint import Complaint  # models import this module
+def install() -> None:
+    """Registered once at start-up (app/startup.py): every session of the process keeps it."""
+    if not event.contains(Session, "before_flush", _touch_complaints):
+        event.listen(Session, "before_flush", _touch_complaints)
 
+
+def _touch_complaints(session: Session, _context: Any, _instances: Any) -> None:
     owners: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Complaint):
@@ -46,6 +50,4 @@ def _touch_complaints(session: Session, _context: Any, _instances: Any) -> None:
 def site_last_change(*, session: Session) -> datetime | None:
     """The latest change to any complaint: the validator of pages listing complaints from every
     company (home, API lists), one probe of the ``updated_at`` index."""
-    from app.models.complaint import Complaint  # models import this module
-
     return session.execute(select(func.max(Complaint.updated_at))).scalar_one()

@@ -24,12 +24,11 @@ from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.complaints.turn_hint import whose_turn
 from app.db import for_reading, retry_busy
-from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED, Event, listener
+from app.events import Assigned, ComplaintCreated, ComplaintUpdated, Event, MessageCreated
 from app.integrations import signing, webhooks
 from app.integrations.schemas import MessagePublic
-from app.integrations.webhooks import EVENTS, KIND, address_policy, job_key
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.integrations.webhooks import KIND, address_policy, job_key
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, TimelineEvent
 from app.models.integration import Webhook
@@ -53,13 +52,13 @@ def _system_trust() -> ssl.SSLContext:
 
 def _event_key(event: Event) -> str:
     """Identifies the event, so queueing it twice for one webhook queues one delivery."""
-    if event.name == COMPLAINT_CREATED:
-        return f"{event.name}:{event.complaint_id}"
-    if event.name == MESSAGE_CREATED and event.message_id is not None:
+    if isinstance(event, ComplaintUpdated):
+        # Its message identifies it; without one, each emitted update is its own change.
+        change = f"m{event.message_id}" if event.message_id is not None else uuid.uuid4().hex
+        return f"{event.name}:{event.complaint_id}:{event.action}:{change}"
+    if isinstance(event, MessageCreated):
         return f"{event.name}:{event.message_id}"
-    # An update: its message identifies it; without one, each emitted update is its own change.
-    change = f"m{event.message_id}" if event.message_id is not None else uuid.uuid4().hex
-    return f"{event.name}:{event.complaint_id}:{event.action}:{change}"
+    return f"{event.name}:{event.complaint_id}"  # filed: once per complaint
 
 
 def event_data(*, session: Session, complaint: Complaint, message_id: int | None) -> dict:
@@ -91,9 +90,9 @@ def changes(*, session: Session, complaint: Complaint, event: Event) -> dict:
     """What this event changed: state (from, to), assignee (from, to), the new message, and whose
     move the complaint now waits for."""
     found: dict = {"whose_turn": whose_turn(complaint)}
-    if event.name == COMPLAINT_CREATED:
+    if isinstance(event, ComplaintCreated):
         found["state"] = {"from": None, "to": complaint.state.value}
-    elif event.action and event.action != "assign":
+    elif isinstance(event, ComplaintUpdated) and not isinstance(event, Assigned):
         step = session.exec(
             select(TimelineEvent)
             .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == event.action)
@@ -101,13 +100,10 @@ def changes(*, session: Session, complaint: Complaint, event: Event) -> dict:
         ).first()
         if step is not None and step.from_state and step.from_state != step.to_state:
             found["state"] = {"from": step.from_state.value, "to": step.to_state.value}
-    if "assignee_id" in event.data:
-        found["assignee"] = {
-            "from": event.data.get("previous_assignee_id"),
-            "to": event.data["assignee_id"],
-        }
-    if event.message_id is not None:
-        message = session.get(Message, event.message_id)
+    if isinstance(event, Assigned):
+        found["assignee"] = {"from": event.previous_assignee_id, "to": event.assignee_id}
+    if (message_id := _message_id(event)) is not None:
+        message = session.get(Message, message_id)
         if message is not None:
             found["message"] = {"id": message.id, "side": message.side.value}
     return found
@@ -124,7 +120,7 @@ def _merged(earlier: dict, later: dict) -> dict:
 
 # Which name a delivery carries when one transaction emits several events for a complaint: the
 # most specific event the webhook subscribed to.
-_RANK = {COMPLAINT_UPDATED: 0, MESSAGE_CREATED: 1}
+_RANK = {ComplaintUpdated.name: 0, MessageCreated.name: 1}
 _BATCH = "outcry_webhook_batch"
 
 
@@ -138,12 +134,13 @@ def _pending(session: Session) -> dict[tuple[int, int], Job]:
     return batch[1]
 
 
-@listener
+def _message_id(event: Event) -> int | None:
+    return event.message_id if isinstance(event, ComplaintUpdated | MessageCreated) else None
+
+
 def queue_deliveries(session: Session, event: Event) -> None:
     """One delivery per webhook per change: a reply emits an update, a new message and perhaps
     an assignment, which reach each webhook as one delivery saying all that changed."""
-    if event.name not in EVENTS:
-        return
     complaint = session.get(Complaint, event.complaint_id)
     if complaint is None:
         return
@@ -155,20 +152,24 @@ def queue_deliveries(session: Session, event: Event) -> None:
             .order_by(col(Webhook.id))
         )
         if event.name in hook.events
-        or (event.name == COMPLAINT_UPDATED and event.message_id and MESSAGE_CREATED in hook.events)
+        or (
+            isinstance(event, ComplaintUpdated)
+            and event.message_id is not None
+            and MessageCreated.name in hook.events
+        )
     ]
     if not hooks:
         return
     pending = _pending(session)
-    data = event_data(session=session, complaint=complaint, message_id=event.message_id)
+    data = event_data(session=session, complaint=complaint, message_id=_message_id(event))
     changed = changes(session=session, complaint=complaint, event=event)
     now = utcnow()
     created_at = now.isoformat()
     key = _event_key(event)
     for hook in hooks:
-        name = event.name if event.name in hook.events else MESSAGE_CREATED
+        name = event.name if event.name in hook.events else MessageCreated.name
         # A filing stays its own delivery, even when a change follows in its transaction.
-        queued = None if name == COMPLAINT_CREATED else pending.get((hook.id, complaint.id))
+        queued = None if name == ComplaintCreated.name else pending.get((hook.id, complaint.id))
         if queued is not None:
             _merge(queued, name, data, changed)
             continue
@@ -194,7 +195,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
             },
             run_after=None if hook.active else now + HOLD,
         )
-        if name != COMPLAINT_CREATED and job.payload.get("delivery_id") == delivery_id:
+        if name != ComplaintCreated.name and job.payload.get("delivery_id") == delivery_id:
             pending[(hook.id, complaint.id)] = job
 
 
@@ -285,7 +286,6 @@ def _read_webhook(ctx: Context, webhook_id: int) -> tuple[str, str, bool] | None
         return (webhook.url, webhook.secret, webhook.active) if webhook else None
 
 
-@handler(KIND)
 async def deliver(job: Job, ctx: Context) -> Outcome:
     webhook_id = job.payload["webhook_id"]
     found = await asyncio.to_thread(_read_webhook, ctx, webhook_id)

@@ -7,8 +7,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.integrations import idempotency
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome
 from app.models.job import Job
 
 HOUSEKEEPING = "integrations.housekeeping"
@@ -21,7 +20,6 @@ def _purge(engine: Engine) -> int:
     return forgotten
 
 
-@handler(HOUSEKEEPING)
 async def housekeeping(job: Job, ctx: Context) -> Outcome:
     forgotten = await asyncio.to_thread(_purge, ctx.engine)
     return Outcome(ok=True, detail=f"{forgotten} idempotency keys forgotten")

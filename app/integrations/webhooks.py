@@ -22,7 +22,7 @@ from app.clock import utcnow
 from app.companies import members
 from app.config import get_settings
 from app.errors import Conflict, NotFound
-from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED
+from app.events import ComplaintCreated, ComplaintUpdated, MessageCreated
 from app.jobs.queue import enqueue, retry_dead
 from app.models.company import Company
 from app.models.integration import Webhook
@@ -32,7 +32,8 @@ from app.models.user import User
 from app.net import AddressPolicy, public_only
 from app.notify.mail import queue_mail
 
-EVENTS = (COMPLAINT_CREATED, COMPLAINT_UPDATED, MESSAGE_CREATED)
+# The public names a webhook subscribes to (stored with each webhook).
+EVENTS = (ComplaintCreated.name, ComplaintUpdated.name, MessageCreated.name)
 KIND = "webhook"  # the job kind of one delivery
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 URL_MAX = 2000

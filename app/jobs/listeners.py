@@ -5,9 +5,8 @@ import asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.events import LISTENERS_JOB, Event, emit
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.events import Event, emit, from_payload
+from app.jobs.queue import Context, Outcome
 from app.models.job import Job
 
 
@@ -19,8 +18,7 @@ def run_listeners(engine: Engine, event: Event) -> None:
         session.commit()
 
 
-@handler(LISTENERS_JOB)
-async def _listeners(job: Job, ctx: Context) -> Outcome:
-    event = Event(**job.payload)
+async def run(job: Job, ctx: Context) -> Outcome:
+    event = from_payload(job.payload)
     await asyncio.to_thread(run_listeners, ctx.engine, event)
     return Outcome(ok=True, detail=f"{event.name} {event.complaint_id}: listeners run")

@@ -18,32 +18,16 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Periodic:
-    kind: str  # the @handler that does the work
+    kind: str  # the task that does the work (app/tasks.py)
     every: timedelta
 
 
-SCHEDULE: list[Periodic] = [
-    # Re-check verified company claims; which ones are due is decided by the handler.
-    Periodic(kind="claims.reverify", every=timedelta(days=1)),
-    # Milestones are jobs at their exact time; this scan only catches up what they missed
-    # (complaints from before the broadcaster was switched on) (app/broadcast/schedule.py).
-    Periodic(kind="broadcast.scan", every=timedelta(days=1)),
-    # The weekly digest post (app/broadcast/digest.py); periods start on Thursdays (the epoch's
-    # weekday), so each one falls in exactly one ISO week.
-    Periodic(kind="broadcast.digest", every=timedelta(weeks=1)),
-    # Notice-and-takedown deadlines (app/takedown/): every step is owed "within 48 hours".
-    Periodic(kind="takedown.tick", every=timedelta(minutes=15)),
-    # Statistics (app/stats/jobs.py): recompute the companies marked dirty by changes every
-    # minute, every company daily (windows slide), and freeze last month's leaderboard once it
-    # is over (the handler skips a taken month).
-    Periodic(kind="stats.refresh", every=timedelta(minutes=1)),
-    Periodic(kind="stats.refresh_all", every=timedelta(days=1)),
-    Periodic(kind="stats.snapshot", every=timedelta(days=1)),
-    # Regroup systemic issues of companies whose complaints changed (app/systemic/jobs.py).
-    Periodic(kind="systemic.scan", every=timedelta(minutes=5)),
-    # Forget API Idempotency-Keys past their day (app/integrations/jobs.py).
-    Periodic(kind="integrations.housekeeping", every=timedelta(days=1)),
-]
+# Every schedule, from app/tasks.py (installed at start-up: app/startup.py).
+SCHEDULE: list[Periodic] = []
+
+
+def install(schedule: list[Periodic]) -> None:
+    SCHEDULE[:] = schedule
 
 
 def period_of(now: datetime, every: timedelta) -> int:

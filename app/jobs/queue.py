@@ -1,12 +1,13 @@
 """Queueing and claiming jobs. Services queue; only the worker claims and finishes."""
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Engine, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -129,6 +130,17 @@ class Outcome:
     # The remote is down or pausing us (an outage, not this job's fault): wait ``retry_after``
     # and give the attempt back, so no outage, however long, makes a job give up.
     weather: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the worker hands every handler."""
+
+    engine: Engine
+
+
+# A job handler: declared in its domain's tasks.py, collected by app/tasks.py.
+Handler = Callable[[Job, Context], Awaitable[Outcome]]
 
 
 def backoff(attempt: int, *, base: float = 30, cap: float = 6 * 3600) -> float:

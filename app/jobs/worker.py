@@ -10,8 +10,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -21,47 +20,19 @@ from app.clock import utcnow
 from app.config import get_settings
 from app.db import retry_busy
 from app.jobs import periodic
-from app.jobs.queue import Outcome, claim, finish
+from app.jobs.queue import Context, Handler, Outcome, claim, finish
 from app.models.job import Job
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Context:
-    engine: Engine
-
-
-Handler = Callable[[Job, Context], Awaitable[Outcome]]
+# Every job kind's handler, from app/tasks.py (installed at start-up: app/startup.py).
 HANDLERS: dict[str, Handler] = {}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the coroutine that performs jobs of ``kind``."""
-
-    def register(fn: Handler) -> Handler:
-        HANDLERS[kind] = fn
-        return fn
-
-    return register
-
-
-def _load_handlers() -> None:
-    # Imported for their @handler registrations.
-    import app.broadcast.delivery
-    import app.broadcast.digest  # broadcast.digest, broadcast.digest.post
-    import app.broadcast.refresh  # broadcast.refresh
-    import app.broadcast.schedule  # broadcast.scan
-    import app.claims.jobs
-    import app.integrations.delivery
-    import app.integrations.jobs  # integrations.housekeeping
-    import app.jobs.listeners  # event.listeners (events.emit_later)
-    import app.notify.listeners  # reminder handler, after-sent steps
-    import app.notify.mail
-    import app.redaction.jobs  # redaction.reapply
-    import app.stats.jobs  # stats.refresh, stats.refresh_all, stats.snapshot
-    import app.systemic.jobs  # systemic.company, systemic.scan
-    import app.takedown.jobs  # noqa: F401 - takedown.tick, takedown.process
+def install(handlers: Mapping[str, Handler]) -> None:
+    HANDLERS.clear()
+    HANDLERS.update(handlers)
 
 
 def _claim(engine: Engine, kinds: list[str], lease_seconds: int) -> Job | None:
@@ -87,7 +58,8 @@ async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | N
     the database is only busy. The outcome above all: the job's effect (a webhook delivered, a
     mail sent) has happened, and a lost record would run it again once the lease ran out. So it
     is retried for most of the lease."""
-    _load_handlers()
+    if not HANDLERS:
+        raise RuntimeError("no job handlers: call app.startup.wire() first")
     lease = get_settings().job_lease_seconds
     job = await asyncio.to_thread(
         retry_busy,

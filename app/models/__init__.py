@@ -102,13 +102,10 @@ __all__ = [
 ]
 
 # Systemic issues (app/systemic), and the full-text index DDL that rides on the complaint table.
-import app.search.schema  # attaches the full-text DDL to the complaint table
+import app.search.schema  # noqa: F401 - attaches the full-text DDL to the complaint table
 from app.models.systemic import SystemicIssue, SystemicMember
 
 __all__ += ["SystemicIssue", "SystemicMember"]
-
-# Registers the listener that keeps Complaint.updated_at current for HTTP validators (caching).
-import app.complaints.touch  # noqa: E402
 
 # Statistics aggregates and monthly leaderboard snapshots (app/stats).
 from app.models.stats import (  # noqa: E402
@@ -119,6 +116,3 @@ from app.models.stats import (  # noqa: E402
 )
 
 __all__ += ["CompanyStat", "LeaderboardSnapshot", "LeaderboardSnapshotRow", "StatMark"]
-
-# Marks statistics dirty on visibility changes and co-signs (app/stats/touch.py).
-import app.stats.touch  # noqa: E402, F401

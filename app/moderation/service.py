@@ -15,6 +15,7 @@ from app.clock import utcnow
 from app.complaints import gate
 from app.complaints import visibility as vis
 from app.errors import Conflict, Forbidden
+from app.events import VisibilityChanged, emit
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, Message, Visibility
 from app.models.moderation import ActionKind, MessageModeration, ModerationAction
@@ -136,6 +137,9 @@ def set_visibility(
         complaint.visibility = visibility
         complaint.visibility_reason = "" if visibility == Visibility.PUBLIC else reason
         session.add(complaint)
+        if visibility != before:  # what the statistics count may change (publishing tells them)
+            by = actor.id if actor else None
+            emit(session=session, event=VisibilityChanged(complaint_id=complaint.id, actor_id=by))
     action = record_action(
         session,
         kind=kind,

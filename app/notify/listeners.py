@@ -6,13 +6,13 @@
 - Resolved: the consumer, with links to confirm or dispute without logging in.
 - Assigned: the new assignee, unless they took it themselves (notify_assignments).
 
-Each mail's key names what it is about, so an event seen twice (COMPLAINT_UPDATED and
-MESSAGE_CREATED for one reply) still makes one message.
+Each mail's key names what it is about, so an event handled twice (a retried job) still makes
+one message. Which event runs which function is listed in app/listeners.py.
 """
 
 from sqlmodel import Session, col, select
 
-from app.events import COMPLAINT_CREATED, COMPLAINT_UPDATED, Event, listener
+from app.events import Answered, Assigned, ComplaintCreated, InfoRequested, Resolved
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.job import Job
@@ -107,7 +107,7 @@ def _company_message(
 
 
 def _resolved(
-    session: Session, complaint: Complaint, company: Company, author: User, event: Event
+    session: Session, complaint: Complaint, company: Company, author: User, event: Resolved
 ) -> None:
     if not author.notify_complaint_updates or complaint.resolved_at is None:
         return
@@ -129,11 +129,10 @@ def _resolved(
     )
 
 
-def _assigned(session: Session, complaint: Complaint, company: Company, event: Event) -> None:
-    assignee_id = event.data.get("assignee_id", complaint.assignee_id)
-    if assignee_id is None or assignee_id == event.actor_id:
-        return  # nobody to tell, or they took it themselves
-    assignee = session.get(User, assignee_id)
+def _assigned(session: Session, company: Company, complaint: Complaint, event: Assigned) -> None:
+    if event.assignee_id == event.actor_id:
+        return  # they took it themselves
+    assignee = session.get(User, event.assignee_id)
     if assignee is None or not assignee.notify_assignments:
         return
     if not _is_rep(session, company.id, assignee.id):
@@ -150,23 +149,40 @@ def _assigned(session: Session, complaint: Complaint, company: Company, event: E
     )
 
 
-@listener
-def notify(session: Session, event: Event) -> None:
-    complaint = session.get(Complaint, event.complaint_id)
+def _parties(session: Session, complaint_id: int) -> tuple[Complaint, Company, User] | None:
+    complaint = session.get(Complaint, complaint_id)
     if complaint is None:
-        return
+        return None
     company = session.get(Company, complaint.company_id)
     author = session.get(User, complaint.author_id)
     if company is None or author is None:
-        return
-    if event.name == COMPLAINT_CREATED:
+        return None
+    return complaint, company, author
+
+
+def on_filed(session: Session, event: ComplaintCreated) -> None:
+    if parties := _parties(session, event.complaint_id):
+        complaint, company, _author = parties
         _filed(session, complaint, company)
+
+
+def on_resolved(session: Session, event: Resolved) -> None:
+    """The resolution mail carries the resolving message, if any."""
+    if parties := _parties(session, event.complaint_id):
+        complaint, company, author = parties
+        _resolved(session, complaint, company, author, event)
+
+
+def on_assigned(session: Session, event: Assigned) -> None:
+    if parties := _parties(session, event.complaint_id):
+        complaint, company, _author = parties
+        _assigned(session, company, complaint, event)
+
+
+def on_company_message(session: Session, event: Answered | InfoRequested) -> None:
+    """A company reply or request for information: the consumer hears of it."""
+    if event.message_id is None or (parties := _parties(session, event.complaint_id)) is None:
         return
-    if event.action == "resolve":  # its message, if any, is part of the resolution mail
-        if event.name == COMPLAINT_UPDATED:
-            _resolved(session, complaint, company, author, event)
-        return
-    if event.name == COMPLAINT_UPDATED and event.action == "assign":
-        _assigned(session, complaint, company, event)
-    if event.message_id is not None and (message := session.get(Message, event.message_id)):
+    complaint, company, author = parties
+    if message := session.get(Message, event.message_id):
         _company_message(session, complaint, company, author, message)

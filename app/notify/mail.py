@@ -19,8 +19,7 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import get_settings
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.job import Job
 
 log = logging.getLogger(__name__)
@@ -111,7 +110,6 @@ def _run_after_sent(engine: Engine, name: str, payload: dict[str, Any]) -> None:
         session.commit()
 
 
-@handler(KIND)
 async def send(job: Job, ctx: Context) -> Outcome:
     """Send one queued message, or keep it for /dev/mail when no SMTP server is configured."""
     settings = get_settings()

@@ -11,8 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.complaints.states import OPEN_STATES
-from app.jobs.queue import Outcome, ensure_queued
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, ensure_queued
 from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.job import Job
@@ -60,7 +59,6 @@ def _remind(engine: Engine, complaint_id: int) -> Outcome:
     return Outcome(ok=True, detail="reminder queued")
 
 
-@handler(KIND)
 async def remind(job: Job, ctx: Context) -> Outcome:
     # The database work is synchronous: keep it off the event loop the web server shares.
     return await asyncio.to_thread(_remind, ctx.engine, int(job.payload["complaint_id"]))

@@ -5,11 +5,9 @@ import asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome
 from app.models.job import Job
 from app.redaction import service
-from app.redaction.rules import REAPPLY
 
 BATCH = 100  # complaints per transaction, so a big table never holds one long lock
 
@@ -25,7 +23,6 @@ def reapply_all(engine: Engine) -> tuple[int, int]:
             return seen, changed
 
 
-@handler(REAPPLY)
 async def reapply(_job: Job, ctx: Context) -> Outcome:
     seen, changed = await asyncio.to_thread(reapply_all, ctx.engine)
     return Outcome(

@@ -18,7 +18,7 @@ from app.complaints import company as company_side
 from app.complaints import cosigns, gate, visibility
 from app.complaints import service as complaints
 from app.complaints.flags import flags
-from app.complaints.states import TransitionError, allowed_actions
+from app.complaints.states import allowed_actions
 from app.config import get_settings
 from app.db import begin_reading
 from app.errors import DomainError, NotFound
@@ -279,7 +279,7 @@ def act(
     try:
         ratelimit.hit(ACTION_LIMITS.get(action, "message_user"), str(user.id))
         CONSUMER_ACTIONS[action](session=session, complaint=complaint, user=user, body=body)
-    except (TransitionError, DomainError) as exc:
+    except DomainError as exc:  # a refused transition is a Conflict (409)
         session.rollback()
         session.refresh(complaint)
         page = complaint_page(
@@ -289,7 +289,7 @@ def act(
             user,
             error=str(exc),
             values={"body": body},
-            status_code=getattr(exc, "status_code", 409),
+            status_code=exc.status_code,
         )
         if isinstance(exc, ratelimit.RateLimited):
             ratelimit.with_retry_after(page, exc)

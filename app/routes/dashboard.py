@@ -17,7 +17,7 @@ from app.complaints import company as company_side
 from app.complaints import gate
 from app.complaints import service as complaints
 from app.complaints.flags import flags
-from app.complaints.states import TransitionError, allowed_actions
+from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies
 from app.dashboard import service as dashboard
 from app.errors import DomainError, NotFound
@@ -235,7 +235,7 @@ def _act(
     values = {name: text(form, name) for name in fields}
     try:
         act(complaint, values)
-    except (TransitionError, DomainError) as exc:
+    except DomainError as exc:  # a refused transition is a Conflict (409)
         session.rollback()
         session.refresh(complaint)
         return _complaint_page(
@@ -247,7 +247,7 @@ def _act(
             error=str(exc),
             error_for=form_name,
             values=values,
-            status_code=getattr(exc, "status_code", 409),
+            status_code=exc.status_code,
         )
     return _back(company, complaint)
 

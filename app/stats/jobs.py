@@ -1,12 +1,12 @@
 """Keeping the aggregates fresh, and taking the monthly snapshot, through the job queue.
 
 - Every complaint event marks its company dirty: one append-only row, nothing else. A
-  "stats.refresh" sweep runs every minute (app/jobs/periodic.py) and recomputes each marked
+  "stats.refresh" sweep runs every minute (app/stats/tasks.py) and recomputes each marked
   company once, so a burst of changes costs one recomputation per company, not one per change.
   Changes queue no job of their own: a job key shared by every change of a minute made
   concurrent filings wait on each other (PostgreSQL holds a duplicate key insert until the first
   inserter commits).
-- "stats.refresh_all" (daily, app/jobs/periodic.py) recomputes every company: windows slide.
+- "stats.refresh_all" (daily, app/stats/tasks.py) recomputes every company: windows slide.
 - "stats.snapshot" (daily) freezes the previous month's leaderboard once, when it is missing.
 """
 
@@ -21,9 +21,8 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.errors import Conflict
-from app.events import Event, listener
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.events import Event
+from app.jobs.queue import Context, Outcome
 from app.models.complaint import Complaint
 from app.models.job import Job
 from app.stats import aggregates, snapshots
@@ -37,8 +36,7 @@ def queue_refresh(*, session: Session, company_id: int, now: datetime | None = N
     aggregates.mark_dirty(session=session, company_id=company_id, now=now or utcnow())
 
 
-@listener
-def _on_complaint_event(session: Session, event: Event) -> None:
+def on_complaint_event(session: Session, event: Event) -> None:
     complaint = session.get(Complaint, event.complaint_id)
     if complaint is not None:
         queue_refresh(session=session, company_id=complaint.company_id)
@@ -86,19 +84,16 @@ def snapshot_previous_month(engine: Engine, now: datetime | None = None) -> str 
     return month
 
 
-@handler(REFRESH)
-async def _refresh(_job: Job, ctx: Context) -> Outcome:
+async def refresh_job(_job: Job, ctx: Context) -> Outcome:
     done = await asyncio.to_thread(refresh_dirty, ctx.engine)
     return Outcome(ok=True, detail=f"Statistics: {done} companies recomputed")
 
 
-@handler(REFRESH_ALL)
-async def _refresh_all(_job: Job, ctx: Context) -> Outcome:
+async def refresh_all_job(_job: Job, ctx: Context) -> Outcome:
     done = await asyncio.to_thread(refresh_all, ctx.engine)
     return Outcome(ok=True, detail=f"Statistics: all {done} companies recomputed")
 
 
-@handler(SNAPSHOT)
-async def _snapshot(_job: Job, ctx: Context) -> Outcome:
+async def snapshot_job(_job: Job, ctx: Context) -> Outcome:
     month = await asyncio.to_thread(snapshot_previous_month, ctx.engine)
     return Outcome(ok=True, detail=f"Snapshot {month} taken" if month else "Nothing to snapshot")

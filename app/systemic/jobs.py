@@ -12,8 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import as_utc, utcnow
 from app.jobs.periodic import period_of
-from app.jobs.queue import Outcome, enqueue
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome, enqueue
 from app.models.complaint import Complaint
 from app.models.job import Job, JobState
 from app.systemic import service
@@ -47,7 +46,6 @@ def rebuild(engine: Engine, company_id: int) -> int:
     return groups
 
 
-@handler(KIND)
 async def regroup(job: Job, ctx: Context) -> Outcome:
     company_id = int(job.payload["company_id"])
     groups = await asyncio.to_thread(rebuild, ctx.engine, company_id)
@@ -87,7 +85,6 @@ def queue_changed(engine: Engine, now: datetime | None = None) -> int:
     return len(ids)
 
 
-@handler(SCAN_KIND)
 async def scan(_job: Job, ctx: Context) -> Outcome:
     queued = await asyncio.to_thread(queue_changed, ctx.engine)
     return Outcome(ok=True, detail=f"{queued} companies queued for regrouping")

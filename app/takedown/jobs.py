@@ -6,12 +6,10 @@ import asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.jobs.queue import Outcome
-from app.jobs.worker import Context, handler
+from app.jobs.queue import Context, Outcome
 from app.models.job import Job
 from app.models.takedown import TakedownNotice
 from app.takedown import procedure
-from app.takedown.notices import PROCESS
 
 TICK = "takedown.tick"
 
@@ -33,13 +31,11 @@ def _process(engine: Engine, notice_id: int) -> str:
         return f"notice {notice_id}: {notice.status}"
 
 
-@handler(TICK)
 async def tick(_job: Job, ctx: Context) -> Outcome:
     moved = await asyncio.to_thread(_tick, ctx.engine)
     return Outcome(ok=True, detail=f"Takedown notices moved on: {moved}", result={"moved": moved})
 
 
-@handler(PROCESS)
 async def process(job: Job, ctx: Context) -> Outcome:
     detail = await asyncio.to_thread(_process, ctx.engine, int(job.payload["notice_id"]))
     return Outcome(ok=True, detail=detail)

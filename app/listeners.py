@@ -1,0 +1,41 @@
+"""Who listens to each event: the one list. Listeners run in the order given, in the
+transaction of the change (or of the worker's job, for ``emit_later``).
+
+Every event class in ``app.events.EVENTS`` has an entry (tests/test_registries.py checks).
+The statistics mark comes last: it is a row shared by every change to the company, locked until
+commit (PostgreSQL), so it is taken as late as possible.
+"""
+
+from collections.abc import Sequence
+
+from app import events as e
+from app.broadcast import schedule as broadcast
+from app.integrations import delivery as webhooks
+from app.notify import listeners as mail
+from app.stats import jobs as stats
+
+# Every update: plan the unconfirmed-resolution post while a resolution stands, and tell the
+# company's webhooks.
+_UPDATE = (broadcast.on_update, webhooks.queue_deliveries)
+
+LISTENERS: dict[type[e.Event], Sequence[e.Listener]] = {
+    e.ComplaintCreated: (
+        broadcast.on_publish,
+        webhooks.queue_deliveries,
+        mail.on_filed,
+        stats.on_complaint_event,
+    ),
+    e.FollowedUp: (*_UPDATE, stats.on_complaint_event),
+    e.Confirmed: (broadcast.on_confirm, *_UPDATE, stats.on_complaint_event),
+    e.Disputed: (*_UPDATE, stats.on_complaint_event),
+    e.Withdrawn: (*_UPDATE, stats.on_complaint_event),
+    e.Answered: (*_UPDATE, mail.on_company_message, stats.on_complaint_event),
+    e.InfoRequested: (*_UPDATE, mail.on_company_message, stats.on_complaint_event),
+    e.Resolved: (*_UPDATE, mail.on_resolved, stats.on_complaint_event),
+    e.Assigned: (*_UPDATE, mail.on_assigned, stats.on_complaint_event),
+    e.MessageCreated: (webhooks.queue_deliveries, stats.on_complaint_event),
+    # What the statistics count changed; nobody else is told.
+    e.VisibilityChanged: (stats.on_complaint_event,),
+    e.CoSigned: (stats.on_complaint_event,),
+    e.CoSignWithdrawn: (stats.on_complaint_event,),
+}

@@ -1,0 +1,19 @@
+"""What every entry point (the web app, the CLI, the test suite) calls once before doing work:
+events to their listeners, job kinds to their handlers, and the flush hooks (invariants only)."""
+
+from app import events, listeners, tasks
+from app.complaints import touch
+from app.jobs import periodic, worker
+
+_wired = False
+
+
+def wire() -> None:
+    global _wired
+    if _wired:
+        return
+    events.install(listeners.LISTENERS)
+    worker.install(tasks.TASKS)
+    periodic.install(tasks.PERIODIC)
+    touch.install()  # Complaint.updated_at moves with anything its page shows
+    _wired = True
