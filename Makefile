@@ -38,6 +38,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check app tests
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) outcry.db outcry.db-wal outcry.db-shm

@@ -1,10 +1,11 @@
 """The ``outcry`` command: serve, migrate, load demo data, manage users."""
 
 import getpass
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from app.schema import alembic_config
 
 app = typer.Typer(help="Outcry: public complaint tickets.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -16,8 +17,6 @@ app.add_typer(claims_app, name="claims")
 broadcast_app = typer.Typer(help="The social-network broadcaster.", no_args_is_help=True)
 app.add_typer(broadcast_app, name="broadcast")
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @app.callback()
 def _wire() -> None:
@@ -26,16 +25,6 @@ def _wire() -> None:
     from app.startup import wire
 
     wire()
-
-
-def alembic_config(database_url: str | None = None):
-    from alembic.config import Config
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    if database_url:
-        config.attributes["database_url"] = database_url
-    return config
 
 
 @db_app.command("upgrade")

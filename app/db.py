@@ -1,4 +1,4 @@
-"""Engine, per-request session and the column types shared by every model.
+"""Engine and per-request session (the column types are in app/columns.py).
 
 Connections and threads, sized together so that no request can wedge the process:
 
@@ -25,53 +25,20 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Request
-from sqlalchemy import Connection, DateTime, Engine, Enum, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
-from app.clock import as_utc
 from app.config import get_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every database (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use app.clock.utcnow()")
-        return as_utc(value) if dialect.name != "sqlite" else as_utc(value).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else as_utc(value)
-
-
-def str_enum(enum_cls: type[StrEnum], length: int = 32) -> Enum:
-    """A VARCHAR column that reads back as the enum member (not a bare str), no DB enum type."""
-    return Enum(
-        enum_cls,
-        native_enum=False,
-        length=length,
-        create_constraint=False,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:

@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401 - registers every table on the metadata
 from app.config import get_settings
 from app.db import make_engine
-from app.search.schema import include_name  # hand-made full-text DDL is not a difference
+from app.models.fulltext import include_name  # hand-made full-text DDL is not a difference
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logging", True):

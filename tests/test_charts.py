@@ -236,7 +236,7 @@ def test_after_a_refresh_the_page_reads_the_numbers_the_worker_stored(db: Sessio
 def test_a_stored_curve_is_thinned_to_what_the_drawing_can_show() -> None:
     import random
 
-    from app.stats.km import kaplan_meier
+    from app.survival import kaplan_meier
 
     rng = random.Random(7)
     durations = [rng.expovariate(1 / 6) for _ in range(20_000)]

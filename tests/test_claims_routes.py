@@ -14,7 +14,7 @@ from app.companies import service as companies
 from app.models.audit import AuditEntry
 from app.models.job import Job
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
-from app.web.humanize import day
+from app.text.humanize import day
 from tests import dns_https_servers as servers
 from tests.conftest import csrf_from, post_form
 from tests.dns_https_servers import LocalNet, Reply

@@ -21,6 +21,7 @@ from app.models.complaint import (
     ResolutionType,
     TimelineEvent,
 )
+from app.search import service as searching
 from tests.factories import complaint_data, make_complaint, make_user
 
 
@@ -250,8 +251,8 @@ def test_overdue_filter_lists_oldest_unanswered(db) -> None:
     make_complaint(db, now=now - timedelta(days=2), title="Brand new")
     answered = make_complaint(db, now=now - timedelta(days=30), title="Answered late")
     complaints.answer(session=db, complaint=answered, rep=make_user(db), body="Sorry")
-    rows, total = complaints.search(
-        session=db, filters=complaints.Filters(overdue=True), oldest_first=True
+    rows, total = searching.search(
+        session=db, filters=searching.Filters(overdue=True), oldest_first=True
     )
     assert [c.id for c, _co, _u in rows] == [old.id]
     assert total == 1

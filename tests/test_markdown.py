@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.web.markdown import render
+from app.text.markdown import render
 
 
 class Elements(HTMLParser):

@@ -12,9 +12,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlmodel import SQLModel
 
-from app.cli import alembic_config
 from app.db import make_engine
-from app.search.schema import include_name
+from app.models.fulltext import include_name
+from app.schema import alembic_config
 from tests.conftest import TEST_DATABASE_URL
 
 

@@ -13,7 +13,6 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine
 
-from app.cli import alembic_config
 from app.config import get_settings
 from app.db import make_engine
 from app.jobs.queue import enqueue
@@ -22,6 +21,7 @@ from app.ops import readiness
 from app.ops.gc import THRESHOLDS
 from app.ops.logging import JsonFormatter, RequestIdFilter
 from app.ops.metrics import render
+from app.schema import alembic_config
 from tests.factories import make_complaint
 
 

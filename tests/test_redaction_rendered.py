@@ -12,7 +12,7 @@ import pytest
 from app.models.user import User
 from app.redaction.redactor import redact
 from app.redaction.visible import reveal
-from app.web.markdown import render
+from app.text.markdown import render
 from tests.factories import make_complaint, make_user
 
 # (what is typed, what a reader must not see afterwards)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from app.complaints import service as complaints
 from app.models.complaint import Category, ComplaintState, Visibility
+from app.search import service as searching
 from app.search.service import Filters
 from tests.factories import make_complaint, make_user
 
@@ -19,7 +19,7 @@ def _c(db: Session, title: str, body: str = FILLER, **kw):
 
 
 def _ids(db: Session, **filters) -> list[int]:
-    rows, _ = complaints.search(session=db, filters=Filters(**filters), limit=100)
+    rows, _ = searching.search(session=db, filters=Filters(**filters), limit=100)
     return [c.id for c, _, _ in rows]
 
 

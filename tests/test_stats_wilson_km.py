@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.stats.km import kaplan_meier, km_quantile
 from app.stats.wilson import wilson
+from app.survival import kaplan_meier, km_quantile
 
 # z = 1.96, z^2 = 3.8416. For 0 of 10: denominator 1 + 0.38416 = 1.38416, centre 0.19208 / 1.38416
 # = 0.138770 and half-width (1.96 / 1.38416) * sqrt(3.8416 / 400) = 0.138770.

@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 from app.clock import as_utc, utcnow
 from app.complaints.visibility import counted
 from app.models.complaint import Complaint, ComplaintState, ResolutionType
-from app.stats.km import Curve, kaplan_meier, km_quantile
+from app.survival import Curve, kaplan_meier, km_quantile
 
 DAY = 86_400.0
 VIEW_DAYS = 90.0  # the survival chart's widest view; its table goes to the same day

@@ -28,7 +28,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.models.company import Company
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
-from app.web.humanize import day, timestamp
+from app.text.humanize import day, timestamp
 
 CLAIM_DAYS = 7
 SELF_SERVE_METHODS = (ClaimMethod.DNS, ClaimMethod.WELL_KNOWN, ClaimMethod.EMAIL)

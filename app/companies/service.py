@@ -8,6 +8,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, func, or_, select
 
+from app.complaints.visibility import reached_company
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint
@@ -68,8 +69,6 @@ def listed() -> ColumnElement[bool]:
     """SQL condition for companies anyone may see: not created by a filing, or against which
     a complaint has been published. A company named by a complaint still waiting for its
     author's verification or for moderation stays unlisted, like that complaint."""
-    from app.complaints.gate import reached_company  # gate imports the models only
-
     return or_(
         col(Company.created_by_id).is_(None),
         exists().where(col(Complaint.company_id) == Company.id, reached_company()),
@@ -79,8 +78,6 @@ def listed() -> ColumnElement[bool]:
 def is_listed(*, session: Session, company: Company) -> bool:
     """``listed()`` for one company, read along its complaints index oldest first: the first
     published complaint answers, whatever the size of the company's history."""
-    from app.complaints.gate import reached_company  # gate imports the models only
-
     if company.created_by_id is None:
         return True
     first = (

@@ -13,18 +13,16 @@ from functools import lru_cache
 import regex
 from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement, Select, bindparam
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
+from app.complaints.visibility import HELD_REASON, VERIFY_REASON
 from app.config import get_settings
 from app.errors import Conflict
 from app.events import ComplaintCreated, emit_later
 from app.models.complaint import Complaint, ComplaintState, Visibility
 from app.models.user import User
 from app.redaction import visible
-
-VERIFY_REASON = "waiting for the author to verify their email address"
-HELD_REASON = "held for review"
 
 
 class DuplicateComplaint(Conflict):
@@ -151,15 +149,6 @@ def is_waiting(complaint: Complaint) -> bool:
     return complaint.visibility == Visibility.PENDING and complaint.visibility_reason in (
         VERIFY_REASON,
         HELD_REASON,
-    )
-
-
-def reached_company() -> ColumnElement[bool]:
-    """SQL condition for complaints the company side (queue, helpdesk API) may see: published
-    ones. A waiting complaint has not been filed as far as the company knows."""
-    return or_(
-        col(Complaint.visibility) != Visibility.PENDING,
-        col(Complaint.visibility_reason).not_in([VERIFY_REASON, HELD_REASON]),
     )
 
 

@@ -39,9 +39,6 @@ from app.models.complaint import (
 from app.models.user import User
 from app.redaction import service as redaction
 
-# Lists and search live in app/search; re-exported so callers keep using complaints.search.
-from app.search.service import COUNT_CAP, Cursor, Filters, search  # noqa: F401
-
 
 def get(*, session: Session, complaint_id: int) -> Complaint | None:
     return session.get(Complaint, complaint_id)

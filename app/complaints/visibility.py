@@ -2,11 +2,15 @@
 page asks here rather than comparing grades itself."""
 
 from sqlalchemy import ColumnElement, exists
-from sqlmodel import col
+from sqlmodel import col, or_
 
 from app.models.complaint import Complaint, Message, Visibility
 from app.models.moderation import MessageModeration
 from app.models.user import User
+
+# Why a complaint is not published yet (app/complaints/gate.py).
+VERIFY_REASON = "waiting for the author to verify their email address"
+HELD_REASON = "held for review"
 
 # Shown in lists, search, feeds, exports and the leaderboard rows behind them.
 LISTED = frozenset({Visibility.PUBLIC})
@@ -73,3 +77,12 @@ def message_listed() -> ColumnElement[bool]:
 def is_tombstone(complaint: Complaint) -> bool:
     """Hidden or removed: the page says why instead of showing the content."""
     return complaint.visibility in (Visibility.HIDDEN, Visibility.REMOVED)
+
+
+def reached_company() -> ColumnElement[bool]:
+    """SQL condition for complaints the company side (queue, helpdesk API) may see: published
+    ones. A waiting complaint has not been filed as far as the company knows."""
+    return or_(
+        col(Complaint.visibility) != Visibility.PENDING,
+        col(Complaint.visibility_reason).not_in([VERIFY_REASON, HELD_REASON]),
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
-from app.complaints import gate
+from app.complaints import visibility
 from app.complaints.flags import Flags, flags, overdue_cutoff
 from app.complaints.states import OPEN_STATES
 from app.dashboard import targets
@@ -127,7 +127,7 @@ def _where(queue: Queue, user: User, company: Company, now: datetime) -> ColumnE
 def _of(company_id: int) -> ColumnElement[bool]:
     return and_(
         col(Complaint.company_id) == company_id,
-        gate.reached_company(),  # not one still waiting for verification or review
+        visibility.reached_company(),  # not one still waiting for verification or review
     )
 
 

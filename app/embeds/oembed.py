@@ -12,7 +12,7 @@ from app.config import get_settings
 from app.errors import NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint
-from app.web.ids import parse_id
+from app.text.ids import parse_id
 
 _PATH = re.compile(r"/complaints/(\d+)/?")
 DEFAULT_WIDTH = 480

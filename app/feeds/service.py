@@ -1,11 +1,15 @@
 """What each Atom feed holds, and its XML. Only ``visibility.listed()`` complaints and messages
 a moderator has not taken down appear; only public text (title, body, outcome wanted, public
-replies, display names), never private references, internal notes, emails or ``original_*``."""
+replies, display names), never private references, internal notes, emails or ``original_*``.
+
+Entries are drawn with the site's own templates (the same words as its pages); the caller hands
+in that Jinja environment, so this package needs nothing from the web layer."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
+from jinja2 import Environment
 from markupsafe import Markup
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
@@ -17,9 +21,8 @@ from app.embeds.oembed import listed_complaint
 from app.models.company import Company
 from app.models.complaint import NOT_TEXT, Category, Complaint, Message, Side, TimelineEvent
 from app.models.user import User
-from app.web import humanize
-from app.web.markdown import render as markdown
-from app.web.templating import env
+from app.text import humanize
+from app.text.markdown import render as markdown
 
 LIMIT = 50  # newest entries in a list feed; readers poll, so older ones were already seen
 FALLBACK_UPDATED = datetime.fromisoformat("2026-01-01T00:00:00+00:00")  # an empty feed's date
@@ -60,7 +63,9 @@ def _base() -> str:
     return get_settings().base_url
 
 
-def _complaint_entries(session: Session, *conditions: object) -> list[Entry]:
+def _complaint_entries(
+    session: Session, templates: Environment, *conditions: object
+) -> list[Entry]:
     rows = session.exec(
         select(Complaint, Company, User.display_name)
         .join(Company, col(Company.id) == Complaint.company_id)
@@ -69,7 +74,7 @@ def _complaint_entries(session: Session, *conditions: object) -> list[Entry]:
         .order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
         .limit(LIMIT)
     ).all()
-    template = env.get_template("feeds/complaint.html")
+    template = templates.get_template("feeds/complaint.html")
     base = _base()
     return [
         Entry(
@@ -86,7 +91,7 @@ def _complaint_entries(session: Session, *conditions: object) -> list[Entry]:
     ]
 
 
-def site(*, session: Session) -> Feed:
+def site(*, session: Session, templates: Environment) -> Feed:
     base = _base()
     return Feed(
         id=f"{base}/feeds/complaints.atom",
@@ -94,11 +99,11 @@ def site(*, session: Session) -> Feed:
         subtitle="Complaints filed in public on Outcry, newest first.",
         page=f"{base}/",
         self_url=f"{base}/feeds/complaints.atom",
-        entries=_complaint_entries(session),
+        entries=_complaint_entries(session, templates),
     )
 
 
-def company(*, session: Session, company: Company) -> Feed:
+def company(*, session: Session, templates: Environment, company: Company) -> Feed:
     base = _base()
     return Feed(
         id=f"{base}/companies/{company.slug}/feed.atom",
@@ -106,11 +111,11 @@ def company(*, session: Session, company: Company) -> Feed:
         subtitle=f"Complaints filed in public against {company.name}, newest first.",
         page=f"{base}/companies/{company.slug}",
         self_url=f"{base}/companies/{company.slug}/feed.atom",
-        entries=_complaint_entries(session, Complaint.company_id == company.id),
+        entries=_complaint_entries(session, templates, Complaint.company_id == company.id),
     )
 
 
-def category(*, session: Session, category: Category) -> Feed:
+def category(*, session: Session, templates: Environment, category: Category) -> Feed:
     base = _base()
     name = category.value.replace("_", " ")
     return Feed(
@@ -119,18 +124,18 @@ def category(*, session: Session, category: Category) -> Feed:
         subtitle=f"Complaints about {name}, newest first.",
         page=f"{base}/search",
         self_url=f"{base}/feeds/category/{category.value}.atom",
-        entries=_complaint_entries(session, Complaint.category == category),
+        entries=_complaint_entries(session, templates, Complaint.category == category),
     )
 
 
-def _event_verb(event: TimelineEvent, message: Message | None) -> str:
+def _event_verb(templates: Environment, event: TimelineEvent, message: Message | None) -> str:
     """The same words as the public timeline (templates/partials/event_verb.html), as text."""
-    macro = env.get_template("partials/event_verb.html").module.event_verb  # type: ignore[attr-defined]
+    macro = templates.get_template("partials/event_verb.html").module.event_verb  # type: ignore[attr-defined]
     words: Markup = macro(event, message, "assigned a representative")  # autoescaped: Markup
     return words.striptags()
 
 
-def timeline(*, session: Session, complaint_id: int) -> Feed:
+def timeline(*, session: Session, templates: Environment, complaint_id: int) -> Feed:
     """One complaint's timeline, oldest first, as its page shows it."""
     complaint, company_ = listed_complaint(session=session, complaint_id=complaint_id)
     rows = session.exec(
@@ -143,7 +148,7 @@ def timeline(*, session: Session, complaint_id: int) -> Feed:
     ).all()
     base = _base()
     page = f"{base}/complaints/{complaint.id}"
-    filed_html = env.get_template("feeds/complaint.html")
+    filed_html = templates.get_template("feeds/complaint.html")
     filer = session.get(User, complaint.author_id)
     entries = []
     for event, message, actor in rows:
@@ -155,7 +160,7 @@ def timeline(*, session: Session, complaint_id: int) -> Feed:
             )
         else:
             who = actor or "Outcry"
-        what = _event_verb(event, message)
+        what = _event_verb(templates, event, message)
         if event.kind == "resolve" and event.detail:
             what += f" ({event.detail.replace('_', ' ')})"
         if event.kind == "filed":

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from app.clock import as_utc
 from app.complaints import company as company_side
-from app.complaints import gate
+from app.complaints import gate, visibility
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.complaints.states import OPEN_STATES
@@ -85,7 +85,9 @@ def list_complaints(
     """The token's company's complaints, newest first; or, to sync, those changed since a time,
     oldest change first, a page at a time after an opaque cursor (the last one's change time and
     id: changes during the sync move a complaint behind the cursor, to be seen next time)."""
-    stmt = select(Complaint).where(Complaint.company_id == actor.company.id, gate.reached_company())
+    stmt = select(Complaint).where(
+        Complaint.company_id == actor.company.id, visibility.reached_company()
+    )
     if state is not None:
         stmt = stmt.where(Complaint.state == state)
     if unassigned:

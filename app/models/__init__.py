@@ -102,7 +102,7 @@ __all__ = [
 ]
 
 # Systemic issues (app/systemic), and the full-text index DDL that rides on the complaint table.
-import app.search.schema  # noqa: F401 - attaches the full-text DDL to the complaint table
+from app.models import fulltext  # noqa: F401 - attaches the full-text DDL to the complaint table
 from app.models.systemic import SystemicIssue, SystemicMember
 
 __all__ += ["SystemicIssue", "SystemicMember"]

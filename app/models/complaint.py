@@ -10,7 +10,7 @@ from sqlalchemy import Index, Text, UniqueConstraint, event, func
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime, str_enum
+from app.columns import UTCDateTime, str_enum
 
 
 class ComplaintState(StrEnum):

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime
+from app.columns import UTCDateTime
 
 
 class ApiToken(SQLModel, table=True):

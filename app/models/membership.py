@@ -7,7 +7,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime, str_enum
+from app.columns import UTCDateTime, str_enum
 
 
 class ClaimMethod(StrEnum):

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime
+from app.columns import UTCDateTime
 
 
 class StatFields(SQLModel):

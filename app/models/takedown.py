@@ -12,7 +12,7 @@ from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime, str_enum
+from app.columns import UTCDateTime, str_enum
 
 
 class NoticeStatus(StrEnum):

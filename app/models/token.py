@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime, str_enum
+from app.columns import UTCDateTime, str_enum
 
 
 class Purpose(StrEnum):

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
-from app.db import UTCDateTime
+from app.columns import UTCDateTime
 
 
 class User(SQLModel, table=True):

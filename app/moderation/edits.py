@@ -18,7 +18,7 @@ from app.models.user import User
 from app.moderation import reports
 from app.moderation.service import reason_text, record_action
 from app.redaction import service as redaction
-from app.web.forms import field_errors
+from app.text.validation import field_errors
 
 FIELDS = ("title", "body", "desired_outcome")
 

@@ -13,8 +13,8 @@ from app.config import get_settings
 from app.models.job import Job
 from app.notify import unsubscribe
 from app.notify.mail import queue_mail
-from app.web import humanize
-from app.web.markdown import render as markdown
+from app.text import humanize
+from app.text.markdown import render as markdown
 
 MAIL_DIR = Path(__file__).resolve().parents[2] / "templates" / "mail"
 

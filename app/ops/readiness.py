@@ -7,11 +7,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from app.schema import alembic_config
+
 
 @lru_cache
 def head_revisions() -> frozenset[str]:
-    from app.cli import alembic_config
-
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 

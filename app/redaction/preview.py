@@ -7,16 +7,13 @@ preview first when something would (once: the preview carries a fingerprint of w
 """
 
 import hashlib
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.models.user import User
 from app.redaction import redactor, service
-from app.web.templating import render
 
 LABELS = {"title": "Title", "body": "What happened", "desired_outcome": "Outcome wanted"}
 
@@ -26,35 +23,38 @@ def fingerprint(values: dict[str, str]) -> str:
     return hashlib.sha256(typed.encode()).hexdigest()[:32]
 
 
-def step(
-    request: Request,
-    session: Session,
-    user: User,
-    values: dict[str, str],
-    form_context: Callable[[dict, dict], dict[str, Any]],
-) -> Response | None:
-    """A page to show instead of filing, or None to file now."""
-    wanted = values.get("step", "")
-    if wanted == "edit":
-        return render(request, "complaints/new.html", form_context(values, {}))
+@dataclass(frozen=True)
+class Preview:
+    """What the preview page shows: each typed field with its masked spans marked."""
+
+    fields: list[tuple[str, list[tuple[str, str | None, str]]]]  # label, then its segments
+    masked: dict[str, int]  # spans masked, by kind
+    total: int
+    fingerprint: str
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "fields": self.fields,
+            "masked": self.masked,
+            "total": self.total,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def preview(*, session: Session, author: User, values: dict[str, str]) -> Preview | None:
+    """The preview to show instead of filing, or None to file now: asked for (``step=preview``),
+    or something would be masked that the author has not seen yet."""
     stripped = {f: values.get(f, "").strip() for f in service.FIELDS}
-    fields = service.preview(session=session, author=user, values=stripped)
+    fields = service.preview(session=session, author=author, values=stripped)
     spans = [span for _, result in fields.values() for span in result.spans]
     seen = values.get("previewed") == fingerprint(values)
-    if wanted != "preview" and (not spans or seen):
+    if values.get("step", "") != "preview" and (not spans or seen):
         return None
-    return render(
-        request,
-        "complaints/preview.html",
-        {
-            **form_context(values, {}),
-            "fields": [
-                (LABELS[f], result.segments(typed))
-                for f, (typed, result) in fields.items()
-                if typed
-            ],
-            "masked": redactor.counts(spans),
-            "total": len(spans),
-            "fingerprint": fingerprint(values),
-        },
+    return Preview(
+        fields=[
+            (LABELS[f], result.segments(typed)) for f, (typed, result) in fields.items() if typed
+        ],
+        masked=redactor.counts(spans),
+        total=len(spans),
+        fingerprint=fingerprint(values),
     )

@@ -7,12 +7,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import service as accounts
 from app.accounts import verification
-from app.complaints import service as complaints
-from app.models.forms import SignupForm
+from app.accounts.forms import SignupForm
 from app.moderation import statements as moderation_statements
+from app.search import service as searching
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
-from app.web.forms import FormDep, parse, text
+from app.web.forms import HONEYPOT, FormDep, parse, text
 from app.web.pagination import Page
 from app.web.ratelimit import RateLimited, client_ip, with_retry_after
 from app.web.ratelimit import check as check_limit
@@ -20,7 +20,6 @@ from app.web.ratelimit import hit as hit_limit
 from app.web.sessions import session_token, set_session_cookie
 from app.web.templating import render
 
-HONEYPOT = "website"
 CARRY = "carry."  # a field people never see (templates/partials/honeypot.html)
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -164,9 +163,9 @@ def my_complaints(
     request: Request, session: SessionDep, user: CurrentUser, page: int = 1
 ) -> Response:
     pager = Page.of(page)
-    rows, total = complaints.search(
+    rows, total = searching.search(
         session=session,
-        filters=complaints.Filters(author_id=user.id),
+        filters=searching.Filters(author_id=user.id),
         offset=pager.offset,
         limit=pager.size,
     )
@@ -177,7 +176,7 @@ def my_complaints(
         "accounts/my_complaints.html",
         {
             "rows": rows,
-            "pager": pager.with_total(total, cap=complaints.COUNT_CAP),
+            "pager": pager.with_total(total, cap=searching.COUNT_CAP),
             "decisions": decisions,
         },
     )

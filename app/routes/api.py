@@ -24,6 +24,7 @@ from app.models.complaint import (
 from app.models.user import User
 from app.redaction import service as redaction
 from app.search import params as search_params
+from app.search import service as searching
 from app.web import caching, ratelimit
 from app.web.deps import CurrentUser, SessionDep
 from app.web.errors import problem
@@ -127,13 +128,13 @@ def list_complaints(
     )
     if early := fresh.answered():
         return early
-    rows, total = complaints.search(
+    rows, total = searching.search(
         session=session, filters=params.filters, offset=offset, limit=limit
     )
-    capped = total > complaints.COUNT_CAP
+    capped = total > searching.COUNT_CAP
     body = Paged[ComplaintPublic](
         items=_publics(session, rows),
-        total=complaints.COUNT_CAP if capped else total,
+        total=searching.COUNT_CAP if capped else total,
         limit=limit,
         offset=offset,
         total_capped=capped,

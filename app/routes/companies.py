@@ -11,9 +11,9 @@ from app.claims.service import badge as claim_badge
 from app.companies import freshness, listing
 from app.companies import service as companies
 from app.companies.stats import headline
-from app.complaints import service as complaints
 from app.errors import DomainError
 from app.models.complaint import ComplaintState
+from app.search import service as searching
 from app.systemic import service as systemic
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
@@ -24,10 +24,10 @@ from app.web.templating import render
 router = APIRouter()
 
 
-def _cursor(token: str) -> complaints.Cursor | None:
+def _cursor(token: str) -> searching.Cursor | None:
     if not token:
         return None
-    if (cursor := complaints.Cursor.parse(token)) is None:
+    if (cursor := searching.Cursor.parse(token)) is None:
         raise DomainError("That page link is not valid: start again from the company's page.")
     return cursor
 
@@ -98,9 +98,9 @@ def show(
     (rows, _), stats, issues = fresh.shared(
         "lists",
         lambda: (
-            complaints.search(
+            searching.search(
                 session=session,
-                filters=complaints.Filters(company_id=company.id, state=state),
+                filters=searching.Filters(company_id=company.id, state=state),
                 offset=pager.offset,
                 limit=pager.size + 1,  # one more: is there another page?
                 before=older_than,
@@ -118,10 +118,10 @@ def show(
         rows, has_newer, has_older = rows[: pager.size], pager.number > 1 or bool(older_than), more
     query = {"state": state.value} if state else {}
     links = {
-        "newer": urlencode({**query, "after": complaints.Cursor.of(rows[0][0]).token()})
+        "newer": urlencode({**query, "after": searching.Cursor.of(rows[0][0]).token()})
         if rows and has_newer
         else None,
-        "older": urlencode({**query, "before": complaints.Cursor.of(rows[-1][0]).token()})
+        "older": urlencode({**query, "before": searching.Cursor.of(rows[-1][0]).token()})
         if rows and has_older
         else None,
     }

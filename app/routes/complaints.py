@@ -27,15 +27,15 @@ from app.models.user import User
 from app.moderation.view import moderation_view
 from app.redaction import preview as redaction_preview
 from app.web import caching, ratelimit
+from app.web.carry import log_in_to_continue
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep, current_user, optional_user
-from app.web.forms import FormDep, parse, text
+from app.web.forms import HONEYPOT, FormDep, parse, text
 from app.web.ids import RecordId
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
-HONEYPOT = "website"  # templates/partials/honeypot.html: people never see it, bots fill it
 
 TEXT_FIELDS = (
     "title",
@@ -127,8 +127,8 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
     user = current_user(request, viewer)
     data, errors = parse(ComplaintCreate, _to_create(session, values))
     if data:
-        # Issue 6: show what will be masked first (app/redaction/preview.py).
-        if shown := redaction_preview.step(request, session, user, values, _form_context):
+        # Show what will be masked first (app/redaction/preview.py).
+        if shown := _preview_step(request, session, user, values):
             return shown
         if snapshot:
             session.commit()  # ends the reads: nothing was written
@@ -161,26 +161,16 @@ def _file_complaint(request: Request, session: Session, values: dict) -> Respons
     return render(request, "complaints/new.html", _form_context(values, errors), status_code=422)
 
 
-NOT_CARRIED = {"csrf_token", "step", "previewed", HONEYPOT}
-
-
-def log_in_to_continue(request: Request, values: dict, reason: str | None = None) -> Response:
-    """The login ended (or the form's token expired) while they wrote: a login form that carries
-    what they typed back to the filing form, instead of a bare refusal that loses it."""
-    carry = {k: v for k, v in values.items() if k not in NOT_CARRIED}
-    context = {"values": {}, "error": None, "next": "/complaints/new", "carry": carry}
-    if reason:
-        context["carry_reason"] = reason
-    page = render(request, "accounts/login.html", context, status_code=401)
-    page.headers["Cache-Control"] = "no-store"
-    return page
-
-
-def expired_filing(request: Request, form: dict) -> Response:
-    """The filing form came back with a token that no longer matches because the login it was
-    signed for ended: log in and continue."""
-    values = {k: v.replace("\x00", "") for k, v in form.items() if isinstance(v, str)}
-    return log_in_to_continue(request, values, "Your login ended before it was sent.")
+def _preview_step(request: Request, session: Session, user: User, values: dict) -> Response | None:
+    """A page to show instead of filing ("Change something", or the masking preview), or None
+    to file now."""
+    if values.get("step", "") == "edit":
+        return render(request, "complaints/new.html", _form_context(values, {}))
+    shown = redaction_preview.preview(session=session, author=user, values=values)
+    if shown is None:
+        return None
+    context = {**_form_context(values, {}), **shown.context()}
+    return render(request, "complaints/preview.html", context)
 
 
 def complaint_page(

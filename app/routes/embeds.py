@@ -15,10 +15,10 @@ from app.complaints.visibility import is_listed
 from app.config import get_settings
 from app.embeds import badges, oembed
 from app.routes.charts import EMBED_MAX_AGE
+from app.text.markdown import render as markdown
 from app.web import caching
 from app.web.deps import SessionDep
 from app.web.ids import RecordId
-from app.web.markdown import render as markdown
 from app.web.templating import env
 
 router = APIRouter()

@@ -11,6 +11,7 @@ from app.routes.charts import EMBED_MAX_AGE
 from app.web import caching
 from app.web.deps import SessionDep
 from app.web.ids import RecordId
+from app.web.templating import env
 
 router = APIRouter()
 ATOM = "application/atom+xml; charset=utf-8"
@@ -26,7 +27,7 @@ def _answer(request: Request, feed: feeds.Feed) -> Response:
 
 @router.get("/feeds/complaints.atom")
 def site_feed(request: Request, session: SessionDep) -> Response:
-    return _answer(request, feeds.site(session=session))
+    return _answer(request, feeds.site(session=session, templates=env))
 
 
 @router.get("/feeds/category/{category}.atom")
@@ -35,15 +36,17 @@ def category_feed(request: Request, session: SessionDep, category: str) -> Respo
         chosen = Category(category)
     except ValueError:
         raise NotFound("There is no such category.") from None
-    return _answer(request, feeds.category(session=session, category=chosen))
+    return _answer(request, feeds.category(session=session, templates=env, category=chosen))
 
 
 @router.get("/companies/{slug}/feed.atom")
 def company_feed(request: Request, session: SessionDep, slug: str) -> Response:
     company = companies.public_or_404(session=session, slug=slug)
-    return _answer(request, feeds.company(session=session, company=company))
+    return _answer(request, feeds.company(session=session, templates=env, company=company))
 
 
 @router.get("/complaints/{complaint_id}/feed.atom")
 def complaint_feed(request: Request, session: SessionDep, complaint_id: RecordId) -> Response:
-    return _answer(request, feeds.timeline(session=session, complaint_id=complaint_id))
+    return _answer(
+        request, feeds.timeline(session=session, templates=env, complaint_id=complaint_id)
+    )

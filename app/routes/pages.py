@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.complaints import service as complaints
 from app.complaints.touch import site_last_change
 from app.models.complaint import Category, ComplaintState
 from app.search import params as search_params
+from app.search import service as searching
 from app.stats import site
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
@@ -32,10 +32,10 @@ def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response
     (newest, _), (overdue, _) = fresh.shared(
         "lists",
         lambda: (
-            complaints.search(session=session, filters=complaints.Filters(), limit=10, count=False),
-            complaints.search(
+            searching.search(session=session, filters=searching.Filters(), limit=10, count=False),
+            searching.search(
                 session=session,
-                filters=complaints.Filters(overdue=True),
+                filters=searching.Filters(overdue=True),
                 limit=5,
                 oldest_first=True,
                 count=False,
@@ -77,7 +77,7 @@ def search(
     pager = Page.of(page)
     rows, total = [], 0
     if not params.errors:
-        rows, total = complaints.search(
+        rows, total = searching.search(
             session=session, filters=params.filters, offset=pager.offset, limit=pager.size
         )
     return render(
@@ -88,7 +88,7 @@ def search(
             "params": params,
             "states": list(ComplaintState),
             "categories": list(Category),
-            "pager": pager.with_total(total, cap=complaints.COUNT_CAP),
+            "pager": pager.with_total(total, cap=searching.COUNT_CAP),
         },
         status_code=400 if params.errors else 200,
     )

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.config import get_settings
+from app.text.markdown import render as markdown
 from app.web import caching
 from app.web.deps import OptionalUser
-from app.web.markdown import render as markdown
 from app.web.templating import render
 
 router = APIRouter()

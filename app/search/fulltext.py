@@ -7,7 +7,7 @@ among the newest ``pool`` matches, and how many matches that pool holds.
 Ranking every match would cost as much as there are matches (a common word matches a tenth of
 a million complaints), so each backend finds the newest ``pool`` matches by walking its index
 newest first and stopping, then ranks only those:
-- SQLite: FTS5 (app/search/schema.py) read in descending rowid order, BM25 with title words
+- SQLite: FTS5 (app/models/fulltext.py) read in descending rowid order, BM25 with title words
   weighing four times body words.
 - PostgreSQL: the stored weighted tsvector column under a GIN index, ``to_tsquery`` with English
   stemming, ranked by ``ts_rank``; the planner walks a (…, created_at, id) index backwards
@@ -21,8 +21,8 @@ from sqlalchemy.sql import func
 from sqlmodel import Session, col
 
 from app.models.complaint import Complaint
+from app.models.fulltext import FTS_TABLE, PG_COLUMN
 from app.search import query as parser
-from app.search.schema import FTS_TABLE, PG_COLUMN
 
 TITLE_WEIGHT = 4.0  # FTS5 bm25 column weight; PostgreSQL weighs A (title) over B (body) itself
 

@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, Select, literal, text, tuple_
 from sqlmodel import Session, col, func, select
 
+from app.columns import UTCDateTime
 from app.complaints import visibility
 from app.complaints.flags import overdue_cutoff
 from app.complaints.states import OPEN_STATES
-from app.db import UTCDateTime
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintState
 from app.models.user import User

@@ -18,8 +18,8 @@ from app.complaints.flags import overdue_cutoff
 from app.config import get_settings
 from app.models.complaint import ComplaintState
 from app.models.stats import StatFields
-from app.stats.km import kaplan_meier, km_quantile
 from app.stats.wilson import wilson
+from app.survival import kaplan_meier, km_quantile
 
 METHODOLOGY_VERSION = "1.0"
 CHANGELOG: list[tuple[str, str, str]] = [

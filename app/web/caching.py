@@ -32,6 +32,7 @@ from fastapi.responses import Response
 from markupsafe import Markup, escape
 
 from app.clock import as_utc, utcnow
+from app.complaints.flags import flags
 from app.config import get_settings
 from app.web import memo
 from app.web.csrf import token_for
@@ -242,8 +243,6 @@ class Conditional:
 def complaint_parts(complaint: Any, *, now: datetime | None = None) -> tuple[Any, ...]:
     """What a complaint page's validator covers: its row's clock (moved by every change, see
     app/complaints/touch.py), its visibility and the time-driven flags and hour."""
-    from app.complaints.flags import flags  # flags import the models, which import the web layer
-
     return (
         complaint.id,
         complaint.updated_at,

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from app.config import get_settings
 from app.errors import Forbidden
+from app.web.sessions import session_token
 
 ANON_COOKIE = "outcry_anon"
 
@@ -29,8 +30,6 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _binding(request: Request) -> str:
-    from app.web.sessions import session_token  # local: sessions imports nothing from here
-
     token = session_token(request)
     if token:
         return "s:" + token

@@ -15,14 +15,19 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
+from app.accounts.service import user_for_token
+from app.companies.merge import redirect_for
 from app.config import get_settings
+from app.db import get_session
 from app.errors import DomainError, NotFound
+from app.web.carry import expired_filing
 from app.web.csrf import FormExpired
 from app.web.deps import LoginRequired
 from app.web.forms import api_message, page_message
+from app.web.headers import security_headers
 from app.web.ids import NO_SUCH_RECORD
-from app.web.middleware import security_headers
 from app.web.sessions import session_token
+from app.web.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +50,6 @@ def problem(status: int, detail: str, *, title: str | None = None, **extra: Any)
 def error_response(request: Request, status: int, detail: str, **extra: Any) -> Response:
     if wants_problem(request):
         return problem(status, detail, **extra)
-    from app.web.templating import render  # templates import the error-free parts only
-
     context = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail}
     return render(
         request,
@@ -60,8 +63,6 @@ async def _look_up_user(request: Request) -> Any:
     """The visitor behind the session cookie, for an error raised before any route looked (an
     unknown address): the page's navigation should not offer "Log in" to someone signed in.
     Through the app's own session provider, so it reads what the request would have read."""
-    from app.accounts.service import user_for_token
-
     token = session_token(request)
     if not token:
         return None
@@ -73,8 +74,6 @@ async def _with_session(request: Request, work: Any) -> Any:
     overrides apply), for an error page that needs one more read. The provider is entered and
     left as FastAPI would: an async one on the event loop (it holds a connection slot), a plain
     generator in a thread."""
-    from app.db import get_session
-
     provider = request.app.dependency_overrides.get(get_session, get_session)
     sessions = provider(request) if provider is get_session else provider()
     if inspect.isasyncgen(sessions):
@@ -95,8 +94,6 @@ MERGED_COMPANY = re.compile(r"/companies/([^/]+)(/.*)?")
 
 async def _merged_into(request: Request) -> str | None:
     """Where a merged company's old address (and everything under it) lives now."""
-    from app.companies.merge import redirect_for
-
     match = MERGED_COMPANY.fullmatch(request.url.path)
     if not match:
         return None
@@ -128,8 +125,6 @@ def install(app: FastAPI) -> None:
             and request.url.path == "/complaints/new"
             and await _look_up_user(request) is None
         ):
-            from app.routes.complaints import expired_filing
-
             request.state.user = None
             return expired_filing(request, dict(await request.form()))
         if (

@@ -7,6 +7,11 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from app.text.validation import field_errors, friendly
+
+# templates/partials/honeypot.html: people never see the field, bots fill it in.
+HONEYPOT = "website"
+
 
 async def submitted_form(request: Request) -> FormData:
     """The posted form, read on the event loop so the route can be a plain, threadpool ``def``."""
@@ -19,50 +24,18 @@ async def submitted_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(submitted_form)]
 
 
-def field_errors(exc: ValidationError) -> dict[str, str]:
-    """{'title': 'String should have at least 5 characters', ...}, first message per field."""
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "__all__"
-        errors.setdefault(field, _friendly(error))
-    return errors
-
-
-def _friendly(error: dict) -> str:
-    ctx = error.get("ctx") or {}
-    match error["type"]:
-        case "string_too_short" | "too_short":
-            return f"Please write at least {ctx.get('min_length')} characters."
-        case "string_too_long" | "too_long":
-            return f"Please keep this under {ctx.get('max_length')} characters."
-        case "missing":
-            return "This field is required."
-        case "string_type" if error.get("input") is None:  # a blank field, sent as None
-            return "This field is required."
-        case "enum" | "literal_error":
-            return "Please choose one of the options."
-        case "date_from_datetime_parsing" | "date_parsing" | "date_type":
-            return "Please enter a date like 2026-03-03."
-        case "int_parsing" | "greater_than_equal" | "less_than_equal":
-            return "Please enter a whole number between 1 and 999."
-        case "value_error" if "valid email address" in str(error.get("msg")):
-            # email-validator's wording ("must have an @-sign") names its own checks.
-            return "Please enter an email address like name@example.org."
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
 def page_message(error: dict) -> str:
     """One invalid query value on an HTML page, in plain words."""
     if error["type"] in {"int_parsing", "int_type"}:
         return "should be a whole number."
-    return _friendly(error)
+    return friendly(error)
 
 
 def api_message(error: dict) -> str:
     """The message for one invalid query or path value in a problem detail: a hint for dates,
     whose pydantic wording ("invalid character in year") helps nobody; pydantic's text otherwise."""
     if error["type"] in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
-        return _friendly(error)
+        return friendly(error)
     if error["type"] == "value_error" and "error" in error.get("ctx", {}):
         return str(error["ctx"]["error"])  # our own words, without pydantic's "Value error, "
     return str(error["msg"])

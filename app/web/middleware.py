@@ -1,6 +1,5 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware: it costs a task per request)."""
 
-import re
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -10,42 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.web.csrf import anon_cookie_name
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
-# Embeds (app/routes/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
-# oEmbed and its cards. Matched by path, not set by the route, so that a 304 answered before
-# routing (memo.NotModifiedMiddleware) carries the same headers. They are public and
-# cookie-free: the anonymous CSRF cookie is withheld from them.
-EMBEDDABLE_PATHS = re.compile(
-    r"/oembed|/complaints/\d+/(card|badge\.svg)|/companies/[^/]+/(badge\.svg|charts/[a-z]+\.svg)"
-)
-EMBEDDABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
-
-
-# Outcry uses none of these powerful features; saying so stops any injected or framed code.
-PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
-    "display-capture=(), browsing-topics=()"
-)
-
-
-def security_headers(headers: MutableHeaders, settings: Settings) -> None:
-    """Also applied by the 500 handler, whose response bypasses this middleware."""
-    # setdefault: a route may loosen one header for itself (the API docs' inline styles).
-    headers.setdefault("content-security-policy", CSP)
-    headers.setdefault("x-content-type-options", "nosniff")
-    headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
-    headers.setdefault("x-frame-options", "DENY")
-    headers.setdefault("permissions-policy", PERMISSIONS_POLICY)
-    # A page we open in a new window cannot reach back into ours (window.opener), nor ours into it.
-    headers.setdefault("cross-origin-opener-policy", "same-origin")
-    if settings.is_https:
-        headers.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
+from app.web.errors import error_response
+from app.web.headers import EMBEDDABLE_CSP, EMBEDDABLE_PATHS, security_headers
 
 
 class BodyTooLarge(HTTPException):
@@ -213,8 +178,6 @@ class SecurityMiddleware:
         *,
         close: bool = False,
     ) -> None:
-        from app.web.errors import error_response  # errors import templates, which import us
-
         response = error_response(Request(scope, receive), status, detail)
         if close:
             response.headers["connection"] = "close"

@@ -23,6 +23,9 @@ from limits.strategies import MovingWindowRateLimiter
 
 from app.config import get_settings
 from app.errors import DomainError
+from app.hashing import token_hash
+from app.net import is_loopback_host
+from app.web.errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -230,8 +233,6 @@ def client_ip(request: Request) -> str:
 def from_loopback(request: Request) -> bool:
     """Is the client (as ``client_ip`` sees it) on this computer? Development aids and
     unauthenticated metrics answer only then."""
-    from app.net import is_loopback_host
-
     return is_loopback_host(client_ip(request))
 
 
@@ -245,16 +246,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RateLimited)
     async def _limited(request: Request, exc: RateLimited) -> Response:
-        from app.web.errors import error_response  # errors import deps, which import services
-
         return with_retry_after(error_response(request, 429, exc.detail), exc)
 
 
 def api_write_limit(request: Request) -> None:
     """Dependency for JSON API writes: counted per bearer token (unknown tokens too, which also
     slows guessing), else per client address."""
-    from app.hashing import token_hash
-
     auth = request.headers.get("authorization", "")
     scheme, _, credential = auth.partition(" ")
     if scheme.lower() == "bearer" and credential.strip():

@@ -6,15 +6,18 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import object_session
 
+from app.companies.members import companies_of
 from app.complaints.states import label
 from app.config import get_settings
 from app.models.complaint import ComplaintState
 from app.search.service import COUNT_CAP
-from app.web import humanize, identity
+from app.text import humanize
+from app.text.markdown import render as markdown
+from app.web import identity
 from app.web.caching import LazyCsrfToken
 from app.web.csrf import FIELD
-from app.web.markdown import render as markdown
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=TEMPLATE_DIR)
@@ -51,10 +54,6 @@ class RepFlag:
 
     def __bool__(self) -> bool:
         if self.value is None:
-            from sqlalchemy.orm import object_session
-
-            from app.companies.members import companies_of
-
             session = object_session(self.user) if self.user is not None else None
             self.value = bool(session and companies_of(session=session, user=self.user))
         return self.value

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.columns
 
 
 revision: str = '0002'
@@ -22,7 +22,7 @@ down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Full-text search (app/search/schema.py holds the same statements for create_all).
+# Full-text search (app/models/fulltext.py holds the same statements for create_all).
 SQLITE_FTS_UP = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS complaint_fts USING fts5(title, body, "
     "content='complaint', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
@@ -66,8 +66,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
     sa.Column('methodology_version', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('as_of', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('taken_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('as_of', app.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('taken_at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('min_ranked', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('month')
@@ -78,8 +78,8 @@ def upgrade() -> None:
     sa.Column('replacement', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -126,7 +126,7 @@ def upgrade() -> None:
     sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('methodology_version', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('computed_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('computed_at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sort_confirmed', sa.Float(), nullable=False),
     sa.Column('sort_resolved', sa.Float(), nullable=False),
     sa.Column('sort_timely', sa.Float(), nullable=False),
@@ -166,7 +166,7 @@ def upgrade() -> None:
 
     op.create_table('stat_dirty',
     sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('marked_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('marked_at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('company_id')
     )
@@ -177,7 +177,7 @@ def upgrade() -> None:
     sa.Column('keep', sa.Boolean(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
@@ -189,9 +189,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('anchor_complaint_id', sa.Integer(), nullable=False),
-    sa.Column('first_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('computed_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_at', app.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_at', app.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('computed_at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['anchor_complaint_id'], ['complaint.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -205,7 +205,7 @@ def upgrade() -> None:
     sa.Column('complaint_id', sa.Integer(), nullable=False),
     sa.Column('visibility', sa.Enum('public', 'pending', 'unlisted', 'hidden', 'removed', name='visibility', native_enum=False, length=16), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('message_id')
@@ -215,7 +215,7 @@ def upgrade() -> None:
 
     op.create_table('moderation_action',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.Enum('unlist', 'hide', 'remove', 'restore', 'hold', 'release', 'lock', 'unlock', 'edit', 'hide_message', 'remove_message', 'restore_message', 'suspend', 'unsuspend', 'dismiss', name='actionkind', native_enum=False, length=32), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=True),
@@ -269,13 +269,13 @@ def upgrade() -> None:
     sa.Column('poster_address', sa.Text(), nullable=False),
     sa.Column('poster_consents', sa.Boolean(), nullable=False),
     sa.Column('removal_reason', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('received_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('forward_due_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('forwarded_at', app.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('answer_due_at', app.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('answered_at', app.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('action_due_at', app.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', app.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('forward_due_at', app.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('forwarded_at', app.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answer_due_at', app.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', app.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('action_due_at', app.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', app.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['poster_id'], ['user.id'], ondelete='SET NULL'),
@@ -313,8 +313,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Enum('personal_data', 'defamatory', 'abusive', 'spam', 'off_topic', 'other', name='reportreason', native_enum=False, length=32), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('open', 'actioned', 'dismissed', name='reportstatus', native_enum=False, length=16), nullable=False),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', app.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('action_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['action_id'], ['moderation_action.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ondelete='CASCADE'),
@@ -332,7 +332,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('notice_id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.ForeignKeyConstraint(['notice_id'], ['takedown_notice.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
@@ -354,9 +354,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_moderator', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('suspended_at', app.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('suspended_at', app.columns.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('suspension_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('email_verified_at', app.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('email_verified_at', app.columns.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('pending_email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True))
 
     # ### end Alembic commands ###

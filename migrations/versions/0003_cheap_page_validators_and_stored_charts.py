@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
+import app.columns
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -30,7 +30,7 @@ def upgrade() -> None:
         'stat_mark',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('company_id', sa.Integer(), nullable=False),
-        sa.Column('marked_at', app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('marked_at', app.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
     )
@@ -42,7 +42,7 @@ def upgrade() -> None:
     op.create_table(
         'company_chart',
         sa.Column('company_id', sa.Integer(), nullable=False),
-        sa.Column('computed_at', app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('computed_at', app.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column('data', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('company_id'),
@@ -66,7 +66,7 @@ def downgrade() -> None:
     op.create_table(
         'stat_dirty',
         sa.Column('company_id', sa.Integer(), nullable=False),
-        sa.Column('marked_at', app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('marked_at', app.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('company_id'),
     )

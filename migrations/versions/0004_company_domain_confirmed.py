@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
+import app.columns
 
 revision: str = 'company_domain_confirmed'
 down_revision: str | None = '0003'
@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('company') as batch:
         batch.add_column(
-            sa.Column('domain_confirmed_at', app.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column('domain_confirmed_at', app.columns.UTCDateTime(timezone=True), nullable=True)
         )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
+import app.columns
 
 revision: str = 'company_redirect_for_merges'
 down_revision: str | None = 'company_domain_confirmed'
@@ -22,7 +22,7 @@ def upgrade() -> None:
         'company_redirect',
         sa.Column('slug', sa.String(length=140), nullable=False),
         sa.Column('company_id', sa.Integer(), nullable=False),
-        sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', app.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('slug'),
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
+import app.columns
 
 revision: str = 'i20_company_api_sync'
 down_revision: str | None = 'company_broadcast_mentions'
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column('status_code', sa.Integer(), nullable=False),
         sa.Column('response_body', sa.Text(), nullable=False),
         sa.Column('location', sa.String(length=500), nullable=False),
-        sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', app.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['token_id'], ['api_token.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('token_id', 'key'),
@@ -39,7 +39,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column(
                 'updated_at',
-                app.db.UTCDateTime(timezone=True),
+                app.columns.UTCDateTime(timezone=True),
                 nullable=False,
                 server_default=sa.func.now(),
             )

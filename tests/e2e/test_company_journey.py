@@ -22,7 +22,7 @@ from app.models.complaint import Complaint, ComplaintState, ResolutionType
 from app.models.job import Job
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
-from app.web.humanize import day
+from app.text.humanize import day
 from tests import dns_https_servers as servers
 from tests.dns_https_servers import LocalNet, Reply
 from tests.e2e.conftest import NewContext

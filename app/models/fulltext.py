@@ -1,5 +1,6 @@
-"""Full-text index DDL, per database. Importing this module attaches it to the metadata, so
-``SQLModel.metadata.create_all`` (tests, first run) builds it; migrations carry the same SQL.
+"""Full-text index DDL on the complaint table, per database. Importing this module (the models
+package does) attaches it to the table, so ``SQLModel.metadata.create_all`` (tests, first run)
+builds it; migrations carry the same SQL. Searching it is app/search/fulltext.py.
 
 SQLite: an FTS5 external-content table over the complaint's public title and body (never the
 ``original_*`` columns), kept in step by triggers, so no text is stored twice.
@@ -11,6 +12,8 @@ The column is not in the model, so the ORM never reads or writes it.
 
 from sqlalchemy import DDL, event
 from sqlmodel import SQLModel
+
+from app.models.complaint import Complaint
 
 FTS_TABLE = "complaint_fts"
 PG_INDEX = "ix_complaint_fulltext"
@@ -50,7 +53,7 @@ PG_DOWNGRADE = [
 
 
 def _attach() -> None:
-    complaint = SQLModel.metadata.tables["complaint"]
+    complaint = SQLModel.metadata.tables[str(Complaint.__tablename__)]
     for statement in SQLITE_UPGRADE:
         event.listen(complaint, "after_create", DDL(statement).execute_if(dialect="sqlite"))
     for statement in PG_UPGRADE:

@@ -2,6 +2,9 @@
 
 A complaint still waiting is *censored*: we know it has waited at least this long, not how long it
 will wait. Ignoring those (or treating them as done) would make slow companies look fast.
+
+Plain arithmetic below every package: the statistics (app/stats) and the charts (app/charts)
+both draw on it.
 """
 
 from __future__ import annotations

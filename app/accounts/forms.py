@@ -1,4 +1,4 @@
-"""Shapes of the account forms (the complaint form is ComplaintCreate)."""
+"""Shapes of the account forms (the complaint form is ComplaintCreate, in the models)."""
 
 from pydantic import EmailStr, ValidationInfo, field_validator
 from sqlmodel import Field, SQLModel

@@ -1,0 +1,1 @@
+"""Takedown notices: the procedure, its calendar, its mail and its jobs."""

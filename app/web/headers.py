@@ -1,0 +1,44 @@
+"""The security headers every response carries, and the paths other sites may embed. Applied
+by SecurityMiddleware (app/web/middleware.py) and by the 500 handler (app/web/errors.py)."""
+
+import re
+
+from starlette.datastructures import MutableHeaders
+
+from app.config import Settings
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+# Embeds (app/routes/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
+# oEmbed and its cards. Matched by path, not set by the route, so that a 304 answered before
+# routing (memo.NotModifiedMiddleware) carries the same headers. They are public and
+# cookie-free: the anonymous CSRF cookie is withheld from them.
+EMBEDDABLE_PATHS = re.compile(
+    r"/oembed|/complaints/\d+/(card|badge\.svg)|/companies/[^/]+/(badge\.svg|charts/[a-z]+\.svg)"
+)
+EMBEDDABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+# Outcry uses none of these powerful features; saying so stops any injected or framed code.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "display-capture=(), browsing-topics=()"
+)
+
+
+def security_headers(headers: MutableHeaders, settings: Settings) -> None:
+    """Also applied by the 500 handler, whose response bypasses this middleware."""
+    # setdefault: a route may loosen one header for itself (the API docs' inline styles).
+    headers.setdefault("content-security-policy", CSP)
+    headers.setdefault("x-content-type-options", "nosniff")
+    headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
+    headers.setdefault("x-frame-options", "DENY")
+    headers.setdefault("permissions-policy", PERMISSIONS_POLICY)
+    # A page we open in a new window cannot reach back into ours (window.opener), nor ours into it.
+    headers.setdefault("cross-origin-opener-policy", "same-origin")
+    if settings.is_https:
+        headers.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
