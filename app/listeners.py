@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from app import events as e
 from app.broadcast import schedule as broadcast
+from app.dashboard import routing
 from app.integrations import delivery as webhooks
 from app.notify import listeners as mail
 from app.stats import jobs as stats
@@ -23,6 +24,7 @@ LISTENERS: dict[type[e.Event], Sequence[e.Listener]] = {
         broadcast.on_publish,
         webhooks.queue_deliveries,
         mail.on_filed,
+        routing.on_created,  # after the filing is announced: its assignment follows
         stats.on_complaint_event,
     ),
     e.FollowedUp: (*_UPDATE, stats.on_complaint_event),

@@ -94,10 +94,20 @@ def assign(
     return complaint
 
 
+def route(
+    *, session: Session, complaint: Complaint, assignee: User, now: datetime | None = None
+) -> bool:
+    """The team's routing rules give a new, unowned complaint to a rep: recorded, announced and
+    mailed like an owner's assignment, with no acting person. False if someone took it first."""
+    if complaint.state in CLOSED_STATES or complaint.assignee_id is not None:
+        return False
+    return _move(session, complaint, None, assignee, None, now or utcnow())
+
+
 def _move(
     session: Session,
     complaint: Complaint,
-    actor: User,
+    actor: User | None,
     assignee: User,
     previous_id: int | None,
     now: datetime,

@@ -131,7 +131,7 @@ def _announce(
     session: Session,
     complaint: Complaint,
     kind: type[ComplaintUpdated],
-    actor: User,
+    actor: User | None,
     message: Message | None,
     **fields: Any,
 ) -> None:
@@ -139,13 +139,14 @@ def _announce(
     if gate.is_waiting(complaint):  # unpublished: nothing about it leaves (mail, webhooks)
         return
     message_id = message.id if message else None
-    event = kind(complaint_id=complaint.id, actor_id=actor.id, message_id=message_id, **fields)
+    actor_id = actor.id if actor else None  # None: the team's routing rules
+    event = kind(complaint_id=complaint.id, actor_id=actor_id, message_id=message_id, **fields)
     emit(session=session, event=event)
     if message_id is not None:
         emit(
             session=session,
             event=MessageCreated(
-                complaint_id=complaint.id, actor_id=actor.id, message_id=message_id
+                complaint_id=complaint.id, actor_id=actor_id, message_id=message_id
             ),
         )
 

@@ -42,6 +42,7 @@ from app.models.moderation import (
 )
 from app.models.redaction import RedactionCorrection, RedactionRule
 from app.models.takedown import Inaccuracy, NoticeStatus, TakedownEvent, TakedownNotice
+from app.models.team import RoutingMode, SavedView, TeamRouting
 from app.models.token import OneTimeToken, Purpose
 from app.models.user import User, UserSession
 
@@ -90,10 +91,13 @@ __all__ = [
     "ReportStatus",
     "ResolutionType",
     "Role",
+    "RoutingMode",
     "SavedReply",
+    "SavedView",
     "Side",
     "TakedownEvent",
     "TakedownNotice",
+    "TeamRouting",
     "TimelineEvent",
     "User",
     "UserSession",
