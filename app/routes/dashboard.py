@@ -18,7 +18,7 @@ from app.complaints import gate
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
-from app.dashboard import saved_replies
+from app.dashboard import saved_replies, saved_views
 from app.dashboard import service as dashboard
 from app.errors import DomainError, NotFound
 from app.models.company import Company
@@ -153,6 +153,9 @@ def queue(
             "categories": list(Category),
             "reps": company_side.active_reps(session=session, company_id=company.id),
             "saved": saved_replies.list_for(session=session, company_id=company.id)
+            if not readonly
+            else [],
+            "views": saved_views.list_for(session=session, company_id=company.id, user=user)
             if not readonly
             else [],
         },

@@ -152,6 +152,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /dashboard/{slug}/saved-replies": COMPANY,
     "GET /dashboard/{slug}/team": COMPANY,
     "POST /dashboard/{slug}/team/routing": COMPANY,
+    "POST /dashboard/{slug}/views": COMPANY,
+    "POST /dashboard/{slug}/views/{view_id}/delete": COMPANY,
     "GET /dashboard/{slug}/team/report": COMPANY,
     "GET /dashboard/{slug}/team/report.csv": COMPANY,
     "POST /dashboard/{slug}/saved-replies": COMPANY,
