@@ -233,3 +233,35 @@ def page(
         Row(c, author, member, flags(c, now=now), targets.due(c, company, now=now))
         for c, author, member in rows
     ]
+
+
+NEXT_WINDOW = 500  # how far down the queue "next" looks
+
+
+def next_after(
+    *,
+    session: Session,
+    company: Company,
+    user: User,
+    queue: Queue,
+    filters: Filters,
+    complaint_id: int,
+    now: datetime | None = None,
+) -> int | None:
+    """The complaint after this one in the rep's queue (same filters and order); if this one has
+    left the queue (answered, taken), the top of the queue; None when nothing else is in it."""
+    now = now or utcnow()
+    found = select(Complaint.id)
+    if filters.q:
+        found = found.join(User, col(User.id) == Complaint.author_id)
+    ids = list(
+        session.exec(
+            found.where(_of(company.id), _where(queue, user, company, now), _search(filters, now))
+            .order_by(*_order(filters.sort))
+            .limit(NEXT_WINDOW)
+        )
+    )
+    if complaint_id in ids:
+        after = ids[ids.index(complaint_id) + 1 :]
+        return after[0] if after else next((n for n in ids if n != complaint_id), None)
+    return ids[0] if ids else None

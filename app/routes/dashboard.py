@@ -4,7 +4,8 @@ Every page needs an active rep of a verified company (members.require_rep); ever
 and a complaint of another company is "not found" here, never shown.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -90,7 +91,10 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
 
 def _filters(request: Request) -> dashboard.Filters:
     """The rep's search from the address; a value that means nothing is ignored."""
-    query = request.query_params
+    return _filters_of(request.query_params)
+
+
+def _filters_of(query: Mapping[str, str]) -> dashboard.Filters:
     category = query.get("category", "")
     assignee = query.get("assignee", "")
     sort = query.get("sort", "")
@@ -207,6 +211,7 @@ def _complaint_page(
             "error": error,
             "error_for": error_for,
             "values": values or {},
+            "came_from": queue_query(request.query_params),
         },
         status_code=status_code,
     )
@@ -252,7 +257,51 @@ def _act(
             values=values,
             status_code=exc.status_code,
         )
+    if text(form, "then") == "next":
+        return _to_next(company, complaint, text(form, "from"))
     return _back(company, complaint)
+
+
+# The queue's own parameters, carried from the queue to a complaint and on to the next one.
+QUEUE_PARAMS = ("queue", "q", "category", "assignee", "cosigns", "older", "sort")
+
+
+def queue_query(query: Mapping[str, str]) -> str:
+    return urlencode([(k, query[k]) for k in QUEUE_PARAMS if query.get(k)])
+
+
+def _to_next(company: Company, complaint: Complaint, came_from: str) -> RedirectResponse:
+    kept = queue_query(dict(parse_qsl(came_from)))
+    where = f"/dashboard/{company.slug}/next?after={complaint.id}"
+    return RedirectResponse(f"{where}&{kept}" if kept else where, status_code=303)
+
+
+@router.get("/{slug}/next")
+def next_complaint(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, after: RecordId
+) -> Response:
+    """Open the complaint after ``after`` in the rep's queue, or the queue when none is left."""
+    company, _member, _readonly = viewer_of(session, slug, user)
+    query = request.query_params
+    wanted = query.get("queue", "")
+    queue = (
+        dashboard.Queue(wanted)
+        if wanted in dashboard.Queue._value2member_map_
+        else dashboard.Queue.OPEN
+    )
+    found = dashboard.next_after(
+        session=session,
+        company=company,
+        user=user,
+        queue=queue,
+        filters=_filters_of(query),
+        complaint_id=after,
+    )
+    kept = queue_query(query)
+    suffix = f"?{kept}" if kept else ""
+    if found is None:
+        return RedirectResponse(f"/dashboard/{slug}{suffix}", status_code=303)
+    return RedirectResponse(f"/dashboard/{slug}/complaints/{found}{suffix}", status_code=303)
 
 
 def _user_id(value: str) -> int:

@@ -150,6 +150,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /dashboard/{slug}/profile": COMPANY,
     "POST /dashboard/{slug}/profile": COMPANY,
     "GET /dashboard/{slug}/saved-replies": COMPANY,
+    "GET /dashboard/{slug}/next": COMPANY_READ,
     "GET /dashboard/{slug}/team": COMPANY,
     "POST /dashboard/{slug}/team/routing": COMPANY,
     "POST /dashboard/{slug}/views": COMPANY,
