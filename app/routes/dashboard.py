@@ -278,10 +278,11 @@ def _to_next(company: Company, complaint: Complaint, came_from: str) -> Redirect
 
 @router.get("/{slug}/next")
 def next_complaint(
-    request: Request, session: SessionDep, user: CurrentUser, slug: str, after: RecordId
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, after: str = ""
 ) -> Response:
     """Open the complaint after ``after`` in the rep's queue, or the queue when none is left."""
     company, _member, _readonly = viewer_of(session, slug, user)
+    current = parse_id(after) or 0  # checked after access: a stranger learns nothing
     query = request.query_params
     wanted = query.get("queue", "")
     queue = (
@@ -295,7 +296,7 @@ def next_complaint(
         user=user,
         queue=queue,
         filters=_filters_of(query),
-        complaint_id=after,
+        complaint_id=current,
     )
     kept = queue_query(query)
     suffix = f"?{kept}" if kept else ""

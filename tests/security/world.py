@@ -28,6 +28,7 @@ from app.models.membership import Claim, Invitation, Role
 from app.models.redaction import RedactionRule
 from app.models.systemic import SystemicIssue
 from app.models.takedown import Inaccuracy, TakedownNotice
+from app.models.team import SavedView
 from app.models.user import User
 from app.web.csrf import anon_cookie_name
 from app.web.sessions import cookie_name
@@ -104,7 +105,10 @@ def build(db: Session, **complaint_fields: str) -> World:
         forward_due_at=utcnow() + timedelta(days=2),
     )
     note = InternalNote(complaint_id=complaint.id, author_id=users["rep"].id, body="Call back")
-    db.add_all([users["moderator"], saved, webhook, invitation, rule, issue, notice, note])
+    view = SavedView(
+        company_id=company.id, user_id=users["rep"].id, name="Mine", query="queue=mine"
+    )
+    db.add_all([users["moderator"], saved, webhook, invitation, rule, issue, notice, note, view])
     db.flush()
     api, raw = tokens.create(session=db, company=company, owner=users["rep"], name="helpdesk")
     db.flush()
@@ -120,6 +124,7 @@ def build(db: Session, **complaint_fields: str) -> World:
         "claim_id": str(claim.id),
         "job_id": str(job.id),
         "saved_id": str(saved.id),
+        "view_id": str(view.id),
         "webhook_id": str(webhook.id),
         "invitation_id": str(invitation.id),
         "rule_id": str(rule.id),
