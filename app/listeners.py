@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app import events as e
 from app.broadcast import schedule as broadcast
+from app.dashboard import routing
 from app.integrations import delivery as webhooks
 from app.jobs.queue import Context, Outcome
 from app.mailchannel import outbound as mailchannel
@@ -31,6 +32,7 @@ LISTENERS: dict[type[e.Event], Sequence[e.Listener]] = {
         webhooks.queue_deliveries,
         mail.on_filed,
         mailchannel.on_filed,  # email channel: the complaint to the company's complaints address
+        routing.on_created,  # after the filing is announced: its assignment follows
         stats.on_complaint_event,
     ),
     e.FollowedUp: (*_UPDATE, mailchannel.on_consumer_message, stats.on_complaint_event),

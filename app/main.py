@@ -6,7 +6,6 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -26,6 +25,7 @@ from app.routes import (
     admin_redaction,
     api,
     api_company,
+    api_company_writes,
     api_stats,
     broadcasts,
     charts,
@@ -33,6 +33,9 @@ from app.routes import (
     companies,
     complaints,
     dashboard,
+    dashboard_bulk,
+    dashboard_team,
+    dashboard_views,
     dataset,
     docs,
     embeds,
@@ -107,10 +110,6 @@ def create_app() -> FastAPI:
     app.add_middleware(ObservabilityMiddleware)
     errors.install(app)
     ratelimit.install(app)  # 429 with Retry-After (abuse limits)
-    # The more specific mount first: "/static" would otherwise swallow "/static/swagger".
-    app.mount(
-        "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
-    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         ops,
@@ -125,7 +124,11 @@ def create_app() -> FastAPI:
         team,
         profile,
         api_company,
+        api_company_writes,
         integrations,
+        dashboard_bulk,
+        dashboard_team,
+        dashboard_views,
         dashboard,
         saved_replies,
         claims,
@@ -154,6 +157,7 @@ def create_app() -> FastAPI:
     include_flat(app, leaderboards.router)
     include_flat(app, api_stats.router)
     include_flat(app, dataset.router)
+    app.webhooks.include_router(docs.webhooks)  # the schema's "webhooks" section
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
         from app.routes import bench  # only then: its routes must not exist otherwise

@@ -46,4 +46,5 @@ PERIODIC: list[Periodic] = [
     *takedown.PERIODIC,
     *stats.PERIODIC,
     *systemic.PERIODIC,
+    *integrations.PERIODIC,
 ]

@@ -243,7 +243,7 @@ def test_the_company_side_does_not_see_a_waiting_complaint(client, db):
     assert _mails(db, owner_user.email) == []
 
     queue = dashboard.page(
-        session=db, company_id=company.id, user=owner_user, queue=dashboard.Queue.UNASSIGNED
+        session=db, company=company, user=owner_user, queue=dashboard.Queue.UNASSIGNED
     )
     assert [row[0].id for row in queue] == []
     bearer = {"Authorization": f"Bearer {raw}"}

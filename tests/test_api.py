@@ -3,6 +3,7 @@
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -390,3 +391,21 @@ def test_states_in_the_api_match_the_model(client, listed):
 
     assert states <= {s.value for s in ComplaintState}
     assert states == {"open", "resolved"}
+
+
+def test_the_schema_lists_only_the_api_and_describes_the_webhooks(client):
+    spec = client.get("/api/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    assert spec["paths"] and all(path.startswith("/api/v1/") for path in spec["paths"])
+    for private in ("/dev/mail", "/admin", "/dashboard/{slug}", "/login"):
+        assert private not in spec["paths"]
+    assert set(spec["webhooks"]) == {"complaint.created", "complaint.updated", "message.created"}
+    delivery = spec["webhooks"]["message.created"]["post"]
+    body = delivery["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body == "#/components/schemas/WebhookDelivery"
+    assert {"Changes", "Assignee", "WebhookData"} <= set(spec["components"]["schemas"])
+    assert "Outcry-Signature" in {p["name"] for p in delivery["parameters"]}
+    # The signature-checking recipe is the documented one, which a test runs on a real delivery.
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "api-and-webhooks.md").read_text()
+    recipe = docs.split("```python", 1)[1].split("```")[0]
+    assert recipe.strip() in delivery["description"]

@@ -144,6 +144,10 @@ def test_queue_filters_counts_and_deadline_order(db, client, scene) -> None:
         "replied": 1,
         "awaiting": 1,
         "disputed": 1,
+        "at_risk": 1,  # the overdue one: past the platform's deadline
+        "resolved": 1,  # waiting on the consumer's confirmation
+        "closed": 1,
+        "all": 7,
     }
     assert queue_ids(page.text) == [overdue.id, mine.id, disputed.id, awaiting.id, fresh.id]
     expected = {
@@ -153,6 +157,10 @@ def test_queue_filters_counts_and_deadline_order(db, client, scene) -> None:
         "replied": [disputed.id],  # the dispute: the consumer spoke after the company
         "awaiting": [awaiting.id],
         "disputed": [disputed.id],
+        "at_risk": [overdue.id],
+        "resolved": [resolved.id],
+        "closed": [withdrawn.id],
+        "all": [resolved.id, withdrawn.id, overdue.id, mine.id, disputed.id, awaiting.id, fresh.id],
     }
     for queue, ids in expected.items():
         assert queue_ids(client.get(f"/dashboard/acme?queue={queue}").text) == ids, queue

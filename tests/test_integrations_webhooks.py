@@ -14,6 +14,7 @@ from app.complaints import company as company_side
 from app.events import ComplaintCreated, emit
 from app.integrations import delivery, signing, tokens, webhooks
 from app.integrations.delivery import retry_after_seconds
+from app.integrations.schemas import WebhookDelivery
 from app.jobs.worker import drain
 from app.models.audit import AuditEntry
 from app.models.company import Company
@@ -113,16 +114,25 @@ def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme)
         h.id: sorted(j.payload["event"] for j in jobs if j.payload["webhook_id"] == h.id)
         for h in (everything, messages_only, disabled)
     }
-    # The reply also assigns the complaint to its first replier: a second complaint.updated.
-    assert by_hook[everything.id] == [
-        "complaint.created",
-        "complaint.updated",
-        "complaint.updated",
-        "message.created",
-    ]
+    # The reply is an update, a new message and (to its first replier) an assignment: one
+    # change, one delivery per webhook, under the most specific event each subscribed to.
+    assert by_hook[everything.id] == ["complaint.created", "message.created"]
     assert by_hook[messages_only.id] == ["message.created"]
-    assert by_hook[disabled.id] == []
-    assert {j.payload["webhook_id"] for j in jobs} == {everything.id, messages_only.id}
+    reply = next(
+        j
+        for j in jobs
+        if j.payload["webhook_id"] == everything.id and j.payload["event"] == "message.created"
+    )
+    changes = reply.payload["body"]["changes"]
+    assert changes["state"] == {"from": "open", "to": "answered"}
+    assert changes["assignee"] == {"from": None, "to": owner.id}
+    assert changes["message"]["side"] == "company"
+    assert changes["whose_turn"] == "consumer"
+    assert reply.payload["body"]["data"]["assignee"]["public_name"] == "Dana Ortiz"
+    assert reply.payload["body"]["data"]["message"]["body"] == "We are on it."
+    # A disabled webhook's are held (for its owner to replay within 7 days), not sent.
+    assert by_hook[disabled.id] == ["complaint.created", "message.created"]
+    assert all(j.payload["held"] == (j.payload["webhook_id"] == disabled.id) for j in jobs)
     assert len({j.payload["delivery_id"] for j in jobs}) == len(jobs)
 
 
@@ -151,8 +161,9 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
     company_side.reply(session=db, complaint=complaint, user=owner, body="Refund is on its way.")
     db.commit()
 
-    assert deliver(db) == 4
-    assert len(receiver.requests) == 4
+    # The filing, and the reply (with its assignment) as one change.
+    assert deliver(db) == 2
+    assert len(receiver.requests) == 2
     for request in receiver.requests:
         assert request.method == "POST" and request.path == "/hooks/outcry"
         assert request.headers["content-type"] == "application/json"
@@ -163,6 +174,7 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
             target.secret, request.headers["outcry-signature"], request.body + b" "
         )
         body = request.json()
+        WebhookDelivery.model_validate(body)  # what the schema's "webhooks" section documents
         assert body["event"] == request.headers["outcry-event"]
         assert body["id"] == request.headers["outcry-delivery"]
         assert body["data"]["complaint"]["id"] == complaint.id
@@ -178,7 +190,7 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
     assert message_event["data"]["message"]["signature"] == "Dana Ortiz, Customer Relations"
 
     assert all(j.state is JobState.DONE for j in deliveries(db))
-    assert deliver(db) == 0 and len(receiver.requests) == 4  # never sent twice
+    assert deliver(db) == 0 and len(receiver.requests) == 2  # never sent twice
 
 
 def test_failure_is_retried_with_backoff_then_succeeds(db, acme, receiver):
@@ -220,8 +232,17 @@ def test_410_disables_the_webhook_and_stops(db, acme, receiver):
             AuditEntry.action == "webhook.disable", AuditEntry.target_id == target.id
         )
     ).one()
-    file_against(db, company)  # a disabled webhook gets nothing new
-    assert len(deliveries(db)) == 1 and len(receiver.requests) == 1
+    file_against(db, company)  # a disabled webhook gets nothing new: it is held, not sent
+    deliver(db)
+    assert len(receiver.requests) == 1
+    assert [j.payload["held"] for j in deliveries(db)] == [False, True]
+    # Its owners are told, with where to re-enable it and replay what was held.
+    [mail] = db.exec(
+        select(Job).where(Job.kind == "mail", Job.key.startswith("mail:webhook-disabled:"))
+    )
+    assert mail.payload["to"] == owner.email
+    assert "410 Gone" in mail.payload["text"] and "kept for 7 days" in mail.payload["text"]
+    assert f"/dashboard/{company.slug}/integrations" in mail.payload["text"]
 
 
 def test_429_waits_as_long_as_retry_after_asks(db, acme, receiver):

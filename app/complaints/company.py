@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.companies import members
 from app.complaints import service as complaints
 from app.complaints.states import CLOSED_STATES
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.events import Assigned
 from app.models.complaint import Complaint, InternalNote, ResolutionType, Side
 from app.models.membership import CompanyMember
@@ -137,10 +137,20 @@ def assign(
     return complaint
 
 
+def route(
+    *, session: Session, complaint: Complaint, assignee: User, now: datetime | None = None
+) -> bool:
+    """The team's routing rules give a new, unowned complaint to a rep: recorded, announced and
+    mailed like an owner's assignment, with no acting person. False if someone took it first."""
+    if complaint.state in CLOSED_STATES or complaint.assignee_id is not None:
+        return False
+    return _move(session, complaint, None, assignee, None, now or utcnow())
+
+
 def _move(
     session: Session,
     complaint: Complaint,
-    actor: User,
+    actor: User | None,
     assignee: User,
     previous_id: int | None,
     now: datetime,
@@ -248,12 +258,37 @@ def add_note(
 ) -> InternalNote:
     """A note for the company's reps only: no timeline entry, no event, never public."""
     _require_rep(session, complaint, user)
+    now = now or utcnow()
     note = InternalNote(
         complaint_id=complaint.id,
         author_id=user.id,
         body=_text(body, "A note"),
-        created_at=now or utcnow(),
+        created_at=now,
+        updated_at=now,
     )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def edit_note(
+    *,
+    session: Session,
+    complaint: Complaint,
+    user: User,
+    note_id: int,
+    body: str,
+    now: datetime | None = None,
+) -> InternalNote:
+    """Only its author may change a note: the others rely on who wrote what."""
+    _require_rep(session, complaint, user)
+    note = session.get(InternalNote, note_id)
+    if note is None or note.complaint_id != complaint.id:
+        raise NotFound("This complaint has no internal note with that number.")
+    if note.author_id != user.id:
+        raise Forbidden("Only the rep who wrote a note can edit it.")
+    note.body = _text(body, "A note")
+    note.updated_at = now or utcnow()
     session.add(note)
     session.flush()
     return note

@@ -167,12 +167,8 @@ def _announce(
     if gate.is_waiting(complaint):  # unpublished: nothing about it leaves (mail, webhooks)
         return
     message_id = message.id if message else None
-    event = kind(
-        complaint_id=complaint.id,
-        actor_id=actor.id if actor else None,
-        message_id=message_id,
-        **fields,
-    )
+    actor_id = actor.id if actor else None  # None: the team's routing rules
+    event = kind(complaint_id=complaint.id, actor_id=actor_id, message_id=message_id, **fields)
     emit(session=session, event=event)
     if turn.changed_hands(before, after):  # whoever it now waits for is told (app/notify/turns.py)
         emit(
@@ -188,9 +184,7 @@ def _announce(
         emit(
             session=session,
             event=MessageCreated(
-                complaint_id=complaint.id,
-                actor_id=actor.id if actor else None,
-                message_id=message_id,
+                complaint_id=complaint.id, actor_id=actor_id, message_id=message_id
             ),
         )
 

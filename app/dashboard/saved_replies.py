@@ -1,7 +1,7 @@
 """Saved replies: a company's reps keep texts they can drop into the reply box.
 
 Any active rep may add one and use any of the company's; only its author or an owner may change
-or delete it.
+or delete it. Placeholders ({first_name}, {reference}, {company}) are filled in when one is used.
 """
 
 from pydantic import field_validator
@@ -9,7 +9,8 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.companies import members
 from app.errors import Forbidden, NotFound
-from app.models.complaint import SavedReply
+from app.models.company import Company
+from app.models.complaint import Complaint, SavedReply
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 
@@ -72,3 +73,18 @@ def delete(*, session: Session, saved: SavedReply, user: User) -> None:
     require_editor(session=session, saved=saved, user=user)
     session.delete(saved)
     session.flush()
+
+
+PLACEHOLDERS = ("{first_name}", "{reference}", "{company}")
+
+
+def fill(text: str, *, complaint: Complaint, author: User, company: Company) -> str:
+    """A saved reply made personal: {first_name} of the consumer (as they sign publicly),
+    {reference} their own reference (else the complaint number), {company}'s name."""
+    first = (author.display_name.split() or ["there"])[0]
+    reference = complaint.private_reference or f"#{complaint.id}"
+    return (
+        text.replace("{first_name}", first)
+        .replace("{reference}", reference)
+        .replace("{company}", company.name)
+    )

@@ -10,7 +10,7 @@ import functools
 import json
 import ssl
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -19,22 +19,26 @@ from sqlmodel import Session, col, select
 
 from app import audit
 from app.clock import utcnow
+from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
+from app.complaints.turn_hint import whose_turn
 from app.db import for_reading, retry_busy
-from app.events import ComplaintUpdated, Event, MessageCreated
-from app.integrations import signing
+from app.events import Assigned, ComplaintCreated, ComplaintUpdated, Event, MessageCreated
+from app.integrations import signing, webhooks
 from app.integrations.schemas import MessagePublic
 from app.integrations.webhooks import KIND, address_policy, job_key
 from app.jobs.queue import Context, Outcome, enqueue
 from app.models.company import Company
-from app.models.complaint import Complaint, Message
+from app.models.complaint import Complaint, Message, TimelineEvent
 from app.models.integration import Webhook
 from app.models.job import Job
 from app.models.user import User
 from app.net import UnsafeAddress, resolve_checked
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+ANSWER_CAP = 500  # bytes of the receiver's answer kept with each attempt
+HOLD = timedelta(days=7)  # how long a disabled webhook's deliveries wait to be replayed
 MAX_RETRY_AFTER = 24 * 3600.0
 USER_AGENT = "Outcry-Webhooks/1"
 TLS_TRUST: ssl.SSLContext | None = None  # None: the system's CAs; tests trust their own CA
@@ -58,14 +62,15 @@ def _event_key(event: Event) -> str:
 
 
 def event_data(*, session: Session, complaint: Complaint, message_id: int | None) -> dict:
-    """Public fields only: the public ticket, and the public message if there is one."""
+    """Public fields only: the public ticket, its named owner, and the public message if any."""
     company = session.get(Company, complaint.company_id)
     author = session.get(User, complaint.author_id)
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
     data = {
         "complaint": complaint_public(
             complaint, company, author, attempts[complaint.id]
-        ).model_dump(mode="json")
+        ).model_dump(mode="json"),
+        "assignee": _assignee(session, complaint),
     }
     message = session.get(Message, message_id) if message_id is not None else None
     if message is not None:
@@ -73,8 +78,69 @@ def event_data(*, session: Session, complaint: Complaint, message_id: int | None
     return data
 
 
+def _assignee(session: Session, complaint: Complaint) -> dict | None:
+    # Reps answer in public under their public name: the owner's name is no secret.
+    member = company_side.assignee_member(session=session, complaint=complaint)
+    if member is None:
+        return None
+    return {"id": member.user_id, "public_name": member.public_name, "job_title": member.job_title}
+
+
+def changes(*, session: Session, complaint: Complaint, event: Event) -> dict:
+    """What this event changed: state (from, to), assignee (from, to), the new message, and whose
+    move the complaint now waits for."""
+    found: dict = {"whose_turn": whose_turn(complaint)}
+    if isinstance(event, ComplaintCreated):
+        found["state"] = {"from": None, "to": complaint.state.value}
+    elif isinstance(event, ComplaintUpdated) and not isinstance(event, Assigned):
+        step = session.exec(
+            select(TimelineEvent)
+            .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == event.action)
+            .order_by(col(TimelineEvent.id).desc())
+        ).first()
+        if step is not None and step.from_state and step.from_state != step.to_state:
+            found["state"] = {"from": step.from_state.value, "to": step.to_state.value}
+    if isinstance(event, Assigned):
+        found["assignee"] = {"from": event.previous_assignee_id, "to": event.assignee_id}
+    if (message_id := _message_id(event)) is not None:
+        message = session.get(Message, message_id)
+        if message is not None:
+            found["message"] = {"id": message.id, "side": message.side.value}
+    return found
+
+
+def _merged(earlier: dict, later: dict) -> dict:
+    """Two changes of one transaction as one: the first ``from``, the last ``to``."""
+    merged = {**earlier, **later}
+    for field in ("state", "assignee"):
+        if field in earlier and field in later:
+            merged[field] = {"from": earlier[field]["from"], "to": later[field]["to"]}
+    return merged
+
+
+# Which name a delivery carries when one transaction emits several events for a complaint: the
+# most specific event the webhook subscribed to.
+_RANK = {ComplaintUpdated.name: 0, MessageCreated.name: 1}
+_BATCH = "outcry_webhook_batch"
+
+
+def _pending(session: Session) -> dict[tuple[int, int], Job]:
+    """This transaction's queued deliveries by (webhook, complaint)."""
+    transaction = session.get_transaction()
+    batch = session.info.get(_BATCH)
+    if batch is None or batch[0] is not transaction:
+        batch = (transaction, {})
+        session.info[_BATCH] = batch
+    return batch[1]
+
+
+def _message_id(event: Event) -> int | None:
+    return event.message_id if isinstance(event, ComplaintUpdated | MessageCreated) else None
+
+
 def queue_deliveries(session: Session, event: Event) -> None:
-    """Every active webhook of the company that subscribed to the event's public name."""
+    """One delivery per webhook per change: a reply emits an update, a new message and perhaps
+    an assignment, which reach each webhook as one delivery saying all that changed."""
     complaint = session.get(Complaint, event.complaint_id)
     if complaint is None:
         return
@@ -82,31 +148,68 @@ def queue_deliveries(session: Session, event: Event) -> None:
         hook
         for hook in session.exec(
             select(Webhook)
-            .where(Webhook.company_id == complaint.company_id, col(Webhook.active).is_(True))
+            .where(Webhook.company_id == complaint.company_id)
             .order_by(col(Webhook.id))
         )
         if event.name in hook.events
+        or (
+            isinstance(event, ComplaintUpdated)
+            and event.message_id is not None
+            and MessageCreated.name in hook.events
+        )
     ]
     if not hooks:
         return
-    message_id = event.message_id if isinstance(event, ComplaintUpdated | MessageCreated) else None
-    data = event_data(session=session, complaint=complaint, message_id=message_id)
-    created_at = utcnow().isoformat()
+    pending = _pending(session)
+    data = event_data(session=session, complaint=complaint, message_id=_message_id(event))
+    changed = changes(session=session, complaint=complaint, event=event)
+    now = utcnow()
+    created_at = now.isoformat()
     key = _event_key(event)
     for hook in hooks:
+        name = event.name if event.name in hook.events else MessageCreated.name
+        # A filing stays its own delivery, even when a change follows in its transaction.
+        queued = None if name == ComplaintCreated.name else pending.get((hook.id, complaint.id))
+        if queued is not None:
+            _merge(queued, name, data, changed)
+            continue
         delivery_id = str(uuid.uuid4())
-        body = {"id": delivery_id, "event": event.name, "created_at": created_at, "data": data}
-        enqueue(
+        body = {
+            "id": delivery_id,
+            "event": name,
+            "created_at": created_at,
+            "data": data,
+            "changes": changed,
+        }
+        # A disabled webhook's deliveries are held for a week, for the owner to replay.
+        job = enqueue(
             session=session,
             kind=KIND,
             key=job_key(hook.id, key),
             payload={
                 "webhook_id": hook.id,
                 "delivery_id": delivery_id,
-                "event": event.name,
+                "event": name,
                 "body": body,
+                "held": not hook.active,
             },
+            run_after=None if hook.active else now + HOLD,
         )
+        if name != ComplaintCreated.name and job.payload.get("delivery_id") == delivery_id:
+            pending[(hook.id, complaint.id)] = job
+
+
+def _merge(job: Job, name: str, data: dict, changed: dict) -> None:
+    payload = dict(job.payload)
+    body = dict(payload["body"])
+    if _RANK[name] > _RANK[payload["event"]]:
+        payload["event"] = body["event"] = name
+    body["data"] = {**body["data"], **data}  # the latest complaint, and any message kept
+    if "message" in body["data"] and "message" not in data:
+        body["data"]["message"] = payload["body"]["data"]["message"]
+    body["changes"] = _merged(body.get("changes", {}), changed)
+    payload["body"] = body
+    job.payload = payload
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -124,7 +227,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
-async def _post(url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+async def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[httpx.Response, str]:
     """POST to the address the SSRF check approved, not to a second DNS answer (rebinding):
     connect to that IP, with the real host in the Host header and in TLS SNI/verification."""
     parts = urlsplit(url)
@@ -148,7 +251,14 @@ async def _post(url: str, body: bytes, headers: dict[str, str]) -> httpx.Respons
             extensions={"sni_hostname": host},
         ) as response,
     ):
-        return response  # the status and headers are all we need; the body is not read
+        # The start of the answer, for the owner's delivery log; the rest is never read.
+        start = b""
+        async for chunk in response.aiter_bytes():
+            start += chunk
+            if len(start) >= ANSWER_CAP:
+                break
+        text = start[:ANSWER_CAP].decode("utf-8", "replace").strip()
+        return response, " ".join(text.split())
 
 
 def _disable(ctx: Context, webhook_id: int, reason: str) -> None:
@@ -165,6 +275,7 @@ def _disable(ctx: Context, webhook_id: int, reason: str) -> None:
                 target_id=webhook_id,
                 detail=reason,
             )
+            webhooks.tell_owners_disabled(session=session, webhook=webhook, reason=reason)
             session.commit()
 
 
@@ -181,6 +292,10 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
     if found is None:
         return Outcome(ok=False, permanent=True, detail="the webhook was deleted")
     url, secret, active = found
+    if job.payload.get("held"):
+        return Outcome(
+            ok=False, permanent=True, detail="held while the webhook was disabled; not replayed"
+        )
     if not active:
         return Outcome(ok=False, permanent=True, detail="the webhook is disabled")
     body = json.dumps(job.payload["body"], separators=(",", ":"), ensure_ascii=False).encode()
@@ -192,7 +307,7 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
         signing.HEADER: signing.signature_header(secret, body),
     }
     try:
-        response = await _post(url, body, headers)
+        response, answered = await _post(url, body, headers)
     except UnsafeAddress as exc:
         return Outcome(ok=False, detail=f"refused: {exc}")
     except httpx.TimeoutException:
@@ -202,8 +317,9 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
     except httpx.HTTPError as exc:
         return Outcome(ok=False, detail=f"request failed: {type(exc).__name__} {exc}".strip())
     status = response.status_code
+    said = f"; answered: {answered}" if answered else ""
     if 200 <= status < 300:
-        return Outcome(ok=True, detail=f"HTTP {status}")
+        return Outcome(ok=True, detail=f"HTTP {status}{said}")
     if status == 410:
         # The receiver says this endpoint is gone for good: stop sending to it.
         await asyncio.to_thread(
@@ -222,4 +338,4 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
         )
     if 300 <= status < 400:
         return Outcome(ok=False, detail=f"HTTP {status}: redirects are not followed")
-    return Outcome(ok=False, detail=f"HTTP {status}")
+    return Outcome(ok=False, detail=f"HTTP {status}{said}")

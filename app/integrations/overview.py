@@ -19,6 +19,7 @@ class Overview:
     tokens: list[tuple[ApiToken, User | None]]
     webhooks: list[Webhook]
     deliveries: list[Delivery]
+    held: dict[int, int]  # webhook id -> deliveries held while it was disabled
 
 
 def owned_company(*, session: Session, slug: str, user: User) -> Company:
@@ -28,11 +29,15 @@ def owned_company(*, session: Session, slug: str, user: User) -> Company:
     return company
 
 
-def overview(*, session: Session, slug: str, owner: User) -> Overview:
+def overview(
+    *, session: Session, slug: str, owner: User, only: webhooks.DeliveryFilter | None = None
+) -> Overview:
     company = owned_company(session=session, slug=slug, user=owner)
+    hooks = webhooks.for_company(session=session, company_id=company.id)
     return Overview(
         company=company,
         tokens=tokens.for_company(session=session, company_id=company.id),
-        webhooks=webhooks.for_company(session=session, company_id=company.id),
-        deliveries=webhooks.deliveries(session=session, company_id=company.id),
+        webhooks=hooks,
+        deliveries=webhooks.deliveries(session=session, company_id=company.id, only=only),
+        held={h.id: len(webhooks.held(session=session, webhook_id=h.id)) for h in hooks},
     )

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app import audit
 from app.clock import utcnow
 from app.companies import members
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.hashing import token_hash
 from app.models.company import Company
 from app.models.integration import ApiToken
@@ -126,3 +126,30 @@ def authenticate(*, session: Session, raw: str, now: datetime | None = None) -> 
         session.add(token)
         session.flush()
     return CompanyActor(user=user, company=company, member=member, token=token)
+
+
+class UnknownAgent(DomainError):
+    status_code = 422
+    title = "Unknown agent"
+
+
+def acting_for(*, session: Session, actor: CompanyActor, agent: str) -> CompanyActor:
+    """The same token acting for another active rep of its company, named by user id or email:
+    a helpdesk answers as whichever of its agents wrote the reply, and the reply is signed so."""
+    agent = agent.strip()
+    user: User | None = None
+    if agent.isdigit() and len(agent) <= 10:
+        user = session.get(User, int(agent))
+    elif "@" in agent:
+        user = session.exec(select(User).where(col(User.email) == agent.lower())).first()
+    member = (
+        members.membership(session=session, company_id=actor.company.id, user=user)
+        if user is not None
+        else None
+    )
+    if user is None or member is None:
+        raise UnknownAgent(
+            f"X-Outcry-Agent names no active representative of {actor.company.name}: give the "
+            "user id or email address of one (GET /api/v1/company/members lists them)."
+        )
+    return CompanyActor(user=user, company=actor.company, member=member, token=actor.token)

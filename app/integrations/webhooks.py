@@ -6,25 +6,31 @@ nothing else private (SSRF, docs/security-references.md; app/net.py).
 """
 
 import ipaddress
+import json
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_
+from sqlalchemy import or_, true
 from sqlmodel import Session, col, select
 
 from app import audit
+from app.clock import utcnow
 from app.companies import members
 from app.config import get_settings
 from app.errors import Conflict, NotFound
 from app.events import ComplaintCreated, ComplaintUpdated, MessageCreated
-from app.jobs.queue import retry_dead
+from app.jobs.queue import enqueue, retry_dead
 from app.models.company import Company
 from app.models.integration import Webhook
 from app.models.job import Job, JobAttempt, JobState
+from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.net import AddressPolicy, public_only
+from app.notify.mail import queue_mail
 
 # The public names a webhook subscribes to (stored with each webhook).
 EVENTS = (ComplaintCreated.name, ComplaintUpdated.name, MessageCreated.name)
@@ -199,21 +205,65 @@ class Delivery:
     def delivery_id(self) -> str:
         return str(self.job.payload.get("delivery_id", ""))
 
+    @property
+    def held(self) -> bool:
+        return bool(self.job.payload.get("held")) and self.job.state is JobState.PENDING
 
-def deliveries(*, session: Session, company_id: int, limit: int = 50) -> list[Delivery]:
+    @property
+    def request_body(self) -> str:
+        """What was sent, capped for the page."""
+        text = json.dumps(self.job.payload.get("body", {}), ensure_ascii=False, indent=1)
+        return text if len(text) <= BODY_CAP else text[:BODY_CAP] + "\n…"
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    """What the owner's delivery log shows: one webhook, one event, one outcome."""
+
+    webhook_id: int | None = None
+    event: str = ""
+    outcome: str = ""  # one of OUTCOMES, or "" for all
+
+
+OUTCOMES = ("delivered", "failing", "gave_up", "held")
+
+
+def _outcome_clause(outcome: str) -> Any:
+    if outcome == "delivered":
+        return col(Job.state) == JobState.DONE
+    if outcome == "gave_up":
+        return col(Job.state) == JobState.DEAD
+    if outcome in ("failing", "held"):
+        return col(Job.state).in_([JobState.PENDING, JobState.RUNNING])
+    return true()
+
+
+def deliveries(
+    *,
+    session: Session,
+    company_id: int,
+    limit: int = 50,
+    only: DeliveryFilter | None = None,
+) -> list[Delivery]:
     """The company's latest deliveries, newest first, each with every attempt."""
+    only = only or DeliveryFilter()
     hooks = {h.id: h for h in for_company(session=session, company_id=company_id)}
-    if not hooks:
+    chosen = [h for h in hooks if only.webhook_id in (None, h)]
+    if not chosen:
         return []
-    prefixes = [col(Job.key).startswith(job_key(hook_id, "")) for hook_id in hooks]
-    jobs = list(
-        session.exec(
+    prefixes = [col(Job.key).startswith(job_key(hook_id, "")) for hook_id in chosen]
+    jobs = [
+        job
+        for job in session.exec(
             select(Job)
-            .where(Job.kind == KIND, or_(*prefixes))
+            .where(Job.kind == KIND, or_(*prefixes), _outcome_clause(only.outcome))
             .order_by(col(Job.created_at).desc(), col(Job.id).desc())
-            .limit(limit)
+            .limit(limit * 4 if only.event or only.outcome in ("held", "failing") else limit)
         )
-    )
+        if (not only.event or job.payload.get("event") == only.event)
+        and (only.outcome != "held" or job.payload.get("held"))
+        and (only.outcome != "failing" or not job.payload.get("held"))
+    ][:limit]
     attempts: dict[int, list[JobAttempt]] = {job.id: [] for job in jobs}
     if jobs:
         for attempt in session.exec(
@@ -244,3 +294,95 @@ def retry(*, session: Session, company: Company, owner: User, job_id: int) -> Jo
         raise Conflict("Enable the webhook again before retrying its deliveries.")
     _audit(session, owner, "webhook.retry", webhook, f"delivery {job.payload.get('delivery_id')}")
     return retry_dead(session=session, job=job)
+
+
+BODY_CAP = 4000  # characters of a request body shown in the delivery log
+TEST_EVENT = "webhook.test"
+
+
+def send_test(*, session: Session, company: Company, owner: User, webhook_id: int) -> Job:
+    """Queue a ``webhook.test`` delivery now, whether or not the webhook takes other events:
+    it proves the address and the signature check without touching any complaint."""
+    webhook = _owned(session, company, owner, webhook_id)
+    if not webhook.active:
+        raise Conflict("Enable the webhook before sending it a test event.")
+    delivery_id = str(uuid.uuid4())
+    body = {
+        "id": delivery_id,
+        "event": TEST_EVENT,
+        "created_at": utcnow().isoformat(),
+        "data": {"webhook_id": webhook.id, "company": company.name},
+        "changes": {},
+    }
+    _audit(session, owner, "webhook.test", webhook, delivery_id)
+    return enqueue(
+        session=session,
+        kind=KIND,
+        key=job_key(webhook.id, f"{TEST_EVENT}:{delivery_id}"),
+        payload={
+            "webhook_id": webhook.id,
+            "delivery_id": delivery_id,
+            "event": TEST_EVENT,
+            "body": body,
+        },
+    )
+
+
+def held(*, session: Session, webhook_id: int) -> list[Job]:
+    """Deliveries queued while the webhook was disabled, still waiting to be replayed."""
+    return [
+        job
+        for job in session.exec(
+            select(Job).where(
+                Job.kind == KIND,
+                col(Job.key).startswith(job_key(webhook_id, "")),
+                Job.state == JobState.PENDING,
+            )
+        )
+        if job.payload.get("held")
+    ]
+
+
+def replay_held(*, session: Session, company: Company, owner: User, webhook_id: int) -> int:
+    """Send the held deliveries now (oldest first, as queued), once the webhook is enabled."""
+    webhook = _owned(session, company, owner, webhook_id)
+    if not webhook.active:
+        raise Conflict("Enable the webhook before replaying its held deliveries.")
+    jobs = held(session=session, webhook_id=webhook.id)
+    now = utcnow()
+    for job in jobs:
+        job.payload = {**job.payload, "held": False}
+        job.run_after = now
+        session.add(job)
+    _audit(session, owner, "webhook.replay", webhook, f"{len(jobs)} held deliveries")
+    session.flush()
+    return len(jobs)
+
+
+def tell_owners_disabled(*, session: Session, webhook: Webhook, reason: str) -> None:
+    """Mail the company's owners that a receiver stopped their webhook, and what to do."""
+    company = session.get(Company, webhook.company_id)
+    owners = session.exec(
+        select(User)
+        .join(CompanyMember, col(CompanyMember.user_id) == User.id)
+        .where(
+            CompanyMember.company_id == webhook.company_id,
+            CompanyMember.role == Role.OWNER,
+            col(CompanyMember.revoked_at).is_(None),
+        )
+    ).all()
+    page = f"{get_settings().base_url.rstrip('/')}/dashboard/{company.slug}/integrations"
+    stamp = utcnow().strftime("%Y%m%d%H%M")
+    for owner in owners:
+        queue_mail(
+            session=session,
+            key=f"webhook-disabled:{webhook.id}:{owner.id}:{stamp}",
+            to=owner.email,
+            subject=f"Outcry stopped sending events to your webhook for {company.name}",
+            text=(
+                f"Outcry disabled the webhook {webhook.url} for {company.name}: {reason}.\n\n"
+                "Events that happen while it is disabled are kept for 7 days. Once the receiver "
+                "works again, enable the webhook and replay them from the integrations page:\n"
+                f"{page}\n"
+            ),
+        )

@@ -21,7 +21,7 @@ from app.models.complaint import (
     TimelineEvent,
     Visibility,
 )
-from app.models.integration import ApiToken, Webhook
+from app.models.integration import ApiToken, IdempotentRequest, Webhook
 from app.models.job import Job, JobAttempt, JobState
 from app.models.membership import (
     Claim,
@@ -42,6 +42,7 @@ from app.models.moderation import (
 )
 from app.models.redaction import RedactionCorrection, RedactionRule
 from app.models.takedown import Inaccuracy, NoticeStatus, TakedownEvent, TakedownNotice
+from app.models.team import RoutingMode, SavedView, TeamRouting
 from app.models.token import OneTimeToken, Purpose
 from app.models.user import User, UserSession
 
@@ -69,6 +70,7 @@ __all__ = [
     "ComplaintState",
     "ContactAttempt",
     "ContactAttemptIn",
+    "IdempotentRequest",
     "Inaccuracy",
     "InternalNote",
     "Invitation",
@@ -89,10 +91,13 @@ __all__ = [
     "ReportStatus",
     "ResolutionType",
     "Role",
+    "RoutingMode",
     "SavedReply",
+    "SavedView",
     "Side",
     "TakedownEvent",
     "TakedownNotice",
+    "TeamRouting",
     "TimelineEvent",
     "User",
     "UserSession",

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BeforeValidator, StrictBool, field_validator
-from sqlalchemy import Index, Text, UniqueConstraint, event, false
+from sqlalchemy import Index, Text, UniqueConstraint, event, false, func
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -344,6 +344,9 @@ class InternalNote(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     body: str = Field(max_length=10_000, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs={"server_default": func.now()}
+    )
 
 
 class SavedReply(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -33,3 +33,21 @@ class Webhook(SQLModel, table=True):
     events: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """A company API POST made with an ``Idempotency-Key``: the first response, replayed to every
+    retry with the same key for a day. The unique key makes concurrent duplicates wait for the
+    first and then replay it, instead of acting twice."""
+
+    __tablename__ = "idempotent_request"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id", ondelete="CASCADE")
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of method, path, agent and body
+    status_code: int = 0
+    response_body: str = Field(default="", sa_type=Text)
+    location: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

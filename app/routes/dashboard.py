@@ -5,7 +5,8 @@ and a complaint of another company is "not found" here, never shown.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,14 +21,14 @@ from app.complaints import service as complaints
 from app.complaints import turn
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
-from app.dashboard import saved_replies
+from app.dashboard import saved_replies, saved_views
 from app.dashboard import service as dashboard
 from app.errors import DomainError
 from app.models.company import Company
-from app.models.complaint import Complaint, ResolutionType, Side
+from app.models.complaint import Category, Complaint, ResolutionType, Side
 from app.models.user import User
 from app.moderation.view import hidden_messages
-from app.web import masking
+from app.web import access, masking
 from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -52,13 +53,39 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     rows = []
     for member in memberships:
         company = companies.get(session=session, company_id=member.company_id)
-        counts = dashboard.counts(session=session, company_id=member.company_id, user=user)
+        counts = dashboard.counts(session=session, company=company, user=user)
         rows.append((company, member, counts))
     rows.sort(key=lambda row: row[0].name.lower())
     return render(
         request,
         "dashboard/index.html",
         {"rows": rows, "Queue": dashboard.Queue, "cap": dashboard.COUNT_CAP},
+    )
+
+
+def _filters(request: Request) -> dashboard.Filters:
+    """The rep's search from the address; a value that means nothing is ignored."""
+    return _filters_of(request.query_params)
+
+
+def _filters_of(query: Mapping[str, str]) -> dashboard.Filters:
+    category = query.get("category", "")
+    assignee = query.get("assignee", "")
+    sort = query.get("sort", "")
+
+    def number(name: str, most: int) -> int:
+        value = query.get(name, "")
+        return min(int(value), most) if value.isdigit() and len(value) < 7 else 0
+
+    return dashboard.Filters(
+        q=query.get("q", "").strip()[:200],
+        category=Category(category) if category in Category._value2member_map_ else None,
+        assignee=int(assignee) if assignee.isdigit() and len(assignee) < 10 else None,
+        min_cosigns=number("cosigns", 1_000_000),
+        older_than_days=number("older", 3650),
+        sort=dashboard.Sort(sort)
+        if sort in dashboard.Sort._value2member_map_
+        else dashboard.Sort.DUE,
     )
 
 
@@ -71,16 +98,19 @@ def queue(
     page: int = 1,
 ) -> Response:
     company, member, readonly, user = viewer.company, viewer.member, viewer.readonly, viewer.user
-    counts = dashboard.counts(session=session, company_id=company.id, user=user)
+    filters = _filters(request)
+    counts = dashboard.counts(session=session, company=company, user=user, filters=filters)
     pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
     rows = dashboard.page(
         session=session,
-        company_id=company.id,
+        company=company,
         user=user,
         queue=queue,
+        filters=filters,
         offset=pager.offset,
         limit=pager.size,
     )
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "queue") and v}
     return render(
         request,
         "dashboard/queue.html",
@@ -94,6 +124,17 @@ def queue(
             "cap": dashboard.COUNT_CAP,
             "rows": rows,
             "pager": pager,
+            "filters": filters,
+            "params": params,
+            "sorts": dashboard.SORT_LABELS,
+            "categories": list(Category),
+            "reps": company_side.active_reps(session=session, company_id=company.id),
+            "saved": saved_replies.list_for(session=session, company_id=company.id)
+            if not readonly
+            else [],
+            "views": saved_views.list_for(session=session, company_id=company.id, user=user)
+            if not readonly
+            else [],
         },
     )
 
@@ -114,6 +155,7 @@ def _complaint_page(
     company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
     complaint = case.complaint
     attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    author = session.get(User, complaint.author_id)
     return render(
         request,
         "dashboard/complaint.html",
@@ -121,7 +163,7 @@ def _complaint_page(
             "company": company,
             "member": member,
             "complaint": complaint,
-            "author": session.get(User, complaint.author_id),
+            "author": author,
             "flags": flags(complaint),
             "turn": turn.current(complaint),
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
@@ -133,6 +175,9 @@ def _complaint_page(
             "reps": company_side.active_reps(session=session, company_id=company.id),
             "names": company_side.public_names(session=session, company_id=company.id),
             "saved": saved_replies.list_for(session=session, company_id=company.id),
+            "fill": lambda body: saved_replies.fill(
+                body, complaint=complaint, author=author, company=company
+            ),
             "actions": [] if readonly else allowed_actions(complaint.state, Side.COMPANY),
             "readonly": readonly,
             "resolution_types": list(ResolutionType),
@@ -140,6 +185,7 @@ def _complaint_page(
             "error_for": error_for,
             "values": values or {},
             "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
+            "came_from": queue_query(request.query_params),
         },
         status_code=status_code,
     )
@@ -180,7 +226,52 @@ def _act(
             values=values,
             status_code=exc.status_code,
         )
+    if text(form, "then") == "next":
+        return _to_next(case.rep.company, case.complaint, text(form, "from"))
     return _back(case.rep.company, case.complaint)
+
+
+# The queue's own parameters, carried from the queue to a complaint and on to the next one.
+QUEUE_PARAMS = ("queue", "q", "category", "assignee", "cosigns", "older", "sort")
+
+
+def queue_query(query: Mapping[str, str]) -> str:
+    return urlencode([(k, query[k]) for k in QUEUE_PARAMS if query.get(k)])
+
+
+def _to_next(company: Company, complaint: Complaint, came_from: str) -> RedirectResponse:
+    kept = queue_query(dict(parse_qsl(came_from)))
+    where = f"/dashboard/{company.slug}/next?after={complaint.id}"
+    return RedirectResponse(f"{where}&{kept}" if kept else where, status_code=303)
+
+
+@router.get("/{slug}/next")
+def next_complaint(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, after: str = ""
+) -> Response:
+    """Open the complaint after ``after`` in the rep's queue, or the queue when none is left."""
+    company = access.company_viewer(session, user, slug).company
+    current = parse_id(after) or 0  # checked after access: a stranger learns nothing
+    query = request.query_params
+    wanted = query.get("queue", "")
+    queue = (
+        dashboard.Queue(wanted)
+        if wanted in dashboard.Queue._value2member_map_
+        else dashboard.Queue.OPEN
+    )
+    found = dashboard.next_after(
+        session=session,
+        company=company,
+        user=user,
+        queue=queue,
+        filters=_filters_of(query),
+        complaint_id=current,
+    )
+    kept = queue_query(query)
+    suffix = f"?{kept}" if kept else ""
+    if found is None:
+        return RedirectResponse(f"/dashboard/{slug}{suffix}", status_code=303)
+    return RedirectResponse(f"/dashboard/{slug}/complaints/{found}{suffix}", status_code=303)
 
 
 def _user_id(value: str) -> int:
@@ -297,7 +388,9 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
             values={"body": body},
             status_code=422,
         )
-    company_id = case.rep.company.id
-    saved = saved_replies.get(session=session, company_id=company_id, saved_id=saved_id)
-    combined = f"{body.rstrip()}\n\n{saved.body}" if body.strip() else saved.body
+    company, complaint = case.rep.company, case.complaint
+    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    author = session.get(User, complaint.author_id)
+    filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
+    combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled
     return _complaint_page(request, session, case, values={"body": combined})

@@ -20,10 +20,27 @@ from app.web.templating import render
 router = APIRouter(prefix="/dashboard/{slug}/integrations", dependencies=[Depends(require_csrf)])
 
 
+def _filter(request: Request) -> webhooks.DeliveryFilter:
+    """The delivery log's filters from the address; anything unknown shows everything."""
+    query = request.query_params
+    hook = query.get("webhook", "")
+    event = query.get("event", "")
+    outcome = query.get("outcome", "")
+    return webhooks.DeliveryFilter(
+        webhook_id=int(hook) if hook.isdigit() and len(hook) < 10 else None,
+        event=event if event in (*webhooks.EVENTS, webhooks.TEST_EVENT) else "",
+        outcome=outcome if outcome in webhooks.OUTCOMES else "",
+    )
+
+
 def _page(
     request: Request, session: Session, owner: Rep, *, status_code: int = 200, **context: Any
 ) -> Response:
-    data = overview(session=session, slug=owner.company.slug, owner=owner.user)
+    only = _filter(request)
+    data = overview(session=session, slug=owner.company.slug, owner=owner.user, only=only)
+    context.setdefault("only", only)
+    context.setdefault("outcomes", webhooks.OUTCOMES)
+    context.setdefault("test_event", webhooks.TEST_EVENT)
     context.setdefault("values", {"events": list(webhooks.EVENTS)})
     context.setdefault("errors", {})
     response = render(
@@ -112,16 +129,28 @@ def create_webhook(
 
 @router.post("/webhooks/{webhook_id}/{change}")
 def change_webhook(
-    session: SessionDep, owner: OwnedCompany, webhook_id: RecordId, change: str
+    request: Request, session: SessionDep, owner: OwnedCompany, webhook_id: RecordId, change: str
 ) -> Response:
-    company, user = owner.company, owner.user
-    args = {"session": session, "company": company, "owner": user, "webhook_id": webhook_id}
-    if change == "delete":
-        webhooks.delete(**args)
-    elif change in ("enable", "disable"):
-        webhooks.set_active(**args, active=change == "enable")
-    else:
-        raise NotFound("There is no such action.")
+    args = {
+        "session": session,
+        "company": owner.company,
+        "owner": owner.user,
+        "webhook_id": webhook_id,
+    }
+    try:
+        if change == "delete":
+            webhooks.delete(**args)
+        elif change in ("enable", "disable"):
+            webhooks.set_active(**args, active=change == "enable")
+        elif change == "test":
+            webhooks.send_test(**args)
+        elif change == "replay":
+            webhooks.replay_held(**args)
+        else:
+            raise NotFound("There is no such action.")
+    except Conflict as exc:
+        undo(session)
+        return _page(request, session, owner, notice=exc.detail, status_code=409)
     return _back(owner)
 
 

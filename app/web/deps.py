@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -78,6 +78,15 @@ def company_actor(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    agent: Annotated[
+        str | None,
+        Header(
+            alias="X-Outcry-Agent",
+            max_length=254,
+            description="Act for this active rep of the company (user id or email address): "
+            "replies are signed with their name. Without it, the token's creator acts.",
+        ),
+    ] = None,
 ) -> tokens.CompanyActor:
     """The company an ``Authorization: Bearer`` API token acts for. Cookies are never read here,
     so a browser cannot be tricked into using it cross-site: these routes need no CSRF token."""
@@ -98,6 +107,10 @@ def company_actor(
         )
     if actor.user.suspended_at is not None:
         raise HTTPException(403, "The account behind this API token is suspended.")
+    if agent is not None and agent.strip():
+        actor = tokens.acting_for(session=session, actor=actor, agent=agent)
+        if actor.user.suspended_at is not None:
+            raise HTTPException(403, "The agent's account is suspended.")
     request.state.user = actor.user
     return actor
 

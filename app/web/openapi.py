@@ -26,17 +26,52 @@ def _as_problems(operation: dict[str, Any]) -> None:
             response["content"] = {"application/problem+json": PROBLEM}
 
 
+def _refs(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found.add(ref.rsplit("/", 1)[-1])
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+
+
+def only_the_api(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON API and the webhooks only: pages, forms, /dev and /admin are not an API, and
+    the schemas only they used go with them."""
+    schema["paths"] = {p: ops for p, ops in schema.get("paths", {}).items() if p.startswith(API)}
+    schemas = schema.get("components", {}).get("schemas", {})
+    used: set[str] = set()
+    _refs({"paths": schema["paths"], "webhooks": schema.get("webhooks", {})}, used)
+    pending = list(used)
+    while pending:  # schemas referenced by schemas
+        found: set[str] = set()
+        _refs(schemas.get(pending.pop(), {}), found)
+        pending += list(found - used)
+        used |= found
+    if schemas:
+        schema["components"]["schemas"] = {k: v for k, v in schemas.items() if k in used}
+    return schema
+
+
+API = "/api/v1/"
+
+
 def install(app: FastAPI) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            for path, operations in schema.get("paths", {}).items():
-                if path.startswith("/api/"):
-                    for operation in operations.values():
-                        _as_problems(operation)
-            app.openapi_schema = schema
+            schema["paths"] = {
+                p: ops for p, ops in schema.get("paths", {}).items() if p.startswith(API)
+            }
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    _as_problems(operation)
+            app.openapi_schema = only_the_api(schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

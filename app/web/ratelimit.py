@@ -47,6 +47,7 @@ DEFAULT_LIMITS: dict[str, str] = {
     "takedown_ip": "10/day",  # notice-and-takedown notices
     "api_token_user": "10/hour",  # API token creation
     "api_write_token": "120/minute",  # JSON API writes, per token (or per signed-in user)
+    "api_read_token": "600/minute",  # company API reads, per token
 }
 
 
@@ -124,6 +125,37 @@ class Limiter:
             return
         if not allowed:
             raise RateLimited(name, self._retry_after(item, name, key))
+
+    def hit_quota(self, name: str, key: str) -> "Quota | None":
+        """``hit``, and what is left of the window, for RateLimit-* response headers."""
+        if not self.enabled:
+            return None
+        item = rule(name)
+        try:
+            allowed = self.strategy.hit(item, name, key)
+            stats = self.strategy.get_window_stats(item, name, key)
+        except Exception:
+            log.warning("rate limit storage unavailable; %s not counted", name, exc_info=True)
+            return None
+        reset = max(1, math.ceil(stats.reset_time - time.time()))
+        if not allowed:
+            raise RateLimited(name, reset)
+        return Quota(limit=item.amount, remaining=stats.remaining, reset=reset)
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window has room again
+
+    def headers(self) -> dict[str, str]:
+        # The IETF httpapi RateLimit header fields, as GitHub and Zendesk send them.
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
 
 
 def rule(name: str) -> RateLimitItem:
@@ -227,3 +259,18 @@ def api_write_limit(request: Request) -> None:
     else:
         key = "ip:" + client_ip(request)
     hit("api_write_token", key)
+
+
+def api_token_quota(request: Request) -> None:
+    """Dependency for the company API: reads and writes counted per bearer token (unknown
+    tokens too), the quota left kept for the RateLimit-* headers."""
+    from app.hashing import token_hash
+
+    auth = request.headers.get("authorization", "")
+    scheme, _, credential = auth.partition(" ")
+    if scheme.lower() == "bearer" and credential.strip():
+        key = "token:" + token_hash(credential.strip())
+    else:
+        key = "ip:" + client_ip(request)
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    request.state.quota = limiter().hit_quota("api_write_token" if write else "api_read_token", key)

@@ -147,6 +147,8 @@ def _build_world(engine: Engine) -> World:
             ("rep", "dashboard-me", f"/dashboard/{slug}/me", 200),
             ("rep", "dashboard-integrations", f"/dashboard/{slug}/integrations", 200),
             ("rep", "dashboard-saved-replies", f"/dashboard/{slug}/saved-replies", 200),
+            ("rep", "dashboard-team", f"/dashboard/{slug}/team", 200),
+            ("rep", "dashboard-team-report", f"/dashboard/{slug}/team/report", 200),
             ("admin", "admin", "/admin", 200),
             ("admin", "admin-claims", "/admin/claims", 200),
             ("admin", "admin-jobs", "/admin/jobs", 200),

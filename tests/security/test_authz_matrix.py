@@ -16,7 +16,7 @@ from tests.security.rules import EXPECTED, PARAMS, ROLES, expected_for
 from tests.security.world import browser, build
 from tests.test_csrf import _flatten
 
-METHODS = ("GET", "POST")
+METHODS = ("GET", "POST", "PATCH")
 
 
 def app_routes() -> list[tuple[str, str]]:
@@ -72,6 +72,8 @@ def test_route_role(web_app, db, method: str, path: str, role: str) -> None:
     url = fill(path, world.ids)
     if method == "GET":
         response = client.get(url, follow_redirects=False)
+    elif method == "PATCH":
+        response = client.patch(url, json={}, follow_redirects=False)
     else:
         response = client.post(url, data={}, follow_redirects=False)
     got = outcome(response)

@@ -22,12 +22,13 @@ from app.config import get_settings
 from app.integrations import tokens
 from app.jobs.queue import enqueue
 from app.models.company import Company
-from app.models.complaint import Complaint, Message, SavedReply
+from app.models.complaint import Complaint, InternalNote, Message, SavedReply
 from app.models.integration import Webhook
 from app.models.membership import Claim, Invitation, Role
 from app.models.redaction import RedactionRule
 from app.models.systemic import SystemicIssue
 from app.models.takedown import Inaccuracy, TakedownNotice
+from app.models.team import SavedView
 from app.models.user import User
 from app.web.csrf import anon_cookie_name
 from app.web.sessions import cookie_name
@@ -103,7 +104,11 @@ def build(db: Session, **complaint_fields: str) -> World:
         why_defamatory="It harms our reputation.",
         forward_due_at=utcnow() + timedelta(days=2),
     )
-    db.add_all([users["moderator"], saved, webhook, invitation, rule, issue, notice])
+    note = InternalNote(complaint_id=complaint.id, author_id=users["rep"].id, body="Call back")
+    view = SavedView(
+        company_id=company.id, user_id=users["rep"].id, name="Mine", query="queue=mine"
+    )
+    db.add_all([users["moderator"], saved, webhook, invitation, rule, issue, notice, note, view])
     db.flush()
     api, raw = tokens.create(session=db, company=company, owner=users["rep"], name="helpdesk")
     db.flush()
@@ -114,10 +119,12 @@ def build(db: Session, **complaint_fields: str) -> World:
         "complaint_id": str(complaint.id),
         "slug": company.slug,
         "message_id": str(message.id),
+        "note_id": str(note.id),
         "member_id": str(member.id),
         "claim_id": str(claim.id),
         "job_id": str(job.id),
         "saved_id": str(saved.id),
+        "view_id": str(view.id),
         "webhook_id": str(webhook.id),
         "invitation_id": str(invitation.id),
         "rule_id": str(rule.id),
