@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-test clean
+.PHONY: run test test-fast lint install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: install
 ## make test: install and run the whole suite (set OUTCRY_TEST_DATABASE_URL for PostgreSQL)
 test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make test-fast: the inner loop, without browsers, the PDS, live servers and clusters
+test-fast: install-test
+	$(BIN)/pytest -m "not browser and not pds and not slow and not live_server" $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

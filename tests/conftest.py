@@ -40,6 +40,19 @@ wire()  # tests that never build the app still emit events and run jobs
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they need, so ``make test-fast`` can leave the slow parts out."""
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        if needs & {"pds", "rate_limited_pds"}:
+            item.add_marker(pytest.mark.pds)
+        reasons = " ".join(str(m.kwargs.get("reason", "")) for m in item.iter_markers("skipif"))
+        if "PostgreSQL" in reasons or "/scaleout/" in str(item.path):
+            item.add_marker(pytest.mark.pg)
+        if item.get_closest_marker("live_server") or "/scaleout/" in str(item.path):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_report_header() -> str:
     return f"outcry test database: {TEST_DATABASE_URL.split('@')[-1]}"
 
