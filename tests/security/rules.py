@@ -37,6 +37,7 @@ PARAMS: dict[str, dict[str, str]] = {
         "category": "billing",
         "name": "monthly",
         "inbound_id": "987654",
+        "day": "2026-10-01",
         "address_id": "987654",
     },
     "/moderation/complaints/{complaint_id}/{action}": {"action": "unlist"},
@@ -191,6 +192,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     ),
     "GET /leaderboards": PUBLIC,
     "GET /leaderboards/ignored": PUBLIC,
+    # The public dataset: the page for everyone; a file that was never built is missing.
+    "GET /data": PUBLIC,
+    "GET /data/latest/{name}": GUESSED_TOKEN,
+    "GET /data/archive/{day}/{name}": GUESSED_TOKEN,
     "GET /leaderboards.csv": PUBLIC,
     "GET /leaderboards.json": PUBLIC,
     "GET /leaderboards/snapshots": PUBLIC,
