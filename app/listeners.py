@@ -1,7 +1,7 @@
 """Who listens to each event: the one list. Listeners run in the order given, in the
 transaction of the change (or of the worker's job, for ``emit_later``).
 
-Every event class in ``app.events.EVENTS`` has an entry (tests/test_registries.py checks).
+Every event class in ``app.events.EVENTS`` has an entry (tests/core/test_registries.py checks).
 The statistics mark comes last: it is a row shared by every change to the company, locked until
 commit (PostgreSQL), so it is taken as late as possible.
 """

@@ -1,6 +1,6 @@
 """Every job the worker runs: each domain declares its handlers (and periodic jobs) in its own
 tasks.py; this is the one list of them. A job kind queued anywhere must appear here
-(tests/test_registries.py checks)."""
+(tests/core/test_registries.py checks)."""
 
 from app.broadcast import tasks as broadcast
 from app.claims import tasks as claims

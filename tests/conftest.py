@@ -20,7 +20,7 @@ os.environ.update(
     OUTCRY_SECRET_KEY="test-secret-key-0123456789abcdef",
     OUTCRY_BASE_URL="http://testserver",
     # Tests change data and look again within a second; the per-process memo's second of
-    # staleness for anonymous visitors has its own tests (tests/test_caching.py), which turn it on.
+    # staleness for anonymous visitors has its own tests (tests/web/test_caching.py), which turn it on.
     OUTCRY_CACHE_MEMO_SECONDS="0",
 )
 # Rate limits in Redis (OUTCRY_REDIS_URL set) use a prefix of their own per test run.

@@ -39,6 +39,7 @@ class MessagePublic(BaseModel):
             body=message.body,
             signature=message.signature,
             info_request=message.info_request,
+            private=message.private,
             created_at=message.created_at,
             updated_at=message.created_at,
             author_id=message.author_id if message.side == Side.COMPANY else None,

@@ -23,7 +23,7 @@ def docs(request: Request) -> Response:
     return response
 
 
-# The recipe is docs/api-and-webhooks.md's (tests/test_api.py keeps them the same).
+# The recipe is docs/api-and-webhooks.md's (tests/integrations/test_api.py keeps them the same).
 VERIFY = """Outcry POSTs this JSON to each webhook subscribed to the event, signed with the webhook's
 secret. Answer 2xx within 10 seconds; 410 disables the webhook; 429 is retried after
 `Retry-After`; anything else is retried with growing pauses (8 attempts in all). Retries resend

@@ -21,7 +21,7 @@ async def submitted_form(request: Request) -> FormData:
 
 # Routes take `form: FormDep` and stay sync: blocking database work on the loop would stall the
 # whole process (a lock wait there blocks the very request that holds the lock). Guarded by
-# tests/test_routes_off_the_loop.py.
+# tests/web/test_routes_off_the_loop.py.
 FormDep = Annotated[FormData, Depends(submitted_form)]
 
 

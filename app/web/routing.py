@@ -35,6 +35,17 @@ class PrefixRoute(APIRoute):
         return super().matches(scope)
 
 
+_classes: dict[type[APIRoute], type[APIRoute]] = {APIRoute: PrefixRoute}
+
+
+def _prefixed(route_class: type[APIRoute]) -> type[APIRoute]:
+    """The route's own class (one that adds headers, say) with the prefix check in front."""
+    if route_class not in _classes:
+        name = f"Prefix{route_class.__name__}"
+        _classes[route_class] = type(name, (PrefixRoute, route_class), {})
+    return _classes[route_class]
+
+
 def include_flat(app: FastAPI, router: APIRouter) -> None:
     """``app.include_router(router)`` for a router of plain API routes, added flat."""
     for route in router.routes:
@@ -63,7 +74,7 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
             include_in_schema=route.include_in_schema,
             response_class=route.response_class,
             name=route.name,
-            route_class_override=PrefixRoute,
+            route_class_override=_prefixed(type(route)),
             callbacks=route.callbacks,
             openapi_extra=route.openapi_extra,
             generate_unique_id_function=route.generate_unique_id_function,

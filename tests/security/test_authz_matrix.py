@@ -14,7 +14,7 @@ import pytest
 from app.main import create_app
 from tests.security.rules import EXPECTED, PARAMS, ROLES, expected_for
 from tests.security.world import browser, build
-from tests.test_csrf import _flatten
+from tests.web.test_csrf import _flatten
 
 METHODS = ("GET", "POST", "PATCH")
 
