@@ -124,7 +124,7 @@ def test_claim_by_file_reply_resolve_and_consumer_confirms(
     # The dashboard's queue lists the complaint; the rep opens it and replies in public.
     page.goto("/dashboard")
     page.get_by_role("link", name="Acme Widgets").first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Acme Widgets: complaints to answer")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme Widgets: complaints")
     page.get_by_role("link", name=f"#{complaint.id} Widget broke after two days").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"#{complaint.id} Widget broke after two days"

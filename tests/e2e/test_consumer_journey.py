@@ -256,7 +256,7 @@ def test_validation_error_keeps_everything_typed(
     expect(_facts(page, "Before filing")).to_have_text(
         "Tried 3 times by phone and 1 time by email since 3 November 2025"
     )
-    expect(page.locator(".private")).to_contain_text("Your private reference: ACC-12345")
+    expect(page.get_by_role("textbox", name="Your private reference")).to_have_value("ACC-12345")
 
     with Session(engine) as session:
         (complaint,) = session.exec(select(Complaint)).all()

@@ -112,7 +112,7 @@ def test_a_rep_finds_bulk_assigns_answers_and_reaches_the_resolved(
         "Hello Maria, we found your account ACC-445566. Acme Telecom will fix it."
     )
     box.fill("Hello Maria, we found your account. Acme Telecom will fix it.")
-    page.get_by_role("button", name="Post public reply").click()
+    page.get_by_role("button", name="Post reply", exact=True).click()
     expect(page.get_by_text("Acme Telecom will fix it.").first).to_be_visible()
     page.goto("/dashboard/acme-telecom")
     page.locator(f"#pick-{world['wanted']}").check()
