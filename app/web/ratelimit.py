@@ -264,8 +264,6 @@ def api_write_limit(request: Request) -> None:
 def api_token_quota(request: Request) -> None:
     """Dependency for the company API: reads and writes counted per bearer token (unknown
     tokens too), the quota left kept for the RateLimit-* headers."""
-    from app.hashing import token_hash
-
     auth = request.headers.get("authorization", "")
     scheme, _, credential = auth.partition(" ")
     if scheme.lower() == "bearer" and credential.strip():
