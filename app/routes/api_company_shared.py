@@ -11,11 +11,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from app.complaints.states import TransitionError
 from app.integrations import idempotency
 from app.integrations.tokens import CompanyActor
 from app.routes.api import LIMITED, PROBLEMS, problem_doc
-from app.web.errors import problem
 from app.web.ratelimit import api_token_quota
 
 PREFIX = "/api/v1/company"
@@ -61,11 +59,6 @@ def company_router() -> APIRouter:
         route_class=QuotaRoute,
         dependencies=[Depends(api_token_quota)],
     )
-
-
-def refused(session: Session, exc: TransitionError) -> Response:
-    session.rollback()
-    return problem(409, str(exc))
 
 
 def _response(status: int, body: str, location: str, replayed: bool = False) -> Response:

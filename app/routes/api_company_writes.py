@@ -4,7 +4,6 @@ helpdesk can retry without acting twice (app/integrations/idempotency.py)."""
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.complaints.states import TransitionError
 from app.integrations import helpdesk
 from app.integrations.schemas import (
     AssignIn,
@@ -22,7 +21,6 @@ from app.routes.api_company_shared import (
     IdempotencyKey,
     company_router,
     once,
-    refused,
 )
 from app.web.deps import CompanyActor, SessionDep
 
@@ -64,12 +62,10 @@ def reply(
         location = f"{PREFIX}/complaints/{complaint_id}/messages/{message.id}"
         return 201, MessagePublic.of(message).model_dump(mode="json"), location
 
-    try:
-        return once(
-            request=request, session=session, actor=actor, key=idempotency_key, data=data, act=act
-        )
-    except TransitionError as exc:
-        return refused(session, exc)
+    # A refused transition is a Conflict: rolled back and answered 409 like any other.
+    return once(
+        request=request, session=session, actor=actor, key=idempotency_key, data=data, act=act
+    )
 
 
 @router.post(
@@ -97,12 +93,10 @@ def resolve(
         )
         return 200, _complaint_body(session, actor, complaint), ""
 
-    try:
-        return once(
-            request=request, session=session, actor=actor, key=idempotency_key, data=data, act=act
-        )
-    except TransitionError as exc:
-        return refused(session, exc)
+    # A refused transition is a Conflict: rolled back and answered 409 like any other.
+    return once(
+        request=request, session=session, actor=actor, key=idempotency_key, data=data, act=act
+    )
 
 
 @router.post(

@@ -50,7 +50,7 @@ from app.stats.dataset_columns import (
     datasette_metadata,
     dictionary_markdown,
 )
-from app.stats.export import FORMULA_STARTS
+from app.stats.export import csv_cell
 
 DATE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHUNK = 1000  # rows per write: one batch in memory at a time
@@ -128,18 +128,6 @@ def _typed(table: Table, row: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _sql_cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -177,7 +165,7 @@ def _write_table(
         writer.writerow(table.names)
         for chunk in _chunks(rows):
             typed = [_typed(table, row) for row in chunk]
-            writer.writerows([_csv_cell(v) for v in values] for values in typed)
+            writer.writerows([csv_cell(v) for v in values] for values in typed)
             db.executemany(insert, ([_sql_cell(v) for v in values] for values in typed))
             parquet.write_table(
                 pa.Table.from_pylist(

@@ -142,7 +142,8 @@ def rounded(stats: StatFields) -> dict[str, Any]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """One spreadsheet-safe CSV cell (also the public dataset's)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -172,7 +173,7 @@ def csv_lines(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[st
     writer.writerow(columns)
     yield flush()
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
         yield flush()
 
 
