@@ -106,7 +106,7 @@ def publish(
 
 
 def masked(session: Session, complaint: Complaint, author: User | None, text: str) -> str:
-    ctx = redaction.context(session=session, author=author, complaint_id=complaint.id)
+    ctx = redaction.context(session=session, author=author, complaint=complaint)
     return ctx.redact(text).text
 
 
