@@ -15,12 +15,17 @@ HUGE = ["2147483648", "9223372036854775808", "99999999999999999999999", "-214748
 
 
 def id_routes(web_app, method: str) -> list[str]:
-    """Every HTML address with a record number in it (from the app's own route table)."""
-    return [
-        path
-        for path, operations in web_app.openapi()["paths"].items()
-        if method in operations and not path.startswith("/api/") and re.search(r"\{\w+_id\}", path)
-    ]
+    """Every HTML address with a record number in it (from the app's own route table; the
+    published OpenAPI schema lists only the JSON API)."""
+    return sorted(
+        {
+            route.path
+            for route in web_app.routes
+            if method.upper() in getattr(route, "methods", ())
+            and not route.path.startswith("/api/")
+            and re.search(r"\{\w+_id\}", route.path)
+        }
+    )
 
 
 def concrete(template: str, number: str) -> str:
