@@ -95,18 +95,9 @@ def test_schemathesis_against_a_running_server(tmp_path: Path) -> None:
             f"--header=Authorization: Bearer {world.api_token}",
             cwd=tmp_path,
         )
-        html_code, html_out, html_cases = _run(
-            schema,
-            "--exclude-path-regex=^/api/",
-            "--include-method=GET",
-            "--checks=not_a_server_error",
-            "--max-examples=5",
-            # oEmbed requires 501 for a format it does not offer: a documented answer, not a crash.
-            "--exclude-path=/oembed",
-            cwd=tmp_path,
-        )
         log = server.tail()
-    print(f"\nschemathesis (live server): {api_cases} API cases, {html_cases} page cases")
-    assert api_cases + html_cases >= 1000, (api_out or html_out)[-3000:]
+    # The published schema lists only the JSON API; every HTML route is driven with hostile
+    # record numbers and bodies by test_malformed_requests.py and the authorization matrix.
+    print(f"\nschemathesis (live server): {api_cases} API cases")
+    assert api_cases >= 1000, api_out[-3000:]
     assert api_code == 0, api_out[-8000:] + "\n--- server log ---\n" + log
-    assert html_code == 0, html_out[-8000:] + "\n--- server log ---\n" + log

@@ -31,6 +31,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 EXEMPT = {
     "/unsubscribe/{token}/one-click": "RFC 8058: mail providers POST it with no page and no "
     "token; the unguessable token in the path is the authority, and it only unsubscribes",
+    "/inbound/email": "a mail provider's inbound webhook: no browser, no cookie; a shared secret "
+    "in the Authorization header is the authority (app/routes/mail.py)",
 }
 
 

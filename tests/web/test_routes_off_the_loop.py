@@ -41,6 +41,13 @@ ALLOWED = {
     # rollback run in a thread. The ops routes' slot without a session, likewise.
     "app.db:get_session",
     "app.routes.ops:database_slot",
+    # The viewer: a remembered login is answered on the loop from memory (no database); a lookup
+    # runs in a thread (app/accounts/session_cache.py).
+    "app.web.deps:optional_user",
+    "app.web.deps:current_user",
+    # A mail provider's inbound webhook reads the raw message on the loop and stores it in a
+    # thread (run_in_threadpool).
+    "app.routes.mail:inbound_email",
     # FastAPI's own: the OpenAPI schema, and the Authorization header parser for API tokens.
     "fastapi.applications:FastAPI.setup.<locals>.openapi",
     "fastapi.security.http:HTTPBearer.__call__",
