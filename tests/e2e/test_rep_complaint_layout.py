@@ -109,9 +109,12 @@ def test_the_complaint_in_columns_and_take_then_next(new_context: NewContext, se
     assert abs(side["x"] - talk["x"]) < 2 and side["y"] < talk["y"] < notes["y"]
     _fits_and_passes_axe(page, "rep-complaint-phone")
 
-    # Take it, then straight on to the next one of the same queue.
+    # Take it, then straight on to the next one of the same queue (the "t" key, as listed).
     page.set_viewport_size(DESKTOP)
-    page.get_by_role("button", name="Take it, then open the next").click()
+    page.get_by_text("Keyboard shortcuts").click()
+    expect(page.locator("#shortcuts")).to_contain_text("Take it, then open the next")
+    page.locator("h1").click()
+    page.keyboard.press("t")
     expect(page).to_have_url(f"/dashboard/acme-telecom/complaints/{world['second']}?queue=open")
     expect(page.locator("h1")).to_contain_text("Router keeps dropping")
     page.goto(f"/dashboard/acme-telecom/complaints/{world['first']}")
