@@ -24,10 +24,11 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Engine, Table, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401 - registers every table
 from app.accounts.service import hash_password
+from app.companies import listed
 from app.db import make_engine
 from app.models.company import Company
 from app.models.complaint import (
@@ -216,6 +217,7 @@ def companies(n: int) -> Iterator[dict[str, Any]]:
             "domain": f"{slug}.example",
             "description": f"{noun} services.",
             "created_at": NOW - timedelta(days=SPAN_DAYS + 30),
+            "listed": True,  # no filing created it (app/companies/listed.py)
         }
 
 
@@ -465,6 +467,9 @@ def main() -> None:
     if args.finish:  # a long run stopped early: its committed batches are usable as they are
         engine = make_engine(args.url)
         catch_up_schema(engine)
+        with Session(engine) as session:  # a flag added by catch_up_schema starts false
+            listed.settle(session=session)
+            session.commit()
         Writer(engine).fix_sequences()
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
