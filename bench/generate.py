@@ -283,8 +283,12 @@ class Complaints:
 
     def _one(self, cid: int, company_id: int) -> None:
         rng = self.rng
-        # Newer complaints are more frequent (a growing site).
-        created = NOW - timedelta(seconds=int(SPAN_DAYS * 86_400 * (rng.random() ** 1.6)))
+        # Newer complaints are more frequent (a growing site): the same law as drawing
+        # ``random() ** 1.6`` ago, but with numbers in filing order, as a live site stores them
+        # (rows in the table's order of arrival, ids rising with time); random times scattered
+        # each page of "newest" rows over the whole table, which no real database does.
+        ago = ((self.n - cid + rng.random()) / self.n) ** 1.6
+        created = NOW - timedelta(seconds=int(SPAN_DAYS * 86_400 * ago))
         author = rng.randrange(1, self.n_users + 1)
         state = rng.choices([s for s, _ in STATES], [w for _, w in STATES])[0]
         visibility = rng.choices([v for v, _ in VISIBILITY], [w for _, w in VISIBILITY])[0]
