@@ -24,10 +24,11 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Engine, Table, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401 - registers every table
 from app.accounts.service import hash_password
+from app.companies import listed
 from app.db import make_engine
 from app.models.company import Company
 from app.models.complaint import (
@@ -216,6 +217,7 @@ def companies(n: int) -> Iterator[dict[str, Any]]:
             "domain": f"{slug}.example",
             "description": f"{noun} services.",
             "created_at": NOW - timedelta(days=SPAN_DAYS + 30),
+            "listed": True,  # no filing created it (app/companies/listed.py)
         }
 
 
@@ -281,8 +283,12 @@ class Complaints:
 
     def _one(self, cid: int, company_id: int) -> None:
         rng = self.rng
-        # Newer complaints are more frequent (a growing site).
-        created = NOW - timedelta(seconds=int(SPAN_DAYS * 86_400 * (rng.random() ** 1.6)))
+        # Newer complaints are more frequent (a growing site): the same law as drawing
+        # ``random() ** 1.6`` ago, but with numbers in filing order, as a live site stores them
+        # (rows in the table's order of arrival, ids rising with time); random times scattered
+        # each page of "newest" rows over the whole table, which no real database does.
+        ago = ((self.n - cid + rng.random()) / self.n) ** 1.6
+        created = NOW - timedelta(seconds=int(SPAN_DAYS * 86_400 * ago))
         author = rng.randrange(1, self.n_users + 1)
         state = rng.choices([s for s, _ in STATES], [w for _, w in STATES])[0]
         visibility = rng.choices([v for v, _ in VISIBILITY], [w for _, w in VISIBILITY])[0]
@@ -465,6 +471,9 @@ def main() -> None:
     if args.finish:  # a long run stopped early: its committed batches are usable as they are
         engine = make_engine(args.url)
         catch_up_schema(engine)
+        with Session(engine) as session:  # a flag added by catch_up_schema starts false
+            listed.settle(session=session)
+            session.commit()
         Writer(engine).fix_sequences()
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))

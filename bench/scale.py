@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # bench/load.py: server start, wrk, targets
@@ -47,12 +48,12 @@ def scale_targets(url: str) -> dict[str, str]:
     engine = create_engine(url)
     with engine.connect() as conn:
         n = conn.execute(text("SELECT count(*) FROM company")).scalar_one()
-        busiest = conn.execute(text("SELECT slug FROM company WHERE id = 1")).scalar_one()
+        busiest, name = conn.execute(text("SELECT slug, name FROM company WHERE id = 1")).one()
         typical = conn.execute(
             text("SELECT slug FROM company WHERE id = :id"), {"id": max(1, n // 2)}
         ).scalar_one()
     engine.dispose()
-    return {**found, "busiest": busiest, "typical": typical}
+    return {**found, "busiest": busiest, "typical": typical, "busiest_name": name}
 
 
 def scale_pages(t: dict[str, str]) -> dict[str, str]:
@@ -67,6 +68,7 @@ def scale_pages(t: dict[str, str]) -> dict[str, str]:
         "search, phrase": "/search?q=%22refund+never+arrived%22",
         "search, with filters": f"/search?q=refund&state=open&company={busy}",
         "search, filters only": "/search?state=disputed&category=billing",
+        **search_variants(t),
         "complaint": f"/complaints/{t['complaint']}",
         "leaderboard": "/leaderboards",
         "company statistics": f"/companies/{busy}/stats",
@@ -77,13 +79,40 @@ def scale_pages(t: dict[str, str]) -> dict[str, str]:
     }
 
 
+def search_variants(t: dict[str, str]) -> dict[str, str]:
+    """Every other way /search reads (query syntax, the company box's name, prefix and typo
+    matching, the filters), each as a reader would type it."""
+    busy, name = t["busiest"], t["busiest_name"]
+    first, rest = name.split(" ", 1)
+    typo = quote_plus(first[0] + first[2] + first[1] + first[3:] + " " + rest)  # two swapped
+    return {
+        "search, prefix": "/search?q=refun%2A",
+        "search, OR": "/search?q=parcel+OR+outage",
+        "search, exclusion": "/search?q=charged+-twice+OR+wrong+-refund",
+        "search, later page": "/search?q=refund&page=5",
+        "search, names a company": f"/search?q={quote_plus(first.lower())}",
+        "search, company by name start": f"/search?q=refund&company={quote_plus(name[:-2])}",
+        "search, company misspelt": f"/search?q=refund&company={typo}",
+        "search, category and company": f"/search?category=billing&company={busy}",
+        "search, overdue": "/search?overdue=1",
+        "search, word and overdue": "/search?q=refund&overdue=1",
+        "search, industry": "/search?q=refund&industry=other",
+        "search, dates": "/search?q=refund&from=2026-06-01&to=2026-06-30",
+        "search, dates only": "/search?from=2026-06-01&to=2026-06-30&state=open",
+        "API search, filters": f"/api/v1/complaints?limit=20&q=refund&state=open&company={busy}",
+        "API search, phrase": "/api/v1/complaints?limit=20&q=%22refund+never+arrived%22",
+    }
+
+
 def _first_view(path: str) -> str:
     # A query string no one else sends misses every per-process copy: the cost of the first
     # view after a change (validators, queries and rendering).
     return path + ("&" if "?" in path else "?") + "v={n}"
 
 
-def time_pages(small_url: str, large_url: str, repeat: int) -> dict[str, dict[str, dict]]:
+def time_pages(
+    small_url: str, large_url: str, repeat: int, only: str = ""
+) -> dict[str, dict[str, dict]]:
     """Both servers run side by side and each request to one is followed by the same request to
     the other, so whatever else the machine does weighs on both alike (a shared machine's load
     drifts by more than the difference being measured). Every page signed in (as consumer0;
@@ -99,6 +128,8 @@ def time_pages(small_url: str, large_url: str, repeat: int) -> dict[str, dict[st
             cookies[size] = {"consumer": consumer, "rep": rep}
             pages[size] = {}
             for name, path in scale_pages(targets).items():
+                if only not in name:
+                    continue
                 who = "rep" if name.startswith("reps'") else "consumer"
                 pages[size][f"{name}, signed in"] = (path, who)
                 if who == "consumer":
@@ -228,6 +259,7 @@ def main() -> None:
     parser.add_argument("--small", help="URL of the 10 thousand complaint database")
     parser.add_argument("--large", help="URL of the large database")
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--only", default="", help="only the pages whose names hold this text")
     parser.add_argument("--memory", help="URL to run the memory test against")
     parser.add_argument("--requests", type=int, default=1_000_000, help="of the memory run")
     parser.add_argument("--warm-up", type=int, default=100_000, help="requests before measuring")
@@ -240,7 +272,7 @@ def main() -> None:
             "| page | small median ms | large median ms | ratio | small p90 | large p90 | ratio |"
         )
         print("|---|---:|---:|---:|---:|---:|---:|")
-        time_pages(args.small, args.large, args.repeat)
+        time_pages(args.small, args.large, args.repeat, args.only)
     if args.memory:
         found = memory(args.memory, args.requests, args.connections, args.warm_up, args.hot_share)
         print(json.dumps(found, indent=2))

@@ -5,13 +5,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
-from app.complaints.visibility import reached_company
 from app.errors import DomainError, NotFound
 from app.models.company import Company
-from app.models.complaint import Complaint
 from app.models.user import User
 from app.redaction import redactor
 
@@ -76,27 +74,14 @@ def check_name(name: str) -> None:
 
 
 def listed() -> ColumnElement[bool]:
-    """SQL condition for companies anyone may see: not created by a filing, or against which
-    a complaint has been published. A company named by a complaint still waiting for its
-    author's verification or for moderation stays unlisted, like that complaint."""
-    return or_(
-        col(Company.created_by_id).is_(None),
-        exists().where(col(Complaint.company_id) == Company.id, reached_company()),
-    )
+    """SQL condition for companies anyone may see (app/companies/listed.py says which, and
+    keeps the stored flag in step)."""
+    return col(Company.listed).is_(True)
 
 
 def is_listed(*, session: Session, company: Company) -> bool:
-    """``listed()`` for one company, read along its complaints index oldest first: the first
-    published complaint answers, whatever the size of the company's history."""
-    if company.created_by_id is None:
-        return True
-    first = (
-        select(Complaint.id)
-        .where(col(Complaint.company_id) == company.id, reached_company())
-        .order_by(col(Complaint.company_id), col(Complaint.created_at), col(Complaint.id))
-        .limit(1)
-    )
-    return session.exec(first).first() is not None
+    """``listed()`` for one company: its stored flag."""
+    return company.listed
 
 
 def public_or_404(*, session: Session, slug: str, viewer: User | None = None) -> Company:
@@ -237,12 +222,11 @@ def named(*, session: Session, words: list[str], limit: int = 3) -> list[Company
         return []
     stmt = (
         select(Company)
-        .where(col(Company.slug) >= prefix, col(Company.slug) < prefix + "\x7f")
+        .where(col(Company.slug) >= prefix, col(Company.slug) < prefix + "\x7f", listed())
         .order_by(col(Company.slug))
         .limit(limit * 4)
     )
-    # Listed or not, one index probe each (``listed()`` in SQL lets a planner scan complaints).
-    found = [c for c in session.exec(stmt) if is_listed(session=session, company=c)]
+    found = list(session.exec(stmt))
     return sorted(found, key=lambda c: (len(c.name), c.id or 0))[:limit]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from app.clock import utcnow
+from app.companies import listed
 from app.companies import service as companies
 from app.complaints import gate
 from app.events import ComplaintCreated, emit_later
@@ -99,6 +100,7 @@ def file(
             )
         ).one()
     complaint = inserted  # the row as stored, in the session: nothing left to flush
+    listed.filed(session=session, company=company, complaint=complaint)
     # Bulk inserts, not session.add: the complaint was dated by this very filing, so the
     # updated_at listener (touch.py) must not UPDATE the row it has just inserted.
     if data.contact_attempts:

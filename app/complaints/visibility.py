@@ -90,3 +90,11 @@ def reached_company() -> ColumnElement[bool]:
         col(Complaint.visibility) != Visibility.PENDING,
         col(Complaint.visibility_reason).not_in([VERIFY_REASON, HELD_REASON]),
     )
+
+
+def has_reached_company(complaint: Complaint) -> bool:
+    """The Python twin of ``reached_company()``."""
+    return complaint.visibility != Visibility.PENDING or complaint.visibility_reason not in (
+        VERIFY_REASON,
+        HELD_REASON,
+    )

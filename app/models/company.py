@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import false
+from sqlalchemy import Index, false
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -70,6 +70,12 @@ class Company(CompanyBase, CompanyProfile, table=True):
     domain_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A claimed company that still wants each complaint by mail, and answers by replying.
     answers_by_email: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Anyone may see it: nobody's filing created it, or a complaint against it reached it
+    # (app/companies/listed.py keeps it in step in the transaction that decides it, so lists,
+    # search and suggestions read a column instead of probing complaints per company).
+    listed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+    __table_args__ = (Index("ix_company_listed_name", "listed", "name"),)
 
 
 class CompanyRedirect(SQLModel, table=True):

@@ -58,9 +58,12 @@ def ranked(
     pool: int,
     offset: int,
     limit: int,
+    constant: tuple[ColumnElement, ...] = (),
 ) -> tuple[list[int], int]:
     """Ids of one page of matches, best first among the newest ``pool`` (ties newest first), and
-    how many matches the pool holds (``pool`` itself: at least that many)."""
+    how many matches the pool holds (``pool`` itself: at least that many). ``constant``: columns
+    ``where`` holds to one value, named ahead of the filing time in the newest-first order so
+    PostgreSQL may walk an index that starts with them (the same order, another index)."""
     if dialect == "postgresql":
         vector: ColumnClause[Any] = literal_column(f"complaint.{PG_COLUMN}")
         tsquery = _tsquery(query)
@@ -69,7 +72,11 @@ def ranked(
         newest = (
             select(Complaint.id, vector.label("vector"))
             .where(*where, vector.op("@@")(tsquery))
-            .order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
+            .order_by(
+                *(c.desc() for c in constant),
+                col(Complaint.created_at).desc(),
+                col(Complaint.id).desc(),
+            )
             .limit(pool)
             .subquery()
         )

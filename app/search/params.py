@@ -138,6 +138,11 @@ def _company(session: Session, typed: str) -> tuple[int | None, str]:
     )
     if found is not None:
         return found.id, ""
+    # The start of a name is a range of the slug index; only a typo needs the fuzzy pass,
+    # which reads every listed company's name.
+    started = companies.named(session=session, words=typed.split(), limit=1)
+    if started:
+        return started[0].id, started[0].name
     close = companies.suggest(session=session, query=typed, limit=1)
     if not close:
         return 0, ""

@@ -159,8 +159,18 @@ def search(
         # its own plan, 87 ms generic; a common phrase, 5.7 s). Plan each list for its values.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     if query:
+        # Overdue ones are all unanswered: the unanswered index (first_response_at, created_at,
+        # id) lists them newest first, instead of every listed complaint filed before the cutoff.
+        constant = (col(Complaint.first_response_at),) if filters.overdue else ()
         ids, total = fulltext.ranked(
-            session, where, query, dialect, pool=COUNT_CAP + 1, offset=offset, limit=limit
+            session,
+            where,
+            query,
+            dialect,
+            pool=COUNT_CAP + 1,
+            offset=offset,
+            limit=limit,
+            constant=constant,
         )
         return _rows(session, ids), total if count else None
     key = (col(Complaint.created_at), col(Complaint.id))
