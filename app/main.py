@@ -55,6 +55,7 @@ from app.routes import (
     systemic,
     takedown,
     team,
+    trends,
 )
 from app.startup import wire
 from app.web import errors, openapi, ratelimit
@@ -138,6 +139,7 @@ def create_app() -> FastAPI:
         notify,
         broadcasts,
         charts,  # company statistics page and chart SVGs
+        trends,  # site-wide and per-industry trends and their chart SVGs
         industries,  # a company's sector
         feeds,
         embeds,
