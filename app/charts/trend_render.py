@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from app.charts.render import ACCENT, INK, MUTED, _empty, _svg
 from app.stats.trends import Month
@@ -27,11 +27,18 @@ def _months_axis(ax: Axes, labels: list[str]) -> None:
     ax.tick_params(axis="x", labelrotation=30)
 
 
-def _band(ax: Axes, lows: Sequence[float | None], highs: Sequence[float | None], colour: str) -> None:
-    xs = [i for i, (lo, hi) in enumerate(zip(lows, highs, strict=True)) if lo is not None and hi is not None]
-    if xs:
+def _band(
+    ax: Axes, lows: Sequence[float | None], highs: Sequence[float | None], colour: str
+) -> None:
+    """The interval as a shaded band; a month without one is a gap, not bridged."""
+    nan = float("nan")
+    pairs = [
+        (nan, nan) if lo is None or hi is None else (lo, hi)
+        for lo, hi in zip(lows, highs, strict=True)
+    ]
+    if any(lo == lo for lo, _ in pairs):  # not every one NaN
         ax.fill_between(
-            xs, [lows[i] for i in xs], [highs[i] for i in xs],  # type: ignore[misc]
+            range(len(pairs)), [lo for lo, _ in pairs], [hi for _, hi in pairs],
             color=colour, alpha=0.15, linewidth=0,
         )  # fmt: skip
 
@@ -56,7 +63,7 @@ def counts(months: list[Month], *, resolved: bool = True) -> bytes:
             _line(ax, [m.resolved for m in months], 2, "marked resolved (so far)")
         _months_axis(ax, [m.month for m in months])
         ax.set_ylim(bottom=0)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("Complaints")
         ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncols=3)
         ax.set_title("Complaints filed, answered and resolved, by month filed", loc="left")
@@ -73,7 +80,9 @@ def rates(months: list[Month]) -> bytes:
             return
         _band(ax, [m.timely_low for m in months], [m.timely_high for m in months], STYLES[0][0])
         _line(ax, [m.timely_rate for m in months], 0, "answered on time")
-        _band(ax, [m.confirmed_low for m in months], [m.confirmed_high for m in months], STYLES[1][0])
+        _band(
+            ax, [m.confirmed_low for m in months], [m.confirmed_high for m in months], STYLES[1][0]
+        )
         _line(ax, [m.confirmed_rate for m in months], 1, "confirmed resolved")
         _months_axis(ax, [m.month for m in months])
         ax.set_ylim(0, 1.02)

@@ -94,6 +94,4 @@ def trends_chart(request: Request, session: SessionDep, name: str, industry: str
     if found is None:
         raise NotFound("These trends have not been computed yet.")
     months, computed = found
-    return fresh.apply(
-        Response(_svg(name, scope, months, computed), media_type="image/svg+xml")
-    )
+    return fresh.apply(Response(_svg(name, scope, months, computed), media_type="image/svg+xml"))

@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, union_all
 from sqlmodel import Session, col, select
 
 from app.complaints.public import company_url
-from app.config import get_settings
 from app.complaints.visibility import listed, message_listed
+from app.config import get_settings
 from app.models.company import SECTORS, Company
 from app.models.complaint import Complaint, ComplaintState, Message, Side
 from app.models.stats import CompanyStat
@@ -174,7 +174,11 @@ def daily(*, session: Session, now: datetime) -> Iterator[Row]:
     )
     result = session.execute(stmt.execution_options(yield_per=BATCH))
     for row in result:
-        yield {"company_id": row.company_id, "day": row.day, **{n: int(getattr(row, n)) for n in names}}
+        yield {
+            "company_id": row.company_id,
+            "day": row.day,
+            **{n: int(getattr(row, n)) for n in names},
+        }
 
 
 READERS = {

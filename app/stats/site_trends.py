@@ -49,7 +49,7 @@ def compute(*, session: Session, now: datetime, months: int = MONTHS) -> dict[st
     deadline = timedelta(days=get_settings().response_deadline_days)
     cohorts: dict[str, dict[str, Cohort]] = {SITE: {k: Cohort() for k in keys}}
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]
             Complaint.created_at,
             Complaint.first_response_at,
             Complaint.closed_at,
@@ -83,7 +83,7 @@ def refresh(engine: Engine | Connection, now: datetime | None = None) -> int:
     now = now or utcnow()
     with Session(engine) as session:
         found = compute(session=session, now=now)
-        session.exec(delete(SiteTrend))  # type: ignore[call-overload]
+        session.exec(delete(SiteTrend))
         for scope, months in found.items():
             session.add(SiteTrend(scope=scope, computed_at=now, months=[asdict(m) for m in months]))
         session.commit()

@@ -96,9 +96,7 @@ def month_keys(as_of: datetime, months: int) -> list[str]:
     return keys[::-1]
 
 
-def monthly(
-    records: Iterable[Followed], *, as_of: datetime, months: int = 12
-) -> list[Month]:
+def monthly(records: Iterable[Followed], *, as_of: datetime, months: int = 12) -> list[Month]:
     """The last ``months`` calendar months up to ``as_of``'s, oldest first; months with no
     complaint are listed with empty numbers, so a gap shows as a gap."""
     deadline = timedelta(days=get_settings().response_deadline_days)
@@ -119,10 +117,14 @@ def monthly(
 class Followed(Protocol):
     """What following a complaint needs (metrics.Record, charts.data.Row and plain rows)."""
 
-    created_at: datetime
-    first_response_at: datetime | None
-    closed_at: datetime | None
-    state: ComplaintState
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def state(self) -> ComplaintState: ...
 
 
 @dataclass

@@ -63,7 +63,9 @@ def test_daily_rows_are_the_companys_days_as_counted_by_hand(db, history, data_d
     rows = {r["day"]: r for r in _tables(built.path)["daily"]}
     deadline = get_settings().response_deadline_days
     late_day = (D1 + timedelta(days=deadline + 1)).date().isoformat()
-    assert sorted(rows) == sorted(["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", late_day])
+    assert sorted(rows) == sorted(
+        ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", late_day]
+    )
     nov2, nov3 = rows["2026-11-02"], rows["2026-11-03"]
     assert nov2["filed"] == "2"  # the hidden one and the one filed after the build are not in it
     assert (nov3["filed"], nov3["answered"], nov3["answered_on_time"]) == ("1", "1", "1")
