@@ -37,7 +37,6 @@ from app.routes.company import (
     profile,
     saved_replies,
     team,
-    trends,
 )
 from app.routes.moderation import mail, takedown
 from app.routes.moderation import queue as moderation
@@ -53,6 +52,7 @@ from app.routes.public import (
     pages,
     site_pages,
     systemic,
+    trends,
 )
 from app.routes.system import ops
 from app.startup import wire
