@@ -52,6 +52,7 @@ from app.routes.public import (
     pages,
     site_pages,
     systemic,
+    trends,
 )
 from app.routes.system import ops
 from app.startup import wire
@@ -136,6 +137,7 @@ def create_app() -> FastAPI:
         notify,
         broadcasts,
         charts,  # company statistics page and chart SVGs
+        trends,  # site-wide and per-industry trends and their chart SVGs
         industries,  # a company's sector
         feeds,
         embeds,

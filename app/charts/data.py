@@ -75,16 +75,22 @@ def fingerprint(*, session: Session, company_id: int, now: datetime | None = Non
     return Fingerprint(company_id, count, last, (now or utcnow()).date())
 
 
-def load(*, session: Session, company_id: int) -> list[Row]:
-    rows = session.exec(
-        select(
-            Complaint.created_at,
-            Complaint.first_response_at,
-            Complaint.closed_at,
-            Complaint.state,
-            Complaint.resolution_type,
-        ).where(Complaint.company_id == company_id, counted())
-    ).all()
+def load(
+    *, session: Session, company_id: int, since: datetime | None = None, category: str = ""
+) -> list[Row]:
+    """The company's counted complaints; filed after ``since`` and in ``category`` if given."""
+    stmt = select(
+        Complaint.created_at,
+        Complaint.first_response_at,
+        Complaint.closed_at,
+        Complaint.state,
+        Complaint.resolution_type,
+    ).where(Complaint.company_id == company_id, counted())
+    if since is not None:
+        stmt = stmt.where(Complaint.created_at > since)
+    if category:
+        stmt = stmt.where(Complaint.category == category)
+    rows = session.exec(stmt).all()
     return [
         Row(
             as_utc(c),

@@ -116,10 +116,11 @@ from app.models.stats import (  # noqa: E402
     CompanyStat,
     LeaderboardSnapshot,
     LeaderboardSnapshotRow,
+    SiteTrend,
     StatMark,
 )
 
-__all__ += ["CompanyStat", "LeaderboardSnapshot", "LeaderboardSnapshotRow", "StatMark"]
+__all__ += ["CompanyStat", "LeaderboardSnapshot", "LeaderboardSnapshotRow", "SiteTrend", "StatMark"]
 
 # Email as a channel (app/mailchannel): directory, reply threads, outbound and raw inbound mail.
 from app.models.mail import (  # noqa: E402

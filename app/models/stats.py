@@ -162,3 +162,15 @@ class CompanyChart(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", primary_key=True, ondelete="CASCADE")
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class SiteTrend(SQLModel, table=True):
+    """The whole site's monthly trends (app/stats/site_trends.py), one row per scope: "" for
+    every company, else an industry's sector key. Computed by the worker with the daily refresh,
+    so the /trends page reads one row."""
+
+    __tablename__ = "site_trend"
+
+    scope: str = Field(primary_key=True, max_length=32)
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    months: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)

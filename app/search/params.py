@@ -13,12 +13,14 @@ from sqlmodel import Session
 
 from app.companies import service as companies
 from app.models.company import SECTORS
-from app.models.complaint import Category, ComplaintState
+from app.models.complaint import Category, ComplaintState, Turn
 from app.search import query as parser
 from app.search.service import MAX_QUERY_CHARS, Filters
 
 E = TypeVar("E", Category, ComplaintState)
 DATE_HINT = "Please enter a date like 2026-03-03."
+# Whose turn a search may ask for: complaints closed are nobody's, and their state filter says so.
+TURNS = {Turn.COMPANY.value: "the company", Turn.CONSUMER.value: "the consumer"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class SearchParams:
     filed_to: str = ""
     overdue: str = ""  # "1": only complaints unanswered past the deadline
     industry: str = ""
+    turn: str = ""  # "company" or "consumer": whose turn it is (app/complaints/turn.py)
     filters: Filters = field(default_factory=Filters)
     errors: dict[str, str] = field(default_factory=dict)
     company_matched: str = ""  # the company a partial or misspelt name was read as
@@ -48,6 +51,7 @@ class SearchParams:
             "to": self.filed_to,
             "overdue": self.overdue,
             "industry": self.industry,
+            "turn": self.turn,
             **extra,
         }
         return urlencode({k: v for k, v in pairs.items() if v != ""})
@@ -84,6 +88,7 @@ def read(
     filed_to: str = "",
     overdue: str = "",
     industry: str = "",
+    turn: str = "",
 ) -> SearchParams:
     q, company = q.strip()[:MAX_QUERY_CHARS], company.strip()[:120]
     filed_from, filed_to = filed_from.strip()[:32], filed_to.strip()[:32]
@@ -102,6 +107,9 @@ def read(
     industry = industry.strip()[:32]
     if industry and industry not in SECTORS:
         errors["industry"] = "Please choose one of the options."
+    turn = turn.strip()[:16]
+    if turn and turn not in TURNS:
+        errors["turn"] = "Please choose one of the options."
     filters = Filters(
         text=q or None,
         company_id=company_id,
@@ -111,6 +119,7 @@ def read(
         filed_to=end,
         overdue=bool(overdue),
         industry=industry if industry in SECTORS else None,
+        waiting_for=Turn(turn) if turn in TURNS else None,
     )
     return SearchParams(
         q,
@@ -121,6 +130,7 @@ def read(
         filed_to,
         overdue,
         industry,
+        turn,
         filters,
         errors,
         matched,

@@ -115,7 +115,29 @@ COMPANY_STATS = Table(
         *(Column(n, _stat_type(n), d) for n, d in export.NEGLECT_COLUMNS),
     ),
 )
-TABLES: tuple[Table, ...] = (COMPLAINTS, MESSAGES, COMPANIES, INDUSTRIES, COMPANY_STATS)
+DAILY = Table(
+    "daily",
+    "Per company and UTC day, what happened to its listed complaints (the rows of complaints): "
+    "each complaint counts once in filed, on the day it was filed, once in answered, on the day "
+    "of the company's first response, and so on, so every column can be recomputed from "
+    "complaints. Only days with at least one event are listed; a missing day is all zeros.",
+    (
+        Column("company_id", "int", "companies.id"),
+        Column("day", "text", "calendar day (UTC), YYYY-MM-DD"),
+        Column("filed", "int", "complaints filed that day"),
+        Column("answered", "int", "complaints that got the company's first response that day"),
+        Column(
+            "answered_on_time",
+            "int",
+            "of those, answered within the response deadline of their filing",
+        ),
+        Column("resolved", "int", "complaints the company last marked resolved that day"),
+        Column("closed", "int", "complaints closed (confirmed or withdrawn) that day"),
+        Column("confirmed", "int", "of those, confirmed resolved by the consumer"),
+        Column("withdrawn", "int", "of those, withdrawn by the consumer"),
+    ),
+)
+TABLES: tuple[Table, ...] = (COMPLAINTS, MESSAGES, COMPANIES, INDUSTRIES, COMPANY_STATS, DAILY)
 
 # What each build writes (the /data page and the download routes serve only these names).
 CSV_ZIP = "outcry-csv.zip"

@@ -9,16 +9,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, case, func, literal, union_all
 from sqlmodel import Session, col, select
 
 from app.complaints.public import company_url
 from app.complaints.visibility import listed, message_listed
+from app.config import get_settings
 from app.models.company import SECTORS, Company
-from app.models.complaint import Complaint, Message, Side
+from app.models.complaint import Complaint, ComplaintState, Message, Side
 from app.models.stats import CompanyStat
 from app.stats import export
-from app.stats.dataset_columns import COMPANIES, COMPANY_STATS, MESSAGES
+from app.stats.dataset_columns import COMPANIES, COMPANY_STATS, DAILY, MESSAGES
 
 BATCH = 1000
 
@@ -106,10 +107,85 @@ def company_stats(*, session: Session, now: datetime) -> Iterator[Row]:
         after = found[-1].id
 
 
+def _day(moment: Any, dialect: str) -> ColumnElement[Any]:
+    """The UTC calendar day of a stored time, as YYYY-MM-DD text on either database."""
+    if dialect == "sqlite":
+        return func.date(moment)
+    return func.to_char(func.timezone("UTC", moment), "YYYY-MM-DD")
+
+
+def _within_days(start: Any, end: Any, days: int, dialect: str) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) <= days
+    return end <= start + func.make_interval(0, 0, 0, days)
+
+
+def _case(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def daily(*, session: Session, now: datetime) -> Iterator[Row]:
+    """Per company and UTC day, what happened to its listed complaints: each complaint counts in
+    ``filed`` on the day it was filed, in ``answered`` on the day of the company's first
+    response, and so on, so every column can be recomputed from the complaints table. Only days
+    with something in them are listed. The database groups and sorts; Python holds one batch."""
+    dialect = session.get_bind().dialect.name
+    deadline = get_settings().response_deadline_days
+    zero, one = literal(0), literal(1)
+
+    def events(
+        moment: Any, *, filed: Any = zero, answered: Any = zero, on_time: Any = zero,
+        resolved: Any = zero, closed: Any = zero, confirmed: Any = zero, withdrawn: Any = zero,
+    ) -> Select:  # fmt: skip
+        return select(  # type: ignore[call-overload]
+            col(Complaint.company_id).label("company_id"),
+            _day(moment, dialect).label("day"),
+            filed.label("filed"),
+            answered.label("answered"),
+            on_time.label("answered_on_time"),
+            resolved.label("resolved"),
+            closed.label("closed"),
+            confirmed.label("confirmed"),
+            withdrawn.label("withdrawn"),
+        ).where(listed(), col(moment).is_not(None), moment <= now)
+
+    created, first = Complaint.created_at, Complaint.first_response_at
+    closed_at = Complaint.closed_at
+    stream = union_all(
+        events(created, filed=one),
+        events(first, answered=one, on_time=_case(_within_days(created, first, deadline, dialect))),
+        events(Complaint.resolved_at, resolved=one),
+        events(
+            closed_at,
+            closed=one,
+            confirmed=_case(col(Complaint.state) == ComplaintState.CONFIRMED),
+            withdrawn=_case(col(Complaint.state) == ComplaintState.WITHDRAWN),
+        ),
+    ).subquery()
+    names = [n for n in DAILY.names if n not in ("company_id", "day")]
+    stmt = (
+        select(  # type: ignore[call-overload]
+            stream.c.company_id,
+            stream.c.day,
+            *(func.sum(stream.c[n]).label(n) for n in names),
+        )
+        .group_by(stream.c.company_id, stream.c.day)
+        .order_by(stream.c.company_id, stream.c.day)
+    )
+    result = session.execute(stmt.execution_options(yield_per=BATCH))
+    for row in result:
+        yield {
+            "company_id": row.company_id,
+            "day": row.day,
+            **{n: int(getattr(row, n)) for n in names},
+        }
+
+
 READERS = {
     "complaints": complaints,
     "messages": messages,
     "companies": companies,
     "industries": industries,
     "company_stats": company_stats,
+    "daily": daily,
 }

@@ -26,7 +26,7 @@ from app.events import Event
 from app.jobs.queue import Context, Outcome
 from app.models.complaint import Complaint
 from app.models.job import Job
-from app.stats import aggregates, dataset, snapshots
+from app.stats import aggregates, dataset, site_trends, snapshots
 
 REFRESH, REFRESH_ALL, SNAPSHOT = "stats.refresh", "stats.refresh_all", "stats.snapshot"
 DATASET = "stats.dataset"
@@ -58,7 +58,7 @@ def refresh_dirty(engine: Engine, now: datetime | None = None) -> int:
 
 
 def refresh_all(engine: Engine, now: datetime | None = None) -> int:
-    """Recompute every company. Returns the companies done."""
+    """Recompute every company, then the site-wide trends. Returns the companies done."""
     now = now or utcnow()
     done = after = 0
     while True:
@@ -68,8 +68,10 @@ def refresh_all(engine: Engine, now: datetime | None = None) -> int:
         _write(engine, computed, {})
         done += len(ids)
         if len(ids) < BATCH:
-            return done
+            break
         after = ids[-1]
+    retry_busy(lambda: site_trends.refresh(engine, now), within=60, what="site trends")
+    return done
 
 
 def _compute(

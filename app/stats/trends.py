@@ -11,9 +11,11 @@ survival estimate is within 1.96 Greenwood standard errors of 0.5.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -43,6 +45,8 @@ class Month:
     confirmed_rate: float | None
     confirmed_low: float | None
     confirmed_high: float | None
+    answered: int = 0  # got a first response by as_of (any time)
+    resolved: int = 0  # marked resolved by the company (site-wide trends only)
 
 
 def km_median_interval(
@@ -78,70 +82,113 @@ def _rate(successes: int, n: int) -> tuple[float | None, float | None, float | N
     return (None, None, None) if interval is None else (successes / n, *interval)
 
 
-def _month(moment: datetime) -> str:
+def month_of(moment: datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
-def monthly(records: Iterable[Record], *, as_of: datetime, months: int = 12) -> list[Month]:
-    """The last ``months`` calendar months up to ``as_of``'s, oldest first; months with no
-    complaint are listed with empty numbers, so a gap shows as a gap."""
-    deadline = timedelta(days=get_settings().response_deadline_days)
+def month_keys(as_of: datetime, months: int) -> list[str]:
+    """The last ``months`` calendar months up to ``as_of``'s, oldest first."""
     keys: list[str] = []
     year, month = as_of.year, as_of.month
     for _ in range(months):
         keys.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    keys.reverse()
-    cohorts: dict[str, list[Record]] = {k: [] for k in keys}
+    return keys[::-1]
+
+
+def monthly(records: Iterable[Followed], *, as_of: datetime, months: int = 12) -> list[Month]:
+    """The last ``months`` calendar months up to ``as_of``'s, oldest first; months with no
+    complaint are listed with empty numbers, so a gap shows as a gap."""
+    deadline = timedelta(days=get_settings().response_deadline_days)
+    keys = month_keys(as_of, months)
+    cohorts: dict[str, list[Followed]] = {k: [] for k in keys}
     for r in records:
-        if r.created_at <= as_of and (key := _month(r.created_at)) in cohorts:
+        if r.created_at <= as_of and (key := month_of(r.created_at)) in cohorts:
             cohorts[key].append(r)
     out = []
     for key in keys:
-        due = timely = confirmed = 0
-        durations: list[float] = []
-        observed: list[bool] = []
+        cohort = Cohort()
         for r in cohorts[key]:
-            closed = r.closed_at is not None and r.closed_at <= as_of
-            withdrawn = closed and r.state == ComplaintState.WITHDRAWN
-            answered = (
-                r.first_response_at
-                if r.first_response_at and r.first_response_at <= as_of
-                else None
-            )
-            limit = r.created_at + deadline
-            if answered is not None:
-                due += 1
-                timely += answered <= limit
-            elif as_of >= limit and not (withdrawn and r.closed_at and r.closed_at < limit):
-                due += 1
-            end = answered or (r.closed_at if withdrawn and r.closed_at else as_of)
-            durations.append((end - r.created_at).total_seconds() / DAY)
-            observed.append(answered is not None)
-            confirmed += closed and r.state == ComplaintState.CONFIRMED
-        filed = len(cohorts[key])
-        timely_rate, timely_low, timely_high = _rate(timely, due)
-        confirmed_rate, confirmed_low, confirmed_high = _rate(confirmed, filed)
-        median, low, high = km_median_interval(durations, observed) if filed else (None,) * 3
-        out.append(
-            Month(
-                key,
-                filed,
-                due,
-                timely,
-                timely_rate,
-                timely_low,
-                timely_high,
-                median,
-                low,
-                high,
-                confirmed,
-                confirmed_rate,
-                confirmed_low,
-                confirmed_high,
-            )
-        )
+            cohort.add(r, as_of=as_of, deadline=deadline)
+        out.append(cohort.month(key))
     return out
+
+
+class Followed(Protocol):
+    """What following a complaint needs (metrics.Record, charts.data.Row and plain rows)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def state(self) -> ComplaintState: ...
+
+
+@dataclass
+class Cohort:
+    """One month's complaints followed to ``as_of``, added one at a time (durations kept as
+    compact arrays, so a site-wide month of 100,000 complaints is a few hundred kilobytes)."""
+
+    filed: int = 0
+    due: int = 0
+    timely: int = 0
+    answered: int = 0
+    resolved: int = 0
+    confirmed: int = 0
+    durations: array = field(default_factory=lambda: array("d"))
+    observed: array = field(default_factory=lambda: array("b"))
+
+    def add(
+        self, r: Followed, *, as_of: datetime, deadline: timedelta, resolved: bool = False
+    ) -> None:
+        closed = r.closed_at is not None and r.closed_at <= as_of
+        withdrawn = closed and r.state == ComplaintState.WITHDRAWN
+        answered = (
+            r.first_response_at if r.first_response_at and r.first_response_at <= as_of else None
+        )
+        limit = r.created_at + deadline
+        if answered is not None:
+            self.due += 1
+            self.timely += answered <= limit
+        elif as_of >= limit and not (withdrawn and r.closed_at and r.closed_at < limit):
+            self.due += 1
+        end = answered or (r.closed_at if withdrawn and r.closed_at else as_of)
+        self.durations.append((end - r.created_at).total_seconds() / DAY)
+        self.observed.append(answered is not None)
+        self.filed += 1
+        self.answered += answered is not None
+        self.resolved += resolved
+        self.confirmed += closed and r.state == ComplaintState.CONFIRMED
+
+    def month(self, key: str) -> Month:
+        timely_rate, timely_low, timely_high = _rate(self.timely, self.due)
+        confirmed_rate, confirmed_low, confirmed_high = _rate(self.confirmed, self.filed)
+        median, low, high = (
+            km_median_interval(list(self.durations), [bool(o) for o in self.observed])
+            if self.filed
+            else (None, None, None)
+        )
+        return Month(
+            key,
+            self.filed,
+            self.due,
+            self.timely,
+            timely_rate,
+            timely_low,
+            timely_high,
+            median,
+            low,
+            high,
+            self.confirmed,
+            confirmed_rate,
+            confirmed_low,
+            confirmed_high,
+            self.answered,
+            self.resolved,
+        )
 
 
 def computed(records: list[Record], *, as_of: datetime) -> list[dict]:

@@ -1,6 +1,6 @@
 """Shrink screenshots to 256-colour PNGs (about a quarter of the size; text stays sharp).
 
-    .venv/bin/python docs/screenshots/compress.py docs/screenshots/after
+.venv/bin/python docs/screenshots/compress.py docs/screenshots/after
 """
 
 import sys

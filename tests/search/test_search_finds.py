@@ -127,3 +127,28 @@ def test_free_text_finds_companies_by_name_too(db: Session, client) -> None:
     assert "company=northwind-telecom" in page
     assert "Maple Post</a> (" not in page
     assert "Companies named like this" not in client.get("/search", params={"q": "50%"}).text
+
+
+def test_whose_turn_filter_finds_complaints_waiting_on_the_company_or_the_consumer(
+    db: Session, client
+) -> None:
+    now = utcnow()
+    waiting = make_complaint(db, title="Nobody has answered me", now=now - timedelta(days=3))
+    asked = make_complaint(db, title="They asked me for a receipt", now=now - timedelta(days=3))
+    complaints.answer(
+        session=db, complaint=asked, rep=make_user(db), body="Please send the receipt.",
+        info_request=True, now=now,
+    )  # fmt: skip
+    db.commit()
+    on_company = client.get("/search", params={"turn": "company"})
+    assert f"/complaints/{waiting.id}" in on_company.text
+    assert f"/complaints/{asked.id}" not in on_company.text
+    assert '<option value="company" selected>Waiting on the company</option>' in on_company.text
+    on_consumer = client.get("/search", params={"turn": "consumer"})
+    assert f"/complaints/{asked.id}" in on_consumer.text
+    assert f"/complaints/{waiting.id}" not in on_consumer.text
+    api = client.get("/api/v1/complaints", params={"turn": "consumer"}).json()
+    assert [r["id"] for r in api["items"]] == [asked.id]
+    wrong = client.get("/search", params={"turn": "nobody"})
+    assert wrong.status_code == 400 and "Please choose one of the options." in wrong.text
+    assert client.get("/api/v1/complaints", params={"turn": "nobody"}).status_code == 422

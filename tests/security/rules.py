@@ -112,6 +112,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /companies/{slug}/issues/{issue_id}": GUESSED_TOKEN,
     "GET /companies/{slug}/moderation": PUBLIC,
     "GET /companies/{slug}/stats": PUBLIC,
+    "GET /trends": PUBLIC,
+    "GET /trends/charts/{name}.svg": PUBLIC,
     # Anyone may read a company's complaints addresses and their delivery record; suggesting
     # one needs an account (moderators approve it).
     "GET /companies/{slug}/complaints-address": SIGNED_IN,

@@ -71,7 +71,11 @@ def test_the_company_statistics_page_shows_the_months(db, client) -> None:
     page = client.get(f"/companies/{company.slug}/stats")
     assert page.status_code == 200
     this_month = utcnow().strftime("%Y-%m")
-    row = page.text.split(f'<tr data-month="{this_month}">')[1].split("</tr>")[0]
-    assert "<td>1</td>" in row
-    assert "not reached" in row
-    assert page.text.count("<tr data-month=") == 12
+    # Three tables beside three charts: filed and answered, shares, median first response.
+    counts, shares, median = (
+        part.split("</tr>")[0] for part in page.text.split(f'<tr data-month="{this_month}">')[1:]
+    )
+    assert "<td>1</td><td>0</td>" in counts
+    assert "<td>—</td>" in shares  # not due yet: no share answered on time
+    assert "not reached" in median
+    assert page.text.count("<tr data-month=") == 3 * 12

@@ -1,6 +1,6 @@
 """JSON API v1: complaints and companies. Errors are RFC 9457 problem details."""
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -108,6 +108,10 @@ def list_complaints(
     industry: Annotated[
         str, Query(max_length=32, description="A sector key (docs/industries.md)")
     ] = "",
+    turn: Annotated[
+        Literal["", "company", "consumer"],
+        Query(description="Whose turn it is: waiting on the company or on the consumer"),
+    ] = "",
 ):
     """Public complaints, newest first (best match first with ``q``); filter by company slug,
     state, category, filing dates and full text, as /search does."""
@@ -121,6 +125,7 @@ def list_complaints(
         filed_to=filed_to.isoformat() if filed_to else "",
         overdue="1" if overdue else "",
         industry=industry,
+        turn=turn,
     )
     if params.errors:
         detail = " ".join(f"{name}: {message}" for name, message in params.errors.items())

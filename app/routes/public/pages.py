@@ -68,6 +68,7 @@ def search(
     filed_to: Annotated[str, Query(alias="to")] = "",
     overdue: str = "",
     industry: str = "",
+    turn: str = "",
     page: int = 1,
 ) -> Response:
     """Search for journalists: full text, company, category, state and filing dates."""
@@ -81,6 +82,7 @@ def search(
         filed_to=filed_to,
         overdue=overdue,
         industry=industry,
+        turn=turn,
     )
     pager = Page.of(page)
     rows, total = [], 0
@@ -109,6 +111,7 @@ def search(
             "states": list(ComplaintState),
             "categories": list(Category),
             "industries": SECTORS,
+            "turns": search_params.TURNS,
             "pager": pager.with_total(total, cap=searching.COUNT_CAP),
         },
         status_code=400 if params.errors else 200,
