@@ -14,12 +14,8 @@ from app.models.job import Job
 from app.models.membership import Role
 from app.models.user import User
 from app.moderation import service as moderation
-from tests import dns_https_servers as servers
-from tests.claims.test_claims_reverify import LATER, make_verifier, verified_claim
-from tests.factories import confirm_domain, make_complaint, make_rep, make_user
-
-local_servers = servers.local_servers
-local_net = servers.local_net
+from tests.support.claims import LATER, make_verifier, verified_claim
+from tests.support.factories import confirm_domain, make_complaint, make_rep, make_user
 
 
 def _held(db: Session, titles: tuple[str, ...]):

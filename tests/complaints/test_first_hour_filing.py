@@ -11,8 +11,8 @@ from app.companies import service as companies
 from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.job import Job
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 FORM = {
     "company_name": "Northwind Telecom",

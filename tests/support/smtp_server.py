@@ -1,7 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) that records what it receives, and the committed
 database that tests running the worker need.
 
-Use the ``smtp_server`` fixture (import it into a test module: ``from tests.smtp_server import
+Use the ``smtp_server`` fixture (import it into a test module: ``from tests.support.smtp_server import
 smtp_server``): it points OUTCRY_SMTP_HOST/PORT at the server for the test, and can be stopped and
 started again on the same port to play an outage. ``live_engine`` / ``live_client`` give committed
 data, wiped after the test.
