@@ -11,14 +11,15 @@ import pytest
 from tests.support.environment import TEST_DATABASE_URL  # first: the app reads the environment
 
 # isort: split
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401 - registers the tables
 from app.db import get_engine, get_session
-from app.main import create_app
 from app.startup import wire
+from tests.support.apps import app_for_settings
 
 wire()  # tests that never build the app still emit events and run jobs
 
@@ -120,8 +121,11 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def web_app(db: Session):
-    application = create_app()
+def web_app(db: Session) -> Iterator[FastAPI]:
+    """The shared application, its request sessions being this test's ``db``. What a test adds
+    to it (dependency overrides, routes) is taken away afterwards."""
+    application = app_for_settings()
+    routes = list(application.router.routes)
 
     def _session() -> Iterator[Session]:
         try:
@@ -131,8 +135,13 @@ def web_app(db: Session):
             db.rollback()
             raise
 
+    application.dependency_overrides.clear()
     application.dependency_overrides[get_session] = _session
-    return application
+    yield application
+    application.dependency_overrides.clear()
+    if application.router.routes != routes:
+        application.router.routes[:] = routes
+        application.openapi_schema = None  # it would still list the test's routes
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 
 from app.config import get_settings
 from app.main import create_app
+from tests.support.apps import app_for_settings
 
 
 @dataclass
@@ -130,5 +131,8 @@ def live_engine(engine: Engine) -> Iterator[Engine]:
 @pytest.fixture
 def live_client(live_engine: Engine) -> Iterator[TestClient]:
     """A browser on the app with its real per-request sessions (no test transaction)."""
-    with TestClient(create_app(), raise_server_exceptions=False) as client:
+    application = app_for_settings()
+    if application.dependency_overrides:  # this test's `client` has it, with the test's session
+        application = create_app()
+    with TestClient(application, raise_server_exceptions=False) as client:
         yield client
