@@ -68,8 +68,8 @@ def main() -> None:
     from app.models.complaint import Complaint
     from app.models.membership import CompanyMember
     from app.models.user import User
-    from tests.conftest import post_form
-    from tests.http_receiver import serve
+    from tests.support.forms import post_form
+    from tests.support.http_receiver import serve
 
     engine = get_engine()
     with Session(engine, expire_on_commit=False) as db:

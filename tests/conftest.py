@@ -4,40 +4,38 @@ Each test runs inside a transaction that is rolled back afterwards; the app's ow
 request boundary becomes a savepoint release, so routes behave exactly as in production.
 """
 
-import os
-import re
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-_TMP = Path(tempfile.mkdtemp(prefix="outcry-tests-"))
-TEST_DATABASE_URL = os.environ.get("OUTCRY_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
-os.environ.update(
-    OUTCRY_ENVIRONMENT="test",
-    OUTCRY_DATABASE_URL=TEST_DATABASE_URL,
-    OUTCRY_SECRET_KEY="test-secret-key-0123456789abcdef",
-    OUTCRY_BASE_URL="http://testserver",
-    # Tests change data and look again within a second; the per-process memo's second of
-    # staleness for anonymous visitors has its own tests (tests/web/test_caching.py), which turn it on.
-    OUTCRY_CACHE_MEMO_SECONDS="0",
-)
-# Rate limits in Redis (OUTCRY_REDIS_URL set) use a prefix of their own per test run.
-os.environ.setdefault("OUTCRY_RATELIMIT_KEY_PREFIX", f"outcry-test-{os.getpid()}-{_TMP.name}")
+from tests.support.environment import TEST_DATABASE_URL  # first: the app reads the environment
 
-from fastapi.testclient import TestClient  # noqa: E402 - after the environment is set
-from sqlalchemy import Engine  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+# isort: split
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel
 
-import app.models  # noqa: E402, F401 - registers the tables
-from app.db import get_engine, get_session  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.startup import wire  # noqa: E402
+import app.models  # noqa: F401 - registers the tables
+from app.db import get_engine, get_session
+from app.startup import wire
+from tests.support.apps import app_for_settings
 
 wire()  # tests that never build the app still emit events and run jobs
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# The fixtures test modules share, in one place (plain helpers are imported from tests.support).
+pytest_plugins = [
+    "tests.support.broadcast",
+    "tests.support.charts_fixtures",
+    "tests.support.claims",
+    "tests.support.dashboard",
+    "tests.support.dns_https_servers",
+    "tests.support.integrations",
+    "tests.support.mailchannel_helpers",
+    "tests.support.pds_fixture",
+    "tests.support.smtp_server",
+    "tests.support.stats",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -125,8 +123,11 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def web_app(db: Session):
-    application = create_app()
+def web_app(db: Session) -> Iterator[FastAPI]:
+    """The shared application, its request sessions being this test's ``db``. What a test adds
+    to it (dependency overrides, routes) is taken away afterwards."""
+    application = app_for_settings()
+    routes = list(application.router.routes)
 
     def _session() -> Iterator[Session]:
         try:
@@ -136,8 +137,13 @@ def web_app(db: Session):
             db.rollback()
             raise
 
+    application.dependency_overrides.clear()
     application.dependency_overrides[get_session] = _session
-    return application
+    yield application
+    application.dependency_overrides.clear()
+    if application.router.routes != routes:
+        application.router.routes[:] = routes
+        application.openapi_schema = None  # it would still list the test's routes
 
 
 @pytest.fixture
@@ -151,23 +157,3 @@ def other_client(web_app) -> Iterator[TestClient]:
     """A second browser: its own cookies, same app and database."""
     with TestClient(web_app, raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-def csrf_from(client: TestClient, path: str) -> str:
-    """Open a page as a browser would and take the CSRF token from its form."""
-    response = client.get(path)
-    match = CSRF_RE.search(response.text)
-    assert match, f"no CSRF token on {path} ({response.status_code})"
-    return match.group(1)
-
-
-def post_form(
-    client: TestClient,
-    path: str,
-    data: dict,
-    *,
-    page: str | None = None,
-    follow_redirects: bool = False,
-):
-    token = csrf_from(client, page or path)
-    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)

@@ -4,19 +4,14 @@ password only after re-entering the current password, which ends every other log
 import re
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
 from app.accounts import passwords
 from app.accounts.breached import BloomFilter, breached
-from app.models.job import Job
 from app.models.user import User, UserSession
-from tests.conftest import post_form
-from tests.factories import PASSWORD, login, make_complaint, make_user
-
-
-def _mails(db: Session, to: str) -> list[dict]:
-    jobs = db.exec(select(Job).where(Job.kind == "mail").order_by(col(Job.id))).all()
-    return [j.payload for j in jobs if j.payload["to"] == to]
+from tests.support.factories import PASSWORD, login, make_complaint, make_user
+from tests.support.forms import post_form
+from tests.support.mail import queued_mails
 
 
 def _link(text: str, path: str) -> str:
@@ -115,8 +110,8 @@ def test_forgot_password_says_the_same_whether_or_not_the_account_exists(client,
     assert known.status_code == unknown.status_code == 200
     strip = re.compile(r'name="csrf_token" value="[^"]+"')
     assert strip.sub("", known.text) == strip.sub("", unknown.text)
-    assert len(_mails(db, user.email)) == 1
-    assert _mails(db, "nobody@example.org") == []
+    assert len(queued_mails(db, user.email)) == 1
+    assert queued_mails(db, "nobody@example.org") == []
 
 
 def test_forgot_password_is_limited_per_address_typed(client, db, monkeypatch):
@@ -137,7 +132,7 @@ def test_reset_sets_the_password_ends_every_login_and_works_once(client, other_c
     db.commit()
     login(other_client, user)  # a login elsewhere, perhaps the attacker's
     post_form(client, "/account/forgot", {"email": user.email})
-    link = _link(_mails(db, user.email)[0]["text"], "reset")
+    link = _link(queued_mails(db, user.email)[0]["text"], "reset")
 
     weak = post_form(client, link, {"password": "password123"})
     assert weak.status_code == 422
@@ -239,13 +234,13 @@ def test_changing_the_email_needs_the_password_and_proof_of_the_new_address(
     db.refresh(user)
     assert user.email == "old@example.org"  # unchanged until the new address is proven
     assert user.pending_email == "new@example.org"
-    link = _link(_mails(db, "new@example.org")[0]["text"], "email/confirm")
+    link = _link(queued_mails(db, "new@example.org")[0]["text"], "email/confirm")
 
     assert "new@example.org" in client.get(link).text
     assert post_form(client, link, {}).status_code == 303
     db.refresh(user)
     assert (user.email, user.pending_email) == ("new@example.org", None)
-    (notice,) = _mails(db, "old@example.org")
+    (notice,) = queued_mails(db, "old@example.org")
     assert "changed to new@example.org" in notice["text"]
     client.cookies.clear()
     login(client, user)
@@ -269,7 +264,7 @@ def test_changing_to_a_taken_address_answers_as_for_a_free_one_and_tells_its_own
         page = client.get(response.headers["location"]).text
         answers.append(re.sub(r'value="[^"]+"', "", page).replace(new_email, "ADDRESS"))
     assert answers[0] == answers[1]
-    (notice,) = _mails(db, "taken@example.org")
+    (notice,) = queued_mails(db, "taken@example.org")
     assert "Nothing was changed" in notice["text"]
     assert "/account/email/confirm/" not in notice["text"]
     db.refresh(user)
@@ -289,5 +284,5 @@ def test_forgot_password_does_the_same_work_for_unknown_addresses(db, monkeypatc
     recovery.request_reset(session=db, email=user.email)
     recovery.request_reset(session=db, email="nobody@example.org")
     assert rendered == ["account_reset", "account_reset"]
-    assert len(_mails(db, user.email)) == 1
-    assert _mails(db, "nobody@example.org") == []
+    assert len(queued_mails(db, user.email)) == 1
+    assert queued_mails(db, "nobody@example.org") == []

@@ -13,8 +13,9 @@ from app.config import get_settings
 from app.models.job import Job
 from app.models.user import User, UserSession
 from app.web.sessions import cookie_name
-from tests.conftest import csrf_from, post_form
-from tests.factories import PASSWORD, finish_sign_up, login, make_complaint, make_user
+from tests.support.accounts import browser_with, signed_in_name, site_header
+from tests.support.factories import PASSWORD, finish_sign_up, login, make_complaint, make_user
+from tests.support.forms import csrf_from, post_form
 
 GOOD_SIGNUP = {
     "email": "maria.k@example.org",
@@ -25,18 +26,6 @@ GOOD_SIGNUP = {
 
 def count(db, model) -> int:
     return db.exec(select(func.count()).select_from(model)).one()
-
-
-def site_header(html: str) -> str:
-    match = re.search(r'<header class="site">(.*?)</header>', html, re.S)
-    assert match, "the page has no site header"
-    return match.group(1)
-
-
-def signed_in_name(client: TestClient) -> str | None:
-    """The display name the header shows on the home page, or None for a logged-out visitor."""
-    match = re.search(r"Log out \(([^)]*)\)", site_header(client.get("/").text))
-    return unescape(match.group(1)) if match else None
 
 
 def input_value(html: str, name: str) -> str:
@@ -61,11 +50,6 @@ def session_cookie(response) -> str:
         if header.split("=", 1)[0].endswith("outcry_session"):
             return header
     raise AssertionError(f"no login cookie in {response.headers.get_list('set-cookie')}")
-
-
-def browser_with(web_app, token: str) -> TestClient:
-    """A fresh browser that replays a stolen or old login cookie."""
-    return TestClient(web_app, raise_server_exceptions=False, cookies={cookie_name(): token})
 
 
 def redirect_target(response) -> str:

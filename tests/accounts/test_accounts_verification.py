@@ -4,7 +4,7 @@ of it only then."""
 import re
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
 from app.accounts import verification
 from app.clock import utcnow
@@ -13,14 +13,15 @@ from app.complaints import gate
 from app.models.complaint import Complaint, Visibility
 from app.models.job import Job
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import (
+from tests.support.factories import (
     complaint_data,
     make_complaint,
     make_rep,
     make_user,
     run_queued_listeners,
 )
+from tests.support.forms import post_form
+from tests.support.mail import queued_mails
 
 FORM = {
     "company_pick": "",
@@ -30,11 +31,6 @@ FORM = {
     "body": "My broadband has been down for three weeks and every engineer visit is cancelled.",
     "submission_key": "verify-1",
 }
-
-
-def _mails(db: Session, to: str | None = None) -> list[dict]:
-    jobs = db.exec(select(Job).where(Job.kind == "mail").order_by(col(Job.id))).all()
-    return [j.payload | {"key": j.key} for j in jobs if to is None or j.payload["to"] == to]
 
 
 def _link(mail: dict, path: str) -> str:
@@ -59,7 +55,7 @@ def test_signing_up_mails_a_verification_link_and_the_account_starts_unverified(
     _sign_up(client)
     user = db.exec(select(User).where(User.email == "new@example.org")).one()
     assert user.email_verified_at is None
-    (mail,) = _mails(db, "new@example.org")
+    (mail,) = queued_mails(db, "new@example.org")
     assert mail["subject"] == "Confirm your email address for Outcry"
     assert "List-Unsubscribe" not in mail["headers"]  # transactional, asked for just now
     _link(mail, "verify")
@@ -98,7 +94,7 @@ def test_an_unverified_authors_complaint_waits_unseen_and_the_company_hears_noth
         assert "engineer visit" not in page.text, path
     assert other_client.get(f"/api/v1/complaints/{complaint.id}").status_code == 404
     rep_user = db.get(User, rep.user_id)
-    assert _mails(db, rep_user.email) == []
+    assert queued_mails(db, rep_user.email) == []
     assert db.exec(select(Job).where(Job.key == f"reminder:{complaint.id}")).first() is None
 
 
@@ -111,7 +107,7 @@ def test_verifying_publishes_the_waiting_complaints_and_only_then_tells_the_comp
     _sign_up(client)
     post_form(client, "/complaints/new", {**FORM, "company_pick": company.slug})
     complaint = db.exec(select(Complaint)).one()
-    link = _link(_mails(db, "new@example.org")[0], "verify")
+    link = _link(queued_mails(db, "new@example.org")[0], "verify")
 
     # Opening the link (as a mail scanner would) changes nothing; the button does.
     page = other_client.get(link)
@@ -125,9 +121,9 @@ def test_verifying_publishes_the_waiting_complaints_and_only_then_tells_the_comp
     db.refresh(complaint)
     assert complaint.visibility == Visibility.PUBLIC
     assert complaint.visibility_reason == ""
-    assert _mails(db, db.get(User, rep.user_id).email) == []  # the worker tells the company
+    assert queued_mails(db, db.get(User, rep.user_id).email) == []  # the worker tells the company
     run_queued_listeners(db)
-    rep_mail = _mails(db, db.get(User, rep.user_id).email)
+    rep_mail = queued_mails(db, db.get(User, rep.user_id).email, keys=True)
     assert [m["key"] for m in rep_mail] == [f"mail:new-complaint:{complaint.id}:{rep.user_id}"]
     assert "Broadband down for three weeks" in other_client.get("/").text
     assert other_client.get(f"/api/v1/complaints/{complaint.id}").status_code == 200
@@ -180,7 +176,7 @@ def test_expired_and_unknown_links_are_refused(client, db):
     user = make_user(db, verified=False)
     verification.send_verification(session=db, user=user, now=utcnow() - timedelta(hours=49))
     db.commit()
-    expired = _link(_mails(db, user.email)[0], "verify")
+    expired = _link(queued_mails(db, user.email)[0], "verify")
     assert client.get(expired).status_code == 410
     assert post_form(client, expired, {}, page="/login").status_code == 410
     assert client.get("/account/verify/not-a-token").status_code == 404
@@ -193,16 +189,16 @@ def test_a_new_link_replaces_the_old_and_resending_is_limited(client, db, monkey
 
     monkeypatch.setattr(get_settings(), "rate_limits", {"verify_resend_user": "1/hour"})
     _sign_up(client)
-    first = _link(_mails(db, "new@example.org")[0], "verify")
+    first = _link(queued_mails(db, "new@example.org")[0], "verify")
     page = client.get("/me/account")
     assert "not confirmed yet" in page.text
     assert post_form(client, "/me/account/verify", {}, page="/me/account").status_code == 303
-    assert len(_mails(db, "new@example.org")) == 2
+    assert len(queued_mails(db, "new@example.org")) == 2
     assert client.get(first).status_code == 410  # retired by the new one
     refused = post_form(client, "/me/account/verify", {}, page="/me/account")
     assert refused.status_code == 429
     assert "retry-after" in refused.headers
-    assert len(_mails(db, "new@example.org")) == 2
+    assert len(queued_mails(db, "new@example.org")) == 2
 
 
 def test_operator_made_and_factory_users_are_verified(db):
@@ -240,7 +236,7 @@ def test_the_company_side_does_not_see_a_waiting_complaint(client, db):
     complaints.follow_up(session=db, complaint=waiting, user=author, body="Still down today.")
     db.commit()
     assert db.exec(select(Job).where(Job.kind != "mail")).all() == []
-    assert _mails(db, owner_user.email) == []
+    assert queued_mails(db, owner_user.email) == []
 
     queue = dashboard.page(
         session=db, company=company, user=owner_user, queue=dashboard.Queue.UNASSIGNED

@@ -5,12 +5,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import col, select
 
 from app.config import get_settings
-from app.models.job import Job
-from tests.conftest import post_form
-from tests.factories import PASSWORD, login, make_user
+from tests.support.factories import PASSWORD, login, make_user
+from tests.support.forms import post_form
+from tests.support.mail import queued_mails
 
 ATTACKER = ("198.51.100.7", 50000)
 OWNER = ("203.0.113.20", 50000)
@@ -32,11 +31,6 @@ def from_address(web_app):
 
 def _signed_in(client) -> bool:
     return "Log out (" in client.get("/").text
-
-
-def _mails(db, to: str) -> list[dict]:
-    jobs = db.exec(select(Job).where(Job.kind == "mail").order_by(col(Job.id))).all()
-    return [j.payload for j in jobs if j.payload["to"] == to]
 
 
 def test_ten_wrong_passwords_from_one_address_do_not_lock_the_owner_out(db, from_address):
@@ -66,7 +60,7 @@ def test_the_owner_signs_in_with_a_mailed_one_time_link(client, other_client, db
 
     asked = post_form(client, "/login/link", {"email": owner.email.upper()})
     assert asked.status_code == 200 and "we have sent it a sign-in link" in asked.text
-    (mail,) = _mails(db, owner.email)
+    (mail,) = queued_mails(db, owner.email)
     link = re.search(r"(/login/link/[A-Za-z0-9_-]+)", mail["text"]).group(1)
 
     opened = client.get(link)  # a mail scanner fetching the link signs nobody in
@@ -89,8 +83,8 @@ def test_asking_for_a_link_answers_the_same_for_unknown_addresses(client, db):
     assert known.status_code == unknown.status_code == 200
     strip = re.compile(r'name="csrf_token" value="[^"]+"')
     assert strip.sub("", known.text) == strip.sub("", unknown.text)
-    assert len(_mails(db, owner.email)) == 1
-    assert _mails(db, "nobody@example.org") == []
+    assert len(queued_mails(db, owner.email)) == 1
+    assert queued_mails(db, "nobody@example.org") == []
 
 
 def test_a_guessed_link_signs_nobody_in(client):

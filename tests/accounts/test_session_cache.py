@@ -7,9 +7,9 @@ import time
 from sqlalchemy import text
 
 from app.config import get_settings
-from tests.accounts.test_accounts_routes import browser_with, signed_in_name
-from tests.conftest import post_form
-from tests.factories import login, make_user
+from tests.support.accounts import browser_with, signed_in_name
+from tests.support.factories import login, make_user
+from tests.support.forms import post_form
 
 
 def test_a_rename_or_logout_here_counts_at_once(client, other_client, db):

@@ -17,11 +17,12 @@ from app.jobs.worker import drain
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, Visibility
 from app.moderation.service import set_visibility
-from tests.broadcast.test_broadcast_shared import Worker, backlog, bluesky  # noqa: F401 - the fixture
-from tests.factories import make_user
-from tests.smtp_server import SmtpServer
+from tests.support.broadcast import Worker, backlog
+from tests.support.factories import make_user
+from tests.support.smtp_server import SmtpServer
 
-pytest_plugins = ["tests.smtp_server"]  # live_engine, smtp_server
+# Every test here queues for a fake Bluesky (each worker brings its own adapter).
+pytestmark = pytest.mark.usefixtures("fake_bluesky")
 
 
 def admins(engine: Engine) -> tuple[str, str]:

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.broadcast.base import Link, Mention, Post, Thread
-from app.broadcast.bluesky import COLLECTION, BlueskyAdapter
+from app.broadcast.bluesky import BlueskyAdapter
 from app.broadcast.layout import graphemes
 from app.broadcast.sessions import MemorySessionStore
-from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
+from tests.support.broadcast import all_posts
+from tests.support.pds_fixture import Pds
 
 CREATE_SESSION = "/xrpc/com.atproto.server.createSession"
 REFRESH_SESSION = "/xrpc/com.atproto.server.refreshSession"
@@ -68,19 +69,6 @@ def get_record(pds: Pds, uri: str) -> httpx.Response:
         f"{pds.url}/xrpc/com.atproto.repo.getRecord",
         params={"repo": did, "collection": collection, "rkey": rkey},
     )
-
-
-def all_posts(pds: Pds) -> list[dict]:
-    records, cursor = [], None
-    while True:
-        page = httpx.get(
-            f"{pds.url}/xrpc/com.atproto.repo.listRecords",
-            params={"repo": pds.broadcaster.did, "collection": COLLECTION, "limit": 100}
-            | ({"cursor": cursor} if cursor else {}),
-        ).json()
-        records += page["records"]
-        if not (cursor := page.get("cursor")) or not page["records"]:
-            return records
 
 
 def company(pds: Pds) -> Mention:

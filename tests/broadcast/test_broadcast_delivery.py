@@ -18,10 +18,8 @@ from app.jobs.queue import claim, finish
 from app.jobs.worker import drain
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.job import Job, JobState
-from tests.broadcast.test_broadcast_schedule import T0, day, run_due
-from tests.factories import make_complaint, make_user
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.broadcast import T0, day, run_due
+from tests.support.factories import make_complaint, make_user
 
 
 @pytest.fixture

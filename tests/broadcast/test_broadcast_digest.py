@@ -16,7 +16,7 @@ from app.jobs.periodic import ensure_scheduled, period_of
 from app.models.broadcast import BroadcastStatus, BroadcastSummary
 from app.models.company import Company
 from app.models.job import Job
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=30)  # every complaint is past its 14-day response deadline

@@ -12,8 +12,8 @@ from app.broadcast.fake import FakeAdapter
 from app.events import muted
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.job import Job
-from tests.broadcast.test_broadcast_schedule import T0, run_due
-from tests.factories import make_complaint, make_user
+from tests.support.broadcast import T0, run_due
+from tests.support.factories import make_complaint, make_user
 
 NOW = T0 + timedelta(days=400)
 

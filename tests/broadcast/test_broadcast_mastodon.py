@@ -4,9 +4,7 @@ No Mastodon server is installable here (docs/social-networks.md); httpx.MockTran
 transport level with the status JSON, headers and errors Mastodon 4.x sends.
 """
 
-import html
 import json
-import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -25,131 +23,7 @@ from app.broadcast.base import (
     outcome_for,
 )
 from app.broadcast.mastodon import MastodonAdapter
-
-BASE = "https://mastodon.example"
-TOKEN = "ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0"
-
-
-def rate_headers(remaining: int = 299, reset: datetime | None = None) -> dict[str, str]:
-    reset = reset or datetime.now(UTC) + timedelta(minutes=5)
-    return {
-        "X-RateLimit-Limit": "300",
-        "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-    }
-
-
-# GET /api/v2/instance, as Mastodon 4.2 answers it (the parts the adapter reads, and a few more).
-INSTANCE = {
-    "domain": "mastodon.example",
-    "title": "Mastodon",
-    "version": "4.2.10",
-    "configuration": {
-        "urls": {"streaming": "wss://mastodon.example"},
-        "accounts": {"max_featured_tags": 10},
-        "statuses": {
-            "max_characters": 500,
-            "max_media_attachments": 4,
-            "characters_reserved_per_url": 23,
-        },
-    },
-    "registrations": {"enabled": False, "approval_required": False, "message": None},
-}
-
-
-def linkified(text: str) -> str:
-    """Links as Mastodon 4.x writes them into a status's HTML content."""
-    return re.sub(
-        r"https?://\S+",
-        lambda m: (
-            f'<a href="{html.escape(m.group())}" rel="nofollow noopener" target="_blank">'
-            f"{html.escape(m.group())}</a>"
-        ),
-        text,
-    )
-
-
-def status_json(status_id: str, text: str, in_reply_to_id: str | None = None) -> dict:
-    """A status as POST /api/v1/statuses returns it (Mastodon 4.x)."""
-    return {
-        "id": status_id,
-        "created_at": "2026-11-23T08:30:00.000Z",
-        "in_reply_to_id": in_reply_to_id,
-        "in_reply_to_account_id": "109348256434233232" if in_reply_to_id else None,
-        "sensitive": False,
-        "spoiler_text": "",
-        "visibility": "public",
-        "language": "en",
-        "uri": f"{BASE}/users/outcry/statuses/{status_id}",
-        "url": f"{BASE}/@outcry/{status_id}",
-        "replies_count": 0,
-        "reblogs_count": 0,
-        "favourites_count": 0,
-        "edited_at": None,
-        "content": f"<p>{linkified(text)}</p>",
-        "reblog": None,
-        "application": {"name": "Outcry", "website": None},
-        "account": {
-            "id": "109348256434233232",
-            "username": "outcry",
-            "acct": "outcry",
-            "display_name": "Outcry",
-            "url": f"{BASE}/@outcry",
-        },
-        "media_attachments": [],
-        "mentions": [],
-        "tags": [],
-        "emojis": [],
-        "card": None,
-        "poll": None,
-    }
-
-
-class FakeMastodon:
-    """Keeps statuses, honours Idempotency-Key like Mastodon (same key → the first status)."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.statuses: dict[str, dict] = {}
-        self.by_key: dict[str, str] = {}
-        self.answers: list[httpx.Response] = []  # canned answers, used first
-        self.instance_reads = 0
-        self.created = 0
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/v2/instance":  # read once per adapter, kept out of the log
-            self.instance_reads += 1
-            return httpx.Response(200, json=INSTANCE)
-        self.requests.append(request)
-        if self.answers:
-            return self.answers.pop(0)
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return httpx.Response(401, json={"error": "The access token is invalid"})
-        if request.method == "POST" and request.url.path == "/api/v1/statuses":
-            body = json.loads(request.content)
-            key = request.headers.get("Idempotency-Key")
-            if key in self.by_key:
-                return httpx.Response(
-                    200, json=self.statuses[self.by_key[key]], headers=rate_headers()
-                )
-            self.created += 1  # ids never repeat, deleted or not
-            status_id = str(113000000000000000 + self.created - 1)
-            status = status_json(status_id, body["status"], body.get("in_reply_to_id"))
-            self.statuses[status_id] = status
-            if key:
-                self.by_key[key] = status_id
-            return httpx.Response(200, json=status, headers=rate_headers())
-        if request.url.path == "/api/v1/accounts/verify_credentials":
-            return httpx.Response(200, json={"id": "109348256434233232", "acct": "outcry"})
-        if request.url.path == "/api/v1/accounts/109348256434233232/statuses":
-            newest = sorted(self.statuses.values(), key=lambda s: s["id"], reverse=True)
-            return httpx.Response(200, json=newest[: int(request.url.params["limit"])])
-        if request.method == "DELETE" and request.url.path.startswith("/api/v1/statuses/"):
-            status_id = request.url.path.rsplit("/", 1)[1]
-            if status_id not in self.statuses:
-                return httpx.Response(404, json={"error": "Record not found"})
-            return httpx.Response(200, json=self.statuses.pop(status_id))
-        return httpx.Response(404, json={"error": "Record not found"})
+from tests.support.broadcast import BASE, INSTANCE, TOKEN, FakeMastodon, rate_headers, status_json
 
 
 @pytest.fixture
@@ -353,7 +227,7 @@ async def test_the_instances_limits_hashtag_and_pacing_are_honoured(server: Fake
     try:
         server.instance_reads = 0
         with pytest.MonkeyPatch.context() as patch:
-            patch.setitem(globals(), "INSTANCE", small)
+            patch.setattr(server, "instance", small)
             await adapter.publish(milestone())
         sent = json.loads(server.requests[-1].content)["status"]
         assert sent.endswith(" #CustomerService") and "…" in sent  # the title shrank to fit 120

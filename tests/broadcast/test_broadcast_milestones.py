@@ -18,12 +18,9 @@ from app.jobs.queue import Outcome, claim, finish
 from app.jobs.worker import run_once
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.job import Job
-from tests.broadcast.test_broadcast_pds_thread import broadcaster  # noqa: F401 - the broadcaster fixture
-from tests.broadcast.test_broadcast_schedule import confirm, day, opted_in, resolve, texts
-from tests.factories import make_complaint
-from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.broadcast import confirm, day, opted_in, resolve, texts
+from tests.support.factories import make_complaint
+from tests.support.pds_fixture import Pds
 
 
 @pytest.fixture
@@ -78,7 +75,7 @@ async def test_a_resolved_complaint_gets_no_more_milestones_but_its_unconfirmed_
 async def test_a_milestone_lands_on_the_pds_within_a_second_of_falling_due(
     live_engine: Engine,
     pds: Pds,
-    broadcaster: None,  # noqa: F811
+    broadcaster: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     due_in = timedelta(seconds=3)

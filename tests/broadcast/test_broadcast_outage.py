@@ -1,4 +1,4 @@
-"""A network outage is weather: a REAL local PDS (tests/pds_fixture.py) frozen with SIGSTOP for
+"""A network outage is weather: a REAL local PDS (tests/support/pds_fixture.py) frozen with SIGSTOP for
 longer than the old give-up (8 spent attempts), then resumed. Every post and every deletion lands
 exactly once, no post of a hidden complaint survives, and another network carries on meanwhile.
 
@@ -31,12 +31,10 @@ from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, Visibility
 from app.models.job import Job, JobAttempt, JobState
 from app.moderation.service import set_visibility
-from tests.broadcast.test_broadcast_bluesky import all_posts
-from tests.broadcast.test_broadcast_pds_thread import broadcaster  # noqa: F401 - the broadcaster fixture
-from tests.factories import make_complaint
-from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
+from tests.support.broadcast import all_posts
+from tests.support.factories import make_complaint
+from tests.support.pds_fixture import Pds
 
-pytest_plugins = ["tests.smtp_server"]  # live_engine
 KINDS = [delivery.KIND, delivery.DELETE_KIND]
 OLD_GIVE_UP = 8  # attempts a broadcast job had before outages stopped spending them
 
@@ -44,7 +42,7 @@ OLD_GIVE_UP = 8  # attempts a broadcast job had before outages stopped spending 
 @pytest_asyncio.fixture(loop_scope="function")
 async def quick_weather(
     pds: Pds,
-    broadcaster: None,  # noqa: F811
+    broadcaster: None,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> AsyncIterator[None]:
@@ -121,7 +119,7 @@ def titled(pds: Pds, title: str) -> list[dict]:
 async def test_a_frozen_pds_loses_nothing_and_posts_nothing_twice(
     live_engine: Engine,
     pds: Pds,
-    broadcaster: None,  # noqa: F811
+    broadcaster: None,
     quick_weather: None,
     frozen: None,
 ) -> None:

@@ -23,11 +23,9 @@ from app.config import get_settings
 from app.jobs.worker import drain
 from app.models.broadcast import Broadcast, BroadcastNetwork, BroadcastStatus
 from app.models.job import Job, JobAttempt, JobState
-from tests.broadcast.test_broadcast_bluesky import all_posts
-from tests.factories import make_complaint
-from tests.pds_fixture import REDIS_ADDRESS, Pds, rate_limited_local_pds  # noqa: F401
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.broadcast import all_posts
+from tests.support.factories import make_complaint
+from tests.support.pds_fixture import REDIS_ADDRESS, Pds
 
 
 @pytest_asyncio.fixture(loop_scope="function")

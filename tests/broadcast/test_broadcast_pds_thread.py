@@ -1,5 +1,5 @@
 """Issue 4, done when: a complaint's whole broadcast life, from the scan and the real worker to
-posts read back from a REAL local PDS (tests/pds_fixture.py) — one thread, mentions and links
+posts read back from a REAL local PDS (tests/support/pds_fixture.py) — one thread, mentions and links
 as facets, and nothing posted twice.
 
 The worker only sees committed rows, so this test commits through real sessions on
@@ -8,11 +8,9 @@ The worker only sees committed rows, so this test commits through real sessions 
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -20,44 +18,18 @@ from app.broadcast import delivery, schedule
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.public import complaint_url
-from app.config import get_settings
 from app.jobs.worker import drain
 from app.models.broadcast import Broadcast
 from app.models.company import Company
 from app.models.complaint import Complaint, ResolutionType
 from app.models.job import Job, JobAttempt
 from app.models.user import User
-from tests.broadcast.test_broadcast_bluesky import all_posts
-from tests.factories import make_complaint, make_rep
-from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.broadcast import all_posts
+from tests.support.factories import make_complaint, make_rep
+from tests.support.pds_fixture import Pds
 
 MENTION = "app.bsky.richtext.facet#mention"
 LINK = "app.bsky.richtext.facet#link"
-
-
-@pytest_asyncio.fixture(loop_scope="function")  # the test's own loop owns the adapter's sockets
-async def broadcaster(pds: Pds, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
-    """The broadcaster as configured in production, pointed at the local PDS's outcry.test."""
-    monkeypatch.setenv("OUTCRY_BLUESKY_SERVICE_URL", pds.url)
-    monkeypatch.setenv("OUTCRY_BLUESKY_HANDLE", pds.broadcaster.handle)
-    monkeypatch.setenv("OUTCRY_BLUESKY_APP_PASSWORD", pds.broadcaster.app_password)
-    monkeypatch.setenv("OUTCRY_BROADCAST_WEBHOOK_URLS", "[]")
-    monkeypatch.delenv("OUTCRY_MASTODON_BASE_URL", raising=False)
-    monkeypatch.delenv("OUTCRY_BLUESKY_SESSION_FILE", raising=False)
-    get_settings.cache_clear()
-    monkeypatch.setattr(delivery, "_cache", None)  # built from the settings above on first use
-    # The database is wiped between tests but the PDS is not: complaint ids repeat, so each test
-    # gets record keys of its own (or a post would adopt an earlier test's record).
-    run, record_key = uuid.uuid4().hex[:8], schedule.record_key
-    monkeypatch.setattr(schedule, "record_key", lambda *key: f"{record_key(*key)}:{run}")
-    try:
-        yield
-    finally:
-        for adapter in (delivery._cache or {}).values():
-            await adapter.aclose()
-        get_settings.cache_clear()  # the next test gets the environment monkeypatch restores
 
 
 def drained_at(session: Session, key: str) -> tuple[datetime, datetime]:

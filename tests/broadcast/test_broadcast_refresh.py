@@ -27,9 +27,8 @@ from app.jobs.queue import claim, finish
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.redaction import rules
 from app.redaction import service as redaction
-from tests.broadcast.test_broadcast_mastodon import INSTANCE, TOKEN, FakeMastodon, linkified
-from tests.broadcast.test_broadcast_schedule import T0, day, run_due
-from tests.factories import make_complaint, make_user
+from tests.support.broadcast import INSTANCE, T0, TOKEN, FakeMastodon, day, linkified, run_due
+from tests.support.factories import make_complaint, make_user
 
 TITLE = "Agent Alex Moreno charged me twice for August"
 AGENT = r"\bAgent (?:Sam|Alex) [A-Z][a-z]+"

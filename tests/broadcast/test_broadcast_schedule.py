@@ -1,8 +1,7 @@
 """What is broadcast and when: opt-in, grace window, milestones, threads, resolution, mentions,
 privacy, and what /broadcasts and the complaint page show."""
 
-from contextlib import nullcontext
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -12,20 +11,12 @@ from app.broadcast.base import Post
 from app.broadcast.dryrun import DryRunAdapter
 from app.broadcast.fake import FakeAdapter
 from app.clock import utcnow
-from app.complaints import service as complaints
-from app.jobs.queue import claim, finish
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.company import Company
-from app.models.complaint import Complaint, ResolutionType
+from app.models.complaint import Complaint
 from app.models.job import Job
-from app.models.user import User
-from tests.factories import make_complaint, make_rep, make_user
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def day(n: float) -> datetime:
-    return T0 + timedelta(days=n)
+from tests.support.broadcast import T0, confirm, day, opted_in, resolve, run_due, texts
+from tests.support.factories import make_complaint, make_rep, make_user
 
 
 @pytest.fixture
@@ -35,42 +26,8 @@ def networks(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeAdapter]:
     return fakes
 
 
-async def run_due(db: Session, now: datetime) -> int:
-    """Be the worker at ``now``: post every due broadcast job."""
-    done = 0
-    while job := claim(session=db, kinds=[delivery.KIND], now=now):
-        outcome = await delivery.publish_job(job, lambda: nullcontext(db), now=now)
-        finish(session=db, job=job, outcome=outcome, started_at=now, now=now)
-        done += 1
-    return done
-
-
 def posts(fake: FakeAdapter) -> list[Post]:
     return [post for post, _ in fake.posts.values()]
-
-
-def texts(fake: FakeAdapter) -> list[str]:
-    return [rendered.text for _, rendered in fake.posts.values()]
-
-
-def opted_in(db: Session, **overrides) -> Complaint:
-    return make_complaint(db, now=T0, broadcast_opt_in=True, **overrides)
-
-
-def resolve(db: Session, complaint: Complaint, at: datetime) -> None:
-    rep = make_rep(db, db.get(Company, complaint.company_id))
-    complaints.resolve(
-        session=db,
-        complaint=complaint,
-        rep=db.get(User, rep.user_id),
-        resolution_type=ResolutionType.MONETARY,
-        now=at,
-    )
-
-
-def confirm(db: Session, complaint: Complaint, at: datetime) -> None:
-    author = db.get(User, complaint.author_id)
-    complaints.confirm(session=db, complaint=complaint, user=author, now=at)
 
 
 async def test_a_complaint_without_opt_in_is_never_posted(

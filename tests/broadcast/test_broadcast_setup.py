@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from app.broadcast.mastodon import MastodonAdapter
 from app.cli import app
 from app.config import get_settings
-from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
+from tests.support.pds_fixture import Pds
 
 
 def profile_labels(pds: Pds) -> list[str]:

@@ -10,24 +10,17 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from app.broadcast import delivery, schedule
+from app.broadcast import delivery
 from app.broadcast.base import Post, RemoteRef, TemporaryError
-from app.broadcast.fake import FakeAdapter
 from app.clock import utcnow
 from app.config import get_settings
 from app.db import make_engine
-from app.jobs.queue import claim, finish
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.job import Job, JobState
-from tests.factories import make_complaint, make_user
+from tests.support.broadcast import Worker, backlog
 
-pytest_plugins = ["tests.smtp_server"]  # live_engine
-
-
-@pytest.fixture(autouse=True)
-def bluesky(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The network the scheduler queues for (each worker below brings its own adapter)."""
-    monkeypatch.setattr(delivery, "_cache", {"bluesky": FakeAdapter("bluesky")})
+# Every test here queues for a fake Bluesky (each worker brings its own adapter).
+pytestmark = pytest.mark.usefixtures("fake_bluesky")
 
 
 @pytest.fixture
@@ -36,47 +29,6 @@ def other_engine(live_engine: Engine) -> Iterator[Engine]:
     engine = make_engine(str(live_engine.url.render_as_string(hide_password=False)), pool_size=2)
     yield engine
     engine.dispose()
-
-
-class Worker:
-    """One worker process: its engine and its own adapters (as `outcry worker` creates them)."""
-
-    def __init__(self, engine: Engine, name: str) -> None:
-        self.engine, self.fake = engine, FakeAdapter("bluesky")
-        self.name = name
-
-    def open(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
-
-    async def run_due(self, now: datetime, *, limit: int = 1000) -> int:
-        """Post every due broadcast job at ``now`` (at most ``limit``)."""
-        saved = delivery._cache
-        delivery._cache = {"bluesky": self.fake}
-        done = 0
-        try:
-            with self.open() as session:
-                while done < limit and (
-                    job := claim(session=session, kinds=[delivery.KIND], now=now)
-                ):
-                    session.commit()  # claimed: the lease is everyone's to see
-                    outcome = await delivery.publish_job(job, self.open, now=now)
-                    finish(session=session, job=job, outcome=outcome, started_at=now, now=now)
-                    session.commit()
-                    done += 1
-        finally:
-            delivery._cache = saved
-        return done
-
-
-def backlog(engine: Engine, count: int, now: datetime) -> None:
-    with Session(engine) as session:
-        author = make_user(session)
-        for n in range(count):
-            filed = now - timedelta(days=7, hours=1)  # the 7-day milestone, an hour ago
-            make_complaint(session, author, now=filed, broadcast_opt_in=True, title=f"Queued {n}")
-        session.commit()
-        assert len(schedule.scan(session=session, now=now)) == count
-        session.commit()
 
 
 def posted_count(engine: Engine) -> int:

@@ -1,5 +1,5 @@
 """Posts stay true: a moderator's edit of a complaint's title replaces its live posts, on a REAL
-local PDS (tests/pds_fixture.py): the old text is gone from the network, the new posts form one
+local PDS (tests/support/pds_fixture.py): the old text is gone from the network, the new posts form one
 thread in the same order, and /broadcasts shows the current text."""
 
 import uuid
@@ -20,19 +20,17 @@ from app.models.company import Company
 from app.models.complaint import Complaint, Visibility
 from app.moderation.edits import edit_text
 from app.moderation.service import set_visibility
-from tests.broadcast.test_broadcast_bluesky import all_posts
-from tests.broadcast.test_broadcast_pds_thread import broadcaster  # noqa: F401 - the broadcaster fixture
-from tests.factories import make_complaint, make_rep, make_user
-from tests.pds_fixture import Pds, local_pds  # noqa: F401 - the pds fixture
+from tests.support.broadcast import all_posts
+from tests.support.factories import make_complaint, make_rep, make_user
+from tests.support.pds_fixture import Pds
 
-pytest_plugins = ["tests.smtp_server"]  # live_engine
 KINDS = [delivery.KIND, delivery.DELETE_KIND, refresh.KIND]
 
 
 async def test_a_moderators_edit_reaches_the_posts_already_out(
     live_engine: Engine,
     pds: Pds,
-    broadcaster: None,  # noqa: F811
+    broadcaster: None,
 ) -> None:
     t0 = utcnow() - timedelta(days=30)
     tag = uuid.uuid4().hex[:8]
@@ -86,7 +84,7 @@ async def test_a_moderators_edit_reaches_the_posts_already_out(
 async def test_hide_restore_then_the_next_milestone_threads_onto_a_live_record(
     live_engine: Engine,
     pds: Pds,
-    broadcaster: None,  # noqa: F811
+    broadcaster: None,
 ) -> None:
     t0 = utcnow() - timedelta(days=30)
     tag = uuid.uuid4().hex[:8]
@@ -147,7 +145,7 @@ def test_the_configured_pds_is_asked_only_at_an_address_the_guard_accepts(
 async def test_the_dry_run_says_byte_for_byte_what_the_pds_holds(
     live_engine: Engine,
     pds: Pds,
-    broadcaster: None,  # noqa: F811
+    broadcaster: None,
 ) -> None:
     t0 = utcnow() - timedelta(days=30)
     tag = uuid.uuid4().hex[:8]

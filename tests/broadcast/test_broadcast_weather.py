@@ -23,8 +23,8 @@ from app.models.job import Job, JobState
 from app.models.membership import Role
 from app.models.user import User
 from app.moderation.service import set_visibility
-from tests.broadcast.test_broadcast_schedule import day, opted_in, run_due
-from tests.factories import login, make_rep, make_user
+from tests.support.broadcast import day, opted_in, run_due
+from tests.support.factories import login, make_rep, make_user
 
 
 @pytest.fixture

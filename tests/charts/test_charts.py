@@ -9,7 +9,9 @@ from sqlmodel import Session
 from app.charts import cache, data, render
 from app.clock import utcnow
 from app.models.complaint import ComplaintState, ResolutionType, Visibility
-from tests.charts_fixtures import SVG_NS, _fresh_caches, complaint_at  # noqa: F401
+from tests.support.charts_fixtures import SVG_NS, complaint_at
+
+pytestmark = pytest.mark.usefixtures("fresh_chart_caches")
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -10,19 +10,13 @@ from app.claims import service as claims
 from app.claims.verifier import Verifier
 from app.clock import utcnow
 from app.companies import members
-from app.companies import service as companies
 from app.errors import Conflict
 from app.models.audit import AuditEntry
 from app.models.job import Job
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, Role
 from app.models.user import User
-from tests.conftest import csrf_from, post_form
-from tests.factories import login, make_user
-
-
-@pytest.fixture
-def acme(db):
-    return companies.create(session=db, name="Acme Widgets", domain="acme.test")
+from tests.support.factories import login, make_user
+from tests.support.forms import csrf_from, post_form
 
 
 @pytest.fixture

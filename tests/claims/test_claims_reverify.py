@@ -15,7 +15,7 @@ import app.claims.jobs
 import app.claims.verifier
 from app.claims import decisions, reverify
 from app.claims import service as claims
-from app.claims.verifier import WELL_KNOWN_PATH, Verifier, get_verifier
+from app.claims.verifier import get_verifier
 from app.clock import utcnow
 from app.companies import members
 from app.companies import service as companies
@@ -26,42 +26,9 @@ from app.models.company import Company
 from app.models.job import Job, JobState
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
-from tests import dns_https_servers as servers
-from tests.conftest import post_form
-from tests.dns_https_servers import LocalNet, Reply
-from tests.factories import confirm_domain, login, make_user
-
-local_servers = servers.local_servers
-local_net = servers.local_net
-LATER = timedelta(days=8)  # past OUTCRY_REVERIFY_DAYS (7)
-
-
-def make_verifier(net: LocalNet) -> Verifier:
-    return Verifier(
-        resolver=net.dns.resolver(),
-        https_port=net.https.port,
-        tls=net.https.client_context(),
-        policy=servers.allow_loopback,
-        timeout=3.0,
-    )
-
-
-def verified_claim(db, net: LocalNet, company, owner, method=ClaimMethod.DNS) -> Claim:
-    """A claim verified for real against the local servers."""
-    verifier = make_verifier(net)
-    claim = claims.start(session=db, user=owner, company=company, method=method, verifier=verifier)
-    net.dns.records[company.domain] = {
-        "A": ["127.0.0.1"],
-        "TXT": [f"outcry-verification={claim.token}"],
-    }
-    net.https.routes[WELL_KNOWN_PATH] = Reply(200, claim.token)
-    assert claims.verify(session=db, claim=claim, user=owner, verifier=verifier).ok
-    return claim
-
-
-@pytest.fixture
-def acme(db):
-    return confirm_domain(db, companies.create(session=db, name="Acme Widgets", domain="acme.test"))
+from tests.support.claims import LATER, make_verifier, verified_claim
+from tests.support.factories import confirm_domain, login, make_user
+from tests.support.forms import post_form
 
 
 def test_vanished_dns_record_suspends_and_cuts_reps_off_at_once(

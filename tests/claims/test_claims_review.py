@@ -12,16 +12,10 @@ from app.models.audit import AuditEntry
 from app.models.company import Company
 from app.models.job import Job
 from app.models.membership import Claim, ClaimStatus, Role
-from tests import dns_https_servers as servers
-from tests.claims import test_claims_routes as claim_steps
-from tests.claims.test_claims_routes import mailed_code, start_claim, verify
-from tests.conftest import post_form
-from tests.dns_https_servers import Reply
-from tests.factories import login, make_complaint, make_user
-
-local_servers = servers.local_servers
-local_net = servers.local_net
-verifier = claim_steps.verifier
+from tests.support.claims import mailed_code, start_claim, verify
+from tests.support.dns_https_servers import Reply
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import post_form
 
 VICTIM_REF = "VICTIM-ACCT-5566-0042"
 

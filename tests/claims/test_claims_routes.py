@@ -1,6 +1,5 @@
 """Claiming a company through the pages, with the verifier pointed at real local servers."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -15,32 +14,10 @@ from app.models.audit import AuditEntry
 from app.models.job import Job
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.text.humanize import day
-from tests import dns_https_servers as servers
-from tests.conftest import csrf_from, post_form
-from tests.dns_https_servers import LocalNet, Reply
-from tests.factories import confirm_domain, login, make_user
-
-local_servers = servers.local_servers
-local_net = servers.local_net
-
-
-@pytest.fixture
-def verifier(local_net: LocalNet, web_app) -> Verifier:
-    """The app's verifier, pointed at the local servers and allowed to reach 127.0.0.1."""
-    verifier = Verifier(
-        resolver=local_net.dns.resolver(),
-        https_port=local_net.https.port,
-        tls=local_net.https.client_context(),
-        policy=servers.allow_loopback,
-        timeout=3.0,
-    )
-    web_app.dependency_overrides[get_verifier] = lambda: verifier
-    return verifier
-
-
-@pytest.fixture
-def acme(db):
-    return confirm_domain(db, companies.create(session=db, name="Acme Widgets", domain="acme.test"))
+from tests.support.claims import mailed_code, start_claim, verify
+from tests.support.dns_https_servers import Reply
+from tests.support.factories import confirm_domain, login, make_user
+from tests.support.forms import csrf_from, post_form
 
 
 @pytest.fixture
@@ -51,23 +28,8 @@ def mailco(db):
     )
 
 
-def start_claim(client, company, **data):
-    response = post_form(client, f"/companies/{company.slug}/claim", data)
-    assert response.status_code == 303, response.text
-    return int(response.headers["location"].rsplit("/", 1)[1])
-
-
 def claim_page(client, claim_id):
     return client.get(f"/claims/{claim_id}").text
-
-
-def verify(client, claim_id, **data):
-    return post_form(client, f"/claims/{claim_id}/verify", data, page=f"/claims/{claim_id}")
-
-
-def mailed_code(db, claim_id) -> str:
-    jobs = db.exec(select(Job).where(Job.key.like(f"mail:claim-code:{claim_id}:%"))).all()
-    return re.search(r"Your code: (\d{6})", jobs[-1].payload["text"]).group(1)
 
 
 def audit_actions(db, claim_id) -> list[str]:

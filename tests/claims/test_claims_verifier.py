@@ -6,11 +6,8 @@ import pytest
 
 from app.claims.freemail import is_free_mail
 from app.claims.verifier import WELL_KNOWN_PATH, Verifier
-from tests import dns_https_servers as servers
-from tests.dns_https_servers import LocalNet, Reply
-
-local_servers = servers.local_servers
-local_net = servers.local_net
+from tests.support import dns_https_servers as servers
+from tests.support.dns_https_servers import LocalNet, Reply
 
 TOKEN = "tok-123"
 

@@ -3,7 +3,7 @@
 import re
 
 from app.web.identity import HUES, hue, initials
-from tests.factories import make_complaint
+from tests.support.factories import make_complaint
 
 
 def _marks(html: str) -> set[tuple[str, str]]:

@@ -8,8 +8,8 @@ from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.membership import Claim, CompanyMember
 from app.stats.aggregates import refresh_dirty
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 
 def _world(db):

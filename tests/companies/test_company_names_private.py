@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from app.companies import service as companies
 from app.complaints import gate
 from app.models.company import Company
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import post_form
 
 FORM = {
     "company_pick": "",

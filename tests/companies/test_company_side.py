@@ -30,7 +30,7 @@ from app.models.complaint import (
 )
 from app.models.membership import Claim, ClaimStatus, CompanyMember, Role
 from app.models.user import User
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Acme:
 
 
 @pytest.fixture
-def acme(db: Session) -> Acme:
+def acme_staff(db: Session) -> Acme:
     company = companies.create(session=db, name="Acme", domain="acme.example")
     owner = make_rep(
         db, company, role=Role.OWNER, public_name="Dana Ortiz", job_title="Customer Relations Lead"
@@ -70,35 +70,35 @@ def timeline(db: Session, complaint: Complaint) -> list[tuple[str, str]]:
     ]
 
 
-def test_first_reply_signs_it_and_makes_the_rep_owner_without_a_handoff(db, acme) -> None:
-    dana = acme.user(acme.owner, db)
-    company_side.reply(session=db, complaint=acme.complaint, user=dana, body="We are on it.")
-    message = db.exec(select(Message).where(Message.complaint_id == acme.complaint.id)).one()
+def test_first_reply_signs_it_and_makes_the_rep_owner_without_a_handoff(db, acme_staff) -> None:
+    dana = acme_staff.user(acme_staff.owner, db)
+    company_side.reply(session=db, complaint=acme_staff.complaint, user=dana, body="We are on it.")
+    message = db.exec(select(Message).where(Message.complaint_id == acme_staff.complaint.id)).one()
     assert message.signature == "Dana Ortiz, Customer Relations Lead"
     assert (message.info_request, message.templated) == (False, False)
-    assert acme.complaint.state is ComplaintState.ANSWERED
-    assert acme.complaint.assignee_id == dana.id
-    assert acme.complaint.handoff_count == 0
-    assert timeline(db, acme.complaint) == [
+    assert acme_staff.complaint.state is ComplaintState.ANSWERED
+    assert acme_staff.complaint.assignee_id == dana.id
+    assert acme_staff.complaint.handoff_count == 0
+    assert timeline(db, acme_staff.complaint) == [
         ("filed", "against Acme"),
         ("answer", ""),
         ("assign", ""),
     ]
     # A second reply by another rep answers, but does not take the complaint away.
-    sam = acme.user(acme.agent, db)
-    company_side.reply(session=db, complaint=acme.complaint, user=sam, body="Refund sent.")
-    assert acme.complaint.assignee_id == dana.id
+    sam = acme_staff.user(acme_staff.agent, db)
+    company_side.reply(session=db, complaint=acme_staff.complaint, user=sam, body="Refund sent.")
+    assert acme_staff.complaint.assignee_id == dana.id
     signatures = db.exec(
         select(Message.signature)
-        .where(Message.complaint_id == acme.complaint.id)
+        .where(Message.complaint_id == acme_staff.complaint.id)
         .order_by(col(Message.id))
     ).all()
     assert signatures == ["Dana Ortiz, Customer Relations Lead", "Sam Lee"]
 
 
-def test_reassigning_counts_handoffs_and_records_them(db, acme, captured) -> None:
-    dana, sam = acme.user(acme.owner, db), acme.user(acme.agent, db)
-    c = acme.complaint
+def test_reassigning_counts_handoffs_and_records_them(db, acme_staff, captured) -> None:
+    dana, sam = acme_staff.user(acme_staff.owner, db), acme_staff.user(acme_staff.agent, db)
+    c = acme_staff.complaint
     company_side.assign(session=db, complaint=c, user=sam, assignee_id=sam.id)  # "take it"
     assert (c.assignee_id, c.handoff_count) == (sam.id, 0)
     company_side.assign(session=db, complaint=c, user=sam, assignee_id=dana.id)
@@ -130,40 +130,42 @@ def test_reassigning_counts_handoffs_and_records_them(db, acme, captured) -> Non
     ]
 
 
-def test_only_active_reps_of_the_company_can_be_assigned(db, acme) -> None:
-    dana = acme.user(acme.owner, db)
+def test_only_active_reps_of_the_company_can_be_assigned(db, acme_staff) -> None:
+    dana = acme_staff.user(acme_staff.owner, db)
     globex = companies.create(session=db, name="Globex")
     outsider = make_rep(db, globex)
-    revoked = make_rep(db, acme.company)
+    revoked = make_rep(db, acme_staff.company)
     revoked.revoked_at = utcnow()
-    for assignee_id in (acme.complaint.author_id, outsider.user_id, revoked.user_id, 999_999):
+    for assignee_id in (acme_staff.complaint.author_id, outsider.user_id, revoked.user_id, 999_999):
         with pytest.raises(DomainError, match="active representatives"):
             company_side.assign(
-                session=db, complaint=acme.complaint, user=dana, assignee_id=assignee_id
+                session=db, complaint=acme_staff.complaint, user=dana, assignee_id=assignee_id
             )
-    assert (acme.complaint.assignee_id, acme.complaint.handoff_count) == (None, 0)
-    assert [k for k, _ in timeline(db, acme.complaint)] == ["filed"]
+    assert (acme_staff.complaint.assignee_id, acme_staff.complaint.handoff_count) == (None, 0)
+    assert [k for k, _ in timeline(db, acme_staff.complaint)] == ["filed"]
 
 
-def test_an_assignment_made_meanwhile_is_not_overwritten(db, acme) -> None:
+def test_an_assignment_made_meanwhile_is_not_overwritten(db, acme_staff) -> None:
     """Two reps act on the page they loaded: the second is told, and nothing is counted twice."""
-    dana, sam = acme.user(acme.owner, db), acme.user(acme.agent, db)
+    dana, sam = acme_staff.user(acme_staff.owner, db), acme_staff.user(acme_staff.agent, db)
     db.execute(  # another request assigned it to Sam after this one loaded the complaint
         update(Complaint)
-        .where(col(Complaint.id) == acme.complaint.id)
+        .where(col(Complaint.id) == acme_staff.complaint.id)
         .values(assignee_id=sam.id)
         .execution_options(synchronize_session=False)
     )
-    assert acme.complaint.assignee_id is None  # the stale copy this request holds
+    assert acme_staff.complaint.assignee_id is None  # the stale copy this request holds
     with pytest.raises(Conflict, match="just now"):
-        company_side.assign(session=db, complaint=acme.complaint, user=dana, assignee_id=dana.id)
-    db.refresh(acme.complaint)
-    assert (acme.complaint.assignee_id, acme.complaint.handoff_count) == (sam.id, 0)
+        company_side.assign(
+            session=db, complaint=acme_staff.complaint, user=dana, assignee_id=dana.id
+        )
+    db.refresh(acme_staff.complaint)
+    assert (acme_staff.complaint.assignee_id, acme_staff.complaint.handoff_count) == (sam.id, 0)
 
 
-def test_info_request_waits_on_the_consumer_until_they_follow_up(db, acme, captured) -> None:
-    sam = acme.user(acme.agent, db)
-    c = acme.complaint
+def test_info_request_waits_on_the_consumer_until_they_follow_up(db, acme_staff, captured) -> None:
+    sam = acme_staff.user(acme_staff.agent, db)
+    c = acme_staff.complaint
     company_side.reply(
         session=db, complaint=c, user=sam, body="Which card was charged?", info_request=True
     )
@@ -184,9 +186,9 @@ def test_info_request_waits_on_the_consumer_until_they_follow_up(db, acme, captu
     assert c.awaiting_consumer is False
 
 
-def test_resolving_is_signed_and_ends_the_wait(db, acme) -> None:
-    dana = acme.user(acme.owner, db)
-    c = acme.complaint
+def test_resolving_is_signed_and_ends_the_wait(db, acme_staff) -> None:
+    dana = acme_staff.user(acme_staff.owner, db)
+    c = acme_staff.complaint
     company_side.reply(session=db, complaint=c, user=dana, body="Details?", info_request=True)
     company_side.resolve(
         session=db,
@@ -209,15 +211,15 @@ def test_resolving_is_signed_and_ends_the_wait(db, acme) -> None:
     )
 
 
-def test_internal_notes_leave_no_public_trace(db, acme, captured) -> None:
-    sam = acme.user(acme.agent, db)
-    before = timeline(db, acme.complaint)
+def test_internal_notes_leave_no_public_trace(db, acme_staff, captured) -> None:
+    sam = acme_staff.user(acme_staff.agent, db)
+    before = timeline(db, acme_staff.complaint)
     company_side.add_note(
-        session=db, complaint=acme.complaint, user=sam, body="Customer is VIP, escalate."
+        session=db, complaint=acme_staff.complaint, user=sam, body="Customer is VIP, escalate."
     )
-    assert timeline(db, acme.complaint) == before
+    assert timeline(db, acme_staff.complaint) == before
     assert captured == []
-    assert [n.body for n, _a in company_side.notes(session=db, complaint=acme.complaint)] == [
+    assert [n.body for n, _a in company_side.notes(session=db, complaint=acme_staff.complaint)] == [
         "Customer is VIP, escalate."
     ]
 
@@ -231,8 +233,8 @@ def _count(db: Session, model: type, complaint: Complaint) -> int:
 @pytest.mark.parametrize(
     "who", ["consumer", "author", "other_company_rep", "revoked", "unverified"]
 )
-def test_company_actions_refuse_everyone_but_active_reps(db, acme, who: str) -> None:
-    c = acme.complaint
+def test_company_actions_refuse_everyone_but_active_reps(db, acme_staff, who: str) -> None:
+    c = acme_staff.complaint
     if who == "consumer":
         user = make_user(db)
     elif who == "author":
@@ -240,13 +242,13 @@ def test_company_actions_refuse_everyone_but_active_reps(db, acme, who: str) -> 
     elif who == "other_company_rep":
         user = db.get(User, make_rep(db, companies.create(session=db, name="Globex")).user_id)
     elif who == "revoked":
-        member = make_rep(db, acme.company)
+        member = make_rep(db, acme_staff.company)
         member.revoked_at = utcnow()
         db.add(member)
         user = db.get(User, member.user_id)
     else:  # the company's claim is no longer verified: its reps lose access at once
-        user = acme.user(acme.agent, db)
-        claim = db.exec(select(Claim).where(Claim.company_id == acme.company.id)).one()
+        user = acme_staff.user(acme_staff.agent, db)
+        claim = db.exec(select(Claim).where(Claim.company_id == acme_staff.company.id)).one()
         claim.status = ClaimStatus.SUSPENDED
         db.add(claim)
     db.flush()
@@ -270,9 +272,9 @@ def test_company_actions_refuse_everyone_but_active_reps(db, acme, who: str) -> 
     assert _count(db, TimelineEvent, c) == 1
 
 
-def test_replies_and_notes_need_text_within_limits(db, acme) -> None:
-    sam = acme.user(acme.agent, db)
-    c = acme.complaint
+def test_replies_and_notes_need_text_within_limits(db, acme_staff) -> None:
+    sam = acme_staff.user(acme_staff.agent, db)
+    c = acme_staff.complaint
     with pytest.raises(Conflict, match="needs some text"):
         company_side.reply(session=db, complaint=c, user=sam, body="   \n ")
     with pytest.raises(DomainError, match="under 10,000"):
@@ -283,9 +285,9 @@ def test_replies_and_notes_need_text_within_limits(db, acme) -> None:
     assert c.assignee_id is None
 
 
-def test_a_closed_complaint_takes_no_reply_and_no_owner(db, acme) -> None:
-    c = acme.complaint
-    sam = acme.user(acme.agent, db)
+def test_a_closed_complaint_takes_no_reply_and_no_owner(db, acme_staff) -> None:
+    c = acme_staff.complaint
+    sam = acme_staff.user(acme_staff.agent, db)
     complaints.withdraw(session=db, complaint=c, user=db.get(User, c.author_id))
     with pytest.raises(TransitionError):
         company_side.reply(session=db, complaint=c, user=sam, body="Hi")
@@ -294,13 +296,17 @@ def test_a_closed_complaint_takes_no_reply_and_no_owner(db, acme) -> None:
     assert (c.assignee_id, c.handoff_count) == (None, 0)
 
 
-def test_a_reps_reply_ends_the_overdue_clock(db, acme) -> None:
+def test_a_reps_reply_ends_the_overdue_clock(db, acme_staff) -> None:
     """An answer (or an information request) is the company's response (CFPB "timely response",
     docs/lifecycle.md): the complaint stops being overdue."""
     late = make_complaint(db, company_name="Acme", now=utcnow() - timedelta(days=20))
     assert flags(late).overdue
     company_side.reply(
-        session=db, complaint=late, user=acme.user(acme.agent, db), body="Sorry.", info_request=True
+        session=db,
+        complaint=late,
+        user=acme_staff.user(acme_staff.agent, db),
+        body="Sorry.",
+        info_request=True,
     )
     assert late.first_response_at is not None
     assert not flags(late).overdue

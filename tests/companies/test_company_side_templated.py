@@ -14,7 +14,7 @@ from app.models.company import Company
 from app.models.complaint import Message, ResolutionType, Side
 from app.models.membership import Role
 from app.models.user import User
-from tests.factories import make_complaint, make_rep
+from tests.support.factories import make_complaint, make_rep
 
 STOCK = (
     "Dear {name}, thank you for reaching out. We have escalated your case to our billing team "
@@ -58,7 +58,7 @@ def test_three_matching_earlier_replies_make_it_templated_two_do_not() -> None:
 
 
 @pytest.fixture
-def acme(db: Session) -> tuple[Company, User]:
+def acme_and_rep(db: Session) -> tuple[Company, User]:
     company = companies.create(session=db, name="Acme")
     rep = make_rep(db, company, role=Role.OWNER, public_name="Dana Ortiz")
     return company, db.get(User, rep.user_id)
@@ -72,8 +72,8 @@ def _reply(db: Session, company: Company, rep: User, body: str, **kw) -> Message
     ).one()
 
 
-def test_the_fourth_copy_of_a_stock_reply_is_marked(db, acme) -> None:
-    company, rep = acme
+def test_the_fourth_copy_of_a_stock_reply_is_marked(db, acme_and_rep) -> None:
+    company, rep = acme_and_rep
     first_three = [_reply(db, company, rep, STOCK.format(name=n)) for n in ("John", "Ana", "Lee")]
     assert [m.templated for m in first_three] == [False, False, False]
     assert _reply(db, company, rep, STOCK.format(name="Maria")).templated is True
@@ -82,8 +82,8 @@ def test_the_fourth_copy_of_a_stock_reply_is_marked(db, acme) -> None:
     assert _reply(db, company, rep, personal).templated is False
 
 
-def test_other_companies_and_consumers_replies_do_not_count(db, acme) -> None:
-    company, rep = acme
+def test_other_companies_and_consumers_replies_do_not_count(db, acme_and_rep) -> None:
+    company, rep = acme_and_rep
     globex = companies.create(session=db, name="Globex")
     globex_rep = db.get(User, make_rep(db, globex).user_id)
     for name in ("John", "Ana", "Lee"):
@@ -124,9 +124,9 @@ def _distinct(n: int) -> list[str]:
 
 
 @pytest.mark.parametrize(("distinct", "expected"), [(197, True), (198, False)])
-def test_only_the_last_200_replies_count(db, acme, distinct: int, expected: bool) -> None:
+def test_only_the_last_200_replies_count(db, acme_and_rep, distinct: int, expected: bool) -> None:
     """The oldest of three matches is reply number 200 (counts) or 201 (does not)."""
-    company, rep = acme
+    company, rep = acme_and_rep
     bodies = [STOCK.format(name="John"), *_distinct(distinct)]
     bodies += [STOCK.format(name="Ana"), STOCK.format(name="Lee")]
     _history(db, company, rep, bodies)
@@ -137,8 +137,8 @@ def test_only_the_last_200_replies_count(db, acme, distinct: int, expected: bool
     assert message.templated is expected
 
 
-def test_a_stock_resolution_message_is_marked_too(db, acme) -> None:
-    company, rep = acme
+def test_a_stock_resolution_message_is_marked_too(db, acme_and_rep) -> None:
+    company, rep = acme_and_rep
     _history(db, company, rep, [STOCK.format(name=n) for n in ("John", "Ana", "Lee")])
     complaint = make_complaint(db, company_name="Acme")
     company_side.resolve(
@@ -152,8 +152,8 @@ def test_a_stock_resolution_message_is_marked_too(db, acme) -> None:
     assert message.templated is True
 
 
-def test_the_public_page_says_templated_reply(db, client, acme) -> None:
-    company, rep = acme
+def test_the_public_page_says_templated_reply(db, client, acme_and_rep) -> None:
+    company, rep = acme_and_rep
     _history(db, company, rep, [STOCK.format(name=n) for n in ("John", "Ana", "Lee")])
     stock = make_complaint(db, company_name="Acme")
     company_side.reply(session=db, complaint=stock, user=rep, body=STOCK.format(name="Maria"))
@@ -163,9 +163,9 @@ def test_the_public_page_says_templated_reply(db, client, acme) -> None:
     assert "templated reply" not in client.get(f"/complaints/{personal.id}").text
 
 
-def test_detection_over_a_full_window_is_fast(db, acme) -> None:
+def test_detection_over_a_full_window_is_fast(db, acme_and_rep) -> None:
     """Measured: checking one reply against 200 earlier ones (the window's worst case)."""
-    company, rep = acme
+    company, rep = acme_and_rep
     _history(db, company, rep, _distinct(200))
     body = STOCK.format(name="Maria")
     started = time.perf_counter()

@@ -17,8 +17,8 @@ from app.models.company import Company
 from app.models.complaint import ResolutionType
 from app.models.membership import Role
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep
+from tests.support.factories import login, make_complaint, make_rep
+from tests.support.forms import post_form
 
 DIDS = {"acme.bsky.social": "did:plc:acme1234", "acme.com": "did:web:acme.com"}
 

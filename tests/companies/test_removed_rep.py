@@ -12,8 +12,8 @@ from app.models.complaint import ResolutionType
 from app.models.job import Job
 from app.models.membership import Role
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 
 def test_a_removed_reps_open_complaints_return_to_the_queue(db: Session, client) -> None:

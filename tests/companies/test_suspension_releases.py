@@ -3,23 +3,19 @@ moderation, or a company whose claim is suspended at re-verification, has their 
 returned to the unassigned queue (one path with removal), the owners mailed once with the list,
 and the public page stops naming them."""
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.claims import reverify
 from app.clock import utcnow
 from app.complaints import company as company_side
 from app.models.company import Company
 from app.models.complaint import Complaint, TimelineEvent
-from app.models.job import Job
 from app.models.membership import Role
 from app.models.user import User
 from app.moderation import service as moderation
-from tests import dns_https_servers as servers
-from tests.claims.test_claims_reverify import LATER, make_verifier, verified_claim
-from tests.factories import confirm_domain, make_complaint, make_rep, make_user
-
-local_servers = servers.local_servers
-local_net = servers.local_net
+from tests.support.claims import LATER, make_verifier, verified_claim
+from tests.support.factories import confirm_domain, make_complaint, make_rep, make_user
+from tests.support.mail import queued_mails
 
 
 def _held(db: Session, titles: tuple[str, ...]):
@@ -29,8 +25,7 @@ def _held(db: Session, titles: tuple[str, ...]):
 
 
 def _release_mails(db: Session) -> list[dict]:
-    jobs = db.exec(select(Job).where(Job.kind == "mail").order_by(col(Job.id))).all()
-    return [j.payload for j in jobs if "need a new owner" in j.payload["subject"]]
+    return [mail for mail in queued_mails(db) if "need a new owner" in mail["subject"]]
 
 
 def test_a_suspended_reps_complaints_return_to_the_queue(db: Session, client) -> None:

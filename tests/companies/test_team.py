@@ -17,8 +17,8 @@ from app.models.company import Company
 from app.models.job import Job
 from app.models.membership import CompanyMember, Invitation, Role
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import PASSWORD, finish_sign_up, login, make_rep, make_user
+from tests.support.factories import PASSWORD, finish_sign_up, login, make_rep, make_user
+from tests.support.forms import post_form
 
 LINK_RE = re.compile(r"http://testserver/invitations/([A-Za-z0-9_-]+)")
 

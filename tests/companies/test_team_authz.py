@@ -14,8 +14,8 @@ from app.models.company import Company
 from app.models.job import Job
 from app.models.membership import CompanyMember, Invitation, Role
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_rep, make_user
+from tests.support.factories import login, make_rep, make_user
+from tests.support.forms import post_form
 
 ACTORS = ("anonymous", "consumer", "agent", "owner", "other_owner", "revoked")
 

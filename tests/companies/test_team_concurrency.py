@@ -17,8 +17,8 @@ from app.companies import team
 from app.errors import Conflict
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
-from tests.factories import make_rep
-from tests.pg_locks import waiting_on_a_lock
+from tests.support.factories import make_rep
+from tests.support.pg_locks import waiting_on_a_lock
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 from app.dashboard import team_report
-from tests.dashboard.test_dashboard import scene  # noqa: F401 - fixture
-from tests.factories import login, make_complaint
+from tests.support.factories import login, make_complaint
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 H = timedelta(hours=1)
 
 
-def _fixture(db, scene):  # noqa: F811
+def _fixture(db, scene):
     sam, dana = scene.agent.id, scene.owner.id
 
     def filed(at: str, owner: int | None, answered_h: int | None, resolved_h: int | None):
@@ -34,7 +33,7 @@ def _fixture(db, scene):  # noqa: F811
     db.commit()
 
 
-def test_medians_by_week_and_rep_and_backlog(db, scene):  # noqa: F811
+def test_medians_by_week_and_rep_and_backlog(db, scene):
     _fixture(db, scene)
     report = team_report.build(session=db, company=scene.acme, now=NOW, weeks=3)
     got = {(r.week, r.rep): r for r in report.rows}
@@ -57,7 +56,7 @@ def test_medians_by_week_and_rep_and_backlog(db, scene):  # noqa: F811
     ]
 
 
-def test_page_and_csv(db, client, scene):  # noqa: F811
+def test_page_and_csv(db, client, scene):
     _fixture(db, scene)
     login(client, scene.agent)
     page = client.get("/dashboard/acme/team/report")

@@ -15,9 +15,8 @@ from app.models.complaint import Category, TimelineEvent
 from app.models.job import Job
 from app.models.membership import CompanyMember
 from app.models.user import User
-from tests.conftest import post_form
-from tests.dashboard.test_dashboard import scene  # noqa: F401 - fixture
-from tests.factories import login, make_complaint, make_rep
+from tests.support.factories import login, make_complaint, make_rep
+from tests.support.forms import post_form
 
 TEAM = "/dashboard/acme/team"
 
@@ -32,7 +31,7 @@ def _assigned_mail(db, complaint_id: int, user_id: int) -> list[Job]:
     )
 
 
-def test_round_robin_is_fair_and_skips_removed_and_suspended_reps(db, client, scene):  # noqa: F811
+def test_round_robin_is_fair_and_skips_removed_and_suspended_reps(db, client, scene):
     third = make_rep(db, scene.acme, public_name="Ravi Patel")
     db.commit()
     login(client, scene.owner)
@@ -69,7 +68,7 @@ def test_round_robin_is_fair_and_skips_removed_and_suspended_reps(db, client, sc
     assert {c.assignee_id for c in later} == {scene.owner.id}
 
 
-def test_by_category_routes_to_the_named_rep_and_a_removed_one_gets_nothing(db, client, scene):  # noqa: F811
+def test_by_category_routes_to_the_named_rep_and_a_removed_one_gets_nothing(db, client, scene):
     login(client, scene.owner)
     response = _route(
         client,
@@ -94,7 +93,7 @@ def test_by_category_routes_to_the_named_rep_and_a_removed_one_gets_nothing(db, 
     assert again.assignee_id is None
 
 
-def test_routing_off_leaves_new_complaints_unassigned(db, client, scene):  # noqa: F811
+def test_routing_off_leaves_new_complaints_unassigned(db, client, scene):
     assert scene.complaint.assignee_id is None
     login(client, scene.owner)
     _route(client, {"mode": "round_robin"})
@@ -102,7 +101,7 @@ def test_routing_off_leaves_new_complaints_unassigned(db, client, scene):  # noq
     assert make_complaint(db, company_name="Acme").assignee_id is None
 
 
-def test_only_owners_set_routing_and_bad_choices_change_nothing(db, client, scene):  # noqa: F811
+def test_only_owners_set_routing_and_bad_choices_change_nothing(db, client, scene):
     login(client, scene.agent)
     page = client.get(TEAM)
     assert page.status_code == 200 and "Owners change this" in page.text
@@ -117,7 +116,7 @@ def test_only_owners_set_routing_and_bad_choices_change_nothing(db, client, scen
     assert make_complaint(db, company_name="Acme").assignee_id is None
 
 
-def test_workload_per_rep(db, client, scene):  # noqa: F811
+def test_workload_per_rep(db, client, scene):
     now = utcnow()
     old = make_complaint(db, company_name="Acme", now=now - timedelta(days=20))
     company_side.assign(session=db, complaint=old, user=scene.owner, assignee_id=scene.agent.id)

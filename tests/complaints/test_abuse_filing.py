@@ -13,8 +13,8 @@ from app.complaints import service as complaints
 from app.models.complaint import Complaint, ComplaintState, Visibility
 from app.models.job import Job
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import complaint_data, login, make_rep, make_user, run_queued_listeners
+from tests.support.factories import complaint_data, login, make_rep, make_user, run_queued_listeners
+from tests.support.forms import post_form
 
 FORM = {
     "company_pick": "",

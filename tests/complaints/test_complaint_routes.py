@@ -22,8 +22,8 @@ from app.models.complaint import (
     TimelineEvent,
 )
 from app.models.user import User
-from tests.conftest import CSRF_RE, csrf_from, post_form
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import CSRF_RE, csrf_from, post_form
 
 # What a consumer types into /complaints/new: every field filled, so each can be checked later.
 TYPED = {

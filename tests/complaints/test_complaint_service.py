@@ -22,7 +22,7 @@ from app.models.complaint import (
     TimelineEvent,
 )
 from app.search import service as searching
-from tests.factories import complaint_data, make_complaint, make_user
+from tests.support.factories import complaint_data, make_complaint, make_user
 
 
 def kinds(db, complaint) -> list[str]:

@@ -5,7 +5,7 @@ import pytest
 
 from app.complaints import gate
 from app.complaints import service as complaints
-from tests.factories import complaint_data, make_user
+from tests.support.factories import complaint_data, make_user
 
 TITLE = "Charged twice for the March bill"
 BODY = (

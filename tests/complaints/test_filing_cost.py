@@ -22,10 +22,8 @@ from app.models.job import Job, JobState
 from app.models.stats import StatMark
 from app.redaction import service as redaction
 from app.redaction.preview import fingerprint
-from tests.conftest import post_form
-from tests.factories import complaint_data, login, make_rep, make_user
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.factories import complaint_data, login, make_rep, make_user
+from tests.support.forms import post_form
 
 
 @contextmanager

@@ -4,15 +4,15 @@ import re
 from datetime import timedelta
 from html import unescape
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.companies import service as companies
 from app.models.company import Company
 from app.models.complaint import Complaint
-from app.models.job import Job
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
+from tests.support.mail import queued_mails
 
 FORM = {
     "company_name": "Northwind Telecom",
@@ -45,8 +45,7 @@ def _sign_up(client, email: str = "new@example.org", next_path: str = "/complain
 
 
 def _verify_link(db: Session, to: str) -> str:
-    jobs = db.exec(select(Job).where(Job.kind == "mail").order_by(col(Job.id))).all()
-    (mail,) = [j.payload for j in jobs if j.payload["to"] == to]
+    (mail,) = queued_mails(db, to)
     return re.search(r"(/account/verify/[A-Za-z0-9_-]+)", mail["text"]).group(1)
 
 

@@ -15,7 +15,7 @@ from app.models.company import Company
 from app.models.complaint import Message
 from app.models.membership import Role
 from app.models.user import User
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
 
 CONSUMER_SECRET = "QX7PLM bag tag SK482913"
 REP_SECRET = "voucher code ZEBRA-5512"

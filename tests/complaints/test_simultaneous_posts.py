@@ -16,8 +16,8 @@ from app.main import create_app
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.user import User
-from tests.conftest import csrf_from
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import csrf_from
 
 
 @pytest.fixture

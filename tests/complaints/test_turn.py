@@ -18,13 +18,12 @@ from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, ResolutionType, Side, Turn, TurnWhy
 from app.models.membership import Role
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 if TYPE_CHECKING:
-    from tests.smtp_server import SmtpServer
+    from tests.support.smtp_server import SmtpServer
 
-pytest_plugins = ["tests.smtp_server"]
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

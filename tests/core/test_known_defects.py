@@ -16,8 +16,8 @@ from app.models.takedown import NoticeStatus
 from app.models.user import User
 from app.moderation import service as moderation
 from app.takedown import procedure
-from tests.factories import login, make_complaint, make_rep, make_user
-from tests.takedown_helpers import T0, file_notice
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.takedown_helpers import T0, file_notice
 
 
 def _company(db: Session):

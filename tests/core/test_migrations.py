@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 from app.db import make_engine
 from app.models.fulltext import include_name
 from app.schema import alembic_config
-from tests.conftest import TEST_DATABASE_URL
+from tests.support.environment import TEST_DATABASE_URL
 
 
 @pytest.fixture

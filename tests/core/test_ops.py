@@ -22,7 +22,7 @@ from app.ops.gc import THRESHOLDS
 from app.ops.logging import JsonFormatter, RequestIdFilter
 from app.ops.metrics import render
 from app.schema import alembic_config
-from tests.factories import make_complaint
+from tests.support.factories import make_complaint
 
 
 def test_healthz_needs_no_database(client):
@@ -192,7 +192,7 @@ def test_an_error_page_for_a_signed_in_request_survives_the_failed_database(db):
     from starlette.requests import Request
 
     from app.web.errors import error_response
-    from tests.factories import make_user
+    from tests.support.factories import make_user
 
     user = make_user(db, name="Dana Signed-In")
     db.flush()

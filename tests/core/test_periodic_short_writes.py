@@ -15,8 +15,8 @@ from app.broadcast import schedule
 from app.clock import utcnow
 from app.db import READ_ONLY, make_engine
 from app.stats import jobs as stats_jobs
-from tests.conftest import TEST_DATABASE_URL
-from tests.factories import make_complaint, make_user
+from tests.support.environment import TEST_DATABASE_URL
+from tests.support.factories import make_complaint, make_user
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("sqlite"),

@@ -22,8 +22,8 @@ from app.db import make_engine
 from app.main import create_app
 from app.models.user import User, UserSession
 from app.web.sessions import cookie_name
-from tests.conftest import TEST_DATABASE_URL
-from tests.factories import PASSWORD
+from tests.support.environment import TEST_DATABASE_URL
+from tests.support.factories import PASSWORD
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from app.models.complaint import Channel, Complaint, ContactAttempt
 from app.models.user import User
 from app.stats import aggregates
 from app.web import memo
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
 
 N = 2
 DATA = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")  # not SAVEPOINT/RELEASE/BEGIN

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from app.models.company import Company
 from app.search.service import Cursor
 from app.stats import aggregates
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
 
 BIG = frozenset({"complaint", "message", "timeline_event"})
 SQLITE_FULL_SCAN = re.compile(r"^SCAN (complaint|message|timeline_event)(_\d+)?$")

@@ -1,4 +1,4 @@
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
 
 
 def test_complaint_page_shows_the_ticket(client, db):

@@ -2,18 +2,16 @@
 the public sees of it."""
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from app.clock import utcnow
 from app.companies import service as companies
 from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.config import get_settings
-from app.models.company import Company
 from app.models.complaint import (
     Complaint,
     ComplaintState,
@@ -21,84 +19,16 @@ from app.models.complaint import (
     ResolutionType,
     SavedReply,
 )
-from app.models.membership import CompanyMember, Role
+from app.models.membership import CompanyMember
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
-
-
-@dataclass
-class Scene:
-    """Acme with an owner (Dana) and an agent (Sam), a complaint, and Globex next door."""
-
-    acme: Company
-    owner: User
-    agent: User
-    author: User
-    complaint: Complaint
-    globex: Company
-    globex_rep: User
-    globex_complaint: Complaint
-    saved: SavedReply  # written by the owner
-
-    @property
-    def page(self) -> str:
-        return f"/dashboard/acme/complaints/{self.complaint.id}"
-
-
-def build(db: Session) -> Scene:
-    acme = companies.create(session=db, name="Acme", domain="acme.example")
-    owner = make_rep(
-        db, acme, role=Role.OWNER, public_name="Dana Ortiz", job_title="Customer Relations Lead"
-    )
-    agent = make_rep(db, acme, public_name="Sam Lee", job_title="Support Agent")
-    author = make_user(db, name="Maria K.")
-    complaint = make_complaint(db, author, company_name="Acme", private_reference="ACC-991")
-    globex = companies.create(session=db, name="Globex")
-    globex_rep = make_rep(db, globex, role=Role.OWNER, public_name="Gil Bates")
-    globex_complaint = make_complaint(
-        db, company_name="Globex", title="Globex lost my parcel", private_reference="GLX-7"
-    )
-    saved = SavedReply(
-        company_id=acme.id,
-        author_id=owner.user_id,
-        title="Refund",
-        body="Your refund is on its way.",
-    )
-    db.add(saved)
-    db.flush()
-    return Scene(
-        acme,
-        db.get(User, owner.user_id),
-        db.get(User, agent.user_id),
-        author,
-        complaint,
-        globex,
-        db.get(User, globex_rep.user_id),
-        globex_complaint,
-        saved,
-    )
-
-
-@pytest.fixture
-def scene(db: Session) -> Scene:
-    built = build(db)
-    db.commit()  # so a refused request's rollback keeps the scene
-    return built
+from tests.support.dashboard import Scene, queue_counts, queue_ids
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 
 def rep_post(client, scene: Scene, action: str, data: dict):
     """Post one of the forms on the rep's complaint page, with that page's CSRF token."""
     return post_form(client, f"{scene.page}/{action}", data, page=scene.page)
-
-
-def queue_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'data-complaint="(\d+)"', html)]
-
-
-def queue_counts(html: str) -> dict[str, int]:
-    found = re.findall(r'data-queue="(\w+)"[^>]*>[^<]*\(<span class="count">(\d+)</span>\)', html)
-    return {name: int(n) for name, n in found}
 
 
 # The queue -------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from app.models.complaint import Complaint, InternalNote, Message, SavedReply, T
 from app.models.membership import Claim, ClaimStatus
 from app.models.user import User
 from app.web.sessions import cookie_name
-from tests.conftest import csrf_from
-from tests.dashboard.test_dashboard import Scene, build
-from tests.factories import make_rep
+from tests.support.dashboard import Scene, build
+from tests.support.factories import make_rep
+from tests.support.forms import csrf_from
 
 WHO = ["anonymous", "consumer", "other_company_rep", "revoked", "agent", "owner"]
 

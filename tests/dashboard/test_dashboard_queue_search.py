@@ -17,12 +17,12 @@ from app.models.complaint import (
     ResolutionType,
     SavedReply,
 )
-from tests.conftest import post_form
-from tests.dashboard.test_dashboard import queue_counts, queue_ids, scene  # noqa: F401 - fixture
-from tests.factories import login, make_complaint, make_user
+from tests.support.dashboard import queue_counts, queue_ids
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import post_form
 
 
-def test_search_by_number_reference_name_and_words(db, client, scene):  # noqa: F811
+def test_search_by_number_reference_name_and_words(db, client, scene):
     other = make_complaint(
         db,
         make_user(db, name="Priya Natarajan"),
@@ -51,7 +51,7 @@ def test_search_by_number_reference_name_and_words(db, client, scene):  # noqa: 
     assert found("", older="1") == []
 
 
-def test_sorting_and_cosign_filter(db, client, scene):  # noqa: F811
+def test_sorting_and_cosign_filter(db, client, scene):
     now = utcnow()
     old = make_complaint(db, company_name="Acme", now=now - timedelta(days=3))
     old.cosign_count = 7
@@ -64,7 +64,7 @@ def test_sorting_and_cosign_filter(db, client, scene):  # noqa: F811
     assert queue_ids(client.get("/dashboard/acme", params={"cosigns": "5"}).text) == [old.id]
 
 
-def test_due_against_the_companys_own_targets(db, client, scene):  # noqa: F811
+def test_due_against_the_companys_own_targets(db, client, scene):
     now = utcnow()
     scene.acme.target_response_days = 2
     db.add(scene.acme)
@@ -87,7 +87,7 @@ def test_due_against_the_companys_own_targets(db, client, scene):  # noqa: F811
     assert targets.due(two_days, scene.acme, now=now).against == "your resolution target"
 
 
-def test_bulk_assign_take_resolve_and_saved_reply_with_placeholders(db, client, scene):  # noqa: F811
+def test_bulk_assign_take_resolve_and_saved_reply_with_placeholders(db, client, scene):
     five = [
         make_complaint(db, make_user(db, name=f"Pat{n} Jones"), company_name="Acme")
         for n in range(5)
@@ -148,7 +148,7 @@ def test_bulk_assign_take_resolve_and_saved_reply_with_placeholders(db, client, 
     assert scene.globex_complaint.assignee_id is None
 
 
-def test_saved_reply_placeholders_in_the_complaint_page(db, client, scene):  # noqa: F811
+def test_saved_reply_placeholders_in_the_complaint_page(db, client, scene):
     db.add(SavedReply(company_id=scene.acme.id, title="Hi", body="Dear {first_name} ({reference})"))
     db.commit()
     login(client, scene.agent)
@@ -156,7 +156,7 @@ def test_saved_reply_placeholders_in_the_complaint_page(db, client, scene):  # n
     assert 'data-body="Dear Maria (ACC-991)"' in page
 
 
-def test_the_queue_links_every_company_page(db, client, scene):  # noqa: F811
+def test_the_queue_links_every_company_page(db, client, scene):
     login(client, scene.owner)
     page = client.get("/dashboard/acme").text
     for href in ("/members", "/profile", "/integrations", "/saved-replies"):
@@ -166,7 +166,7 @@ def test_the_queue_links_every_company_page(db, client, scene):  # noqa: F811
     assert db.exec(select(Complaint)).first()
 
 
-def test_every_queues_count_follows_the_search(db, client, scene):  # noqa: F811
+def test_every_queues_count_follows_the_search(db, client, scene):
     """One count per queue, as many as the queue then lists, with words found in any form."""
     resolved = make_complaint(
         db,

@@ -5,12 +5,11 @@ import re
 from datetime import timedelta
 
 from app.clock import utcnow
-from tests.conftest import post_form
-from tests.dashboard.test_dashboard import scene  # noqa: F401 - fixture
-from tests.factories import login, make_complaint
+from tests.support.factories import login, make_complaint
+from tests.support.forms import post_form
 
 
-def test_next_after_a_reply_stays_in_the_queue(db, client, scene):  # noqa: F811
+def test_next_after_a_reply_stays_in_the_queue(db, client, scene):
     now = utcnow()
     first = make_complaint(db, company_name="Acme", now=now - timedelta(days=3))
     second = make_complaint(db, company_name="Acme", now=now - timedelta(days=2))

@@ -3,14 +3,14 @@ queue (their own only), opens it, and deletes it."""
 
 import re
 
-from tests.conftest import post_form
-from tests.dashboard.test_dashboard import queue_ids, scene  # noqa: F401 - fixture
-from tests.factories import login
+from tests.support.dashboard import queue_ids
+from tests.support.factories import login
+from tests.support.forms import post_form
 
 QUEUE = "/dashboard/acme?queue=all&q=ACC-991&sort=newest"
 
 
-def test_save_list_open_and_delete_a_view(db, client, other_client, scene):  # noqa: F811
+def test_save_list_open_and_delete_a_view(db, client, other_client, scene):
     login(client, scene.agent)
     query = "queue=all&q=ACC-991&sort=newest&evil=1"
     saved = post_form(

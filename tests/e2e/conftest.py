@@ -8,7 +8,6 @@ Chromium comes from the system (Debian's ``chromium`` package); Playwright never
 Without it these tests are skipped, unless ``OUTCRY_REQUIRE_BROWSER=1`` makes that a failure.
 """
 
-import asyncio
 import os
 import shutil
 import socket
@@ -22,13 +21,13 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.companies import service as companies
 from app.main import create_app
 from app.models.company import Company
 from app.models.user import User
-from tests.factories import make_user
+from tests.e2e.helpers import TIMEOUT_MS, Latency, NewContext
+from tests.support.factories import make_user
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,25 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-TIMEOUT_MS = 10_000
-
-NewContext = Callable[..., BrowserContext]
 
 
 # The server ----------------------------------------------------------------------------------
-
-
-class Latency:
-    """Wraps the app so a test can make form posts slow, as on a bad mobile connection."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.post_delay = 0.0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.post_delay and scope["type"] == "http" and scope["method"] == "POST":
-            await asyncio.sleep(self.post_delay)
-        await self.app(scope, receive, send)
 
 
 class _ThreadedServer(uvicorn.Server):
@@ -146,7 +129,7 @@ def comcast(seed: Callable) -> Company:
 
 @pytest.fixture
 def make_account(seed: Callable) -> Callable[..., User]:
-    """A ready account whose password is ``tests.factories.PASSWORD``."""
+    """A ready account whose password is ``tests.support.factories.PASSWORD``."""
 
     def make(**kwargs: object) -> User:
         return seed(lambda s: make_user(s, **kwargs))

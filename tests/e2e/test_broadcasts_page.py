@@ -13,10 +13,8 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastSummary
-from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.test_every_page import AXE, _problems
-from tests.e2e.test_layout import VIEWPORTS
-from tests.factories import make_complaint
+from tests.e2e.helpers import AXE, TIMEOUT_MS, VIEWPORTS, page_problems
+from tests.support.factories import make_complaint
 
 pytestmark = pytest.mark.browser
 POSTS = "https://bsky.app/profile/outcry.example/post"
@@ -83,7 +81,7 @@ def test_broadcasts_lists_the_digest_and_catch_up_posts_and_passes_axe(
     errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     try:
-        assert _problems(page, "/broadcasts", 200, errors) == []
+        assert page_problems(page, "/broadcasts", 200, errors) == []
         items = page.locator("ol.broadcasts > li")
         expect(items).to_have_count(3)  # newest first: the catch-up, the digest, the milestone
         expect(items.nth(0)).to_contain_text("Catch-up post")

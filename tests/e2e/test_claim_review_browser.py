@@ -12,16 +12,13 @@ from app.claims.verifier import WELL_KNOWN_PATH, Verifier, get_verifier
 from app.companies import service as companies
 from app.models.complaint import Complaint
 from app.models.user import User
-from tests import dns_https_servers as servers
-from tests.dns_https_servers import LocalNet, Reply
-from tests.e2e.conftest import NewContext
-from tests.e2e.helpers import log_in
-from tests.factories import make_complaint
+from tests.e2e.helpers import NewContext, log_in
+from tests.support import dns_https_servers as servers
+from tests.support.dns_https_servers import LocalNet, Reply
+from tests.support.factories import make_complaint
 
 pytestmark = pytest.mark.browser
 
-local_servers = servers.local_servers
-local_net = servers.local_net
 
 VICTIM_REF = "VICTIM-ACCT-5566-0042"
 

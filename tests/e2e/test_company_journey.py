@@ -23,16 +23,13 @@ from app.models.job import Job
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 from app.text.humanize import day
-from tests import dns_https_servers as servers
-from tests.dns_https_servers import LocalNet, Reply
-from tests.e2e.conftest import NewContext
-from tests.e2e.helpers import log_in
-from tests.factories import confirm_domain, make_complaint
+from tests.e2e.helpers import NewContext, log_in
+from tests.support import dns_https_servers as servers
+from tests.support.dns_https_servers import LocalNet, Reply
+from tests.support.factories import confirm_domain, make_complaint
 
 pytestmark = pytest.mark.browser
 
-local_servers = servers.local_servers
-local_net = servers.local_net
 
 CLAIM_URL = re.compile(r"/claims/(\d+)$")
 ANSWER_LINK = re.compile(r"https?://\S+(/r/[A-Za-z0-9_\-]+)")

@@ -14,9 +14,8 @@ from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, CoSign
 from app.models.job import Job
 from app.models.user import User
-from tests.e2e.conftest import Latency, NewContext
-from tests.e2e.helpers import fill_complaint, log_in
-from tests.factories import PASSWORD, make_complaint
+from tests.e2e.helpers import Latency, NewContext, fill_complaint, log_in
+from tests.support.factories import PASSWORD, make_complaint
 
 pytestmark = pytest.mark.browser
 

@@ -21,11 +21,8 @@ from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.job import Job
 from app.models.user import User
-from tests.e2e.conftest import TIMEOUT_MS, NewContext
-from tests.e2e.helpers import log_in
-from tests.e2e.test_every_page import AXE, RUN_AXE, WCAG_TAGS
-from tests.e2e.test_layout import VIEWPORTS
-from tests.factories import make_complaint, make_rep
+from tests.e2e.helpers import AXE, RUN_AXE, TIMEOUT_MS, VIEWPORTS, WCAG_TAGS, NewContext, log_in
+from tests.support.factories import make_complaint, make_rep
 
 pytestmark = pytest.mark.browser
 

@@ -21,9 +21,9 @@ from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.user import User
 from tests.e2e.helpers import log_in
-from tests.factories import confirm_domain, make_complaint
-from tests.mailchannel_helpers import channel, reply, signed
-from tests.smtp_server import free_port, smtp_server
+from tests.support.factories import confirm_domain, make_complaint
+from tests.support.mailchannel_helpers import channel, reply, signed
+from tests.support.smtp_server import free_port, smtp_server
 
 __all__ = ["channel", "smtp_server"]
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.models.company import Company
-from tests.e2e.conftest import NewContext
-from tests.factories import make_complaint
+from tests.e2e.helpers import NewContext
+from tests.support.factories import make_complaint
 
 pytestmark = pytest.mark.browser
 

@@ -31,18 +31,12 @@ from app.stats import dataset
 from app.stats.jobs import refresh_all, snapshot_previous_month
 from app.stats.leaderboard import COLUMNS
 from app.systemic.jobs import rebuild
-from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.test_layout import VIEWPORTS
-from tests.factories import make_complaint, make_user
+from tests.e2e.helpers import AXE, RUN_AXE, TIMEOUT_MS, VIEWPORTS, WCAG_TAGS, page_problems
+from tests.support.factories import make_complaint, make_user
 
 pytestmark = pytest.mark.browser
 
 EVERY_COLUMN = "&".join(f"cols={c.key}" for c in COLUMNS)
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(r =>
-  r.violations.map(v => v.id + " (" + v.impact + "): " + v.help + " at " +
-    v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))"""
 
 
 @dataclass
@@ -226,22 +220,6 @@ def _log_in(page: Page, email: str) -> None:
         page.get_by_role("button", name="Log in").click()
 
 
-def _problems(page: Page, path: str, status: int, errors: list[str]) -> list[str]:
-    errors.clear()
-    response = page.goto(path)
-    found = []
-    if response is None or response.status != status:
-        found.append(f"answered {response and response.status}, not {status}")
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    if overflow > 0:
-        found.append(f"{overflow}px wider than the screen")
-    found += page.evaluate(RUN_AXE, WCAG_TAGS)
-    found += errors
-    return found
-
-
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_every_page_fits_passes_axe_and_logs_no_error(
     browser: Browser, live_server: str, world: World, viewport: str
@@ -280,7 +258,7 @@ def test_every_page_fits_passes_axe_and_logs_no_error(
     try:
         for who, name, path, status in world.pages:
             page = open_page(who)
-            failures += [f"{name} ({path}): {p}" for p in _problems(page, path, status, errors)]
+            failures += [f"{name} ({path}): {p}" for p in page_problems(page, path, status, errors)]
             if folder:
                 page.screenshot(path=Path(folder) / f"page-{name}-{viewport}.png", full_page=True)
         # The account menu, opened: its links must pass too.

@@ -15,21 +15,10 @@ from app.complaints import cosigns
 from app.models.company import Company
 from app.models.complaint import Category
 from app.models.user import User
-from tests.e2e.conftest import NewContext
-from tests.e2e.helpers import fill_complaint, log_in
-from tests.factories import make_complaint
+from tests.e2e.helpers import VIEWPORTS, NewContext, fill_complaint, log_in
+from tests.support.factories import make_complaint
 
 pytestmark = pytest.mark.browser
-
-VIEWPORTS = {
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-}
 
 
 def _check_layout(page: Page, name: str, viewport: str) -> None:

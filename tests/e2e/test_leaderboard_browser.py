@@ -11,8 +11,7 @@ from sqlmodel import Session
 from app import demo
 from app.stats.jobs import refresh_all
 from app.stats.leaderboard import COLUMNS
-from tests.e2e.conftest import NewContext
-from tests.e2e.test_layout import VIEWPORTS
+from tests.e2e.helpers import VIEWPORTS, NewContext
 
 pytestmark = pytest.mark.browser
 EVERY_COLUMN = "&".join(f"cols={c.key}" for c in COLUMNS)

@@ -11,9 +11,8 @@ from sqlmodel import Session, select
 from app.models.complaint import Complaint, Visibility
 from app.models.moderation import Report, ReportStatus
 from app.models.user import User
-from tests.e2e.conftest import NewContext
-from tests.e2e.helpers import log_in
-from tests.factories import make_complaint, make_user
+from tests.e2e.helpers import NewContext, log_in
+from tests.support.factories import make_complaint, make_user
 
 pytestmark = pytest.mark.browser
 

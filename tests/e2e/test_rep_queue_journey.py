@@ -12,10 +12,8 @@ from app.companies import service as companies
 from app.models.complaint import SavedReply
 from app.models.membership import Role
 from app.models.user import User
-from tests.e2e.conftest import NewContext
-from tests.e2e.helpers import log_in
-from tests.e2e.test_every_page import AXE, RUN_AXE, WCAG_TAGS
-from tests.factories import make_complaint, make_rep, make_user
+from tests.e2e.helpers import AXE, RUN_AXE, WCAG_TAGS, NewContext, log_in
+from tests.support.factories import make_complaint, make_rep, make_user
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,9 @@ from sqlmodel import Session
 
 from app.models.user import User
 from app.takedown import procedure
-from tests.e2e.conftest import NewContext
-from tests.e2e.helpers import log_in
-from tests.factories import make_complaint
-from tests.takedown_helpers import takedown_mails
+from tests.e2e.helpers import NewContext, log_in
+from tests.support.factories import make_complaint
+from tests.support.takedown_helpers import takedown_mails
 
 pytestmark = pytest.mark.browser
 

@@ -3,12 +3,15 @@
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from app.clock import utcnow
 from app.embeds import badges
 from app.models.complaint import ComplaintState, ResolutionType, Visibility
-from tests.charts_fixtures import SVG_NS, _fresh_caches, complaint_at  # noqa: F401
+from tests.support.charts_fixtures import SVG_NS, complaint_at
+
+pytestmark = pytest.mark.usefixtures("fresh_chart_caches")
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

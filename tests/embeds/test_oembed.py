@@ -3,11 +3,14 @@
 from datetime import timedelta
 from html.parser import HTMLParser
 
+import pytest
 from sqlmodel import Session
 
 from app.clock import utcnow
 from app.models.complaint import Visibility
-from tests.charts_fixtures import _fresh_caches, complaint_at  # noqa: F401
+from tests.support.charts_fixtures import complaint_at
+
+pytestmark = pytest.mark.usefixtures("fresh_chart_caches")
 
 D = timedelta(days=1)
 XSS = '<img src=x onerror=alert(1)> "quoted" & more'

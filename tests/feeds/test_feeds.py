@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import feedparser
+import pytest
 from sqlmodel import Session, select
 
 from app.clock import utcnow
@@ -12,8 +13,10 @@ from app.models.complaint import Category, ComplaintState, Message, Visibility
 from app.models.moderation import MessageModeration
 from app.models.user import User
 from app.web import memo
-from tests.charts_fixtures import ATOM_NS, _fresh_caches, company_of, complaint_at  # noqa: F401
-from tests.factories import make_rep, make_user
+from tests.support.charts_fixtures import ATOM_NS, company_of, complaint_at
+from tests.support.factories import make_rep, make_user
+
+pytestmark = pytest.mark.usefixtures("fresh_chart_caches")
 
 XSS = "<script>alert('x')</script> Broken & billed"
 D = timedelta(days=1)

@@ -13,7 +13,7 @@ from app.companies import service as companies
 from app.complaints import service as complaints
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, ResolutionType
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
 
 PROBLEM = "application/problem+json"
 

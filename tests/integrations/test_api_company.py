@@ -9,27 +9,9 @@ from app.models.company import Company
 from app.models.complaint import ComplaintState, InternalNote, Message
 from app.models.membership import Claim, ClaimStatus, Role
 from app.models.user import User
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep
 
 API = "/api/v1/company/complaints"
-
-
-@pytest.fixture
-def acme(db: Session):
-    """Acme with an owner who holds an API token, and one complaint with a private reference."""
-    consumer = make_user(db, email="carol@example.org", name="Carol")
-    complaint = make_complaint(
-        db, consumer, company_name="Acme Telecom", private_reference="ACC-778899"
-    )
-    company = db.get(Company, complaint.company_id)
-    owner = make_rep(
-        db, company, role=Role.OWNER, public_name="Dana Ortiz", job_title="Customer Relations Lead"
-    )
-    _, raw = tokens.create(
-        session=db, company=company, owner=_user(db, owner.user_id), name="Zendesk"
-    )
-    db.commit()
-    return {"company": company, "owner": owner, "complaint": complaint, "token": raw}
 
 
 def _user(db: Session, user_id: int) -> User:
@@ -62,22 +44,22 @@ def assert_problem(response, status: int) -> dict:
 # Authentication --------------------------------------------------------------------------------
 
 
-def test_list_shows_own_complaints_with_private_reference_but_no_emails(client, db, acme):
-    db.add(InternalNote(complaint_id=acme["complaint"].id, body="Refund approved by finance"))
+def test_list_shows_own_complaints_with_private_reference_but_no_emails(client, db, acme_api):
+    db.add(InternalNote(complaint_id=acme_api["complaint"].id, body="Refund approved by finance"))
     db.commit()
-    response = client.get(API, headers=bearer(acme["token"]))
+    response = client.get(API, headers=bearer(acme_api["token"]))
     assert response.status_code == 200
     page = response.json()
     assert page["total"] == 1
     item = page["items"][0]
-    assert item["id"] == acme["complaint"].id
+    assert item["id"] == acme_api["complaint"].id
     assert item["private_reference"] == "ACC-778899"
     assert item["author"] == "Carol"
     assert "carol@example.org" not in response.text
     assert "Refund approved by finance" not in response.text
 
 
-def test_no_token_is_401_with_a_bearer_challenge(client, acme):
+def test_no_token_is_401_with_a_bearer_challenge(client, acme_api):
     response = client.get(API)
     assert_problem(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
@@ -92,53 +74,55 @@ def test_no_token_is_401_with_a_bearer_challenge(client, acme):
         "Bearer ",
     ],
 )
-def test_bad_tokens_are_refused(client, acme, header):
+def test_bad_tokens_are_refused(client, acme_api, header):
     assert_problem(client.get(API, headers={"Authorization": header}), 401)
 
 
 @pytest.mark.parametrize("who", ["consumer", "owner"])
-def test_browser_login_does_not_open_the_company_api(client, db, acme, who):
+def test_browser_login_does_not_open_the_company_api(client, db, acme_api, who):
     # Not even the owner's own browser session: the company API takes bearer tokens only.
-    complaint = acme["complaint"]
-    login(client, _user(db, complaint.author_id if who == "consumer" else acme["owner"].user_id))
+    complaint = acme_api["complaint"]
+    login(
+        client, _user(db, complaint.author_id if who == "consumer" else acme_api["owner"].user_id)
+    )
     assert_problem(client.get(API), 401)
     body = {"body": "Sent from a browser"}
     assert_problem(client.post(f"{API}/{complaint.id}/replies", json=body), 401)
     assert db.exec(select(Message).where(Message.body == "Sent from a browser")).first() is None
 
 
-def test_revoked_token_is_refused_at_once(client, db, acme):
-    assert client.get(API, headers=bearer(acme["token"])).status_code == 200
+def test_revoked_token_is_refused_at_once(client, db, acme_api):
+    assert client.get(API, headers=bearer(acme_api["token"])).status_code == 200
     token = db.exec(select(tokens.ApiToken)).first()
     tokens.revoke(
         session=db,
-        company=acme["company"],
-        owner=_user(db, acme["owner"].user_id),
+        company=acme_api["company"],
+        owner=_user(db, acme_api["owner"].user_id),
         token_id=token.id,
     )
     db.commit()
-    assert_problem(client.get(API, headers=bearer(acme["token"])), 401)
+    assert_problem(client.get(API, headers=bearer(acme_api["token"])), 401)
 
 
-def test_token_stops_when_its_creator_is_revoked(client, db, acme):
-    acme["owner"].revoked_at = utcnow()
-    db.add(acme["owner"])
+def test_token_stops_when_its_creator_is_revoked(client, db, acme_api):
+    acme_api["owner"].revoked_at = utcnow()
+    db.add(acme_api["owner"])
     db.commit()
-    assert_problem(client.get(API, headers=bearer(acme["token"])), 401)
+    assert_problem(client.get(API, headers=bearer(acme_api["token"])), 401)
 
 
-def test_token_stops_when_the_claim_is_suspended(client, db, acme):
-    claim = db.exec(select(Claim).where(Claim.company_id == acme["company"].id)).one()
+def test_token_stops_when_the_claim_is_suspended(client, db, acme_api):
+    claim = db.exec(select(Claim).where(Claim.company_id == acme_api["company"].id)).one()
     claim.status = ClaimStatus.SUSPENDED
     db.add(claim)
     db.commit()
-    assert_problem(client.get(API, headers=bearer(acme["token"])), 401)
+    assert_problem(client.get(API, headers=bearer(acme_api["token"])), 401)
 
 
-def test_last_used_is_recorded(client, db, acme):
+def test_last_used_is_recorded(client, db, acme_api):
     token = db.exec(select(tokens.ApiToken)).one()
     assert token.last_used_at is None
-    client.get(API, headers=bearer(acme["token"]))
+    client.get(API, headers=bearer(acme_api["token"]))
     db.refresh(token)
     assert token.last_used_at is not None
 
@@ -146,11 +130,11 @@ def test_last_used_is_recorded(client, db, acme):
 # Another company's complaints ------------------------------------------------------------------
 
 
-def test_company_a_token_never_reaches_company_b(client, db, acme):
+def test_company_a_token_never_reaches_company_b(client, db, acme_api):
     theirs, _ = other_company(db)
-    headers = bearer(acme["token"])
+    headers = bearer(acme_api["token"])
     listed = client.get(API, headers=headers).json()
-    assert [c["id"] for c in listed["items"]] == [acme["complaint"].id]
+    assert [c["id"] for c in listed["items"]] == [acme_api["complaint"].id]
     assert_problem(client.get(f"{API}/{theirs.id}", headers=headers), 404)
     assert_problem(
         client.post(f"{API}/{theirs.id}/replies", json={"body": "Not ours"}, headers=headers), 404
@@ -168,16 +152,16 @@ def test_company_a_token_never_reaches_company_b(client, db, acme):
     assert db.exec(select(Message).where(Message.complaint_id == theirs.id)).all() == []
 
 
-def test_unknown_complaint_is_404(client, acme):
-    assert_problem(client.get(f"{API}/999999", headers=bearer(acme["token"])), 404)
+def test_unknown_complaint_is_404(client, acme_api):
+    assert_problem(client.get(f"{API}/999999", headers=bearer(acme_api["token"])), 404)
 
 
 # Filters and paging ----------------------------------------------------------------------------
 
 
-def test_filters_and_paging(client, db, acme):
-    company = acme["company"]
-    owner = _user(db, acme["owner"].user_id)
+def test_filters_and_paging(client, db, acme_api):
+    company = acme_api["company"]
+    owner = _user(db, acme_api["owner"].user_id)
     extra = [
         make_complaint(db, company_name=company.name, title=f"Second problem number {i}")
         for i in range(3)
@@ -186,7 +170,7 @@ def test_filters_and_paging(client, db, acme):
     extra[1].state = ComplaintState.ANSWERED
     db.add_all(extra[:2])
     db.commit()
-    headers = bearer(acme["token"])
+    headers = bearer(acme_api["token"])
 
     everything = client.get(API, headers=headers).json()
     assert everything["total"] == 4
@@ -202,7 +186,7 @@ def test_filters_and_paging(client, db, acme):
     second = client.get(API, params={"limit": 3, "offset": 3}, headers=headers).json()
     ids = [c["id"] for c in first["items"]] + [c["id"] for c in second["items"]]
     assert len(first["items"]) == 3 and len(second["items"]) == 1
-    assert sorted(ids) == sorted([acme["complaint"].id] + [c.id for c in extra])
+    assert sorted(ids) == sorted([acme_api["complaint"].id] + [c.id for c in extra])
 
     assert_problem(client.get(API, params={"state": "bogus"}, headers=headers), 422)
     assert_problem(client.get(API, params={"limit": 0}, headers=headers), 422)
@@ -211,12 +195,12 @@ def test_filters_and_paging(client, db, acme):
 # Replies and resolutions -----------------------------------------------------------------------
 
 
-def test_reply_is_public_and_signed_by_the_token_creator(client, db, acme):
-    cid = acme["complaint"].id
+def test_reply_is_public_and_signed_by_the_token_creator(client, db, acme_api):
+    cid = acme_api["complaint"].id
     response = client.post(
         f"{API}/{cid}/replies",
         json={"body": "We have refunded the second charge today."},
-        headers=bearer(acme["token"]),
+        headers=bearer(acme_api["token"]),
     )
     assert response.status_code == 201, response.text
     message = response.json()
@@ -227,14 +211,14 @@ def test_reply_is_public_and_signed_by_the_token_creator(client, db, acme):
     assert "We have refunded the second charge today." in page
     assert "Dana Ortiz, Customer Relations Lead" in page
 
-    detail = client.get(f"{API}/{cid}", headers=bearer(acme["token"])).json()
+    detail = client.get(f"{API}/{cid}", headers=bearer(acme_api["token"])).json()
     assert detail["state"] == "answered"
     assert detail["messages"][-1]["body"] == "We have refunded the second charge today."
 
 
-def test_resolve_then_state_machine_refusal_is_409(client, db, acme):
-    cid = acme["complaint"].id
-    headers = bearer(acme["token"])
+def test_resolve_then_state_machine_refusal_is_409(client, db, acme_api):
+    cid = acme_api["complaint"].id
+    headers = bearer(acme_api["token"])
     resolved = client.post(
         f"{API}/{cid}/resolve",
         json={"resolution_type": "monetary_relief", "body": "Refunded in full."},
@@ -250,13 +234,15 @@ def test_resolve_then_state_machine_refusal_is_409(client, db, acme):
     assert "cannot be marked resolved" in assert_problem(again, 409)["detail"]
 
 
-def test_reply_to_a_withdrawn_complaint_is_409_and_changes_nothing(client, db, acme):
-    complaint = acme["complaint"]
+def test_reply_to_a_withdrawn_complaint_is_409_and_changes_nothing(client, db, acme_api):
+    complaint = acme_api["complaint"]
     complaint.state = ComplaintState.WITHDRAWN
     db.add(complaint)
     db.commit()
     response = client.post(
-        f"{API}/{complaint.id}/replies", json={"body": "Too late?"}, headers=bearer(acme["token"])
+        f"{API}/{complaint.id}/replies",
+        json={"body": "Too late?"},
+        headers=bearer(acme_api["token"]),
     )
     assert_problem(response, 409)
     assert db.exec(select(Message).where(Message.body == "Too late?")).first() is None
@@ -271,9 +257,9 @@ def test_reply_to_a_withdrawn_complaint_is_409_and_changes_nothing(client, db, a
         ("resolve", {"resolution_type": "magic"}),
     ],
 )
-def test_invalid_bodies_are_422(client, db, acme, path, body):
-    cid = acme["complaint"].id
-    response = client.post(f"{API}/{cid}/{path}", json=body, headers=bearer(acme["token"]))
+def test_invalid_bodies_are_422(client, db, acme_api, path, body):
+    cid = acme_api["complaint"].id
+    response = client.post(f"{API}/{cid}/{path}", json=body, headers=bearer(acme_api["token"]))
     assert_problem(response, 422)
-    db.refresh(acme["complaint"])
-    assert acme["complaint"].state is ComplaintState.OPEN
+    db.refresh(acme_api["complaint"])
+    assert acme_api["complaint"].state is ComplaintState.OPEN

@@ -18,49 +18,20 @@ from app.jobs.worker import drain
 from app.models.company import Company
 from app.models.complaint import Complaint, InternalNote, Message
 from app.models.integration import IdempotentRequest
-from app.models.membership import Role
 from app.models.user import User
-from tests.factories import make_complaint, make_rep, make_user
-from tests.http_receiver import serve
+from tests.support.factories import make_complaint, make_rep, make_user
+from tests.support.http_receiver import serve
+from tests.support.integrations import acme_api_world
 
 if TYPE_CHECKING:
-    from tests.smtp_server import SmtpServer
+    from tests.support.smtp_server import SmtpServer
 
-pytest_plugins = ["tests.smtp_server"]
 
 API = "/api/v1/company"
 
 
 def bearer(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
-
-
-def _acme(db: Session) -> dict:
-    consumer = make_user(db, email="carol@example.org", name="Carol")
-    complaint = make_complaint(
-        db, consumer, company_name="Acme Telecom", private_reference="ACC-778899"
-    )
-    company = db.get(Company, complaint.company_id)
-    owner = make_rep(
-        db, company, role=Role.OWNER, public_name="Dana Ortiz", job_title="Customer Relations Lead"
-    )
-    agent = make_rep(db, company, public_name="Sam Lee", job_title="Billing Specialist")
-    _, raw = tokens.create(
-        session=db, company=company, owner=db.get(User, owner.user_id), name="Zendesk"
-    )
-    db.commit()
-    return {
-        "company": company,
-        "owner": owner,
-        "agent": agent,
-        "complaint": complaint,
-        "token": raw,
-    }
-
-
-@pytest.fixture
-def acme(db: Session) -> dict:
-    return _acme(db)
 
 
 def replies(session: Session, complaint_id: int) -> list[Message]:
@@ -79,7 +50,7 @@ def test_same_key_twice_is_one_reply_one_mail_one_delivery_per_webhook(
 ):
     with serve() as receiver:
         with Session(live_engine, expire_on_commit=False) as db:
-            world = _acme(db)
+            world = acme_api_world(db)
             company, complaint = world["company"], world["complaint"]
             owner = db.get(User, world["owner"].user_id)
             for events in (list(webhooks.EVENTS), ["message.created"]):
@@ -115,9 +86,9 @@ def test_same_key_twice_is_one_reply_one_mail_one_delivery_per_webhook(
         assert all(json.loads(p.body)["changes"]["message"]["side"] == "company" for p in posts)
 
 
-def test_same_key_with_another_body_is_422_and_changes_nothing(client, db, acme):
-    url = f"{API}/complaints/{acme['complaint'].id}/replies"
-    headers = bearer(acme["token"], **{"Idempotency-Key": "abc-2"})
+def test_same_key_with_another_body_is_422_and_changes_nothing(client, db, acme_api):
+    url = f"{API}/complaints/{acme_api['complaint'].id}/replies"
+    headers = bearer(acme_api["token"], **{"Idempotency-Key": "abc-2"})
     assert client.post(url, json={"body": "First answer"}, headers=headers).status_code == 201
     reused = client.post(url, json={"body": "A different answer"}, headers=headers)
     assert reused.status_code == 422
@@ -125,24 +96,24 @@ def test_same_key_with_another_body_is_422_and_changes_nothing(client, db, acme)
     assert "Idempotency-Key" in reused.json()["detail"]
     # The same key on another operation is another request too.
     note = client.post(
-        f"{API}/complaints/{acme['complaint'].id}/notes", json={"body": "x"}, headers=headers
+        f"{API}/complaints/{acme_api['complaint'].id}/notes", json={"body": "x"}, headers=headers
     )
     assert note.status_code == 422
-    assert [m.body for m in replies(db, acme["complaint"].id)] == ["First answer"]
+    assert [m.body for m in replies(db, acme_api["complaint"].id)] == ["First answer"]
     assert db.exec(select(InternalNote)).all() == []
 
 
-def test_keys_belong_to_one_token_and_expire_after_a_day(client, db, acme):
-    url = f"{API}/complaints/{acme['complaint'].id}/replies"
+def test_keys_belong_to_one_token_and_expire_after_a_day(client, db, acme_api):
+    url = f"{API}/complaints/{acme_api['complaint'].id}/replies"
     key = {"Idempotency-Key": "k-1"}
     assert (
-        client.post(url, json={"body": "One"}, headers=bearer(acme["token"], **key)).status_code
+        client.post(url, json={"body": "One"}, headers=bearer(acme_api["token"], **key)).status_code
         == 201
     )
     _, other = tokens.create(
         session=db,
-        company=acme["company"],
-        owner=db.get(User, acme["owner"].user_id),
+        company=acme_api["company"],
+        owner=db.get(User, acme_api["owner"].user_id),
         name="Freshdesk",
     )
     db.commit()
@@ -152,24 +123,24 @@ def test_keys_belong_to_one_token_and_expire_after_a_day(client, db, acme):
     db.commit()
     # A day later the key is free: the same body acts again.
     assert (
-        client.post(url, json={"body": "One"}, headers=bearer(acme["token"], **key)).status_code
+        client.post(url, json={"body": "One"}, headers=bearer(acme_api["token"], **key)).status_code
         == 201
     )
-    assert sorted(m.body for m in replies(db, acme["complaint"].id)) == ["One", "One", "Two"]
+    assert sorted(m.body for m in replies(db, acme_api["complaint"].id)) == ["One", "One", "Two"]
 
 
-def test_a_malformed_key_is_refused(client, db, acme):
-    url = f"{API}/complaints/{acme['complaint'].id}/replies"
+def test_a_malformed_key_is_refused(client, db, acme_api):
+    url = f"{API}/complaints/{acme_api['complaint'].id}/replies"
     response = client.post(
-        url, json={"body": "Hi"}, headers=bearer(acme["token"], **{"Idempotency-Key": "a b"})
+        url, json={"body": "Hi"}, headers=bearer(acme_api["token"], **{"Idempotency-Key": "a b"})
     )
     assert response.status_code == 400
-    assert replies(db, acme["complaint"].id) == []
+    assert replies(db, acme_api["complaint"].id) == []
 
 
 def test_concurrent_duplicates_make_one_reply(live_engine: Engine, live_client):
     with Session(live_engine, expire_on_commit=False) as db:
-        world = _acme(db)
+        world = acme_api_world(db)
     url = f"{API}/complaints/{world['complaint'].id}/replies"
     headers = bearer(world["token"], **{"Idempotency-Key": "race-1"})
 
@@ -188,67 +159,67 @@ def test_concurrent_duplicates_make_one_reply(live_engine: Engine, live_client):
 
 
 @pytest.mark.parametrize("named_by", ["id", "email"])
-def test_a_reply_for_an_agent_is_signed_by_that_agent(client, db, acme, named_by):
-    agent = db.get(User, acme["agent"].user_id)
+def test_a_reply_for_an_agent_is_signed_by_that_agent(client, db, acme_api, named_by):
+    agent = db.get(User, acme_api["agent"].user_id)
     who = str(agent.id) if named_by == "id" else agent.email.upper()
     response = client.post(
-        f"{API}/complaints/{acme['complaint'].id}/replies",
+        f"{API}/complaints/{acme_api['complaint'].id}/replies",
         json={"body": "Sam here, sorting this out."},
-        headers=bearer(acme["token"], **{"X-Outcry-Agent": who}),
+        headers=bearer(acme_api["token"], **{"X-Outcry-Agent": who}),
     )
     assert response.status_code == 201, response.text
     assert response.json()["signature"] == "Sam Lee, Billing Specialist"
     assert response.json()["author_id"] == agent.id
-    [message] = replies(db, acme["complaint"].id)
+    [message] = replies(db, acme_api["complaint"].id)
     assert message.author_id == agent.id
     # The first replier owns it: the agent, not the token's creator.
-    db.refresh(acme["complaint"])
-    assert acme["complaint"].assignee_id == agent.id
-    page = client.get(f"/complaints/{acme['complaint'].id}").text
+    db.refresh(acme_api["complaint"])
+    assert acme_api["complaint"].assignee_id == agent.id
+    page = client.get(f"/complaints/{acme_api['complaint'].id}").text
     assert "Sam Lee, Billing Specialist" in page
 
 
-def test_an_agent_must_be_an_active_rep_of_the_tokens_company(client, db, acme):
+def test_an_agent_must_be_an_active_rep_of_the_tokens_company(client, db, acme_api):
     outsider = make_user(db, email="eve@example.org")
     globex = make_complaint(db, company_name="Globex Power")
     globex_rep = make_rep(db, db.get(Company, globex.company_id))
-    revoked = make_rep(db, acme["company"], public_name="Gone Person")
+    revoked = make_rep(db, acme_api["company"], public_name="Gone Person")
     revoked.revoked_at = utcnow()
     db.add(revoked)
     db.commit()
-    url = f"{API}/complaints/{acme['complaint'].id}/replies"
+    url = f"{API}/complaints/{acme_api['complaint'].id}/replies"
     for who in (outsider.email, str(globex_rep.user_id), str(revoked.user_id), "nobody", "999999"):
         response = client.post(
-            url, json={"body": "Hi"}, headers=bearer(acme["token"], **{"X-Outcry-Agent": who})
+            url, json={"body": "Hi"}, headers=bearer(acme_api["token"], **{"X-Outcry-Agent": who})
         )
         assert response.status_code == 422, who
         assert "X-Outcry-Agent" in response.json()["detail"]
-    assert replies(db, acme["complaint"].id) == []
+    assert replies(db, acme_api["complaint"].id) == []
 
 
 # Incremental sync -------------------------------------------------------------------------------
 
 
-def test_updated_since_returns_exactly_the_changed_complaints_page_by_page(client, db, acme):
-    company = acme["company"]
+def test_updated_since_returns_exactly_the_changed_complaints_page_by_page(client, db, acme_api):
+    company = acme_api["company"]
     others = [
         make_complaint(db, company_name=company.name, title=f"Complaint number {n}")
         for n in range(5)
     ]
     globex = make_complaint(db, company_name="Globex Power", title="Someone else's complaint")
-    ids = [acme["complaint"].id, *(c.id for c in others), globex.id]
+    ids = [acme_api["complaint"].id, *(c.id for c in others), globex.id]
     hour_ago = utcnow() - timedelta(hours=1)
     db.execute(update(Complaint).where(col(Complaint.id).in_(ids)).values(updated_at=hour_ago))
     db.commit()
     since = (utcnow() - timedelta(minutes=1)).isoformat()
     assert (
         client.get(
-            f"{API}/complaints", params={"updated_since": since}, headers=bearer(acme["token"])
+            f"{API}/complaints", params={"updated_since": since}, headers=bearer(acme_api["token"])
         ).json()["items"]
         == []
     )
 
-    headers = bearer(acme["token"])
+    headers = bearer(acme_api["token"])
     base = f"{API}/complaints"
     client.post(f"{base}/{others[1].id}/replies", json={"body": "Looking"}, headers=headers)
     client.post(f"{base}/{others[3].id}/notes", json={"body": "VIP"}, headers=headers)
@@ -270,9 +241,11 @@ def test_updated_since_returns_exactly_the_changed_complaints_page_by_page(clien
     assert page["total"] == 3
 
 
-def test_a_forged_cursor_is_a_400(client, acme):
+def test_a_forged_cursor_is_a_400(client, acme_api):
     response = client.get(
-        f"{API}/complaints", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=bearer(acme["token"])
+        f"{API}/complaints",
+        params={"cursor": "bm90LWEtY3Vyc29y"},
+        headers=bearer(acme_api["token"]),
     )
     assert response.status_code == 400
 
@@ -280,14 +253,14 @@ def test_a_forged_cursor_is_a_400(client, acme):
 # Assignment, notes, members ---------------------------------------------------------------------
 
 
-def test_assignment_notes_and_members(client, db, acme):
-    headers = bearer(acme["token"])
-    complaint_url = f"{API}/complaints/{acme['complaint'].id}"
-    agent_id = acme["agent"].user_id
+def test_assignment_notes_and_members(client, db, acme_api):
+    headers = bearer(acme_api["token"])
+    complaint_url = f"{API}/complaints/{acme_api['complaint'].id}"
+    agent_id = acme_api["agent"].user_id
 
     members = client.get(f"{API}/members", headers=headers).json()
     assert {m["public_name"]: m["id"] for m in members} == {
-        "Dana Ortiz": acme["owner"].user_id,
+        "Dana Ortiz": acme_api["owner"].user_id,
         "Sam Lee": agent_id,
     }
     assert all("email" not in m and m["updated_at"] for m in members)
@@ -308,7 +281,7 @@ def test_assignment_notes_and_members(client, db, acme):
     created = client.post(
         f"{complaint_url}/notes",
         json={"body": "Refund approved by finance"},
-        headers=bearer(acme["token"], **{"X-Outcry-Agent": str(agent_id)}),
+        headers=bearer(acme_api["token"], **{"X-Outcry-Agent": str(agent_id)}),
     )
     assert created.status_code == 201
     note = created.json()
@@ -325,15 +298,15 @@ def test_assignment_notes_and_members(client, db, acme):
     edited = client.patch(
         created.headers["location"],
         json=edit,
-        headers=bearer(acme["token"], **{"X-Outcry-Agent": str(agent_id)}),
+        headers=bearer(acme_api["token"], **{"X-Outcry-Agent": str(agent_id)}),
     )
     assert edited.status_code == 200 and edited.json()["body"] == edit["body"]
     # Notes never reach the public page.
-    assert "Refund approved" not in client.get(f"/complaints/{acme['complaint'].id}").text
+    assert "Refund approved" not in client.get(f"/complaints/{acme_api['complaint'].id}").text
 
 
-def test_rate_limit_headers_on_reads_and_writes(client, acme):
-    headers = bearer(acme["token"])
+def test_rate_limit_headers_on_reads_and_writes(client, acme_api):
+    headers = bearer(acme_api["token"])
     first = client.get(f"{API}/complaints", headers=headers)
     second = client.get(f"{API}/complaints", headers=headers)
     assert first.headers["ratelimit-limit"] == "600"
@@ -342,15 +315,15 @@ def test_rate_limit_headers_on_reads_and_writes(client, acme):
     )
     assert int(first.headers["ratelimit-reset"]) > 0
     write = client.post(
-        f"{API}/complaints/{acme['complaint'].id}/replies", json={"body": "Hi"}, headers=headers
+        f"{API}/complaints/{acme_api['complaint'].id}/replies", json={"body": "Hi"}, headers=headers
     )
     assert write.headers["ratelimit-limit"] == "120"
 
 
-def test_housekeeping_forgets_keys_older_than_a_day(client, db, acme):
-    url = f"{API}/complaints/{acme['complaint'].id}/replies"
+def test_housekeeping_forgets_keys_older_than_a_day(client, db, acme_api):
+    url = f"{API}/complaints/{acme_api['complaint'].id}/replies"
     for key in ("old", "new"):
-        headers = bearer(acme["token"], **{"Idempotency-Key": key})
+        headers = bearer(acme_api["token"], **{"Idempotency-Key": key})
         assert client.post(url, json={"body": key}, headers=headers).status_code == 201
     db.execute(
         update(IdempotentRequest)

@@ -12,8 +12,8 @@ from app.models.company import Company
 from app.models.integration import ApiToken, Webhook
 from app.models.membership import Role
 from app.models.user import User
-from tests.conftest import csrf_from, post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import csrf_from, post_form
 
 TOKEN_RE = re.compile(r'<code id="new-token">(outcry_[^<]+)</code>')
 
@@ -26,11 +26,6 @@ def _company(db: Session, name: str) -> tuple[Company, User]:
     return company, db.get(User, owner.user_id)
 
 
-@pytest.fixture
-def acme(db: Session) -> tuple[Company, User]:
-    return _company(db, "Acme Telecom")
-
-
 def page(company: Company, rest: str = "") -> str:
     return f"/dashboard/{company.slug}/integrations{rest}"
 
@@ -38,8 +33,8 @@ def page(company: Company, rest: str = "") -> str:
 # Tokens ----------------------------------------------------------------------------------------
 
 
-def test_token_is_shown_once_and_only_its_hash_is_kept(client, db, acme):
-    company, owner = acme
+def test_token_is_shown_once_and_only_its_hash_is_kept(client, db, acme_owner):
+    company, owner = acme_owner
     login(client, owner)
     response = post_form(
         client, page(company, "/tokens"), {"token_name": "Zendesk"}, page=page(company)
@@ -61,8 +56,8 @@ def test_token_is_shown_once_and_only_its_hash_is_kept(client, db, acme):
     assert api.status_code == 200
 
 
-def test_revoking_from_the_page_stops_the_token(client, db, acme):
-    company, owner = acme
+def test_revoking_from_the_page_stops_the_token(client, db, acme_owner):
+    company, owner = acme_owner
     token, raw = tokens.create(session=db, company=company, owner=owner, name="Old desk")
     db.commit()
     login(client, owner)
@@ -77,8 +72,8 @@ def test_revoking_from_the_page_stops_the_token(client, db, acme):
     assert "revoked" in client.get(page(company)).text
 
 
-def test_token_without_a_name_is_refused_and_nothing_created(client, db, acme):
-    company, owner = acme
+def test_token_without_a_name_is_refused_and_nothing_created(client, db, acme_owner):
+    company, owner = acme_owner
     login(client, owner)
     response = post_form(client, page(company, "/tokens"), {"token_name": "  "}, page=page(company))
     assert response.status_code == 422
@@ -86,8 +81,8 @@ def test_token_without_a_name_is_refused_and_nothing_created(client, db, acme):
     assert db.exec(select(ApiToken)).all() == []
 
 
-def test_owner_cannot_revoke_another_companys_token(client, db, acme):
-    company, owner = acme
+def test_owner_cannot_revoke_another_companys_token(client, db, acme_owner):
+    company, owner = acme_owner
     globex, globex_owner = _company(db, "Globex Power")
     theirs, _ = tokens.create(session=db, company=globex, owner=globex_owner, name="Theirs")
     db.commit()
@@ -103,8 +98,8 @@ def test_owner_cannot_revoke_another_companys_token(client, db, acme):
 # Webhook forms ---------------------------------------------------------------------------------
 
 
-def test_add_webhook_on_loopback_in_test_environment(client, db, acme):
-    company, owner = acme
+def test_add_webhook_on_loopback_in_test_environment(client, db, acme_owner):
+    company, owner = acme_owner
     login(client, owner)
     response = post_form(
         client,
@@ -131,8 +126,10 @@ def test_add_webhook_on_loopback_in_test_environment(client, db, acme):
         ("https://helpdesk.example.com/hook", ["complaint.deleted"], "Choose at least one"),
     ],
 )
-def test_bad_webhooks_are_refused_keeping_what_was_typed(client, db, acme, url, events, message):
-    company, owner = acme
+def test_bad_webhooks_are_refused_keeping_what_was_typed(
+    client, db, acme_owner, url, events, message
+):
+    company, owner = acme_owner
     login(client, owner)
     response = post_form(
         client, page(company, "/webhooks"), {"url": url, "events": events}, page=page(company)
@@ -143,8 +140,8 @@ def test_bad_webhooks_are_refused_keeping_what_was_typed(client, db, acme, url, 
     assert db.exec(select(Webhook)).all() == []
 
 
-def test_disable_enable_and_delete_a_webhook(client, db, acme):
-    company, owner = acme
+def test_disable_enable_and_delete_a_webhook(client, db, acme_owner):
+    company, owner = acme_owner
     hook = webhooks.create(
         session=db,
         company=company,
@@ -184,8 +181,8 @@ def test_disable_enable_and_delete_a_webhook(client, db, acme):
 
 
 @pytest.fixture
-def outsiders(db: Session, acme) -> dict[str, User | None]:
-    company, _ = acme
+def outsiders(db: Session, acme_owner) -> dict[str, User | None]:
+    company, _ = acme_owner
     _, globex_owner = _company(db, "Globex Power")
     agent = make_rep(db, company, role=Role.AGENT)
     revoked = make_rep(db, company, role=Role.OWNER)
@@ -203,8 +200,8 @@ def outsiders(db: Session, acme) -> dict[str, User | None]:
 @pytest.mark.parametrize(
     "who", ["consumer", "agent of this company", "owner of another company", "revoked owner"]
 )
-def test_only_owners_reach_the_integrations_pages(client, db, acme, outsiders, who):
-    company, owner = acme
+def test_only_owners_reach_the_integrations_pages(client, db, acme_owner, outsiders, who):
+    company, owner = acme_owner
     token, raw = tokens.create(session=db, company=company, owner=owner, name="Desk")
     hook = webhooks.create(
         session=db,
@@ -235,15 +232,15 @@ def test_only_owners_reach_the_integrations_pages(client, db, acme, outsiders, w
     assert raw not in client.get(page(company)).text
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client, acme):
-    company, _ = acme
+def test_anonymous_visitors_are_sent_to_log_in(client, acme_owner):
+    company, _ = acme_owner
     response = client.get(page(company), follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
 
 
-def test_forms_need_a_csrf_token(client, db, acme):
-    company, owner = acme
+def test_forms_need_a_csrf_token(client, db, acme_owner):
+    company, owner = acme_owner
     login(client, owner)
     response = client.post(page(company, "/tokens"), data={"token_name": "No CSRF"})
     assert response.status_code == 403
@@ -254,7 +251,7 @@ def test_forms_need_a_csrf_token(client, db, acme):
     assert db.exec(select(ApiToken)).all() == []
 
 
-def test_unknown_company_is_404(client, db, acme):
-    _, owner = acme
+def test_unknown_company_is_404(client, db, acme_owner):
+    _, owner = acme_owner
     login(client, owner)
     assert client.get("/dashboard/no-such-company/integrations").status_code == 404

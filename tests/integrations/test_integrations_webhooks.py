@@ -1,7 +1,6 @@
 """Webhooks end to end: events queue deliveries in the change's transaction, the worker POSTs them
 to a real HTTP server on loopback, signed; retries, 410, 429 and every attempt are recorded."""
 
-import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -15,60 +14,21 @@ from app.events import ComplaintCreated, emit
 from app.integrations import delivery, signing, tokens, webhooks
 from app.integrations.delivery import retry_after_seconds
 from app.integrations.schemas import WebhookDelivery
-from app.jobs.worker import drain
 from app.models.audit import AuditEntry
 from app.models.company import Company
-from app.models.complaint import Complaint, InternalNote
-from app.models.integration import Webhook
+from app.models.complaint import InternalNote
 from app.models.job import Job, JobAttempt, JobState
 from app.models.membership import Role
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
-from tests.http_receiver import Reply, serve
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
+from tests.support.http_receiver import Reply, serve
+from tests.support.integrations import ALL, deliver, deliveries, file_against, hook
 
 
 @pytest.fixture(autouse=True)
 def _no_early_retry(slow_backoff) -> None:
     """Failed deliveries wait their full backoff: these tests count attempts per drain."""
-
-
-ALL = list(webhooks.EVENTS)
-
-
-@pytest.fixture
-def receiver():
-    with serve() as running:
-        yield running
-
-
-@pytest.fixture
-def acme(db: Session) -> tuple[Company, User]:
-    first = make_complaint(db, company_name="Acme Telecom", title="The very first complaint")
-    company = db.get(Company, first.company_id)
-    owner = make_rep(
-        db, company, role=Role.OWNER, public_name="Dana Ortiz", job_title="Customer Relations"
-    )
-    db.commit()
-    return company, db.get(User, owner.user_id)
-
-
-def hook(db: Session, company: Company, owner: User, url: str, events: list[str] = ALL) -> Webhook:
-    created = webhooks.create(session=db, company=company, owner=owner, url=url, events=events)
-    db.commit()
-    return created
-
-
-def deliver(db: Session) -> int:
-    """Run the worker on the test's own connection, as a separate process would run it."""
-    db.commit()
-    done = asyncio.run(drain(engine=db.get_bind(), kinds=[webhooks.KIND]))
-    db.expire_all()
-    return done
-
-
-def deliveries(db: Session) -> list[Job]:
-    return list(db.exec(select(Job).where(Job.kind == webhooks.KIND).order_by(Job.id)))
 
 
 def make_due(db: Session) -> None:
@@ -79,17 +39,11 @@ def make_due(db: Session) -> None:
     db.commit()
 
 
-def file_against(db: Session, company: Company, **kw) -> Complaint:
-    complaint = make_complaint(db, company_name=company.name, **kw)
-    db.commit()
-    return complaint
-
-
 # Queueing ---------------------------------------------------------------------------------------
 
 
-def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme):
-    company, owner = acme
+def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme_owner):
+    company, owner = acme_owner
     everything = hook(db, company, owner, "https://a.example.com/", ALL)
     messages_only = hook(db, company, owner, "https://b.example.com/", ["message.created"])
     disabled = hook(db, company, owner, "https://c.example.com/", ALL)
@@ -136,8 +90,8 @@ def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme)
     assert len({j.payload["delivery_id"] for j in jobs}) == len(jobs)
 
 
-def test_a_rolled_back_change_queues_nothing(db, acme):
-    company, owner = acme
+def test_a_rolled_back_change_queues_nothing(db, acme_owner):
+    company, owner = acme_owner
     hook(db, company, owner, "https://a.example.com/", ALL)
     make_complaint(db, company_name=company.name)
     db.rollback()
@@ -147,8 +101,8 @@ def test_a_rolled_back_change_queues_nothing(db, acme):
 # Delivery to a real server ----------------------------------------------------------------------
 
 
-def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
-    company, owner = acme
+def test_delivery_is_signed_and_carries_public_fields_only(db, acme_owner, receiver):
+    company, owner = acme_owner
     target = hook(db, company, owner, receiver.url("/hooks/outcry"))
     author = make_user(db, email="private.person@example.org", name="Pat")
     complaint = make_complaint(
@@ -193,8 +147,8 @@ def test_delivery_is_signed_and_carries_public_fields_only(db, acme, receiver):
     assert deliver(db) == 0 and len(receiver.requests) == 2  # never sent twice
 
 
-def test_failure_is_retried_with_backoff_then_succeeds(db, acme, receiver):
-    company, owner = acme
+def test_failure_is_retried_with_backoff_then_succeeds(db, acme_owner, receiver):
+    company, owner = acme_owner
     hook(db, company, owner, receiver.url("/h"), [ComplaintCreated.name])
     receiver.script(500)
     file_against(db, company)
@@ -217,8 +171,8 @@ def test_failure_is_retried_with_backoff_then_succeeds(db, acme, receiver):
     assert first.headers["outcry-delivery"] == second.headers["outcry-delivery"]
 
 
-def test_410_disables_the_webhook_and_stops(db, acme, receiver):
-    company, owner = acme
+def test_410_disables_the_webhook_and_stops(db, acme_owner, receiver):
+    company, owner = acme_owner
     target = hook(db, company, owner, receiver.url("/gone"), [ComplaintCreated.name])
     receiver.script(410)
     file_against(db, company)
@@ -245,8 +199,8 @@ def test_410_disables_the_webhook_and_stops(db, acme, receiver):
     assert f"/dashboard/{company.slug}/integrations" in mail.payload["text"]
 
 
-def test_429_waits_as_long_as_retry_after_asks(db, acme, receiver):
-    company, owner = acme
+def test_429_waits_as_long_as_retry_after_asks(db, acme_owner, receiver):
+    company, owner = acme_owner
     hook(db, company, owner, receiver.url("/busy"), [ComplaintCreated.name])
     receiver.script(Reply(429, {"Retry-After": "3600"}))
     file_against(db, company)
@@ -258,8 +212,8 @@ def test_429_waits_as_long_as_retry_after_asks(db, acme, receiver):
     assert "429" in job.last_error
 
 
-def test_redirects_are_not_followed(db, acme, receiver):
-    company, owner = acme
+def test_redirects_are_not_followed(db, acme_owner, receiver):
+    company, owner = acme_owner
     hook(db, company, owner, receiver.url("/old"), [ComplaintCreated.name])
     receiver.script(Reply(302, {"Location": receiver.url("/new")}))
     file_against(db, company)
@@ -268,8 +222,8 @@ def test_redirects_are_not_followed(db, acme, receiver):
     assert "redirects are not followed" in deliveries(db)[0].last_error
 
 
-def test_unreachable_receiver_is_recorded_as_a_failed_attempt(db, acme, receiver):
-    company, owner = acme
+def test_unreachable_receiver_is_recorded_as_a_failed_attempt(db, acme_owner, receiver):
+    company, owner = acme_owner
     hook(db, company, owner, "http://127.0.0.1:9/nothing-listens", [ComplaintCreated.name])
     file_against(db, company)
     deliver(db)
@@ -279,9 +233,9 @@ def test_unreachable_receiver_is_recorded_as_a_failed_attempt(db, acme, receiver
 
 
 def test_outside_development_loopback_and_private_addresses_are_refused(
-    db, acme, receiver, monkeypatch
+    db, acme_owner, receiver, monkeypatch
 ):
-    company, owner = acme
+    company, owner = acme_owner
     hook(db, company, owner, receiver.url("/local"), [ComplaintCreated.name])
     file_against(db, company)
     production = webhooks.get_settings().model_copy(update={"environment": "production"})
@@ -313,8 +267,8 @@ def test_retry_after_parsing():
 # The owner's view of deliveries ------------------------------------------------------------------
 
 
-def test_owner_sees_attempts_and_retries_a_dead_delivery(client, db, acme, receiver):
-    company, owner = acme
+def test_owner_sees_attempts_and_retries_a_dead_delivery(client, db, acme_owner, receiver):
+    company, owner = acme_owner
     hook(db, company, owner, receiver.url("/flaky"), [ComplaintCreated.name])
     receiver.script(503)
     file_against(db, company)
@@ -344,8 +298,8 @@ def test_owner_sees_attempts_and_retries_a_dead_delivery(client, db, acme, recei
     assert again.status_code == 409  # only dead deliveries can be retried
 
 
-def test_owner_cannot_retry_another_companys_delivery(client, db, acme, receiver):
-    company, owner = acme
+def test_owner_cannot_retry_another_companys_delivery(client, db, acme_owner, receiver):
+    company, owner = acme_owner
     globex_complaint = make_complaint(db, company_name="Globex Power")
     globex = db.get(Company, globex_complaint.company_id)
     globex_owner = db.get(User, make_rep(db, globex, role=Role.OWNER).user_id)
@@ -365,8 +319,8 @@ def test_owner_cannot_retry_another_companys_delivery(client, db, acme, receiver
     assert "/globex" not in client.get(url).text
 
 
-def test_api_reply_reaches_the_helpdesk_webhook(client, db, acme, receiver):
-    company, owner = acme
+def test_api_reply_reaches_the_helpdesk_webhook(client, db, acme_owner, receiver):
+    company, owner = acme_owner
     hook(db, company, owner, receiver.url("/desk"), ["message.created"])
     complaint = file_against(db, company)
     _, raw = tokens.create(session=db, company=company, owner=owner, name="Desk")
@@ -396,12 +350,12 @@ def test_signature_binds_the_timestamp_and_refuses_replays():
     assert not signing.verify("whsec_k", "v1=abc", body)
 
 
-def test_the_documented_verification_recipe_accepts_a_real_delivery(db, acme, receiver):
+def test_the_documented_verification_recipe_accepts_a_real_delivery(db, acme_owner, receiver):
     docs = (Path(__file__).resolve().parents[2] / "docs" / "api-and-webhooks.md").read_text()
     recipe = docs.split("```python", 1)[1].split("```", 1)[0]
     namespace: dict = {}
     exec(recipe, namespace)  # noqa: S102 - our own documentation
-    company, owner = acme
+    company, owner = acme_owner
     target = hook(db, company, owner, receiver.url("/docs"), [ComplaintCreated.name])
     file_against(db, company)
     deliver(db)
@@ -411,10 +365,12 @@ def test_the_documented_verification_recipe_accepts_a_real_delivery(db, acme, re
     assert not verify("whsec_other", request.headers["outcry-signature"], request.body)
 
 
-def test_https_delivery_pins_the_checked_address_and_keeps_the_name_for_tls(db, acme, monkeypatch):
+def test_https_delivery_pins_the_checked_address_and_keeps_the_name_for_tls(
+    db, acme_owner, monkeypatch
+):
     # The worker connects to the IP it checked, yet TLS still verifies the certificate for the
     # webhook's host name (SNI) and the Host header names it: a DNS rebinding cannot redirect it.
-    company, owner = acme
+    company, owner = acme_owner
     with serve("localhost", tls_hostnames=["localhost"]) as tls_receiver:
         monkeypatch.setattr(delivery, "TLS_TRUST", tls_receiver.client_context())
         target = hook(db, company, owner, tls_receiver.url("/secure"), [ComplaintCreated.name])
@@ -427,8 +383,8 @@ def test_https_delivery_pins_the_checked_address_and_keeps_the_name_for_tls(db, 
     assert deliveries(db)[0].state is JobState.DONE
 
 
-def test_https_delivery_refuses_an_untrusted_certificate(db, acme):
-    company, owner = acme
+def test_https_delivery_refuses_an_untrusted_certificate(db, acme_owner):
+    company, owner = acme_owner
     with serve("localhost", tls_hostnames=["localhost"]) as tls_receiver:
         hook(db, company, owner, tls_receiver.url("/secure"), [ComplaintCreated.name])
         file_against(db, company)

@@ -4,27 +4,23 @@ replayed (or dropped after 7 days), and a delivery log with filters, bodies and 
 import json
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from app.clock import utcnow
 from app.integrations import signing, webhooks
 from app.models.job import Job, JobState
-from tests.conftest import post_form
-from tests.factories import login
-from tests.http_receiver import Reply
-from tests.integrations.test_integrations_webhooks import (  # noqa: F401 - fixtures
-    _no_early_retry,
-    acme,
-    deliver,
-    deliveries,
-    file_against,
-    hook,
-    receiver,
-)
+from tests.support.factories import login
+from tests.support.forms import post_form
+from tests.support.http_receiver import Reply
+from tests.support.integrations import deliver, deliveries, file_against, hook
+
+# Failed deliveries wait their full backoff: these tests count attempts per drain.
+pytestmark = pytest.mark.usefixtures("slow_backoff")
 
 
-def test_send_a_test_event_from_the_integrations_page(client, db, acme, receiver):  # noqa: F811
-    company, owner = acme
+def test_send_a_test_event_from_the_integrations_page(client, db, acme_owner, receiver):
+    company, owner = acme_owner
     target = hook(db, company, owner, receiver.url("/t"), ["message.created"])
     login(client, owner)
     url = f"/dashboard/{company.slug}/integrations"
@@ -39,8 +35,8 @@ def test_send_a_test_event_from_the_integrations_page(client, db, acme, receiver
     assert "webhook.test" in client.get(url).text
 
 
-def test_a_disabled_webhook_keeps_deliveries_for_replay(client, db, acme, receiver):  # noqa: F811
-    company, owner = acme
+def test_a_disabled_webhook_keeps_deliveries_for_replay(client, db, acme_owner, receiver):
+    company, owner = acme_owner
     target = hook(db, company, owner, receiver.url("/later"), ["complaint.created"])
     webhooks.set_active(
         session=db, company=company, owner=owner, webhook_id=target.id, active=False
@@ -67,8 +63,8 @@ def test_a_disabled_webhook_keeps_deliveries_for_replay(client, db, acme, receiv
     assert "held while it was disabled" not in client.get(url).text
 
 
-def test_held_deliveries_not_replayed_within_7_days_are_dropped(db, acme, receiver):  # noqa: F811
-    company, owner = acme
+def test_held_deliveries_not_replayed_within_7_days_are_dropped(db, acme_owner, receiver):
+    company, owner = acme_owner
     target = hook(db, company, owner, receiver.url("/never"), ["complaint.created"])
     webhooks.set_active(
         session=db, company=company, owner=owner, webhook_id=target.id, active=False
@@ -84,8 +80,8 @@ def test_held_deliveries_not_replayed_within_7_days_are_dropped(db, acme, receiv
     assert job.state is JobState.DEAD and receiver.requests == []
 
 
-def test_the_delivery_log_filters_and_shows_bodies_and_answers(client, db, acme, receiver):  # noqa: F811
-    company, owner = acme
+def test_the_delivery_log_filters_and_shows_bodies_and_answers(client, db, acme_owner, receiver):
+    company, owner = acme_owner
     good = hook(db, company, owner, receiver.url("/good"), ["complaint.created"])
     bad = hook(db, company, owner, receiver.url("/bad"), ["complaint.created"])
     # Deliveries go out in the order they were queued: the good webhook's first.

@@ -12,8 +12,8 @@ from app.models.audit import AuditEntry
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.job import Job, JobState
 from app.models.user import User
-from tests.conftest import csrf_from, post_form
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import csrf_from, post_form
 
 SECRET_LINK = "https://outcry.test/reset/SECRET-TOKEN-123"
 

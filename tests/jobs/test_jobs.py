@@ -18,8 +18,6 @@ from app.jobs.queue import Outcome, backoff, claim, enqueue, finish, retry_dead
 from app.jobs.worker import HANDLERS, Context, drain, run_once
 from app.models.job import Job, JobAttempt, JobState
 
-pytest_plugins = ["tests.smtp_server"]  # live_engine
-
 KIND = "test.count"
 
 

@@ -18,9 +18,9 @@ from app.models.company import Company
 from app.models.job import Job, JobAttempt, JobState
 from app.models.membership import Role
 from app.models.user import User
-from tests.conftest import TEST_DATABASE_URL
-from tests.factories import make_complaint, make_rep
-from tests.http_receiver import serve
+from tests.support.environment import TEST_DATABASE_URL
+from tests.support.factories import make_complaint, make_rep
+from tests.support.http_receiver import serve
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("sqlite"),

@@ -18,9 +18,9 @@ from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState
 from app.models.job import Job, JobState
 from app.models.mail import MailInbound
-from tests.factories import make_complaint, make_user
-from tests.mailchannel_helpers import MAIL_DOMAIN, Channel, channel, reply
-from tests.smtp_server import SmtpServer, free_port, live_engine, smtp_server
+from tests.support.factories import make_complaint, make_user
+from tests.support.mailchannel_helpers import MAIL_DOMAIN, Channel, channel, reply
+from tests.support.smtp_server import SmtpServer, free_port, live_engine, smtp_server
 
 __all__ = ["channel", "live_engine", "smtp_server"]
 
@@ -132,7 +132,7 @@ async def test_a_25_mb_reply_through_the_webhook_is_stored_whole_and_read(
     from fastapi.testclient import TestClient
 
     from app.main import create_app
-    from tests.mailchannel_helpers import SECRET
+    from tests.support.mailchannel_helpers import SECRET
 
     with Session(live_engine, expire_on_commit=False) as session:
         author = _company(session)

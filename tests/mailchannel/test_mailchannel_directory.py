@@ -8,7 +8,7 @@ from app.errors import Conflict
 from app.mailchannel import directory
 from app.models.company import Company
 from app.models.mail import AddressStatus
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
 
 
 def _company(db: Session) -> Company:

@@ -18,9 +18,9 @@ from app.mailchannel.receiver import Receiver
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, Message, Side, TimelineEvent
 from app.models.mail import AddressStatus, InboundState, MailAddress, MailInbound
-from tests.factories import make_complaint, make_user
-from tests.mailchannel_helpers import MAIL_DOMAIN, SECRET, Channel, channel, reply, signed
-from tests.smtp_server import (
+from tests.support.factories import make_complaint, make_user
+from tests.support.mailchannel_helpers import MAIL_DOMAIN, SECRET, Channel, channel, reply, signed
+from tests.support.smtp_server import (
     SmtpServer,
     free_port,
     live_client,
@@ -249,7 +249,7 @@ async def test_follow_ups_go_on_the_same_thread(
     (first,) = await _mailed(live_engine, smtp_server, complaint)
     from app.complaints import service as complaints
     from app.models.user import User
-    from tests.factories import run_queued_listeners
+    from tests.support.factories import run_queued_listeners
 
     with Session(live_engine, expire_on_commit=False) as session:
         ticket = session.get(Complaint, complaint.id)
@@ -276,8 +276,8 @@ async def test_the_consumer_answers_by_email_and_confirms_what_would_be_masked(
     live_engine: Engine, smtp_server: SmtpServer, channel: Channel, live_client
 ) -> None:
     from app.models.user import User
-    from tests.conftest import post_form
-    from tests.factories import login
+    from tests.support.factories import login
+    from tests.support.forms import post_form
 
     complaint = _file(live_engine)
     (mail,) = await _mailed(live_engine, smtp_server, complaint)

@@ -8,9 +8,9 @@ from app.models.audit import AuditEntry
 from app.models.company import Company
 from app.models.complaint import Message, Side
 from app.models.mail import AddressStatus, InboundState, MailAddress, MailInbound
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_user
-from tests.mailchannel_helpers import channel, reply
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import post_form
+from tests.support.mailchannel_helpers import channel, reply
 
 __all__ = ["channel"]
 

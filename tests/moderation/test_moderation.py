@@ -29,13 +29,9 @@ from app.models.user import UserSession
 from app.moderation import edits, reports, statements
 from app.moderation import service as moderation
 from app.moderation.log import public_log
-from tests.broadcast.test_broadcast_schedule import T0, day, run_due
-from tests.factories import make_complaint, make_user, run_queued_listeners
-
-
-def _mails(db: Session, to: str | None = None) -> list[dict]:
-    jobs = db.exec(select(Job).where(Job.kind == "mail").order_by(col(Job.id))).all()
-    return [j.payload for j in jobs if to is None or j.payload["to"] == to]
+from tests.support.broadcast import T0, day, run_due
+from tests.support.factories import make_complaint, make_user, run_queued_listeners
+from tests.support.mail import queued_mails
 
 
 @pytest.fixture
@@ -94,13 +90,13 @@ def test_hiding_records_closes_reports_and_tells_author_and_reporters(db: Sessio
         db.refresh(report)
         assert report.status == ReportStatus.ACTIONED
         assert report.action_id == action.id
-    statement = _mails(db, "author@example.org")
+    statement = queued_mails(db, "author@example.org")
     assert len(statement) == 1
     assert "Names a private person" in statement[0]["text"]
     assert f"Your complaint #{complaint.id} is hidden" in statement[0]["text"]
     assert "List-Unsubscribe" not in statement[0]["headers"]  # a legal notice, not a newsletter
-    assert len(_mails(db, "reporter@example.org")) == 1
-    assert len(_mails(db, "anon@example.org")) == 1
+    assert len(queued_mails(db, "reporter@example.org")) == 1
+    assert len(queued_mails(db, "anon@example.org")) == 1
     assert statements.for_user(session=db, user_id=author.id)[0][0].id == action.id
 
 
@@ -232,7 +228,7 @@ def test_suspending_ends_sessions_and_refuses_reports(db: Session, mod) -> None:
     moderation.suspend(session=db, user=user, reason="Threats to staff", actor=mod)
     assert user.suspended_at is not None and user.suspension_reason == "Threats to staff"
     assert db.exec(select(UserSession).where(UserSession.user_id == user.id)).all() == []
-    assert "Threats to staff" in _mails(db, "rude@example.org")[0]["text"]
+    assert "Threats to staff" in queued_mails(db, "rude@example.org")[0]["text"]
     with pytest.raises(Forbidden):
         _report(db, make_complaint(db), user)
     moderation.unsuspend(session=db, user=user, reason="Apologised", actor=mod)
@@ -255,7 +251,7 @@ def test_dismissing_closes_reports_without_changing_anything(db: Session, mod) -
     db.refresh(report)
     assert report.status == ReportStatus.DISMISSED
     assert complaint.visibility == Visibility.PUBLIC
-    assert "leave the content as it is" in _mails(db, "watcher@example.org")[0]["text"]
+    assert "leave the content as it is" in queued_mails(db, "watcher@example.org")[0]["text"]
     with pytest.raises(Conflict):  # nothing left to dismiss
         moderation.dismiss(session=db, complaint=complaint, reason="", actor=mod)
 
@@ -315,7 +311,7 @@ def test_editing_masks_phrases_everywhere_and_keeps_the_original_privately(
     assert complaint.original_title == "Bob Lewis was rude"
     assert message.original_body == "Still waiting for Bob Lewis to call."
     assert action.kind == ActionKind.EDIT
-    assert "A private name" in _mails(db, "edited@example.org")[0]["text"]
+    assert "A private name" in queued_mails(db, "edited@example.org")[0]["text"]
 
 
 def test_a_rewrite_is_kept_privately_and_survives_re_redaction(db: Session, mod) -> None:

@@ -15,8 +15,8 @@ from app.models.moderation import ModerationAction, Report, ReportReason, Report
 from app.models.user import User
 from app.moderation import reports
 from app.moderation import service as moderation
-from tests.conftest import csrf_from, post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import csrf_from, post_form
 
 TITLE = "Zephyrcorp engineer lied about the Quimby upgrade"
 BODY = "The Zephyrcorp engineer told me lies about the Quimby upgrade and my broadband contract."

@@ -17,12 +17,10 @@ from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.job import Job, JobAttempt, JobState
 from app.models.user import User
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
 
 if TYPE_CHECKING:
-    from tests.smtp_server import SmtpServer
-
-pytest_plugins = ["tests.smtp_server"]  # smtp_server, live_engine, live_client
+    from tests.support.smtp_server import SmtpServer
 
 
 def _replied(engine: Engine, *, email: str = "ann@example.org", body: str = "") -> dict:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.complaints import company as company_side
@@ -21,17 +21,11 @@ from app.models.complaint import Complaint, ResolutionType
 from app.models.job import Job, JobState
 from app.models.user import User
 from app.notify import reminders
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
+from tests.support.mail import queued_mails
 
 if TYPE_CHECKING:
-    from tests.smtp_server import SmtpServer
-
-pytest_plugins = ["tests.smtp_server"]  # smtp_server, live_engine, live_client
-
-
-def _mails(db: Session) -> list[dict]:
-    jobs = db.exec(select(Job).where(Job.kind == "mail").order_by(col(Job.id))).all()
-    return [job.payload for job in jobs]
+    from tests.support.smtp_server import SmtpServer
 
 
 def _company(db: Session, name: str = "Acme Energy", **fields) -> Company:
@@ -62,11 +56,11 @@ def test_active_reps_who_want_it_are_told_of_a_new_complaint(db: Session) -> Non
     gone.revoked_at = utcnow()
     db.add_all([quiet, gone])
     db.flush()
-    before = len(_mails(db))
+    before = len(queued_mails(db))
 
     complaint = make_complaint(db, company_name="Acme Energy", title="Meter read wrong")
 
-    new = _mails(db)[before:]
+    new = queued_mails(db)[before:]
     assert [m["to"] for m in new] == [keen.email]  # not the opted-out rep, not the revoked one
     assert new[0]["subject"] == "New complaint about Acme Energy: Meter read wrong"
     assert f"/dashboard/{company.slug}/complaints/{complaint.id}" in new[0]["text"]
@@ -78,13 +72,13 @@ def test_the_new_assignee_is_told_unless_they_took_it_themselves(db: Session) ->
     dana = _rep_user(db, company, public_name="Dana Ortiz")
     sam = _rep_user(db, company, public_name="Sam Lee")
     complaint = make_complaint(db, company_name="Acme Energy")
-    before = len(_mails(db))
+    before = len(queued_mails(db))
 
     company_side.assign(session=db, complaint=complaint, user=dana, assignee_id=dana.id)
-    assert _mails(db)[before:] == []
+    assert queued_mails(db)[before:] == []
 
     company_side.assign(session=db, complaint=complaint, user=dana, assignee_id=sam.id)
-    (mail,) = _mails(db)[before:]
+    (mail,) = queued_mails(db)[before:]
     assert mail["to"] == sam.email
     assert mail["subject"] == f"Assigned to you: {complaint.title}"
     assert f"{dana.display_name} handed you the complaint" in mail["text"]
@@ -97,10 +91,10 @@ def test_reps_who_turned_assignments_off_hear_nothing(db: Session) -> None:
     sam.notify_assignments = dana.notify_assignments = False
     db.add_all([sam, dana])
     db.flush()
-    before = len(_mails(db))
+    before = len(queued_mails(db))
     complaint = make_complaint(db, company_name="Acme Energy")
     company_side.assign(session=db, complaint=complaint, user=dana, assignee_id=sam.id)
-    assert _mails(db)[before:] == []
+    assert queued_mails(db)[before:] == []
 
 
 # The consumer --------------------------------------------------------------------------------
@@ -112,7 +106,7 @@ def test_the_consumer_hears_of_a_reply_a_request_and_a_resolution(db: Session) -
     rep.notify_assignments = False
     author = make_user(db, email="ann@example.org")
     complaint = make_complaint(db, author, company_name="Acme Energy", title="Meter read wrong")
-    before = len(_mails(db))
+    before = len(queued_mails(db))
 
     company_side.reply(session=db, complaint=complaint, user=rep, body="Looking into it.")
     company_side.reply(
@@ -130,7 +124,7 @@ def test_the_consumer_hears_of_a_reply_a_request_and_a_resolution(db: Session) -
         body="Refunded 42 EUR.",
     )
 
-    mails = _mails(db)[before:]
+    mails = queued_mails(db)[before:]
     # The request for information is the consumer's turn: its mail is batched (test_turn.py).
     assert [m["to"] for m in mails] == ["ann@example.org"] * 2
     assert [m["subject"] for m in mails] == [
@@ -155,7 +149,7 @@ def test_nothing_is_queued_for_a_consumer_who_turned_updates_off(db: Session) ->
     company_side.resolve(
         session=db, complaint=complaint, user=rep, resolution_type=ResolutionType.EXPLANATION
     )
-    assert [m for m in _mails(db) if m["to"] == author.email] == []
+    assert [m for m in queued_mails(db) if m["to"] == author.email] == []
 
 
 def test_the_consumers_own_actions_send_them_nothing(db: Session) -> None:
@@ -163,10 +157,10 @@ def test_the_consumers_own_actions_send_them_nothing(db: Session) -> None:
 
     author = make_user(db)
     complaint = make_complaint(db, author)
-    before = len(_mails(db))
+    before = len(queued_mails(db))
     complaints.follow_up(session=db, complaint=complaint, user=author, body="Any news?")
     complaints.withdraw(session=db, complaint=complaint, user=author)
-    assert _mails(db)[before:] == []
+    assert queued_mails(db)[before:] == []
 
 
 # The 7-day reminder (committed data: the worker runs it) -------------------------------------
@@ -308,18 +302,18 @@ async def test_an_unclaimed_company_is_notified_once_and_the_page_says_so(
 def test_a_claimed_company_gets_no_contact_notice_its_reps_are_told(db: Session) -> None:
     company = _company(db, "Claimed Co", contact_email="help@claimed.example")
     rep = _rep_user(db, company)
-    before = len(_mails(db))
+    before = len(queued_mails(db))
     make_complaint(db, company_name="Claimed Co")
-    assert [m["to"] for m in _mails(db)[before:]] == [rep.email]
+    assert [m["to"] for m in queued_mails(db)[before:]] == [rep.email]
 
 
 def test_no_notice_without_a_contact_address_or_after_it_unsubscribed(db: Session) -> None:
     _company(db, "No Address Co")
     _company(db, "Opted Out Co", contact_email="x@optout.example", notices_unsubscribed_at=utcnow())
-    before = len(_mails(db))
+    before = len(queued_mails(db))
     make_complaint(db, company_name="No Address Co")
     make_complaint(db, company_name="Opted Out Co")
-    assert _mails(db)[before:] == []
+    assert queued_mails(db)[before:] == []
 
 
 # The development mailbox ---------------------------------------------------------------------

@@ -16,13 +16,12 @@ from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, ResolutionType, TimelineEvent
 from app.models.token import OneTimeToken, Purpose
 from app.models.user import User
-from tests.conftest import csrf_from
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
+from tests.support.forms import csrf_from
 
 if TYPE_CHECKING:
-    from tests.smtp_server import SmtpServer
+    from tests.support.smtp_server import SmtpServer
 
-pytest_plugins = ["tests.smtp_server"]  # smtp_server, live_engine, live_client
 
 LINK = re.compile(r"http://testserver(/r/[A-Za-z0-9_-]+)")
 

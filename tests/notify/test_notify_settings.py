@@ -11,8 +11,8 @@ from app.models.job import Job
 from app.models.user import User
 from app.notify import unsubscribe
 from app.notify.unsubscribe import Preference
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 

@@ -2,7 +2,7 @@
 //
 // Everything listens on 127.0.0.1 only; the PDS's own outward services (app view, moderation,
 // crawlers, mail) point at nothing. Prints ONE JSON line with the PDS URL and two accounts, then
-// stays up until stdin closes or it gets SIGTERM/SIGINT. Started by tests/pds_fixture.py.
+// stays up until stdin closes or it gets SIGTERM/SIGINT. Started by tests/support/pds_fixture.py.
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'

@@ -9,7 +9,7 @@ from app.complaints import service as complaints
 from app.models.company import Company
 from app.models.complaint import Message
 from app.models.user import User
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
 
 
 def _scene(db: Session):

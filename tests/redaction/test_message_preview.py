@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 from app.models.company import Company
 from app.models.complaint import Complaint, Message
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 TYPED = "**Still** waiting. Call me on 07700 900482 or mail priya.j@example.org & *soon*."
 PUBLISHED = (

@@ -14,8 +14,8 @@ from app.redaction import rules
 from app.redaction import service as redaction
 from app.redaction.rules import REAPPLY, InvalidRule
 from app.tasks import TASKS
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import post_form
 
 AGENT = r"\bAgent (?:Sam|Alex) [A-Z][a-z]+"
 

@@ -7,7 +7,7 @@ from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.models.company import Company
 from app.models.user import User
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
 
 AUTHOR_PHONE = "07700 900482"
 REP_EMAIL = "dana.ortiz@northwind.example"

@@ -13,7 +13,7 @@ from app.models.user import User
 from app.redaction.redactor import redact
 from app.redaction.visible import reveal
 from app.text.markdown import render
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
 
 # (what is typed, what a reader must not see afterwards)
 BYPASSES = [

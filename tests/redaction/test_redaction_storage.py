@@ -10,8 +10,8 @@ from sqlmodel import func, select
 from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.models.complaint import Complaint, Message
-from tests.conftest import CSRF_RE
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import CSRF_RE
 
 EMAIL = "jane.doe84@gmail.com"
 PHONE = "07700 900482"

@@ -1,6 +1,8 @@
 """What a browser does against a cluster: log in, take a CSRF token, file complaints by the API."""
 
+import json
 import re
+import time
 import uuid
 
 import httpx
@@ -8,6 +10,7 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.clock import utcnow
+from app.jobs.queue import enqueue
 from app.models.company import Company
 
 PASSWORD = "correct horse battery staple 42"
@@ -89,3 +92,41 @@ def file(
 ) -> httpx.Response:
     url = (base_url or "") + "/api/v1/complaints"
     return client.post(url, json=data, headers={"x-csrf-token": csrf})
+
+
+def broadcast_env(receiver_url: str) -> dict[str, str]:
+    """Post every complaint at once (no grace period, a milestone at day 0) to a local webhook."""
+    return {
+        "OUTCRY_BROADCAST_GRACE_DAYS": "0",
+        "OUTCRY_BROADCAST_MILESTONES": "[0]",
+        "OUTCRY_BROADCAST_WEBHOOK_URLS": json.dumps([receiver_url]),
+        "OUTCRY_BROADCAST_WEBHOOK_SECRET": "cluster-webhook-secret",
+        "OUTCRY_REDIS_URL": "redis://127.0.0.1:6379/13",
+        "OUTCRY_RATELIMIT_KEY_PREFIX": f"cluster-{uuid.uuid4().hex[:8]}",
+        "OUTCRY_RATE_LIMITS": json.dumps(
+            {
+                "complaint_user": "1000/hour",
+                "complaint_ip": "1000/hour",
+                "login_pair": "3/minute",
+            }
+        ),
+        "OUTCRY_BURST_ACCOUNT_DAYS": "0",
+    }
+
+
+def scan_now(engine) -> None:
+    """What the hourly scan does, asked for now: a worker queues the posts that are due."""
+    with Session(engine) as session:
+        enqueue(
+            session=session, kind="broadcast.scan", key=f"test-scan:{uuid.uuid4().hex}", payload={}
+        )
+        session.commit()
+
+
+def wait_until(condition, timeout: float = 90, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(every)
+    raise TimeoutError("condition not met in time")

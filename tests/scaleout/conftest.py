@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.conftest import TEST_DATABASE_URL
+from tests.support.environment import TEST_DATABASE_URL
 
 
 @pytest.fixture

@@ -1,61 +1,27 @@
 """Two app processes and two workers on one PostgreSQL database: complaints filed concurrently
 through both exist exactly once, and so does every broadcast; limits are shared through Redis."""
 
-import json
-import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.jobs.queue import enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint
 from app.models.job import Job, JobState
-from tests.http_receiver import Reply, serve
-from tests.scaleout.client import complaint_json, file, logged_in, seed
+from tests.scaleout.client import (
+    broadcast_env,
+    complaint_json,
+    file,
+    logged_in,
+    scan_now,
+    seed,
+    wait_until,
+)
 from tests.scaleout.cluster import Cluster
+from tests.support.http_receiver import Reply, serve
 
 USERS, PER_USER = 4, 12
-
-
-def broadcast_env(receiver_url: str) -> dict[str, str]:
-    """Post every complaint at once (no grace period, a milestone at day 0) to a local webhook."""
-    return {
-        "OUTCRY_BROADCAST_GRACE_DAYS": "0",
-        "OUTCRY_BROADCAST_MILESTONES": "[0]",
-        "OUTCRY_BROADCAST_WEBHOOK_URLS": json.dumps([receiver_url]),
-        "OUTCRY_BROADCAST_WEBHOOK_SECRET": "cluster-webhook-secret",
-        "OUTCRY_REDIS_URL": "redis://127.0.0.1:6379/13",
-        "OUTCRY_RATELIMIT_KEY_PREFIX": f"cluster-{uuid.uuid4().hex[:8]}",
-        "OUTCRY_RATE_LIMITS": json.dumps(
-            {
-                "complaint_user": "1000/hour",
-                "complaint_ip": "1000/hour",
-                "login_pair": "3/minute",
-            }
-        ),
-        "OUTCRY_BURST_ACCOUNT_DAYS": "0",
-    }
-
-
-def scan_now(engine) -> None:
-    """What the hourly scan does, asked for now: a worker queues the posts that are due."""
-    with Session(engine) as session:
-        enqueue(
-            session=session, kind="broadcast.scan", key=f"test-scan:{uuid.uuid4().hex}", payload={}
-        )
-        session.commit()
-
-
-def wait_until(condition, timeout: float = 90, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(every)
-    raise TimeoutError("condition not met in time")
 
 
 def publishes(receiver) -> list[str]:

@@ -20,10 +20,17 @@ from sqlmodel import Session, select
 
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint
-from tests.http_receiver import serve
-from tests.scaleout.client import complaint_json, file, logged_in, seed
+from tests.scaleout.client import (
+    broadcast_env,
+    complaint_json,
+    file,
+    logged_in,
+    scan_now,
+    seed,
+    wait_until,
+)
 from tests.scaleout.cluster import Cluster
-from tests.scaleout.test_cluster import broadcast_env, scan_now, wait_until
+from tests.support.http_receiver import serve
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("OUTCRY_FAULT_TESTS") != "1", reason="restarts PostgreSQL: OUTCRY_FAULT_TESTS=1"

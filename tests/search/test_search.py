@@ -10,7 +10,7 @@ from app.models.complaint import Category, ComplaintState, Visibility
 from app.search import service as searching
 from app.search.query import parse
 from app.search.service import Filters
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
 
 FILLER = "Nothing else to add about this matter at all, thank you for reading."
 

@@ -11,7 +11,7 @@ from app.complaints import service as complaints
 from app.search import params
 from app.search import service as searching
 from app.search.service import Filters
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
 
 
 def _ids(db: Session, **filters) -> list[int]:

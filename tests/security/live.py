@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from tests.conftest import TEST_DATABASE_URL
 from tests.scaleout.cluster import free_port
+from tests.support.environment import TEST_DATABASE_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTCRY = str(Path(sys.executable).with_name("outcry"))

@@ -14,14 +14,14 @@ import pytest
 from app.main import create_app
 from tests.security.rules import EXPECTED, PARAMS, ROLES, expected_for
 from tests.security.world import browser, build
-from tests.web.test_csrf import _flatten
+from tests.support.routes import flat_routes
 
 METHODS = ("GET", "POST", "PATCH")
 
 
 def app_routes() -> list[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
-    for route in _flatten(create_app().routes):
+    for route in flat_routes(create_app().routes):
         methods = getattr(route, "methods", None)
         if not methods:  # static mounts
             continue

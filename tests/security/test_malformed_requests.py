@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import Session, func, select
 
 from app.models.complaint import Complaint
-from tests.conftest import csrf_from
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import csrf_from
 
 # Past PostgreSQL's INTEGER, past SQLite's 64-bit INTEGER, and below PostgreSQL's smallest.
 HUGE = ["2147483648", "9223372036854775808", "99999999999999999999999", "-2147483649"]

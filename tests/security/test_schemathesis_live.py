@@ -21,9 +21,9 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from tests.factories import PASSWORD
 from tests.security.live import live_server
 from tests.security.world import build
+from tests.support.factories import PASSWORD
 
 ST = str(Path(sys.executable).with_name("schemathesis"))
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

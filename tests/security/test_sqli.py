@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import func, select
 
 from app.models.complaint import Complaint
-from tests.factories import make_complaint, make_user
 from tests.security.world import browser
+from tests.support.factories import make_complaint, make_user
 
 INJECTIONS = [
     "' OR 1=1 --",

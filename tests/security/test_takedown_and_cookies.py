@@ -10,8 +10,8 @@ from sqlmodel import Session, func, select
 from app.config import get_settings
 from app.main import create_app
 from app.models.takedown import TakedownNotice
-from tests.conftest import post_form
-from tests.factories import make_complaint
+from tests.support.factories import make_complaint
+from tests.support.forms import post_form
 
 FORM = {
     "complainant_name": "Northwind Telecom Ltd",

@@ -7,8 +7,8 @@ from sqlmodel import Session, func, select
 
 from app.models.complaint import CoSign, Visibility
 from app.models.moderation import Report
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import post_form
 
 MISSING = 987_654
 

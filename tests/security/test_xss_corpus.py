@@ -23,9 +23,9 @@ from app.models.takedown import TakedownNotice
 from app.models.user import User
 from app.moderation import reports
 from app.moderation.service import set_visibility
-from tests.factories import make_complaint, make_rep
 from tests.security.inert import MARKER, html_problems, json_problems, xml_problems
 from tests.security.world import browser, build
+from tests.support.factories import make_complaint, make_rep
 
 CORPUS = [
     line

@@ -32,7 +32,7 @@ from app.models.team import SavedView
 from app.models.user import User
 from app.web.csrf import anon_cookie_name
 from app.web.sessions import cookie_name
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
 
 
 @dataclass

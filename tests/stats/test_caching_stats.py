@@ -14,7 +14,7 @@ from app.models.company import Company
 from app.models.user import User
 from app.stats import aggregates
 from app.web import caching, memo
-from tests.factories import make_complaint, make_rep
+from tests.support.factories import make_complaint, make_rep
 
 
 @pytest.fixture(autouse=True)
@@ -111,9 +111,9 @@ def test_company_statistics_follow_a_change_to_any_of_its_complaints(client, db,
 def test_company_page_shows_a_new_systemic_issue_and_a_refresh_at_once(client, db, monkeypatch):
     from app.routes.public import companies as routes
     from app.systemic import service as systemic
-    from tests.systemic.test_systemic import NOW, OUTAGE, _file
+    from tests.support.systemic import NOW, OUTAGE, file_systemic
 
-    mine = [_file(db, text, at=NOW + timedelta(hours=i)) for i, text in enumerate(OUTAGE)]
+    mine = [file_systemic(db, text, at=NOW + timedelta(hours=i)) for i, text in enumerate(OUTAGE)]
     path = "/companies/northwind-broadband"
     rendered = _count_renders(monkeypatch, routes)
     before = client.get(path)

@@ -21,8 +21,7 @@ from app.models.moderation import MessageModeration
 from app.stats import aggregates, dataset, jobs
 from app.stats.dataset_columns import FILES, TABLES
 from app.tasks import PERIODIC, TASKS
-from tests.factories import login, make_complaint, make_user
-from tests.stats.test_leaderboard import board  # noqa: F401  (fixture)
+from tests.support.factories import login, make_complaint, make_user
 
 PRIVATE = (
     "ACCT-SECRET-4242",
@@ -44,7 +43,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def seeded(db: Session, board) -> dict:  # noqa: F811
+def seeded(db: Session, board) -> dict:
     author = make_user(db, email="private-person@example.org", name="Pat Private")
     secret = make_complaint(
         db, author, company_name="Alpha Co", title="Router never arrived",

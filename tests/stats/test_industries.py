@@ -14,9 +14,8 @@ from app.search import params
 from app.search import service as searching
 from app.search.service import Filters
 from app.stats import leaderboard
-from tests.factories import login, make_complaint, make_rep, make_user
-from tests.stats.test_leaderboard import row_names
-from tests.stats.test_leaderboard_neglect import _records, company_stats
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.stats import company_stats, neglect_records, row_names
 
 
 @pytest.fixture(autouse=True)
@@ -69,8 +68,8 @@ def test_only_admins_and_the_company_staff_may_change_it(db: Session, client) ->
 
 
 def test_leaderboard_and_search_filter_by_industry(db: Session, client) -> None:
-    company_stats(db, "Tele One", _records(on_time=5))
-    company_stats(db, "Bank One", _records(on_time=4))
+    company_stats(db, "Tele One", neglect_records(on_time=5))
+    company_stats(db, "Bank One", neglect_records(on_time=4))
     _sector(db, "Tele One", "telecoms")
     _sector(db, "Bank One", "banking")
     page = client.get("/leaderboards", params={"window": "90d", "industry": "telecoms"})
@@ -90,9 +89,9 @@ def test_leaderboard_and_search_filter_by_industry(db: Session, client) -> None:
 def test_industry_median_beside_the_company_numbers(db: Session, client) -> None:
     # Answered on time, by hand: 3/4, 2/4, 1/4 -> median 50.0%; a fourth company elsewhere.
     for name, on_time in [("Tele A", 3), ("Tele B", 2), ("Tele C", 1)]:
-        company_stats(db, name, _records(on_time=on_time, late=4 - on_time))
+        company_stats(db, name, neglect_records(on_time=on_time, late=4 - on_time))
         _sector(db, name, "telecoms")
-    company_stats(db, "Bank Z", _records(on_time=4))
+    company_stats(db, "Bank Z", neglect_records(on_time=4))
     _sector(db, "Bank Z", "banking")
     medians = leaderboard.industry_medians(session=db, industry="telecoms")
     assert medians["companies"] == 3

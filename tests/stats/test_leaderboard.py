@@ -6,69 +6,20 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
 
 from app.clock import utcnow
-from app.complaints import service as complaints
 from app.config import get_settings
-from app.models.company import Company
-from app.models.complaint import Complaint, InternalNote, ResolutionType, Visibility
-from app.models.user import User
+from app.models.complaint import Complaint, InternalNote, Visibility
 from app.stats import aggregates
 from app.stats.metrics import METHODOLOGY_VERSION
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
+from tests.support.stats import cells, company_with, row_names
 
 
 @pytest.fixture(autouse=True)
 def small_sample(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "min_ranked_complaints", 3)
     monkeypatch.setattr(get_settings(), "burst_complaints", 10_000)  # many filings at once
-
-
-def company_with(db: Session, name: str, filed: int, confirmed: int, **extra) -> Company:
-    """``filed`` complaints five days old; the first ``confirmed`` resolved and confirmed."""
-    now = utcnow()
-    rep = make_user(db)
-    made = [
-        make_complaint(db, company_name=name, now=now - timedelta(days=5), **extra)
-        for _ in range(filed)
-    ]
-    for complaint in made[:confirmed]:
-        complaints.resolve(
-            session=db,
-            complaint=complaint,
-            rep=rep,
-            resolution_type=ResolutionType.MONETARY,
-            now=now - timedelta(days=4),
-        )
-        author = db.get(User, complaint.author_id)
-        complaints.confirm(
-            session=db, complaint=complaint, user=author, now=now - timedelta(days=3)
-        )
-    return db.get(Company, made[0].company_id)
-
-
-@pytest.fixture
-def board(db: Session) -> dict[str, Company]:
-    found = {
-        "alpha": company_with(db, "Alpha Co", 4, 3),  # 75% confirmed
-        "beta": company_with(db, "Beta Co", 3, 1),  # 33.3%
-        "gamma": company_with(db, "Gamma Co", 2, 2),  # 100%, but only 2 complaints
-    }
-    now = utcnow()
-    for company in found.values():
-        aggregates.refresh_company(session=db, company_id=company.id, now=now)
-    db.commit()
-    return found
-
-
-def row_names(html: str) -> list[str]:
-    return re.findall(r'<th scope="row"><a href="/companies/[^"]+">([^<]+)</a></th>', html)
-
-
-def cells(html: str, metric: str) -> list[str]:
-    found = re.findall(rf'<td data-metric="{metric}">(.*?)</td>', html, re.S)
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in found]
 
 
 def test_default_order_is_confirmed_resolution_best_first(client, board) -> None:

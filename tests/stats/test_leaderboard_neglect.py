@@ -2,20 +2,13 @@
 "most ignored" view, the minimum-sample rule explained where it hides companies."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 
-from app.clock import utcnow
 from app.companies import service as companies
 from app.config import get_settings
-from app.models.complaint import ComplaintState
-from app.models.stats import CompanyStat, StatFields
-from app.stats.aggregates import compute_company
-from app.stats.leaderboard import sort_keys
-from app.stats.metrics import METHODOLOGY_VERSION, Record, Targets
-from tests.stats.test_leaderboard import cells, row_names
+from tests.support.stats import cells, company_stats, neglect_records, row_names
 
 
 @pytest.fixture(autouse=True)
@@ -23,60 +16,14 @@ def small_sample(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "min_ranked_complaints", 3)
 
 
-def _records(
-    *, on_time: int, late: int = 0, silent: int = 0, age_days: float = 30, closed: bool = False
-) -> list:
-    """Complaints ``age_days`` old: answered after a day, answered after 20 days (past the
-    14-day deadline), or never answered; with ``closed``, the answered ones are confirmed."""
-    now = utcnow()
-    filed = now - timedelta(days=age_days)
-    made = []
-    for delay in [1.0] * on_time + [20.0] * late + [None] * silent:
-        made.append(
-            Record(
-                created_at=filed,
-                category="billing",
-                state=ComplaintState.OPEN
-                if delay is None
-                else ComplaintState.CONFIRMED
-                if closed
-                else ComplaintState.ANSWERED,
-                first_response_at=None if delay is None else filed + timedelta(days=delay),
-                closed_at=filed + timedelta(days=21) if closed and delay else None,
-            )
-        )
-    return made
-
-
-def company_stats(db: Session, name: str, records: list[Record]) -> None:
-    """The company's aggregates computed from these records, stored as a refresh stores them."""
-    company = companies.create(session=db, name=name)
-    now = utcnow()
-    for (period, category), fields in compute_company(
-        records=records, targets=Targets(), as_of=now
-    ).items():
-        db.add(
-            CompanyStat(
-                company_id=company.id,
-                period=period,
-                category=category,
-                methodology_version=METHODOLOGY_VERSION,
-                computed_at=now,
-                **fields,
-                **sort_keys(StatFields.model_validate(fields)),
-            )
-        )
-    db.commit()
-
-
 @pytest.fixture
 def timely_board(db: Session) -> None:
     # Worked by hand (z = 1.96): 3/3 = 100% but its interval starts at 43.85%; 45/50 = 90%,
     # 78.6-95.7%; 8/10 = 80%, 49.0-94.3%. By lower bound: Big, Mid, Small; by raw rate the
     # three-complaint company would lead.
-    company_stats(db, "Small Co", _records(on_time=3))
-    company_stats(db, "Big Co", _records(on_time=45, late=5))
-    company_stats(db, "Mid Co", _records(on_time=8, late=2))
+    company_stats(db, "Small Co", neglect_records(on_time=3))
+    company_stats(db, "Big Co", neglect_records(on_time=45, late=5))
+    company_stats(db, "Mid Co", neglect_records(on_time=8, late=2))
 
 
 def test_rates_are_ordered_by_their_wilson_lower_bound_with_the_raw_rate_shown(
@@ -96,8 +43,8 @@ def test_rates_are_ordered_by_their_wilson_lower_bound_with_the_raw_rate_shown(
 def test_worst_first_orders_by_the_upper_bound(client, db) -> None:
     # By hand: 60/100 = 60%, upper bound 69.1%; 1/3 = 33.3%, upper bound 79.2%. Worst first,
     # the company that is surely poor leads, not the lowest rate from three complaints.
-    company_stats(db, "Few Co", _records(on_time=1, late=2))
-    company_stats(db, "Hundred Co", _records(on_time=60, late=40))
+    company_stats(db, "Few Co", neglect_records(on_time=1, late=2))
+    company_stats(db, "Hundred Co", neglect_records(on_time=60, late=40))
     page = client.get("/leaderboards", params={"window": "90d", "sort": "timely", "dir": "asc"})
     assert row_names(page.text) == ["Hundred Co", "Few Co"]
     assert cells(page.text, "timely") == ["60.0% 50.2\u201369.1%", "33.3% 6.2\u201379.2%"]  # 0.0615
@@ -105,10 +52,10 @@ def test_worst_first_orders_by_the_upper_bound(client, db) -> None:
 
 @pytest.fixture
 def neglect_board(db: Session) -> None:
-    company_stats(db, "Silent Co", _records(on_time=0, silent=8, age_days=40))
-    company_stats(db, "Slow Co", _records(on_time=6, silent=2, age_days=20))
-    company_stats(db, "Prompt Co", _records(on_time=10, closed=True))
-    company_stats(db, "Tiny Co", _records(on_time=0, silent=1, age_days=60))  # unranked
+    company_stats(db, "Silent Co", neglect_records(on_time=0, silent=8, age_days=40))
+    company_stats(db, "Slow Co", neglect_records(on_time=6, silent=2, age_days=20))
+    company_stats(db, "Prompt Co", neglect_records(on_time=10, closed=True))
+    company_stats(db, "Tiny Co", neglect_records(on_time=0, silent=1, age_days=60))  # unranked
 
 
 @pytest.mark.parametrize("sort", ["open", "overdue", "unanswered", "waiting"])
@@ -150,9 +97,11 @@ def test_most_ignored_view_is_linked_from_home_and_lists_the_neglectful(
 
 def test_unranked_companies_are_listed_by_size_with_a_window_that_ranks_them(client, db) -> None:
     # Old Co: five complaints 200 days ago and one last week; Newer Co: two last week.
-    company_stats(db, "Old Co", _records(on_time=5, age_days=200) + _records(on_time=1))
-    company_stats(db, "Newer Co", _records(on_time=2, age_days=7))
-    company_stats(db, "One Co", _records(on_time=1, age_days=7))
+    company_stats(
+        db, "Old Co", neglect_records(on_time=5, age_days=200) + neglect_records(on_time=1)
+    )
+    company_stats(db, "Newer Co", neglect_records(on_time=2, age_days=7))
+    company_stats(db, "One Co", neglect_records(on_time=1, age_days=7))
     page = client.get("/leaderboards", params={"window": "90d", "sort": "confirmed"})
     assert row_names(page.text) == ["Newer Co", "Old Co", "One Co"]  # 2, 1, 1 complaints
     assert "No company has the 3 complaints needed to be ranked last 90 days" in page.text

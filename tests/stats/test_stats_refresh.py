@@ -19,10 +19,8 @@ from app.moderation import service as moderation
 from app.stats import aggregates
 from app.stats.jobs import REFRESH, REFRESH_ALL, SNAPSHOT
 from app.stats.leaderboard import headline
-from tests.factories import make_complaint, make_user
-from tests.periodic import run_periodic
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.factories import make_complaint, make_user
+from tests.support.periodic import run_periodic
 
 
 @pytest.fixture(autouse=True)

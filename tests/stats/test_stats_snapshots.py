@@ -14,9 +14,7 @@ from app.models.stats import LeaderboardSnapshot
 from app.models.user import User
 from app.stats import snapshots
 from app.stats.metrics import METHODOLOGY_VERSION
-from tests.factories import make_complaint, make_user
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.factories import make_complaint, make_user
 
 MONTH = snapshots.previous_month(utcnow())
 END = snapshots.month_end(MONTH)
@@ -124,7 +122,7 @@ def test_the_snapshot_csv_reproduces_its_page(client, taken) -> None:
     import csv
     import io
 
-    from tests.stats.test_leaderboard import cells, row_names
+    from tests.support.stats import cells, row_names
 
     page = client.get(f"/leaderboards/{MONTH}", params={"window": "all"}).text
     rows = list(

@@ -59,7 +59,7 @@ def test_monthly_cohorts_by_hand() -> None:
 
 def test_the_company_statistics_page_shows_the_months(db, client) -> None:
     from app.clock import utcnow
-    from tests.factories import make_complaint
+    from tests.support.factories import make_complaint
 
     complaint = make_complaint(db, title="Still waiting", now=utcnow() - timedelta(days=1))
     from app.models.company import Company

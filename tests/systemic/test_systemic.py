@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
@@ -22,22 +22,9 @@ from app.models.systemic import SystemicIssue, SystemicMember
 from app.systemic import grouping, service
 from app.systemic.grouping import Doc, group, jaccard, shingles
 from app.systemic.jobs import FIRST_LOOKBACK, KIND, SCAN_EVERY, SCAN_KIND, SLACK, scan_since
-from tests.factories import make_complaint, make_user
-from tests.periodic import run_periodic
+from tests.support.periodic import run_periodic
+from tests.support.systemic import NOW, OUTAGE, file_systemic
 
-pytest_plugins = ["tests.smtp_server"]  # live_engine
-
-NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
-OUTAGE = [
-    "Broadband down for days: my broadband has been down since Monday and support keeps "
-    "telling me an engineer will call back within 24 hours but nobody ever calls.",
-    "Broadband down again: my broadband has been down since Tuesday and support keeps "
-    "telling me an engineer will call back within 24 hours but nobody ever does.",
-    "Broadband down for a week: my broadband has been down since Monday and support keeps "
-    "telling me an engineer will call back within two days but nobody ever calls.",
-    "No broadband: my home broadband has been down since Monday and support keeps telling "
-    "me an engineer will call back within 24 hours but nobody ever calls me.",
-]
 UNRELATED = [
     "Charged twice for March: my card was charged twice for the March bill and the refund "
     "they promised on the phone never arrived.",
@@ -46,13 +33,6 @@ UNRELATED = [
     "Contract not cancelled: I sent written notice to end my contract in August and they "
     "kept taking monthly payments until November.",
 ]
-
-
-def _file(db: Session, text: str, *, company: str = "Northwind Broadband", at=NOW, author=None):
-    title, body = text.split(": ", 1)
-    return make_complaint(
-        db, author=author or make_user(db), title=title, body=body, company_name=company, now=at
-    )
 
 
 def _doc(i: int, text: str, author: int | None = None, day: int = 0) -> Doc:
@@ -87,11 +67,11 @@ def test_complaints_far_apart_in_time_are_not_linked() -> None:
 
 
 def test_rebuild_stores_groups_per_company_and_the_page_shows_them(db: Session, client) -> None:
-    mine = [_file(db, t, at=NOW + timedelta(hours=i)) for i, t in enumerate(OUTAGE)]
+    mine = [file_systemic(db, t, at=NOW + timedelta(hours=i)) for i, t in enumerate(OUTAGE)]
     for t in UNRELATED:
-        _file(db, t)
+        file_systemic(db, t)
     # The same text against another company is a different company's problem.
-    elsewhere = [_file(db, t, company="Contoso Fibre") for t in OUTAGE[:2]]
+    elsewhere = [file_systemic(db, t, company="Contoso Fibre") for t in OUTAGE[:2]]
     company_id = mine[0].company_id
     assert (
         service.rebuild_company(session=db, company_id=company_id, now=NOW + timedelta(days=1)) == 1
@@ -120,11 +100,11 @@ def test_rebuild_stores_groups_per_company_and_the_page_shows_them(db: Session, 
 
 
 def test_regrouping_keeps_the_issue_id_and_follows_visibility(db: Session, client) -> None:
-    first = [_file(db, t, at=NOW + timedelta(hours=i)) for i, t in enumerate(OUTAGE[:3])]
+    first = [file_systemic(db, t, at=NOW + timedelta(hours=i)) for i, t in enumerate(OUTAGE[:3])]
     company_id = first[0].company_id
     service.rebuild_company(session=db, company_id=company_id, now=NOW + timedelta(days=1))
     [before] = service.for_company(session=db, company_id=company_id)
-    _file(db, OUTAGE[3], at=NOW + timedelta(days=2))
+    file_systemic(db, OUTAGE[3], at=NOW + timedelta(days=2))
     service.rebuild_company(session=db, company_id=company_id, now=NOW + timedelta(days=3))
     [after] = service.for_company(session=db, company_id=company_id)
     assert after.issue.id == before.issue.id and after.customers == 4
@@ -143,9 +123,9 @@ def test_filing_queues_nothing_and_the_scan_queues_each_changed_company_once(
     live_engine,
 ) -> None:
     with Session(live_engine, expire_on_commit=False) as session:
-        a = _file(session, OUTAGE[0], at=utcnow())
-        _file(session, OUTAGE[1], at=utcnow())
-        b = _file(session, UNRELATED[0], company="Contoso Fibre", at=utcnow())
+        a = file_systemic(session, OUTAGE[0], at=utcnow())
+        file_systemic(session, OUTAGE[1], at=utcnow())
+        b = file_systemic(session, UNRELATED[0], company="Contoso Fibre", at=utcnow())
         session.commit()
         # Filings against one company must not share a job row (they would wait on each other).
         assert session.exec(select(Job).where(Job.kind == KIND)).all() == []
@@ -182,7 +162,7 @@ def test_the_worker_groups_after_filing_and_the_cli_rebuilds(live_engine, monkey
         get_settings(), "burst_complaints", 10_000
     )  # many new accounts, one company
     with Session(live_engine, expire_on_commit=False) as session:
-        filed = [_file(session, t, at=utcnow()) for t in OUTAGE[:3]]
+        filed = [file_systemic(session, t, at=utcnow()) for t in OUTAGE[:3]]
         session.commit()
     run_periodic(live_engine, SCAN_KIND)
     assert asyncio.run(drain(engine=live_engine, kinds=[KIND])) == 1

@@ -18,8 +18,8 @@ from app.models.takedown import NoticeStatus, TakedownNotice
 from app.models.user import User
 from app.moderation import service as moderation
 from app.takedown import notices, procedure
-from tests.factories import make_complaint, make_rep, make_user
-from tests.takedown_helpers import T0, event_times, file_notice, kinds, takedown_mails
+from tests.support.factories import make_complaint, make_rep, make_user
+from tests.support.takedown_helpers import T0, event_times, file_notice, kinds, takedown_mails
 
 # The poster's deadline when forwarded on Monday 23 Nov: the end of Saturday 28 Nov (GMT).
 DEADLINE = datetime(2026, 11, 29, 0, tzinfo=UTC)

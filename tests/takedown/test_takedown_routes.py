@@ -17,9 +17,9 @@ from app.models.takedown import NoticeStatus, TakedownNotice
 from app.models.user import User
 from app.takedown import jobs as jobs_module
 from app.takedown import notices, procedure
-from tests.conftest import csrf_from, post_form
-from tests.factories import PASSWORD, login, make_complaint, make_user
-from tests.takedown_helpers import NOTICE, file_notice, takedown_mails
+from tests.support.factories import PASSWORD, login, make_complaint, make_user
+from tests.support.forms import csrf_from, post_form
+from tests.support.takedown_helpers import NOTICE, file_notice, takedown_mails
 
 FORM = {
     **{k: v for k, v in NOTICE.items() if k not in ("consent_to_poster", "confirm", "inaccuracy")},

@@ -18,10 +18,8 @@ from app.models.company import Company
 from app.models.complaint import Complaint, Visibility
 from app.models.user import User
 from app.web import caching, memo
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep, make_user
-
-pytest_plugins = ["tests.smtp_server"]  # live_engine
+from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.forms import post_form
 
 
 @pytest.fixture(autouse=True)

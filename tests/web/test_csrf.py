@@ -21,8 +21,9 @@ from app.models.complaint import Complaint, ComplaintState, ResolutionType
 from app.models.user import User
 from app.routes.public.complaints import CONSUMER_ACTIONS, act
 from app.web.csrf import require_csrf
-from tests.conftest import csrf_from
-from tests.factories import PASSWORD, login, make_complaint, make_user
+from tests.support.factories import PASSWORD, login, make_complaint, make_user
+from tests.support.forms import csrf_from
+from tests.support.routes import flat_routes
 
 REFUSAL = "did not come from Outcry"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -39,19 +40,9 @@ EXEMPT = {
 # Reading the routes from the app ---------------------------------------------------------------
 
 
-def _flatten(routes) -> Iterator[Any]:
-    for route in routes:
-        if hasattr(route, "effective_route_contexts"):  # FastAPI's included routers
-            yield from route.effective_route_contexts()
-        elif hasattr(route, "routes") and not hasattr(route, "methods"):
-            yield from _flatten(route.routes)
-        else:
-            yield route
-
-
 def unsafe_routes(application) -> list:
     found = {}
-    for route in _flatten(application.routes):
+    for route in flat_routes(application.routes):
         methods = set(getattr(route, "methods", None) or ())
         if methods & UNSAFE:
             found[(route.path, tuple(sorted(methods & UNSAFE)))] = route

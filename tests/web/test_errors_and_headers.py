@@ -11,8 +11,8 @@ from app.config import get_settings
 from app.db import get_session
 from app.main import create_app
 from app.models.complaint import Complaint
-from tests.conftest import csrf_from
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
+from tests.support.forms import csrf_from
 
 PROBLEM = "application/problem+json"
 LIMIT = get_settings().max_body_bytes

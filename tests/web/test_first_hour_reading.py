@@ -9,7 +9,7 @@ import pytest
 from app import demo
 from app.companies import service as companies
 from app.config import get_settings
-from tests.factories import login, make_complaint, make_rep, make_user
+from tests.support.factories import login, make_complaint, make_rep, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,7 @@ from app.claims.verifier import WELL_KNOWN_PATH, verifier_for
 from app.cli import follow_served_address
 from app.config import Settings, get_settings
 from app.net import public_only
-from tests import dns_https_servers as servers
-from tests.dns_https_servers import Reply
+from tests.support.dns_https_servers import Reply
 
 
 @pytest.fixture
@@ -67,9 +66,6 @@ def test_logs_are_plain_at_a_terminal_in_development_and_json_elsewhere():
 
 
 # Claims against local servers in development -------------------------------------------------
-
-local_servers = servers.local_servers
-local_net = servers.local_net
 
 
 def test_development_verifies_dns_and_well_known_claims_against_local_servers(local_net, tmp_path):

@@ -19,8 +19,8 @@ from app.models.integration import ApiToken
 from app.models.membership import Role
 from app.models.user import User
 from app.web import ratelimit
-from tests.conftest import csrf_from, post_form
-from tests.factories import PASSWORD, login, make_complaint, make_rep, make_user
+from tests.support.factories import PASSWORD, login, make_complaint, make_rep, make_user
+from tests.support.forms import csrf_from, post_form
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -321,7 +321,7 @@ def test_reports_are_limited_and_keep_their_text(client, db, limiter, tight):
 
 def test_takedown_notices_are_limited_per_address(client, db, limiter, tight):
     from app.models.takedown import TakedownNotice
-    from tests.takedown_helpers import NOTICE
+    from tests.support.takedown_helpers import NOTICE
 
     tight(takedown_ip="1/day")
     complaint = make_complaint(db)

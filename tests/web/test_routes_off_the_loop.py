@@ -22,8 +22,8 @@ from starlette.routing import BaseRoute, Mount
 from app.main import create_app
 from app.models.user import User
 from app.routes.system import bench
-from tests.conftest import post_form
-from tests.pg_locks import waiting_on_a_lock
+from tests.support.forms import post_form
+from tests.support.pg_locks import waiting_on_a_lock
 
 # Async callables allowed on the event loop, each for a reason; none may touch the database.
 ALLOWED = {

@@ -1,7 +1,7 @@
 """Signed-in pages reuse what every viewer sees alike (kept by the page's validator), yet each
 visitor gets their own page, and a change shows at once."""
 
-from tests.factories import login, make_complaint, make_user
+from tests.support.factories import login, make_complaint, make_user
 
 
 def test_signed_in_home_shows_a_new_complaint_and_each_visitor_their_own_name(

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.config import get_settings
-from tests.dns_https_servers import LocalDNS
+from tests.support.dns_https_servers import LocalDNS
 
 MAIL_DOMAIN = "mail.outcry.test"
 SECRET = "inbound-secret-0123456789"

@@ -1,7 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) that records what it receives, and the committed
 database that tests running the worker need.
 
-Use the ``smtp_server`` fixture (import it into a test module: ``from tests.smtp_server import
+Use the ``smtp_server`` fixture (import it into a test module: ``from tests.support.smtp_server import
 smtp_server``): it points OUTCRY_SMTP_HOST/PORT at the server for the test, and can be stopped and
 started again on the same port to play an outage. ``live_engine`` / ``live_client`` give committed
 data, wiped after the test.
@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 
 from app.config import get_settings
 from app.main import create_app
+from tests.support.apps import app_for_settings
 
 
 @dataclass
@@ -130,5 +131,8 @@ def live_engine(engine: Engine) -> Iterator[Engine]:
 @pytest.fixture
 def live_client(live_engine: Engine) -> Iterator[TestClient]:
     """A browser on the app with its real per-request sessions (no test transaction)."""
-    with TestClient(create_app(), raise_server_exceptions=False) as client:
+    application = app_for_settings()
+    if application.dependency_overrides:  # this test's `client` has it, with the test's session
+        application = create_app()
+    with TestClient(application, raise_server_exceptions=False) as client:
         yield client

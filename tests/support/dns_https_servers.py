@@ -12,7 +12,7 @@
 Tests change the dicts while the servers run (e.g. to make a proof disappear). Starting them
 takes a moment, so the ``local_net`` fixture keeps one set per session and empties it for each
 test; a test module uses it with ``local_servers = servers.local_servers`` and
-``local_net = servers.local_net`` (``from tests import dns_https_servers as servers``).
+``local_net = servers.local_net`` (``from tests.support import dns_https_servers as servers``).
 """
 
 import ipaddress

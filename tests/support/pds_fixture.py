@@ -21,7 +21,7 @@ from typing import NoReturn
 import pytest
 import redis
 
-PDS_DIR = Path(__file__).parent / "pds"
+PDS_DIR = Path(__file__).parents[1] / "pds"
 START_TIMEOUT = 120  # seconds; it usually starts in about 5
 # What a complete install has: the launcher's package and the natively built SQLite driver.
 REQUIRED = ("@atproto/dev-env/package.json", "better-sqlite3/build/Release/better_sqlite3.node")

@@ -10,14 +10,14 @@ from app.charts import cache
 from app.models.company import Company
 from app.models.complaint import Complaint, ComplaintState, ResolutionType, Visibility
 from app.web import memo
-from tests.factories import make_complaint
+from tests.support.factories import make_complaint
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
+@pytest.fixture
+def fresh_chart_caches() -> Iterator[None]:
     """Company ids repeat across rolled-back tests: never reuse another test's drawings."""
     cache.clear()
     memo.forget_all()

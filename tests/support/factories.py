@@ -82,7 +82,7 @@ def run_queued_listeners(db: Session) -> int:
 
 
 def login(client, user: User, password: str = PASSWORD) -> None:
-    from tests.conftest import post_form
+    from tests.support.forms import post_form
 
     response = post_form(client, "/login", {"email": user.email, "password": password})
     assert response.status_code == 303, response.text
@@ -141,7 +141,7 @@ def finish_sign_up(client, db: Session, email: str):
     Returns the response that signs in."""
     import re
 
-    from tests.conftest import post_form
+    from tests.support.forms import post_form
 
     job = db.exec(
         select(Job)
