@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.support.charts_fixtures",
     "tests.support.claims",
     "tests.support.dashboard",
+    "tests.support.databases",
     "tests.support.dns_https_servers",
     "tests.support.integrations",
     "tests.support.mailchannel_helpers",

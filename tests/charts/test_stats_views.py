@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.clock import utcnow
 from app.models.complaint import Category, ComplaintState
 from app.stats import aggregates
-from tests.charts_fixtures import complaint_at
+from tests.support.charts_fixtures import complaint_at
 
 D = timedelta(days=1)
 

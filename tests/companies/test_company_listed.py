@@ -15,8 +15,7 @@ from app.models.company import Company
 from app.models.complaint import Visibility
 from app.moderation import service as moderation
 from app.schema import alembic_config
-from tests.core.test_migrations import empty_database_url  # noqa: F401 - a fixture
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
 
 
 def _stored(db, company_id: int) -> bool:
@@ -149,7 +148,7 @@ def test_settle_recomputes_every_company(db):
     assert _stored(db, public)
 
 
-def test_the_migration_backfills_the_flag(empty_database_url):  # noqa: F811
+def test_the_migration_backfills_the_flag(empty_database_url):
     config = alembic_config(empty_database_url)
     config.attributes["configure_logging"] = False
     command.upgrade(config, "i20_team_routing")

@@ -12,8 +12,7 @@ from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.dashboard import team_report
 from app.models.complaint import ResolutionType
-from tests.dashboard.test_dashboard import scene  # noqa: F401 - fixture
-from tests.factories import login, make_complaint
+from tests.support.factories import login, make_complaint
 
 H = timedelta(hours=1)
 
@@ -22,7 +21,7 @@ def _rows(report) -> dict[str, team_report.Row]:
     return {r.rep: r for r in report.rows if r.filed or r.resolved or r.unresolved}
 
 
-def test_answer_and_resolution_count_for_who_did_them(db, client, scene):  # noqa: F811
+def test_answer_and_resolution_count_for_who_did_them(db, client, scene):
     sam, dana = scene.agent, scene.owner
     filed = utcnow() - 2 * timedelta(days=1)
     handed = make_complaint(db, company_name="Acme", now=filed)

@@ -1,38 +1,14 @@
 """Migrations agree with the models and go up, down and up again, on the suite's database."""
 
-import os
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from app.db import make_engine
 from app.models.fulltext import include_name
 from app.schema import alembic_config
-from tests.support.environment import TEST_DATABASE_URL
-
-
-@pytest.fixture
-def empty_database_url() -> Iterator[str]:
-    """A database of the suite's kind that no other test touches."""
-    if TEST_DATABASE_URL.startswith("sqlite"):
-        yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'migrations.db'}"
-        return
-    name = f"outcry_migrations_{os.getpid()}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _diff(url: str) -> list:

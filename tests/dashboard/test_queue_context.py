@@ -8,9 +8,8 @@ from datetime import timedelta
 from app.clock import utcnow
 from app.complaints import company as company_side
 from app.models.complaint import ResolutionType
-from tests.conftest import post_form
-from tests.dashboard.test_dashboard import scene  # noqa: F401 - fixture
-from tests.factories import login, make_complaint
+from tests.support.factories import login, make_complaint
+from tests.support.forms import post_form
 
 VIEW = "queue=all&q=Broadband&sort=newest&page=2"
 
@@ -20,7 +19,7 @@ def _queue_link(html: str, complaint_id: int) -> str:
     return found.group(1).replace("&amp;", "&")
 
 
-def test_take_it_then_open_the_next_in_the_same_view(db, client, scene):  # noqa: F811
+def test_take_it_then_open_the_next_in_the_same_view(db, client, scene):
     now = utcnow()
     first = make_complaint(db, company_name="Acme", now=now - timedelta(days=3))
     second = make_complaint(db, company_name="Acme", now=now - timedelta(days=2))
@@ -52,7 +51,7 @@ def test_take_it_then_open_the_next_in_the_same_view(db, client, scene):  # noqa
     assert "data-take-next" not in client.get(stay.headers["location"]).text
 
 
-def test_a_refused_action_keeps_the_queue_view(db, client, scene):  # noqa: F811
+def test_a_refused_action_keeps_the_queue_view(db, client, scene):
     company_side.resolve(
         session=db,
         complaint=scene.complaint,
@@ -97,7 +96,7 @@ def test_a_refused_action_keeps_the_queue_view(db, client, scene):  # noqa: F811
     assert noted.headers["location"] == f"{scene.page}?{VIEW}"
 
 
-def test_the_queue_links_carry_the_page_and_come_back_to_the_row(db, client, scene):  # noqa: F811
+def test_the_queue_links_carry_the_page_and_come_back_to_the_row(db, client, scene):
     now = utcnow()
     for n in range(25):
         make_complaint(db, company_name="Acme", now=now - timedelta(days=1, minutes=n))

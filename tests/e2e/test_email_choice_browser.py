@@ -17,7 +17,7 @@ from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import log_in
 from tests.e2e.test_every_page import AXE, RUN_AXE, WCAG_TAGS
 from tests.e2e.test_layout import VIEWPORTS
-from tests.factories import make_complaint, make_rep
+from tests.support.factories import make_complaint, make_rep
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from app.models.user import User
 from tests.e2e.conftest import NewContext
 from tests.e2e.helpers import log_in
 from tests.e2e.test_every_page import AXE, RUN_AXE, WCAG_TAGS
-from tests.factories import make_complaint, make_rep, make_user
+from tests.support.factories import make_complaint, make_rep, make_user
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from app.mailchannel import authenticate
-from tests.mailchannel_helpers import Channel, channel, reply, signed
+from tests.support.mailchannel_helpers import Channel, channel, reply, signed
 
 __all__ = ["channel"]
 

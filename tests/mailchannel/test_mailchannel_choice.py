@@ -11,9 +11,9 @@ from app.models.company import Company
 from app.models.mail import MailOutbound, MailThread
 from app.models.membership import Role
 from app.models.user import User
-from tests.conftest import post_form
-from tests.factories import login, make_complaint, make_rep
-from tests.mailchannel_helpers import MAIL_DOMAIN
+from tests.support.factories import login, make_complaint, make_rep
+from tests.support.forms import post_form
+from tests.support.mailchannel_helpers import MAIL_DOMAIN
 
 
 @pytest.fixture(autouse=True)

@@ -17,10 +17,10 @@ from app.mailchannel.receiver import Receiver
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.mail import InboundState, MailInbound
-from tests.factories import make_complaint, make_user
-from tests.mailchannel_helpers import MAIL_DOMAIN, Channel, channel, reply, signed
-from tests.postfix_instance import postfix_for
-from tests.smtp_server import SmtpServer, free_port, live_engine, smtp_server
+from tests.support.factories import make_complaint, make_user
+from tests.support.mailchannel_helpers import MAIL_DOMAIN, Channel, channel, reply, signed
+from tests.support.postfix_instance import postfix_for
+from tests.support.smtp_server import SmtpServer, free_port, live_engine, smtp_server
 
 __all__ = ["channel", "live_engine", "postfix_for", "smtp_server"]
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.clock import utcnow
 from app.models.company import Company
 from app.models.complaint import Category, ComplaintState
-from tests.factories import make_complaint, make_user
+from tests.support.factories import make_complaint, make_user
 
 BODY = "I called three times and was transferred between departments each time."
 JUNE = datetime(2026, 6, 15, 12, tzinfo=UTC)

@@ -17,7 +17,7 @@ from app.config import get_settings
 from app.models.complaint import ComplaintState, Visibility
 from app.stats import dataset
 from app.stats.dataset_columns import DAILY, datasette_metadata, dictionary_markdown
-from tests.factories import make_complaint
+from tests.support.factories import make_complaint
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 D1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.models.company import Company
 from app.models.complaint import ComplaintState
 from app.stats import site_trends
-from tests.factories import make_complaint
+from tests.support.factories import make_complaint
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.smtp_server import free_port
+from tests.support.smtp_server import free_port
 
 # Only the services a relay needs, none chrooted (a chroot would need copies of /etc files).
 # The second listener asks Postfix to verify each recipient with our receiver before it
