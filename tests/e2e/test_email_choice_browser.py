@@ -13,10 +13,7 @@ from app.config import get_settings
 from app.models.company import Company
 from app.models.membership import Role
 from app.models.user import User
-from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.helpers import log_in
-from tests.e2e.test_every_page import AXE, RUN_AXE, WCAG_TAGS
-from tests.e2e.test_layout import VIEWPORTS
+from tests.e2e.helpers import AXE, RUN_AXE, TIMEOUT_MS, VIEWPORTS, WCAG_TAGS, log_in
 from tests.support.factories import make_complaint, make_rep
 
 pytestmark = pytest.mark.browser

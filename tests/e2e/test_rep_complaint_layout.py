@@ -14,9 +14,7 @@ from app.companies import service as companies
 from app.complaints import company as company_side
 from app.models.membership import Role
 from app.models.user import User
-from tests.e2e.conftest import NewContext
-from tests.e2e.helpers import log_in
-from tests.e2e.test_every_page import AXE, RUN_AXE, WCAG_TAGS
+from tests.e2e.helpers import AXE, RUN_AXE, WCAG_TAGS, NewContext, log_in
 from tests.support.factories import make_complaint, make_rep, make_user
 
 pytestmark = pytest.mark.browser

@@ -15,8 +15,7 @@ from app import demo
 from app.models.company import Company
 from app.models.complaint import Complaint
 from app.stats.jobs import refresh_all
-from tests.e2e.test_every_page import AXE, RUN_AXE, WCAG_TAGS
-from tests.e2e.test_layout import VIEWPORTS
+from tests.e2e.helpers import AXE, RUN_AXE, VIEWPORTS, WCAG_TAGS
 
 pytestmark = pytest.mark.browser
 
