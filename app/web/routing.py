@@ -150,4 +150,8 @@ class IndexedRouter(APIRouter):
 
 def index_routes(app: FastAPI) -> None:
     """Route ``app``'s requests through ``IndexedRouter`` (once its routes are added)."""
-    app.router.__class__ = IndexedRouter
+    router = app.router
+    plain = router.middleware_stack == router.app  # the router calls this, bound at its birth
+    router.__class__ = IndexedRouter
+    if plain:
+        router.middleware_stack = router.app

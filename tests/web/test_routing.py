@@ -21,6 +21,7 @@ def test_each_address_reaches_the_route_the_full_walk_chooses() -> None:
     app = create_app()
     router = app.router
     assert isinstance(router, IndexedRouter)
+    assert router.middleware_stack == router.app  # requests go through the index
     addresses = {_example(getattr(r, "path", "/")) for r in router.routes}
     addresses |= {a + "/" for a in addresses} | {"/static/app.css", "/no-such-page", "/"}
     checked = 0
