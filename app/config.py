@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     bench_endpoints: bool = False
     # glibc malloc arenas of a serving process (app/ops/malloc.py); 0 leaves glibc's default.
     malloc_arenas: int = Field(default=2, ge=0)
-    # Filings one process works on at once (app/routes/complaints.py); unset: one on SQLite,
+    # Filings one process works on at once (app/routes/public/complaints.py); unset: one on SQLite,
     # two on PostgreSQL. More helps only when the database is far away (round trips to wait on).
     filing_threads: int | None = Field(default=None, ge=1)
     # Pooled database connections per process, and so requests using the database at once
@@ -150,7 +150,7 @@ class Settings(BaseSettings):
     dataset_dir: str = "./data/public"
     dataset_keep: int = Field(default=7, ge=1)
 
-    # The about, privacy, terms and contact pages (app/routes/site_pages.py): who runs the site,
+    # The about, privacy, terms and contact pages (app/routes/public/site_pages.py): who runs the site,
     # where to write, and a folder of Markdown files (about.md…) replacing the default texts.
     site_operator: str = "the operator of this Outcry site"
     contact_email: str | None = None

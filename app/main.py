@@ -16,46 +16,44 @@ from app.ops import gc as ops_gc
 from app.ops import logging as ops_logging
 from app.ops import malloc as ops_malloc
 from app.ops.middleware import ObservabilityMiddleware
-from app.routes import (
-    account_security,
-    accounts,
-    admin,
-    admin_companies,
-    admin_jobs,
-    admin_redaction,
-    api,
-    api_company,
-    api_company_writes,
-    api_stats,
-    broadcasts,
-    charts,
+from app.routes.account import account_security, accounts, notify, sign_in_link
+from app.routes.admin import companies as admin_companies
+from app.routes.admin import home as admin
+from app.routes.admin import jobs as admin_jobs
+from app.routes.admin import redaction as admin_redaction
+from app.routes.api import company as api_company
+from app.routes.api import company_writes as api_company_writes
+from app.routes.api import docs
+from app.routes.api import stats as api_stats
+from app.routes.api import v1 as api
+from app.routes.company import (
     claims,
-    companies,
-    complaints,
     dashboard,
     dashboard_bulk,
     dashboard_team,
     dashboard_views,
-    dataset,
-    docs,
-    embeds,
-    feeds,
     industries,
     integrations,
-    leaderboards,
-    mail,
-    moderation,
-    notify,
-    ops,
-    pages,
     profile,
     saved_replies,
-    sign_in_link,
-    site_pages,
-    systemic,
-    takedown,
     team,
 )
+from app.routes.moderation import mail, takedown
+from app.routes.moderation import queue as moderation
+from app.routes.public import (
+    broadcasts,
+    charts,
+    companies,
+    complaints,
+    dataset,
+    embeds,
+    feeds,
+    leaderboards,
+    pages,
+    site_pages,
+    systemic,
+)
+from app.routes.system import ops
 from app.startup import wire
 from app.web import errors, openapi, ratelimit
 from app.web.memo import NotModifiedMiddleware
@@ -160,7 +158,7 @@ def create_app() -> FastAPI:
     app.webhooks.include_router(docs.webhooks)  # the schema's "webhooks" section
     openapi.install(app)  # errors documented as problem details, 400 for malformed requests
     if settings.bench_endpoints:  # baselines for bench/load.py only
-        from app.routes import bench  # only then: its routes must not exist otherwise
+        from app.routes.system import bench  # only then: its routes must not exist otherwise
 
         include_flat(app, bench.router)
     index_routes(app)  # after the last route: each request tries only its path's group

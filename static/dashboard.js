@@ -16,3 +16,23 @@
     box.focus();
   });
 })();
+
+// Keyboard shortcuts on a rep's complaint (listed on the page under "Keyboard shortcuts"); each
+// is also a link or a button there.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (e) {
+    var tag = (e.target.tagName || "").toLowerCase();
+    if (e.ctrlKey || e.metaKey || e.altKey || tag === "input" || tag === "select" || tag === "textarea") { return; }
+    var target = null;
+    if (e.key === "n") { target = document.querySelector("a[data-next]"); }
+    else if (e.key === "t") { target = document.querySelector("button[data-take-next]"); }
+    else if (e.key === "r") {
+      var box = document.getElementById("reply-body");
+      if (box) { e.preventDefault(); box.focus(); }
+      return;
+    }
+    else if (e.key === "?") { var help = document.getElementById("shortcuts"); if (help) { help.open = !help.open; } return; }
+    if (target) { e.preventDefault(); target.click(); }
+  });
+})();

@@ -2,8 +2,11 @@
 at each week's end, for the company's last weeks.
 
 Definitions (the page says them too):
-- A complaint counts in the week (Monday to Sunday, UTC) it was filed, under its current owner
-  ("Unassigned" when it has none).
+- A complaint counts in the week (Monday to Sunday, UTC) it was filed. Its first response counts
+  for the rep who wrote it and its resolution for the rep who resolved it (attribution.py: who
+  did the work then, not who owns it now); while it waits, it counts for the rep holding it
+  ("Unassigned" when nobody does). So a rep's "filed" is the complaints they answered first or
+  hold unanswered.
 - First response time: from filing to the company's first public answer; resolution time: from
   filing to its (latest) resolution. Medians, in hours, over the complaints that have one.
   Complaints still waiting are not in the median (their time is not known yet): they are
@@ -17,16 +20,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.complaints import visibility
+from app.dashboard import attribution
 from app.models.company import Company
 from app.models.complaint import Complaint
 from app.models.membership import CompanyMember
 
 WEEKS = 12
 UNASSIGNED = "Unassigned"
+FORMER_REP = "A former representative"
 
 
 @dataclass(frozen=True)
@@ -81,33 +87,53 @@ def build(
         ).all()
     )
     # Filed in the window, or filed before and not yet settled when it began (the backlog).
-    complaints = session.exec(
-        select(Complaint).where(
-            Complaint.company_id == company.id,
-            visibility.reached_company(),
-            col(Complaint.created_at) <= now,
-        )
-    ).all()
-    groups: dict[tuple[date, str], list[Complaint]] = {}
-    for c in complaints:
-        if c.created_at >= start:
-            rep = names.get(c.assignee_id, UNASSIGNED) if c.assignee_id else UNASSIGNED
-            groups.setdefault((monday(c.created_at), rep), []).append(c)
+    which = and_(
+        col(Complaint.company_id) == company.id,
+        visibility.reached_company(),
+        col(Complaint.created_at) <= now,
+    )
+    complaints = session.exec(select(Complaint).where(which)).all()
+    in_window = [c for c in complaints if c.created_at >= start]
+    credit = attribution.credits(
+        session=session,
+        which=and_(which, col(Complaint.created_at) >= start),
+        complaints=in_window,
+    )
+
+    def name(user_id: int | None) -> str:
+        if user_id is None:
+            return UNASSIGNED
+        return names.get(user_id, FORMER_REP)
+
+    # The first response counts for who wrote it, the resolution for who resolved it; one still
+    # waiting counts for who holds it now (the one it is waiting on).
+    answers: dict[tuple[date, str], list[Complaint]] = {}
+    resolutions: dict[tuple[date, str], list[Complaint]] = {}
+    for c in in_window:
+        week, done = monday(c.created_at), credit[c.id]
+        answerer = done.answered_by if c.first_response_at else c.assignee_id
+        resolver = done.resolved_by if c.resolved_at else c.assignee_id
+        answers.setdefault((week, name(answerer)), []).append(c)
+        resolutions.setdefault((week, name(resolver)), []).append(c)
     rows = []
-    for (week, rep), items in sorted(groups.items()):
-        answers = [_hours(c.first_response_at - c.created_at) for c in items if c.first_response_at]
-        resolutions = [_hours(c.resolved_at - c.created_at) for c in items if c.resolved_at]
+    for key in sorted(answers.keys() | resolutions.keys()):
+        first = answers.get(key, [])
+        last = resolutions.get(key, [])
+        answered = [
+            _hours(c.first_response_at - c.created_at) for c in first if c.first_response_at
+        ]
+        resolved = [_hours(c.resolved_at - c.created_at) for c in last if c.resolved_at]
         rows.append(
             Row(
-                week,
-                rep,
-                len(items),
-                len(answers),
-                _median(answers),
-                len(items) - len(answers),
-                len(resolutions),
-                _median(resolutions),
-                len(items) - len(resolutions),
+                key[0],
+                key[1],
+                len(first),
+                len(answered),
+                _median(answered),
+                len(first) - len(answered),
+                len(resolved),
+                _median(resolved),
+                len(last) - len(resolved),
             )
         )
     backlog = []

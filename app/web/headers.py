@@ -13,7 +13,7 @@ CSP = (
 )
 
 
-# Embeds (app/routes/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
+# Embeds (app/routes/public/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
 # oEmbed and its cards. Matched by path, not set by the route, so that a 304 answered before
 # routing (memo.NotModifiedMiddleware) carries the same headers. They are public and
 # cookie-free: the anonymous CSRF cookie is withheld from them.

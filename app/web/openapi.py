@@ -18,7 +18,7 @@ UNSUPPORTED = {
 def _as_problems(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     responses.setdefault("400", MALFORMED)
-    if "requestBody" in operation:  # a body that is not JSON (app/routes/api.py:require_json)
+    if "requestBody" in operation:  # a body that is not JSON (app/routes/api/v1.py:require_json)
         responses.setdefault("415", UNSUPPORTED)
     for status, response in responses.items():
         content = response.get("content", {})

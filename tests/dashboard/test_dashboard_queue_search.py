@@ -9,7 +9,14 @@ from sqlmodel import select
 from app.clock import utcnow
 from app.complaints import company as company_side
 from app.dashboard import targets
-from app.models.complaint import Category, Complaint, ComplaintState, Message, SavedReply
+from app.models.complaint import (
+    Category,
+    Complaint,
+    ComplaintState,
+    Message,
+    ResolutionType,
+    SavedReply,
+)
 from tests.conftest import post_form
 from tests.dashboard.test_dashboard import queue_counts, queue_ids, scene  # noqa: F401 - fixture
 from tests.factories import login, make_complaint, make_user
@@ -157,3 +164,47 @@ def test_the_queue_links_every_company_page(db, client, scene):  # noqa: F811
     assert 'href="/companies/acme/stats"' in page
     assert "Keyboard shortcuts" in page
     assert db.exec(select(Complaint)).first()
+
+
+def test_every_queues_count_follows_the_search(db, client, scene):  # noqa: F811
+    """One count per queue, as many as the queue then lists, with words found in any form."""
+    resolved = make_complaint(
+        db,
+        company_name="Acme",
+        title="Refunds never arrive",
+        body="Three refunds were promised and none came.",
+    )
+    company_side.resolve(
+        session=db,
+        complaint=resolved,
+        user=scene.owner,
+        resolution_type=ResolutionType.EXPLANATION,
+    )
+    taken = make_complaint(
+        db,
+        make_user(db, name="Olu Refundwala"),
+        company_name="Acme",
+        title="Billing mistake",
+        body="The bill shows a line I never ordered.",
+    )
+    company_side.assign(session=db, complaint=taken, user=scene.agent, assignee_id=scene.agent.id)
+    make_complaint(
+        db,
+        company_name="Acme",
+        title="Slow broadband",
+        body="Speeds are poor every single evening.",
+    )
+    db.commit()
+    login(client, scene.agent)
+    counts = queue_counts(client.get("/dashboard/acme", params={"q": "refund"}).text)
+    # "refund" finds "Refunds" (a word's other forms), the scene's "refund it", and the consumer
+    # whose name holds it; not the broadband one.
+    assert counts["all"] == 3 and counts["resolved"] == 1 and counts["mine"] == 1
+    assert counts["open"] == 2 and counts["unassigned"] == 1
+    for queue, n in counts.items():
+        listed = queue_ids(
+            client.get("/dashboard/acme", params={"q": "refund", "queue": queue}).text
+        )
+        assert len(listed) == n, queue
+    found = queue_ids(client.get("/dashboard/acme", params={"q": "refund"}).text)
+    assert found == [scene.complaint.id, taken.id]

@@ -41,14 +41,14 @@ def test_next_after_a_reply_stays_in_the_queue(db, client, scene):  # noqa: F811
         follow_redirects=False,
     )
     assert end.headers["location"].startswith(f"/dashboard/acme/complaints/{second.id}")
-    # Without the option, the rep stays on the complaint.
+    # Without the option, the rep stays on the complaint, still in the queue's view.
     stay = post_form(
         client,
         f"/dashboard/acme/complaints/{second.id}/reply",
         {"body": "Looking.", "from": "queue=unassigned"},
         page=f"/dashboard/acme/complaints/{second.id}",
     )
-    assert stay.headers["location"] == f"/dashboard/acme/complaints/{second.id}"
+    assert stay.headers["location"] == f"/dashboard/acme/complaints/{second.id}?queue=unassigned"
     # Only the scene's complaint is left unassigned; after it there is nothing: back to the queue.
     last = client.get(
         f"/dashboard/acme/next?after={scene.complaint.id}&queue=unassigned", follow_redirects=False

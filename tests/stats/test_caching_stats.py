@@ -47,7 +47,7 @@ def _count_renders(monkeypatch, module) -> list[str]:
 
 
 def test_leaderboard_is_rendered_once_per_refresh_and_shows_the_refresh(client, db, monkeypatch):
-    from app.routes import leaderboards as routes
+    from app.routes.public import leaderboards as routes
 
     first = make_complaint(db, company_name="Contoso Power")
     aggregates.refresh_company(session=db, company_id=first.company_id, now=utcnow())
@@ -80,7 +80,7 @@ def test_leaderboard_is_rendered_once_per_refresh_and_shows_the_refresh(client, 
 
 
 def test_company_statistics_follow_a_change_to_any_of_its_complaints(client, db, monkeypatch):
-    from app.routes import charts as routes
+    from app.routes.public import charts as routes
 
     complaint = make_complaint(db, company_name="Northwind Water")
     company = db.get(Company, complaint.company_id)
@@ -109,7 +109,7 @@ def test_company_statistics_follow_a_change_to_any_of_its_complaints(client, db,
 
 
 def test_company_page_shows_a_new_systemic_issue_and_a_refresh_at_once(client, db, monkeypatch):
-    from app.routes import companies as routes
+    from app.routes.public import companies as routes
     from app.systemic import service as systemic
     from tests.systemic.test_systemic import NOW, OUTAGE, _file
 
@@ -142,7 +142,8 @@ def test_company_page_shows_a_new_systemic_issue_and_a_refresh_at_once(client, d
 
 
 def test_home_and_api_list_are_built_once_per_change_on_the_site(client, db, monkeypatch):
-    from app.routes import api, pages
+    from app.routes.api import v1 as api
+    from app.routes.public import pages
 
     make_complaint(db, company_name="Contoso Power", title="Power cut for a week")
     rendered = _count_renders(monkeypatch, pages)

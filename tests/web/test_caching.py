@@ -325,7 +325,7 @@ def test_last_modified_is_an_http_date():
 
 
 def test_an_anonymous_page_is_rendered_once_per_change(client, db, monkeypatch):
-    from app.routes import complaints as complaint_routes
+    from app.routes.public import complaints as complaint_routes
 
     complaint = make_complaint(db)
     path = f"/complaints/{complaint.id}"

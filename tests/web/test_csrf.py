@@ -19,7 +19,7 @@ from app.complaints import service as complaints
 from app.main import create_app
 from app.models.complaint import Complaint, ComplaintState, ResolutionType
 from app.models.user import User
-from app.routes.complaints import CONSUMER_ACTIONS, act
+from app.routes.public.complaints import CONSUMER_ACTIONS, act
 from app.web.csrf import require_csrf
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, login, make_complaint, make_user
@@ -32,7 +32,7 @@ EXEMPT = {
     "/unsubscribe/{token}/one-click": "RFC 8058: mail providers POST it with no page and no "
     "token; the unguessable token in the path is the authority, and it only unsubscribes",
     "/inbound/email": "a mail provider's inbound webhook: no browser, no cookie; a shared secret "
-    "in the Authorization header is the authority (app/routes/mail.py)",
+    "in the Authorization header is the authority (app/routes/moderation/mail.py)",
 }
 
 

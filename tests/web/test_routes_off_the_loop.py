@@ -21,33 +21,33 @@ from starlette.routing import BaseRoute, Mount
 
 from app.main import create_app
 from app.models.user import User
-from app.routes import bench
+from app.routes.system import bench
 from tests.conftest import post_form
 from tests.pg_locks import waiting_on_a_lock
 
 # Async callables allowed on the event loop, each for a reason; none may touch the database.
 ALLOWED = {
     # A constant answer and nothing else: bench/load.py's measure of the framework's own limit.
-    "app.routes.bench:plain",
+    "app.routes.system.bench:plain",
     # Liveness: a constant answer, no database.
-    "app.routes.ops:healthz",
+    "app.routes.system.ops:healthz",
     # Reads the form on the loop, then runs all its database work in a thread of its own
     # (anyio.to_thread.run_sync with its own limiter: see the comment there on SQLite).
-    "app.routes.complaints:file_complaint",
+    "app.routes.public.complaints:file_complaint",
     # Reading the request body is the only async work a form needs (cached by Starlette).
     "app.web.forms:submitted_form",
     "app.web.csrf:require_csrf",
     # The request's session: takes a connection slot on the loop (app/db.py); its commit and
     # rollback run in a thread. The ops routes' slot without a session, likewise.
     "app.db:get_session",
-    "app.routes.ops:database_slot",
+    "app.routes.system.ops:database_slot",
     # The viewer: a remembered login is answered on the loop from memory (no database); a lookup
     # runs in a thread (app/accounts/session_cache.py).
     "app.web.deps:optional_user",
     "app.web.deps:current_user",
     # A mail provider's inbound webhook reads the raw message on the loop and stores it in a
     # thread (run_in_threadpool).
-    "app.routes.mail:inbound_email",
+    "app.routes.moderation.mail:inbound_email",
     # FastAPI's own: the OpenAPI schema, and the Authorization header parser for API tokens.
     "fastapi.applications:FastAPI.setup.<locals>.openapi",
     "fastapi.security.http:HTTPBearer.__call__",

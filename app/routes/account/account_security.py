@@ -11,8 +11,8 @@ from app.accounts import links, recovery, verification
 from app.errors import DomainError
 from app.models.token import Purpose
 from app.models.user import User
-from app.routes.accounts import log_in, safe_next
-from app.routes.link_pages import BAD_EMAIL, EMAIL, ask_for_link, page
+from app.routes.account.accounts import log_in, safe_next
+from app.routes.account.link_pages import BAD_EMAIL, EMAIL, ask_for_link, page
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text, undo

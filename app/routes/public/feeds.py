@@ -7,7 +7,7 @@ from app.companies import service as companies
 from app.errors import NotFound
 from app.feeds import service as feeds
 from app.models.complaint import Category
-from app.routes.charts import EMBED_MAX_AGE
+from app.routes.public.charts import EMBED_MAX_AGE
 from app.web import caching
 from app.web.deps import SessionDep
 from app.web.ids import RecordId

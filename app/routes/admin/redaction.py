@@ -10,7 +10,7 @@ from app.complaints import service as complaints
 from app.errors import DomainError, NotFound
 from app.redaction import rules
 from app.redaction.service import originals as originals_for
-from app.routes.admin import SECTIONS
+from app.routes.admin.home import SECTIONS
 from app.web.access import AdminUser, admin_user
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep

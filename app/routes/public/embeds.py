@@ -14,7 +14,7 @@ from app.companies import service as companies
 from app.complaints.visibility import is_listed
 from app.config import get_settings
 from app.embeds import badges, oembed
-from app.routes.charts import EMBED_MAX_AGE
+from app.routes.public.charts import EMBED_MAX_AGE
 from app.text.markdown import render as markdown
 from app.web import caching
 from app.web.deps import SessionDep

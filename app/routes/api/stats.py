@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from app.companies import service as companies
 from app.errors import DomainError, NotFound
 from app.models.stats import StatFields
-from app.routes.api import PROBLEMS, DbId, Limit, Offset, Paged
+from app.routes.api.v1 import PROBLEMS, DbId, Limit, Offset, Paged
 from app.stats import export, leaderboard
 from app.stats.leaderboard import DEFAULT_SORT, Query
 from app.stats.metrics import METHODOLOGY_VERSION, WINDOWS

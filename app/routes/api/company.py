@@ -16,8 +16,8 @@ from app.integrations.schemas import (
     NoteOut,
 )
 from app.models.complaint import ComplaintState
-from app.routes.api import DbId
-from app.routes.api_company_shared import AUTH_PROBLEMS, company_router
+from app.routes.api.company_shared import AUTH_PROBLEMS, company_router
+from app.routes.api.v1 import DbId
 from app.web.deps import CompanyActor, SessionDep
 
 router = company_router()

@@ -5,8 +5,7 @@ and a complaint of another company is "not found" here, never shown.
 """
 
 import uuid
-from collections.abc import Callable, Mapping
-from urllib.parse import parse_qsl, urlencode
+from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,11 +23,12 @@ from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies, saved_views
 from app.dashboard import service as dashboard
 from app.errors import DomainError
+from app.mailchannel import choice
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ResolutionType, Side
 from app.models.user import User
 from app.moderation.queries import hidden_messages
-from app.web import access, masking
+from app.web import access, masking, queue_view
 from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -40,8 +40,10 @@ from app.web.templating import render
 router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
 
 
-def _back(company: Company, complaint: Complaint) -> RedirectResponse:
-    return RedirectResponse(f"/dashboard/{company.slug}/complaints/{complaint.id}", status_code=303)
+def _back(company: Company, complaint: Complaint, kept: str) -> RedirectResponse:
+    """Back to the complaint, still in the queue's view the rep came from."""
+    where = f"/dashboard/{company.slug}/complaints/{complaint.id}"
+    return RedirectResponse(f"{where}?{kept}" if kept else where, status_code=303)
 
 
 # The queue -----------------------------------------------------------------------------------
@@ -63,32 +65,6 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     )
 
 
-def _filters(request: Request) -> dashboard.Filters:
-    """The rep's search from the address; a value that means nothing is ignored."""
-    return _filters_of(request.query_params)
-
-
-def _filters_of(query: Mapping[str, str]) -> dashboard.Filters:
-    category = query.get("category", "")
-    assignee = query.get("assignee", "")
-    sort = query.get("sort", "")
-
-    def number(name: str, most: int) -> int:
-        value = query.get(name, "")
-        return min(int(value), most) if value.isdigit() and len(value) < 7 else 0
-
-    return dashboard.Filters(
-        q=query.get("q", "").strip()[:200],
-        category=Category(category) if category in Category._value2member_map_ else None,
-        assignee=int(assignee) if assignee.isdigit() and len(assignee) < 10 else None,
-        min_cosigns=number("cosigns", 1_000_000),
-        older_than_days=number("older", 3650),
-        sort=dashboard.Sort(sort)
-        if sort in dashboard.Sort._value2member_map_
-        else dashboard.Sort.DUE,
-    )
-
-
 @router.get("/{slug}")
 def queue(
     request: Request,
@@ -98,7 +74,7 @@ def queue(
     page: int = 1,
 ) -> Response:
     company, member, readonly, user = viewer.company, viewer.member, viewer.readonly, viewer.user
-    filters = _filters(request)
+    filters = queue_view.filters_of(request.query_params)
     counts = dashboard.counts(session=session, company=company, user=user, filters=filters)
     pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
     rows = dashboard.page(
@@ -111,6 +87,10 @@ def queue(
         limit=pager.size,
     )
     params = {k: v for k, v in request.query_params.items() if k not in ("page", "queue") and v}
+    # Carried into each complaint, so every way back lands on this view and page.
+    here = queue_view.queue_query(
+        {**params, "queue": queue.value, "page": str(pager.number) if pager.number > 1 else ""}
+    )
     return render(
         request,
         "dashboard/queue.html",
@@ -118,6 +98,7 @@ def queue(
             "company": company,
             "member": member,
             "readonly": readonly,
+            "channel": choice.status(session=session, company=company),
             "queue": queue,
             "queues": dashboard.LABELS,
             "counts": counts,
@@ -126,6 +107,7 @@ def queue(
             "pager": pager,
             "filters": filters,
             "params": params,
+            "row_query": here,
             "sorts": dashboard.SORT_LABELS,
             "categories": list(Category),
             "reps": company_side.active_reps(session=session, company_id=company.id),
@@ -151,6 +133,7 @@ def _complaint_page(
     error_for: str = "",
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    came_from: str | None = None,
 ) -> Response:
     company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
     complaint = case.complaint
@@ -185,7 +168,9 @@ def _complaint_page(
             "error_for": error_for,
             "values": values or {},
             "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
-            "came_from": queue_query(request.query_params),
+            "came_from": queue_view.queue_query(request.query_params)
+            if came_from is None
+            else came_from,
         },
         status_code=status_code,
     )
@@ -207,6 +192,7 @@ def _act(
 ) -> Response:
     """Run one company action on the complaint; a refusal re-shows the page with the text kept."""
     values = {name: text(form, name) for name in fields}
+    kept = queue_view.carried(request.query_params, text(form, "from"))
     try:
         act(case.complaint, values)
     except IntegrityError:
@@ -225,22 +211,15 @@ def _act(
             error_for=form_name,
             values=values,
             status_code=exc.status_code,
+            came_from=kept,
         )
     if text(form, "then") == "next":
-        return _to_next(case.rep.company, case.complaint, text(form, "from"))
-    return _back(case.rep.company, case.complaint)
-
-
-# The queue's own parameters, carried from the queue to a complaint and on to the next one.
-QUEUE_PARAMS = ("queue", "q", "category", "assignee", "cosigns", "older", "sort")
-
-
-def queue_query(query: Mapping[str, str]) -> str:
-    return urlencode([(k, query[k]) for k in QUEUE_PARAMS if query.get(k)])
+        return _to_next(case.rep.company, case.complaint, kept)
+    return _back(case.rep.company, case.complaint, kept)
 
 
 def _to_next(company: Company, complaint: Complaint, came_from: str) -> RedirectResponse:
-    kept = queue_query(dict(parse_qsl(came_from)))
+    kept = queue_view.without_page(came_from)
     where = f"/dashboard/{company.slug}/next?after={complaint.id}"
     return RedirectResponse(f"{where}&{kept}" if kept else where, status_code=303)
 
@@ -253,21 +232,15 @@ def next_complaint(
     company = access.company_viewer(session, user, slug).company
     current = parse_id(after) or 0  # checked after access: a stranger learns nothing
     query = request.query_params
-    wanted = query.get("queue", "")
-    queue = (
-        dashboard.Queue(wanted)
-        if wanted in dashboard.Queue._value2member_map_
-        else dashboard.Queue.OPEN
-    )
     found = dashboard.next_after(
         session=session,
         company=company,
         user=user,
-        queue=queue,
-        filters=_filters_of(query),
+        queue=queue_view.queue_of(query),
+        filters=queue_view.filters_of(query),
         complaint_id=current,
     )
-    kept = queue_query(query)
+    kept = queue_view.without_page(queue_view.queue_query(query))
     suffix = f"?{kept}" if kept else ""
     if found is None:
         return RedirectResponse(f"/dashboard/{slug}{suffix}", status_code=303)
@@ -301,16 +274,20 @@ def reply(request: Request, form: FormDep, session: SessionDep, case: RepComplai
     info_request=1. Public text that would be masked is shown first (app/web/masking.py)."""
     slug, complaint = case.rep.company.slug, case.complaint
     fields = ("body", "info_request", "private", "submission_key", "step", "previewed")
-    values = {name: text(form, name) for name in fields}
+    # "then" and "from" ride along through the preview, so the rep still goes on to the next.
+    values = {name: text(form, name) for name in (*fields, "then", "from")}
+    kept = queue_view.carried(request.query_params, values["from"])
     if shown := masking.message_step(
         request,
         session,
         complaint,
         values,
         action=f"/dashboard/{slug}/complaints/{complaint.id}/reply",
-        back=f"/dashboard/{slug}/complaints/{complaint.id}",
+        back=f"/dashboard/{slug}/complaints/{complaint.id}" + (f"?{kept}" if kept else ""),
         label="Your reply",
-        edit=lambda: _complaint_page(request, session, case, error_for="reply", values=values),
+        edit=lambda: _complaint_page(
+            request, session, case, error_for="reply", values=values, came_from=kept
+        ),
     ):
         return shown
     return _act(
@@ -378,6 +355,7 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
     """The no-JavaScript way to insert a saved reply: re-show the form with its text added.
     Changes nothing; a POST only so the text typed so far comes along."""
     body, chosen = text(form, "body"), text(form, "saved_id")
+    kept = queue_view.carried(request.query_params, text(form, "from"))
     if (saved_id := parse_id(chosen)) is None:
         return _complaint_page(
             request,
@@ -387,10 +365,11 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
             error_for="reply",
             values={"body": body},
             status_code=422,
+            came_from=kept,
         )
     company, complaint = case.rep.company, case.complaint
     saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
     author = session.get(User, complaint.author_id)
     filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
     combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled
-    return _complaint_page(request, session, case, values={"body": combined})
+    return _complaint_page(request, session, case, values={"body": combined}, came_from=kept)

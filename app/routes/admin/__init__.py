@@ -1,0 +1,1 @@
+"""Site admins (User.is_admin): claims, merges, dead jobs, redaction rules."""

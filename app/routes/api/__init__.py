@@ -1,0 +1,1 @@
+"""The JSON API v1 (public and company-side) and its documentation."""

@@ -1,0 +1,1 @@
+"""A company's staff: claiming it, the dashboard, the team, saved replies, integrations."""

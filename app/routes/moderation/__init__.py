@@ -1,0 +1,1 @@
+"""Moderators: reports and the queue, notice-and-takedown, the email holding pen."""

@@ -1,0 +1,1 @@
+"""For machines, not people: health, readiness and metrics, and load-test baselines."""
