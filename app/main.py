@@ -59,7 +59,7 @@ from app.startup import wire
 from app.web import errors, openapi, ratelimit
 from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import HeadAsGet, SecurityMiddleware
-from app.web.routing import include_flat
+from app.web.routing import include_flat, index_routes
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -163,4 +163,5 @@ def create_app() -> FastAPI:
         from app.routes.system import bench  # only then: its routes must not exist otherwise
 
         include_flat(app, bench.router)
+    index_routes(app)  # after the last route: each request tries only its path's group
     return app

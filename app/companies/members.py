@@ -1,14 +1,17 @@
 """Who answers for a company: active members (reps) and their roles.
 
 Access is checked on every request against live rows, so a revoked member or a suspended claim
-loses access at once.
+loses access at once. A request that only reads (a GET's session, app/db.py) reads a user's
+memberships once and answers every later question about them from that read: a signed-in page
+asks several (the navigation's "for companies" link, the page's own permission checks).
 """
 
 from typing import Any
 
-from sqlalchemy import Exists, exists
+from sqlalchemy import Engine, Exists, exists
 from sqlmodel import Session, col, select
 
+from app.db import READ_ONLY
 from app.errors import Forbidden
 from app.models.membership import Claim, ClaimStatus, CompanyMember, Role
 from app.models.user import User
@@ -20,10 +23,21 @@ def _verified(company_id_column: Any) -> Exists:
     )
 
 
+_MEMO = "outcry_memberships"  # session.info: user id -> their memberships, for reading sessions
+
+
+def _reading(session: Session) -> bool:
+    bind = session.bind
+    return isinstance(bind, Engine) and bool(bind.get_execution_options().get(READ_ONLY))
+
+
 def membership(*, session: Session, company_id: int, user: User | None) -> CompanyMember | None:
     """The user's active membership of a company whose claim is verified, or None."""
     if user is None:
         return None
+    if _reading(session):
+        mine = companies_of(session=session, user=user)
+        return next((m for m in mine if m.company_id == company_id), None)
     return session.exec(
         select(CompanyMember).where(
             CompanyMember.company_id == company_id,
@@ -48,6 +62,15 @@ def require_owner(*, session: Session, company_id: int, user: User) -> CompanyMe
 
 
 def companies_of(*, session: Session, user: User) -> list[CompanyMember]:
+    if _reading(session):
+        memo = session.info.setdefault(_MEMO, {})
+        if (mine := memo.get(user.id)) is None:
+            mine = memo[user.id] = _companies_of(session=session, user=user)
+        return list(mine)
+    return _companies_of(session=session, user=user)
+
+
+def _companies_of(*, session: Session, user: User) -> list[CompanyMember]:
     return list(
         session.exec(
             select(CompanyMember).where(

@@ -6,6 +6,7 @@ from typing import Any, cast
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
@@ -17,7 +18,7 @@ from app.search.service import COUNT_CAP
 from app.text import humanize
 from app.text.markdown import render as markdown
 from app.web import identity
-from app.web.caching import LazyCsrfToken
+from app.web.caching import Conditional, LazyCsrfToken
 from app.web.csrf import FIELD
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -74,3 +75,34 @@ def render(
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+class _NotShared:
+    """Stands for the viewer's own values while a kept block renders: using one there would
+    show one viewer's name or CSRF token to every viewer, so it fails loudly instead."""
+
+    def _refuse(self, *_args: object) -> Any:
+        raise RuntimeError("a kept block must not use the viewer's own values")
+
+    __str__ = __html__ = __bool__ = __iter__ = __getattr__ = _refuse
+
+
+_NOT_SHARED = _NotShared()
+
+
+def kept_block(
+    request: Request, name: str, context: dict[str, Any], *, fresh: Conditional, block: str
+) -> Markup:
+    """Template ``name``'s ``block`` rendered once per validator and process (``fresh.shared``)
+    and reused for every viewer; the template prints it as ``kept_<block>`` when given. Only a
+    block that shows every viewer alike qualifies: it is rendered without the viewer's name,
+    navigation flags and CSRF token (any use of them raises)."""
+
+    def draw() -> Markup:
+        template = env.get_template(name)
+        personal = {"current_user": _NOT_SHARED, "is_rep": _NOT_SHARED, "csrf_token": _NOT_SHARED}
+        ctx = template.new_context({"request": request, **context, **personal})
+        # Autoescaped output of our own template, as the page itself would print it.
+        return Markup("".join(template.blocks[block](ctx)))  # noqa: S704
+
+    return fresh.shared(f"{name}#{block}", draw)

@@ -44,6 +44,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "/moderation/messages/{message_id}/{action}": {"action": "hide"},
     "/moderation/users/{user_id}/{action}": {"action": "suspend"},
     "/r/{token}/{action}": {"action": "confirm"},
+    "/trends/charts/{name}.svg": {"name": "trend_counts"},
 }
 
 EXPECTED: dict[str, dict[str, str]] = {

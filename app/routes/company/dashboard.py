@@ -27,7 +27,7 @@ from app.mailchannel import choice
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ResolutionType, Side
 from app.models.user import User
-from app.moderation.view import hidden_messages
+from app.moderation.queries import hidden_messages
 from app.web import access, masking, queue_view
 from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
 from app.web.csrf import require_csrf

@@ -100,7 +100,7 @@ def show(
     # Keyset pages (before/after a cursor) read the company's index from where the last page
     # stopped; ?page=N links from before keyset paging still work (an offset).
     pager = Page.of(1 if older_than or newer_than else page)
-    (rows, _), stats, issues = fresh.shared(
+    (rows, _), stats, issues, medians = fresh.shared(
         "lists",
         lambda: (
             searching.search(
@@ -114,6 +114,8 @@ def show(
             ),
             headline(session=session, company_id=company.id),
             systemic.for_company(session=session, company_id=company.id),
+            # The anonymous page, kept by this validator, shows the same comparison.
+            leaderboard.industry_medians(session=session, industry=company.sector),
         ),
     )
     more = len(rows) > pager.size
@@ -145,7 +147,7 @@ def show(
             "systemic_issues": issues,
             "industries": SECTORS,
             "industry_label": SECTORS.get(company.sector, company.sector),
-            "medians": leaderboard.industry_medians(session=session, industry=company.sector),
+            "medians": medians,
             "can_edit_sector": industries.can_edit(session=session, company=company, user=_user),
         },
     )

@@ -27,6 +27,7 @@ from app.errors import DomainError, NotFound
 from app.mailchannel import outbound as mail_outbound
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, Side
 from app.models.user import User
+from app.moderation.queries import hidden_messages
 from app.moderation.view import moderation_view
 from app.redaction import preview as redaction_preview
 from app.web import caching, masking, ratelimit
@@ -178,6 +179,25 @@ def _preview_step(request: Request, session: Session, user: User, values: dict) 
     return render(request, "complaints/preview.html", context)
 
 
+def _alike(session: Session, complaint: Complaint) -> dict[str, Any]:
+    """What the page shows every viewer alike: rows read through the complaint, covered by its
+    validator (the anonymous page is kept by the same one)."""
+    company = companies.get(session=session, company_id=complaint.company_id)
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    return {
+        "company": company,
+        "author": session.get(User, complaint.author_id),
+        "assignee": company_side.assignee_member(session=session, complaint=complaint),
+        "timeline": complaints.timeline(session=session, complaint=complaint),
+        "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
+        "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=complaint.id),
+        "hidden_messages": hidden_messages(session=session, complaint_id=complaint.id),
+        "claim": claim_badge(session=session, company_id=company.id),
+        # Email as a channel: the company answers by replying to our mail (app/mailchannel).
+        "mail_threads": mail_outbound.company_threads(session=session, complaint_id=complaint.id),
+    }
+
+
 def complaint_page(
     request: Request,
     session: Session,
@@ -187,39 +207,35 @@ def complaint_page(
     error: str | None = None,
     values: dict | None = None,
     status_code: int = 200,
+    fresh: caching.Conditional | None = None,
 ) -> Response:
-    company = companies.get(session=session, company_id=complaint.company_id)
-    author = session.get(User, complaint.author_id)
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    """The page; with ``fresh`` (a plain view) the part alike for every viewer is computed once
+    per validator and process, so a signed-in view costs little more than an anonymous one."""
+    alike = (
+        fresh.shared("complaint", lambda: _alike(session, complaint))
+        if fresh is not None
+        else _alike(session, complaint)
+    )
     is_author = user is not None and user.id == complaint.author_id
-    timeline = complaints.timeline(session=session, complaint=complaint)
     return render(
         request,
         "complaints/detail.html",
         {
+            **alike,
             "complaint": complaint,
-            "company": company,
-            "author": author,
-            "assignee": company_side.assignee_member(session=session, complaint=complaint),
             "flags": flags(complaint),
             "turn": turn.current(complaint),
             "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
-            "timeline": timeline,
-            "paused": turn.paused_so_far(timeline, published_at=complaint.created_at, now=utcnow()),
-            "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
+            "paused": turn.paused_so_far(
+                alike["timeline"], published_at=complaint.created_at, now=utcnow()
+            ),
             "is_author": is_author,
             "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
             "cosigned": cosigns.has_cosigned(session=session, complaint=complaint, user=user),
-            "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=complaint.id),
             # Abuse limits: why the author's complaint is not public yet (gate.py).
             "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
-            # Moderation (app/moderation/): tombstones, hidden messages, noindex, report links.
-            **moderation_view(session=session, complaint=complaint, viewer=user),
-            "claim": claim_badge(session=session, company_id=company.id),
-            # Email as a channel: the company answers by replying to our mail (app/mailchannel).
-            "mail_threads": mail_outbound.company_threads(
-                session=session, complaint_id=complaint.id
-            ),
+            # Moderation (app/moderation/): tombstones, noindex, report links.
+            **moderation_view(complaint=complaint, viewer=user),
             "error": error,
             "values": values or {},
             "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
@@ -244,7 +260,7 @@ def show(
     )
     if early := fresh.answered():
         return early
-    return fresh.apply(complaint_page(request, session, complaint, user))
+    return fresh.apply(complaint_page(request, session, complaint, user, fresh=fresh))
 
 
 ConsumerAction = Callable[..., object]

@@ -24,7 +24,7 @@ from app.web import caching
 from app.web.csrf import require_csrf
 from app.web.deps import OptionalUser, SessionDep
 from app.web.pagination import Page
-from app.web.templating import render
+from app.web.templating import kept_block, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 # Streaming exports keep the session open until the last line is sent (FastAPI's "request"
@@ -120,36 +120,38 @@ def index(
         ),
     )
     computed = [r.computed_at for r in rows if r.computed_at]
-    response = render(
-        request,
-        "leaderboards/index.html",
-        {
-            "entries": [
-                (r.rank, r.company_name, r.company_slug, export.rounded(r.stats)) for r in rows
-            ],
-            "query": query,
-            "sorts": SORTS,
-            "columns": COLUMNS,
-            "cols": [c for c in COLUMNS if c.key in shown],
-            "chosen": shown,
-            "default_cols": leaderboard.DEFAULT_COLUMNS,
-            "ranked_in": fresh.shared(
-                "ranked_in",
-                lambda: leaderboard.ranked_counts(
-                    session=session, category=query.category, industry=query.industry
-                ),
+    context = {
+        "entries": [
+            (r.rank, r.company_name, r.company_slug, export.rounded(r.stats)) for r in rows
+        ],
+        "query": query,
+        "sorts": SORTS,
+        "columns": COLUMNS,
+        "cols": [c for c in COLUMNS if c.key in shown],
+        "chosen": shown,
+        "default_cols": leaderboard.DEFAULT_COLUMNS,
+        "ranked_in": fresh.shared(
+            "ranked_in",
+            lambda: leaderboard.ranked_counts(
+                session=session, category=query.category, industry=query.industry
             ),
-            "windows": WINDOW_LABELS,
-            "categories": list(Category),
-            "industries": SECTORS,
-            "pager": pager.with_total(total),
-            "computed_from": min(computed) if computed else None,
-            "computed_to": max(computed) if computed else None,
-            "min_ranked": get_settings().min_ranked_complaints,
-            "version": METHODOLOGY_VERSION,
-            "snapshots": snapshots.listing(session=session)[:12],
-        },
+        ),
+        "windows": WINDOW_LABELS,
+        "categories": list(Category),
+        "industries": SECTORS,
+        "pager": pager.with_total(total),
+        "computed_from": min(computed) if computed else None,
+        "computed_to": max(computed) if computed else None,
+        "min_ranked": get_settings().min_ranked_complaints,
+        "version": METHODOLOGY_VERSION,
+        "snapshots": snapshots.listing(session=session)[:12],
+    }
+    # The whole table is alike for every viewer: rendered once per validator, then only the
+    # page around it (the viewer's name, their forms) is rendered per visit.
+    context["kept_content"] = kept_block(
+        request, "leaderboards/index.html", context, fresh=fresh, block="content"
     )
+    response = render(request, "leaderboards/index.html", context)
     return fresh.apply(response)
 
 
