@@ -14,6 +14,7 @@ from app.search import service as searching
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import HONEYPOT, FormDep, parse, text
+from app.web.login import log_in, safe_next
 from app.web.pagination import Page
 from app.web.ratelimit import RateLimited, client_ip, with_retry_after
 from app.web.ratelimit import check as check_limit
@@ -24,31 +25,6 @@ from app.web.templating import render
 CARRY = "carry."  # a field people never see (templates/partials/honeypot.html)
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login form cannot be used as an open redirect."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
-
-
-def log_in(
-    request: Request, session: SessionDep, user, target: str, carry: dict | None = None
-) -> Response:
-    if old := session_token(request):  # rotate: the pre-login token dies
-        accounts.end_session(session=session, token=old)
-    token = accounts.start_session(session=session, user=user)
-    request.state.session_token = token  # the page below signs its form for the new login
-    if carry:
-        # What they typed when their login ended: one press sends it back to the form, signed
-        # for this login (no script, nothing filed until they publish).
-        response = render(request, "accounts/continue.html", {"carry": carry})
-        response.headers["Cache-Control"] = "no-store"
-    else:
-        response = RedirectResponse(safe_next(target), status_code=303)
-    set_session_cookie(request, response, token)
-    return response
 
 
 def carried(form) -> dict[str, str]:

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from app.companies import service as companies
 from app.errors import DomainError, NotFound
 from app.models.stats import StatFields
-from app.routes.api.v1 import PROBLEMS, DbId, Limit, Offset, Paged
 from app.stats import export, leaderboard
 from app.stats.leaderboard import DEFAULT_SORT, Query
 from app.stats.metrics import METHODOLOGY_VERSION, WINDOWS
+from app.web.api_schema import PROBLEMS, DbId, Limit, Offset, Paged
 from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])

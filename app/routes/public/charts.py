@@ -14,7 +14,6 @@ from app.web.deps import OptionalUser, SessionDep
 from app.web.templating import render
 
 router = APIRouter()
-EMBED_MAX_AGE = 300  # badges, charts and feeds: five minutes at a CDN or in a browser
 
 
 def days_text(days: float | None) -> str:
@@ -53,7 +52,7 @@ def chart_svg(request: Request, session: SessionDep, slug: str, name: str) -> Re
     company = companies.public_or_404(session=session, slug=slug)
     charts = charts_for(session=session, company_id=company.id)
     fresh = caching.conditional(
-        request, viewer=None, parts=(charts.etag(name),), max_age=EMBED_MAX_AGE
+        request, viewer=None, parts=(charts.etag(name),), max_age=caching.EMBED_MAX_AGE
     )
     if fresh.not_modified:
         return fresh.response_304()

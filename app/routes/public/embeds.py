@@ -14,9 +14,9 @@ from app.companies import service as companies
 from app.complaints.visibility import is_listed
 from app.config import get_settings
 from app.embeds import badges, oembed
-from app.routes.public.charts import EMBED_MAX_AGE
 from app.text.markdown import render as markdown
 from app.web import caching
+from app.web.caching import EMBED_MAX_AGE
 from app.web.deps import SessionDep
 from app.web.ids import RecordId
 from app.web.templating import env

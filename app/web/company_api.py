@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.integrations import idempotency
 from app.integrations.tokens import CompanyActor
-from app.routes.api.v1 import LIMITED, PROBLEMS, problem_doc
+from app.web.api_schema import LIMITED, PROBLEMS, problem_doc
 from app.web.ratelimit import api_token_quota
 
 PREFIX = "/api/v1/company"
