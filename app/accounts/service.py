@@ -1,5 +1,6 @@
 """Users and login sessions. Services flush but never commit: the request boundary does."""
 
+import functools
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -18,9 +19,28 @@ from app.errors import Conflict
 from app.hashing import token_hash
 from app.models.user import User, UserSession
 
-_hasher = PasswordHash((Argon2Hasher(),))  # argon2id with pwdlib's OWASP-aligned defaults
-# Verifying against this keeps unknown-email logins as slow as wrong-password ones.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# The test suite's logins would spend minutes of CPU on argon2's deliberate cost, so under
+# OUTCRY_ENVIRONMENT=test the same argon2id code runs with its smallest parameters.
+_TEST_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def password_hasher(environment: str) -> PasswordHash:
+    """argon2id with pwdlib's OWASP-aligned defaults (64 MiB, 3 passes), except in tests."""
+    if environment == "test":
+        return PasswordHash((Argon2Hasher(**_TEST_COST),))
+    return PasswordHash((Argon2Hasher(),))
+
+
+@functools.cache
+def _hasher() -> PasswordHash:
+    return password_hasher(get_settings().environment)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps unknown-email logins as slow as wrong-password ones."""
+    return _hasher().hash("not-a-real-password")
+
 
 MIN_PASSWORD_LENGTH = 8  # OWASP ASVS: 8+ characters, no composition rules
 
@@ -34,7 +54,7 @@ def get_by_email(*, session: Session, email: str) -> User | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def create_user(
@@ -57,7 +77,7 @@ def create_user(
         raise ValueError("give exactly one of password and password_hash")
     user = User(
         email=normalize_email(email),
-        password_hash=password_hash or _hasher.hash(password or ""),
+        password_hash=password_hash or _hasher().hash(password or ""),
         display_name=display_name.strip(),
         is_admin=is_admin,
         email_verified_at=utcnow() if verified else None,
@@ -70,9 +90,9 @@ def create_user(
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     user = get_by_email(session=session, email=email)
     if user is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher().verify(password, _dummy_hash())
         return None
-    valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
+    valid, new_hash = _hasher().verify_and_update(password, user.password_hash)
     if not valid:
         return None
     if new_hash:
@@ -151,11 +171,11 @@ def end_other_sessions(*, session: Session, user: User, keep_token: str | None =
 
 def check_password(*, user: User, password: str) -> bool:
     """Re-authentication: is this the user's current password?"""
-    valid, _ = _hasher.verify_and_update(password, user.password_hash)
+    valid, _ = _hasher().verify_and_update(password, user.password_hash)
     return valid
 
 
 def set_password(*, session: Session, user: User, password: str) -> None:
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher().hash(password)
     session.add(user)
     session.flush()
