@@ -17,6 +17,7 @@ from app.clock import utcnow
 from app.config import get_settings
 from app.errors import Conflict
 from app.hashing import token_hash
+from app.models.keys import pk
 from app.models.user import User, UserSession
 
 # The test suite's logins would spend minutes of CPU on argon2's deliberate cost, so under
@@ -107,7 +108,7 @@ def start_session(*, session: Session, user: User, now: datetime | None = None) 
     session.add(
         UserSession(
             token_hash=token_hash(token),
-            user_id=user.id,
+            user_id=pk(user),
             created_at=now,
             expires_at=now + timedelta(days=get_settings().session_days),
         )

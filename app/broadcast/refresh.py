@@ -35,6 +35,7 @@ from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.complaint import Complaint
 from app.models.job import Job
+from app.models.keys import pk
 
 KIND = "broadcast.refresh"
 
@@ -177,7 +178,7 @@ async def _edit_all(
             row = session.get(Broadcast, row_id)
             complaint = session.get(Complaint, row.complaint_id) if row else None
             assert row is not None and complaint is not None  # noqa: S101 - cascades
-            thread = _thread_of(session, complaint.id, row.network)
+            thread = _thread_of(session, pk(complaint), row.network)
             parent = RemoteRef(row.network, thread.parent_id) if thread else None
             post = compose.post_for(
                 session,

@@ -18,6 +18,7 @@ from app.complaints.states import CLOSED_STATES
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.events import Assigned
 from app.models.complaint import Complaint, InternalNote, ResolutionType, Side
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
 
@@ -106,7 +107,7 @@ def release(
             actor=actor,
             action="complaint.release",
             target_type="complaint",
-            target_id=complaint.id,
+            target_id=pk(complaint),
             detail=f"user {user_id} {why}: back to unassigned",
         )
     session.flush()
@@ -184,7 +185,7 @@ def _move(
         actor=actor,
         action="complaint.assign",
         target_type="complaint",
-        target_id=complaint.id,
+        target_id=pk(complaint),
         detail=f"user {previous_id} -> user {assignee.id}" if handoff else f"user {assignee.id}",
     )
     complaints._announce(
@@ -260,7 +261,7 @@ def add_note(
     _require_rep(session, complaint, user)
     now = now or utcnow()
     note = InternalNote(
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         author_id=user.id,
         body=_text(body, "A note"),
         created_at=now,

@@ -17,6 +17,7 @@ from app.dashboard import targets
 from app.dashboard.targets import Due
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintState, TurnWhy
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
 
@@ -201,7 +202,7 @@ def counts(
         if filters.q:
             inner = inner.join(User, col(User.id) == Complaint.author_id)
         inner = (
-            inner.where(_of(company.id), _where(q, user, company, now), _search(filters, now))
+            inner.where(_of(pk(company)), _where(q, user, company, now), _search(filters, now))
             .order_by(col(Complaint.created_at), col(Complaint.id))  # the queue's index order
             .limit(COUNT_CAP + 1)
         )
@@ -234,7 +235,7 @@ def page(
                 col(CompanyMember.user_id) == Complaint.assignee_id,
             ),
         )
-        .where(_of(company.id), _where(queue, user, company, now), _search(filters, now))
+        .where(_of(pk(company)), _where(queue, user, company, now), _search(filters, now))
         .order_by(*_order(filters.sort, queue))
         .offset(offset)
         .limit(limit)
@@ -266,7 +267,7 @@ def next_after(
         found = found.join(User, col(User.id) == Complaint.author_id)
     ids = list(
         session.exec(
-            found.where(_of(company.id), _where(queue, user, company, now), _search(filters, now))
+            found.where(_of(pk(company)), _where(queue, user, company, now), _search(filters, now))
             .order_by(*_order(filters.sort, queue))
             .limit(NEXT_WINDOW)
         )

@@ -33,6 +33,7 @@ from app.models.company import Company
 from app.models.complaint import Complaint, Message, TimelineEvent
 from app.models.integration import Webhook
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.user import User
 from app.net import UnsafeAddress, resolve_checked
 
@@ -65,7 +66,7 @@ def event_data(*, session: Session, complaint: Complaint, message_id: int | None
     """Public fields only: the public ticket, its named owner, and the public message if any."""
     company = session.get(Company, complaint.company_id)
     author = session.get(User, complaint.author_id)
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     data = {
         "complaint": complaint_public(
             complaint, company, author, attempts[complaint.id]
@@ -185,7 +186,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
         job = enqueue(
             session=session,
             kind=KIND,
-            key=job_key(hook.id, key),
+            key=job_key(pk(hook), key),
             payload={
                 "webhook_id": hook.id,
                 "delivery_id": delivery_id,

@@ -27,6 +27,7 @@ from app.jobs.queue import enqueue, retry_dead
 from app.models.company import Company
 from app.models.integration import Webhook
 from app.models.job import Job, JobAttempt, JobState
+from app.models.keys import pk
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.net import AddressPolicy, public_only
@@ -125,9 +126,9 @@ def _events(chosen: list[str]) -> list[str]:
 def create(
     *, session: Session, company: Company, owner: User, url: str, events: list[str]
 ) -> Webhook:
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     webhook = Webhook(
-        company_id=company.id,
+        company_id=pk(company),
         url=check_url(url),
         events=_events(events),
         secret="whsec_" + secrets.token_hex(24),
@@ -139,7 +140,7 @@ def create(
 
 
 def _owned(session: Session, company: Company, owner: User, webhook_id: int) -> Webhook:
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     webhook = session.get(Webhook, webhook_id)
     if webhook is None or webhook.company_id != company.id:
         raise NotFound("There is no such webhook.")
@@ -173,7 +174,7 @@ def _audit(
         actor=actor,
         action=action,
         target_type="webhook",
-        target_id=hook.id,
+        target_id=pk(hook),
         detail=detail,
     )
 
@@ -281,7 +282,7 @@ def deliveries(
 
 def retry(*, session: Session, company: Company, owner: User, job_id: int) -> Job:
     """The owner's "retry" for a dead delivery of one of their webhooks."""
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     job = session.get(Job, job_id)
     webhook = (
         session.get(Webhook, job.payload.get("webhook_id")) if job and job.kind == KIND else None
@@ -318,7 +319,7 @@ def send_test(*, session: Session, company: Company, owner: User, webhook_id: in
     return enqueue(
         session=session,
         kind=KIND,
-        key=job_key(webhook.id, f"{TEST_EVENT}:{delivery_id}"),
+        key=job_key(pk(webhook), f"{TEST_EVENT}:{delivery_id}"),
         payload={
             "webhook_id": webhook.id,
             "delivery_id": delivery_id,
@@ -348,7 +349,7 @@ def replay_held(*, session: Session, company: Company, owner: User, webhook_id: 
     webhook = _owned(session, company, owner, webhook_id)
     if not webhook.active:
         raise Conflict("Enable the webhook before replaying its held deliveries.")
-    jobs = held(session=session, webhook_id=webhook.id)
+    jobs = held(session=session, webhook_id=pk(webhook))
     now = utcnow()
     for job in jobs:
         job.payload = {**job.payload, "held": False}

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.models.job import Job, JobAttempt, JobState
+from app.models.keys import pk
 
 
 def enqueue(
@@ -160,7 +161,7 @@ def finish(
     now = now or utcnow()
     session.add(
         JobAttempt(
-            job_id=job.id,
+            job_id=pk(job),
             started_at=started_at,
             finished_at=now,
             ok=outcome.ok,

@@ -10,6 +10,7 @@ from app.clock import utcnow
 from app.errors import Conflict, NotFound
 from app.mailchannel.process import publish
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.mail import InboundState, MailInbound, MailThread
 from app.models.user import User
 
@@ -61,7 +62,7 @@ def decide(
         actor=moderator,
         action=f"mail.{decision.value}",
         target_type="mail_inbound",
-        target_id=inbound.id,
+        target_id=pk(inbound),
         detail=f"from {inbound.header_from}: {inbound.subject}",
     )
     return inbound

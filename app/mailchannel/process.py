@@ -24,6 +24,7 @@ from app.models.complaint import (
     TimelineEvent,
 )
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.mail import InboundState, MailInbound, MailThread
 from app.models.user import User
 from app.notify import compose, unsubscribe
@@ -50,7 +51,7 @@ _TYPES = {
 
 def _note(session: Session, complaint: Complaint, kind: str, detail: str) -> None:
     session.add(
-        TimelineEvent(complaint_id=complaint.id, side=Side.SYSTEM, kind=kind, detail=detail[:500])
+        TimelineEvent(complaint_id=pk(complaint), side=Side.SYSTEM, kind=kind, detail=detail[:500])
     )
     complaint.updated_at = utcnow()
     session.add(complaint)
@@ -58,7 +59,7 @@ def _note(session: Session, complaint: Complaint, kind: str, detail: str) -> Non
 
 def verified_domain(session: Session, company: Company) -> str | None:
     """The company's domain once an admin confirmed it or a claim proved it."""
-    if company.domain and (company.domain_confirmed_at or directory.claimed(session, company.id)):
+    if company.domain and (company.domain_confirmed_at or directory.claimed(session, pk(company))):
         return company.domain
     return None
 

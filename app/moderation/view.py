@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from app.complaints import visibility as vis
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.user import User
 from app.moderation.queries import hidden_messages
 
@@ -19,6 +20,6 @@ def moderation_view(
         "can_read": vis.content_visible(complaint, viewer),
         "tombstone": vis.is_tombstone(complaint),
         "noindex": not vis.indexable(complaint),
-        "hidden_messages": hidden_messages(session=session, complaint_id=complaint.id),
+        "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),
         "is_moderator": vis.is_moderator(viewer),
     }

@@ -19,6 +19,7 @@ from app.mailchannel import outbound
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimStatus, CompanyMember
 from app.models.user import User
 from app.notify import company_notice, compose, links, reminders, turns, unsubscribe
@@ -74,9 +75,9 @@ def _queue_for_user(
 
 def _filed(session: Session, complaint: Complaint, company: Company) -> None:
     reminders.schedule(session=session, complaint=complaint)
-    claimed = _claimed(session, company.id)  # asked once: it decides both mails below
+    claimed = _claimed(session, pk(company))  # asked once: it decides both mails below
     reps = [
-        rep for rep in _reps(session, company.id, claimed=claimed) if rep.id != complaint.author_id
+        rep for rep in _reps(session, pk(company), claimed=claimed) if rep.id != complaint.author_id
     ]
     for rep in reps:
         _queue_for_user(
@@ -143,7 +144,7 @@ def _assigned(session: Session, company: Company, complaint: Complaint, event: A
     assignee = session.get(User, event.assignee_id)
     if assignee is None or not assignee.notify_assignments:
         return
-    if not _is_rep(session, company.id, assignee.id):
+    if not _is_rep(session, pk(company), pk(assignee)):
         return
     _queue_for_user(
         session,

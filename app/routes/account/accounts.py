@@ -9,6 +9,7 @@ from app.accounts import service as accounts
 from app.accounts import verification
 from app.accounts.forms import SignupForm
 from app.models.complaint import Turn
+from app.models.keys import pk
 from app.moderation import statements as moderation_statements
 from app.search import service as searching
 from app.web.csrf import require_csrf
@@ -148,7 +149,7 @@ def my_complaints(
         limit=pager.size,
     )
     # Statements of reasons for moderation decisions about their content (app/moderation/).
-    decisions = moderation_statements.for_user(session=session, user_id=user.id)
+    decisions = moderation_statements.for_user(session=session, user_id=pk(user))
     return render(
         request,
         "accounts/my_complaints.html",

@@ -26,6 +26,7 @@ from app.dashboard import service as dashboard
 from app.errors import DomainError
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ResolutionType, Side
+from app.models.keys import pk
 from app.models.user import User
 from app.moderation.view import hidden_messages
 from app.web import access, masking
@@ -128,11 +129,11 @@ def queue(
             "params": params,
             "sorts": dashboard.SORT_LABELS,
             "categories": list(Category),
-            "reps": company_side.active_reps(session=session, company_id=company.id),
-            "saved": saved_replies.list_for(session=session, company_id=company.id)
+            "reps": company_side.active_reps(session=session, company_id=pk(company)),
+            "saved": saved_replies.list_for(session=session, company_id=pk(company))
             if not readonly
             else [],
-            "views": saved_views.list_for(session=session, company_id=company.id, user=user)
+            "views": saved_views.list_for(session=session, company_id=pk(company), user=user)
             if not readonly
             else [],
         },
@@ -154,7 +155,7 @@ def _complaint_page(
 ) -> Response:
     company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
     complaint = case.complaint
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     author = session.get(User, complaint.author_id)
     return render(
         request,
@@ -169,12 +170,12 @@ def _complaint_page(
             "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             # A message a moderator hid is hidden from reps too (unless they wrote it).
-            "hidden_messages": hidden_messages(session=session, complaint_id=complaint.id),
+            "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),
             "notes": [] if readonly else company_side.notes(session=session, complaint=complaint),
             "assignee": company_side.assignee_member(session=session, complaint=complaint),
-            "reps": company_side.active_reps(session=session, company_id=company.id),
-            "names": company_side.public_names(session=session, company_id=company.id),
-            "saved": saved_replies.list_for(session=session, company_id=company.id),
+            "reps": company_side.active_reps(session=session, company_id=pk(company)),
+            "names": company_side.public_names(session=session, company_id=pk(company)),
+            "saved": saved_replies.list_for(session=session, company_id=pk(company)),
             "fill": lambda body: saved_replies.fill(
                 body, complaint=complaint, author=author, company=company
             ),
@@ -389,7 +390,7 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
             status_code=422,
         )
     company, complaint = case.rep.company, case.complaint
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    saved = saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
     author = session.get(User, complaint.author_id)
     filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
     combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled

@@ -8,6 +8,7 @@ from app.charts.data import duration_label
 from app.companies import service as companies
 from app.config import get_settings
 from app.errors import NotFound
+from app.models.keys import pk
 from app.stats import trends
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
@@ -23,7 +24,7 @@ def days_text(days: float | None) -> str:
 @router.get("/companies/{slug}/stats")
 def stats_page(request: Request, session: SessionDep, user: OptionalUser, slug: str) -> Response:
     company = companies.public_or_404(session=session, slug=slug, viewer=user)
-    charts = charts_for(session=session, company_id=company.id)
+    charts = charts_for(session=session, company_id=pk(company))
     # The fingerprint covers everything the page shows: rendered once per change, per process.
     fresh = caching.conditional(request, viewer=user, parts=(charts.fingerprint,), keep=True)
     if early := fresh.answered():
@@ -39,7 +40,7 @@ def stats_page(request: Request, session: SessionDep, user: OptionalUser, slug: 
             "computed": charts.built_at,
             "stats_page": True,
             "base": get_settings().base_url,
-            "trends": trends.stored(session=session, company_id=company.id),
+            "trends": trends.stored(session=session, company_id=pk(company)),
         },
     )
     return fresh.apply(page)
@@ -50,7 +51,7 @@ def chart_svg(request: Request, session: SessionDep, slug: str, name: str) -> Re
     if name not in CHARTS:
         raise NotFound("There is no such chart.")
     company = companies.public_or_404(session=session, slug=slug)
-    charts = charts_for(session=session, company_id=company.id)
+    charts = charts_for(session=session, company_id=pk(company))
     fresh = caching.conditional(
         request, viewer=None, parts=(charts.etag(name),), max_age=caching.EMBED_MAX_AGE
     )

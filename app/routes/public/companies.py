@@ -14,6 +14,7 @@ from app.companies.stats import headline
 from app.errors import DomainError
 from app.models.company import SECTORS
 from app.models.complaint import ComplaintState
+from app.models.keys import pk
 from app.search import service as searching
 from app.stats import leaderboard
 from app.systemic import service as systemic
@@ -78,8 +79,8 @@ def show(
 ) -> Response:
     company = companies.public_or_404(session=session, slug=slug, viewer=_user)
     older_than, newer_than = _cursor(before), _cursor(after)
-    claim = claim_badge(session=session, company_id=company.id)
-    latest, *version = freshness.page_version(session=session, company_id=company.id)
+    claim = claim_badge(session=session, company_id=pk(company))
+    latest, *version = freshness.page_version(session=session, company_id=pk(company))
     fresh = caching.conditional(
         request,
         viewer=_user,
@@ -109,8 +110,8 @@ def show(
                 after=newer_than,
                 count=False,
             ),
-            headline(session=session, company_id=company.id),
-            systemic.for_company(session=session, company_id=company.id),
+            headline(session=session, company_id=pk(company)),
+            systemic.for_company(session=session, company_id=pk(company)),
         ),
     )
     more = len(rows) > pager.size

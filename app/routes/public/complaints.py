@@ -26,6 +26,7 @@ from app.db import begin_reading
 from app.errors import DomainError, NotFound
 from app.mailchannel import outbound as mail_outbound
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, Side
+from app.models.keys import pk
 from app.models.user import User
 from app.moderation.view import moderation_view
 from app.redaction import preview as redaction_preview
@@ -190,7 +191,7 @@ def complaint_page(
 ) -> Response:
     company = companies.get(session=session, company_id=complaint.company_id)
     author = session.get(User, complaint.author_id)
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     is_author = user is not None and user.id == complaint.author_id
     timeline = complaints.timeline(session=session, complaint=complaint)
     return render(
@@ -210,7 +211,7 @@ def complaint_page(
             "is_author": is_author,
             "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
             "cosigned": cosigns.has_cosigned(session=session, complaint=complaint, user=user),
-            "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=complaint.id),
+            "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=pk(complaint)),
             # Abuse limits: why the author's complaint is not public yet (gate.py).
             "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
             # Moderation (app/moderation/): tombstones, hidden messages, noindex, report links.
@@ -218,7 +219,7 @@ def complaint_page(
             "claim": claim_badge(session=session, company_id=company.id),
             # Email as a channel: the company answers by replying to our mail (app/mailchannel).
             "mail_threads": mail_outbound.company_threads(
-                session=session, complaint_id=complaint.id
+                session=session, complaint_id=pk(complaint)
             ),
             "error": error,
             "values": values or {},
