@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.accounts import session_cache
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import rows_changed
 from app.errors import Conflict
 from app.hashing import token_hash
 from app.models.keys import pk
@@ -167,7 +168,7 @@ def end_other_sessions(*, session: Session, user: User, keep_token: str | None =
     stmt = delete(UserSession).where(col(UserSession.user_id) == user.id)
     if keep_token:
         stmt = stmt.where(col(UserSession.token_hash) != token_hash(keep_token))
-    return session.execute(stmt).rowcount or 0
+    return rows_changed(session.execute(stmt)) or 0
 
 
 def check_password(*, user: User, password: str) -> bool:

@@ -41,7 +41,7 @@ def merge(
         raise Conflict("A company cannot be merged into itself.")
     moved = session.exec(select(Complaint).where(Complaint.company_id == source.id)).all()
     for complaint in moved:
-        complaint.company_id = target.id
+        complaint.company_id = pk(target)
         complaint.updated_at = now  # the pages of both companies change
         session.add(complaint)
     for model in MOVED:

@@ -18,6 +18,7 @@ from app.accounts.service import normalize_email
 from app.clock import utcnow
 from app.companies import members
 from app.config import get_settings
+from app.db import rows_changed
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.hashing import token_hash
 from app.models.company import Company
@@ -286,15 +287,17 @@ def accept(
     if member is not None and member.revoked_at is None:
         raise Conflict("You are already a member of this company.")
     # Spend the link with a conditional UPDATE: of two simultaneous accepts, only one wins.
-    won = session.execute(
-        update(Invitation)
-        .where(
-            col(Invitation.id) == invitation.id,
-            col(Invitation.accepted_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
+    won = rows_changed(
+        session.execute(
+            update(Invitation)
+            .where(
+                col(Invitation.id) == invitation.id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
+            )
+            .values(accepted_at=now, accepted_by_id=user.id)
         )
-        .values(accepted_at=now, accepted_by_id=user.id)
-    ).rowcount
+    )
     if not won:
         raise InvitationClosed("This invitation has already been used.")
     session.refresh(invitation)
@@ -399,16 +402,18 @@ def revoke(
     member.revoked_at = now
     session.add(member)
     # Their open invitations go with them: nobody should join on the word of someone removed.
-    cancelled = session.execute(
-        update(Invitation)
-        .where(
-            col(Invitation.company_id) == company_id,
-            col(Invitation.invited_by_id) == member.user_id,
-            col(Invitation.accepted_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
+    cancelled = rows_changed(
+        session.execute(
+            update(Invitation)
+            .where(
+                col(Invitation.company_id) == company_id,
+                col(Invitation.invited_by_id) == member.user_id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
         )
-        .values(revoked_at=now)
-    ).rowcount
+    )
     audit.record(
         session=session,
         actor=actor,

@@ -15,6 +15,7 @@ from app.clock import utcnow
 from app.companies import members
 from app.complaints import service as complaints
 from app.complaints.states import CLOSED_STATES
+from app.db import rows_changed
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.events import Assigned
 from app.models.complaint import Complaint, InternalNote, ResolutionType, Side
@@ -159,20 +160,22 @@ def _move(
     """Compare-and-set the assignee, so two reps taking it at once cannot both win."""
     session.flush()
     handoff = previous_id is not None
-    moved = session.execute(
-        update(Complaint)
-        .where(
-            col(Complaint.id) == complaint.id,
-            col(Complaint.assignee_id).is_(None)
-            if previous_id is None
-            else col(Complaint.assignee_id) == previous_id,
+    moved = rows_changed(
+        session.execute(
+            update(Complaint)
+            .where(
+                col(Complaint.id) == complaint.id,
+                col(Complaint.assignee_id).is_(None)
+                if previous_id is None
+                else col(Complaint.assignee_id) == previous_id,
+            )
+            .values(
+                assignee_id=assignee.id,
+                handoff_count=Complaint.handoff_count + int(handoff),
+                updated_at=now,
+            )
         )
-        .values(
-            assignee_id=assignee.id,
-            handoff_count=Complaint.handoff_count + int(handoff),
-            updated_at=now,
-        )
-    ).rowcount
+    )
     session.refresh(complaint, ["assignee_id", "handoff_count", "updated_at"])
     if not moved:
         return False

@@ -69,7 +69,7 @@ def event_data(*, session: Session, complaint: Complaint, message_id: int | None
     attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     data = {
         "complaint": complaint_public(
-            complaint, company, author, attempts[complaint.id]
+            complaint, company, author, attempts[pk(complaint)]
         ).model_dump(mode="json"),
         "assignee": _assignee(session, complaint),
     }

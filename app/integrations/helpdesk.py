@@ -35,14 +35,16 @@ from app.models.user import User
 
 
 def _company_view(session: Session, actor: CompanyActor, rows: list[Complaint]) -> list[dict]:
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[c.id for c in rows])
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(c) for c in rows])
     authors = {
         u.id: u
         for u in session.exec(select(User).where(col(User.id).in_({c.author_id for c in rows})))
     }
     return [
         {
-            **complaint_public(c, actor.company, authors[c.author_id], attempts[c.id]).model_dump(),
+            **complaint_public(
+                c, actor.company, authors[c.author_id], attempts[pk(c)]
+            ).model_dump(),
             "private_reference": c.private_reference,
             "assignee_id": c.assignee_id,
             "awaiting_consumer": c.awaiting_consumer,

@@ -40,5 +40,5 @@ def overview(
         tokens=tokens.for_company(session=session, company_id=pk(company)),
         webhooks=hooks,
         deliveries=webhooks.deliveries(session=session, company_id=pk(company), only=only),
-        held={h.id: len(webhooks.held(session=session, webhook_id=pk(h))) for h in hooks},
+        held={pk(h): len(webhooks.held(session=session, webhook_id=pk(h))) for h in hooks},
     )

@@ -265,7 +265,7 @@ def deliveries(
         and (only.outcome != "held" or job.payload.get("held"))
         and (only.outcome != "failing" or not job.payload.get("held"))
     ][:limit]
-    attempts: dict[int, list[JobAttempt]] = {job.id: [] for job in jobs}
+    attempts: dict[int, list[JobAttempt]] = {pk(job): [] for job in jobs}
     if jobs:
         for attempt in session.exec(
             select(JobAttempt)
@@ -274,7 +274,7 @@ def deliveries(
         ):
             attempts[attempt.job_id].append(attempt)
     return [
-        Delivery(job=job, webhook=hooks[job.payload["webhook_id"]], attempts=attempts[job.id])
+        Delivery(job=job, webhook=hooks[job.payload["webhook_id"]], attempts=attempts[pk(job)])
         for job in jobs
         if job.payload.get("webhook_id") in hooks
     ]

@@ -25,6 +25,7 @@ from app.jobs.queue import Context, Outcome, ensure_queued
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side, Turn, TurnWhy
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.notify import compose, unsubscribe
@@ -66,7 +67,7 @@ def schedule(*, session: Session, complaint: Complaint, now: datetime | None = N
     if state.turn is Turn.CONSUMER:
         recipients = [complaint.author_id]
     else:
-        recipients = [u.id for u in company_recipients(session=session, complaint=complaint)]
+        recipients = [pk(u) for u in company_recipients(session=session, complaint=complaint)]
     run_after = (now or utcnow()) + timedelta(minutes=get_settings().turn_mail_delay_minutes)
     for user_id in recipients:
         ensure_queued(

@@ -14,12 +14,12 @@ from sqlmodel import Session
 from app.integrations import idempotency
 from app.integrations.tokens import CompanyActor
 from app.models.keys import pk
-from app.web.api_schema import LIMITED, PROBLEMS, problem_doc
+from app.web.api_schema import LIMITED, PROBLEMS, Responses, problem_doc
 from app.web.ratelimit import api_token_quota
 
 PREFIX = "/api/v1/company"
-AUTH_PROBLEMS = {**PROBLEMS, 401: problem_doc("No valid API token"), **LIMITED}
-CHANGE_PROBLEMS = {
+AUTH_PROBLEMS: Responses = {**PROBLEMS, 401: problem_doc("No valid API token"), **LIMITED}
+CHANGE_PROBLEMS: Responses = {
     **AUTH_PROBLEMS,
     409: problem_doc("Not allowed now"),
     422: problem_doc("Invalid request, or an Idempotency-Key reused for another request"),

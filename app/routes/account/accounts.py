@@ -1,6 +1,7 @@
 """Sign up, log in, log out, and the consumer's own complaints."""
 
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -47,7 +48,7 @@ def signup(request: Request, form: FormDep, session: SessionDep, _user: Optional
     if text(form, HONEYPOT):  # a bot: look like success, keep nothing
         return RedirectResponse("/signup/sent", status_code=303)
     values = {k: text(form, k) for k in ("email", "display_name", "password")}
-    context = {"next": text(form, "next"), "limited": None}
+    context: dict[str, Any] = {"next": text(form, "next"), "limited": None}
     try:
         hit_limit("signup_ip", client_ip(request))
     except RateLimited as exc:

@@ -167,7 +167,7 @@ def _complaint_page(
             "author": author,
             "flags": flags(complaint),
             "turn": turn.current(complaint),
-            "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
+            "contact": complaints.contact_summary(attempts[pk(complaint)], complaint.contact_since),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             # A message a moderator hid is hidden from reps too (unless they wrote it).
             "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),

@@ -49,7 +49,7 @@ def index(
             "companies/index.html",
             {
                 "companies": rows,
-                "facts": listing.facts(session=session, company_ids=[c.id for c in rows]),
+                "facts": listing.facts(session=session, company_ids=[pk(c) for c in rows]),
                 "q": q,
                 "pager": pager.with_total(total),
             },

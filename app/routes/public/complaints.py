@@ -207,7 +207,7 @@ def complaint_page(
             "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
             "timeline": timeline,
             "paused": turn.paused_so_far(timeline, published_at=complaint.created_at, now=utcnow()),
-            "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
+            "contact": complaints.contact_summary(attempts[pk(complaint)], complaint.contact_since),
             "is_author": is_author,
             "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
             "cosigned": cosigns.has_cosigned(session=session, complaint=complaint, user=user),
