@@ -24,7 +24,7 @@ def _shown(now: datetime | None) -> tuple:
     public before the network has it), nor are posts of a moderated complaint (being withdrawn,
     their text must not linger here)."""
     window_open_since = (now or utcnow()) - timedelta(days=get_settings().broadcast_grace_days)
-    out_of_window = (Broadcast.status == BroadcastStatus.POSTED) | (
+    out_of_window = (col(Broadcast.status) == BroadcastStatus.POSTED) | (
         col(Complaint.created_at) <= window_open_since
     )
     return (col(Broadcast.status).in_(SHOWN), visibility.listed(), out_of_window)

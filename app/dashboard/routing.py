@@ -93,7 +93,7 @@ def save(
 
 
 def _next_in_turn(reps: list[User], last_user_id: int | None) -> User:
-    after = [u for u in reps if last_user_id is not None and u.id > last_user_id]
+    after = [u for u in reps if last_user_id is not None and pk(u) > last_user_id]
     return after[0] if after else reps[0]
 
 

@@ -4,6 +4,7 @@ oldest due first unless the rep sorts otherwise."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import Session, col, func, select
@@ -165,7 +166,7 @@ def _search(filters: Filters, now: datetime) -> ColumnElement[bool]:
     return and_(true(), *found)
 
 
-def _order(sort: Sort, queue: Queue) -> tuple:
+def _order(sort: Sort, queue: Queue) -> tuple[Any, ...]:
     """The rep's order; by default by deadline (it runs from filing, so oldest first), and
     "customer replied" by how long the consumer has waited since they wrote."""
     if sort is Sort.DUE and queue is Queue.REPLIED:

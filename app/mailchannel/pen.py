@@ -2,6 +2,7 @@
 publishes them (labelled "by email from …, sender not verified"), rejects them or marks spam."""
 
 from enum import StrEnum
+from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -49,7 +50,7 @@ def decide(
             raise Conflict("Its complaint is gone.")
         label = f"by email from {inbound.header_from}, sender not verified"
         publish(session, inbound, complaint, thread, label=label)
-        if inbound.state != InboundState.PUBLISHED:
+        if cast(InboundState, inbound.state) != InboundState.PUBLISHED:  # publish() set it
             raise Conflict(f"Not published: {inbound.outcome}.")
     elif decision == Decision.REJECT:
         inbound.state, inbound.outcome = InboundState.REJECTED, "rejected by a moderator"

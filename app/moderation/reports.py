@@ -89,7 +89,7 @@ def open_groups(*, session: Session, limit: int = 100) -> tuple[list[Group], int
         if complaint is None:
             continue
         reasons = session.exec(
-            select(Report.reason)
+            select(col(Report.reason))
             .where(
                 Report.complaint_id == complaint_id,
                 Report.message_id == message_id if message_id else col(Report.message_id).is_(None),

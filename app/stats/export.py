@@ -217,4 +217,4 @@ def complaint_rows(
             data = public.model_dump(mode="json")
             data["contact_attempts"] = sum(public.contact_attempts.values())
             yield {name: data.get(name) for name, _ in COMPLAINT_COLUMNS}
-        after = found[-1][0].id
+        after = pk(found[-1][0])

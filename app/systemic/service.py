@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
@@ -34,14 +35,19 @@ def rebuild_company(*, session: Session, company_id: int, now: datetime | None =
     """
     now = now or utcnow()
     settings = get_settings()
-    rows = session.exec(
-        select(
-            Complaint.id, Complaint.author_id, Complaint.created_at, Complaint.title, Complaint.body
+    # SQLModel's select() is typed for up to four columns; SQLAlchemy's takes these five.
+    rows = session.execute(
+        sa_select(
+            col(Complaint.id),
+            col(Complaint.author_id),
+            col(Complaint.created_at),
+            col(Complaint.title),
+            col(Complaint.body),
         )
         .where(
-            Complaint.company_id == company_id,
+            col(Complaint.company_id) == company_id,
             visibility.listed(),
-            Complaint.created_at >= now - LOOKBACK,
+            col(Complaint.created_at) >= now - LOOKBACK,
         )
         .order_by(col(Complaint.id))
     ).all()

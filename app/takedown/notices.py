@@ -123,7 +123,7 @@ def submit(
     """Record a notice, acknowledge it (DSA art. 16(4)) and queue its forwarding. Returns the
     notice and the secret of the complainant's status link."""
     now = now or utcnow()
-    poster_id = complaint.author_id
+    poster_id: int | None = complaint.author_id
     if data.message_id is not None:
         message = session.get(Message, data.message_id)
         if message is None or message.complaint_id != complaint.id:
