@@ -234,3 +234,15 @@ def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed. ``Session.execute`` is typed as returning a
     plain ``Result``; for those statements it is a ``CursorResult``, which counts them."""
     return cast("CursorResult[Any]", result).rowcount
+
+
+M = TypeVar("M")
+
+
+def must_get(session: Session, model: type[M], key: object) -> M:
+    """A row that a foreign key guarantees (a complaint's company, say): one missing is a broken
+    invariant, raised here rather than as an AttributeError on None further on."""
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} does not exist")
+    return row

@@ -13,6 +13,7 @@ from app import audit
 from app.claims.verifier import Proof, Verifier
 from app.clock import as_utc, utcnow
 from app.config import get_settings
+from app.db import must_get
 from app.errors import Conflict, NotFound
 from app.models.company import Company
 from app.models.keys import pk
@@ -79,7 +80,7 @@ def send_code(
     )
     session.add(token)
     session.flush()
-    company = session.get(Company, claim.company_id)
+    company = must_get(session, Company, claim.company_id)
     verifier.mailer(
         session=session,
         key=f"claim-code:{claim.id}:{token.id}",

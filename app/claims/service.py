@@ -24,6 +24,7 @@ from app.claims.freemail import is_free_mail
 from app.claims.verifier import Proof, Verifier
 from app.clock import as_utc, utcnow
 from app.companies.service import normalize_domain
+from app.db import must_get
 from app.errors import Conflict, DomainError, NotFound
 from app.models.company import Company
 from app.models.keys import pk
@@ -271,7 +272,7 @@ def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) 
     claim.status, claim.verified_at, claim.last_checked_at = ClaimStatus.VERIFIED, now, now
     claim.note = ""
     session.add(claim)
-    claimant = session.get(User, claim.user_id)
+    claimant = must_get(session, User, claim.user_id)
     member = session.exec(
         select(CompanyMember).where(
             CompanyMember.company_id == company.id, CompanyMember.user_id == claimant.id
@@ -280,7 +281,7 @@ def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) 
     if member is None:
         member = CompanyMember(
             company_id=pk(company),
-            user_id=claimant.id,
+            user_id=pk(claimant),
             role=Role.OWNER,
             public_name=claimant.display_name[:60],
             created_at=now,
@@ -393,7 +394,7 @@ def verify(
     if claim.status not in OPEN_STATUSES:
         return _not_open(claim)
     how = f"by {claim.method.value}: {proof.reason}"
-    company = session.get(Company, claim.company_id)
+    company = must_get(session, Company, claim.company_id)
     if not domain_is_confirmed(company, claim.domain):
         return _to_review(session, claim, user, how, now)
     return grant(session, claim, user, how, now)

@@ -23,7 +23,7 @@ from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.complaints.turn_hint import whose_turn
-from app.db import for_reading, retry_busy
+from app.db import for_reading, must_get, retry_busy
 from app.events import Assigned, ComplaintCreated, ComplaintUpdated, Event, MessageCreated
 from app.integrations import signing, webhooks
 from app.integrations.schemas import MessagePublic
@@ -64,8 +64,8 @@ def _event_key(event: Event) -> str:
 
 def event_data(*, session: Session, complaint: Complaint, message_id: int | None) -> dict:
     """Public fields only: the public ticket, its named owner, and the public message if any."""
-    company = session.get(Company, complaint.company_id)
-    author = session.get(User, complaint.author_id)
+    company = must_get(session, Company, complaint.company_id)
+    author = must_get(session, User, complaint.author_id)
     attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     data = {
         "complaint": complaint_public(
@@ -170,7 +170,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
     for hook in hooks:
         name = event.name if event.name in hook.events else MessageCreated.name
         # A filing stays its own delivery, even when a change follows in its transaction.
-        queued = None if name == ComplaintCreated.name else pending.get((hook.id, complaint.id))
+        queued = None if name == ComplaintCreated.name else pending.get((pk(hook), pk(complaint)))
         if queued is not None:
             _merge(queued, name, data, changed)
             continue
@@ -197,7 +197,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
             run_after=None if hook.active else now + HOLD,
         )
         if name != ComplaintCreated.name and job.payload.get("delivery_id") == delivery_id:
-            pending[(hook.id, complaint.id)] = job
+            pending[(pk(hook), pk(complaint))] = job
 
 
 def _merge(job: Job, name: str, data: dict, changed: dict) -> None:

@@ -21,6 +21,7 @@ from app import audit
 from app.clock import utcnow
 from app.companies import members
 from app.config import get_settings
+from app.db import must_get
 from app.errors import Conflict, NotFound
 from app.events import ComplaintCreated, ComplaintUpdated, MessageCreated
 from app.jobs.queue import enqueue, retry_dead
@@ -248,7 +249,7 @@ def deliveries(
 ) -> list[Delivery]:
     """The company's latest deliveries, newest first, each with every attempt."""
     only = only or DeliveryFilter()
-    hooks = {h.id: h for h in for_company(session=session, company_id=company_id)}
+    hooks = {pk(h): h for h in for_company(session=session, company_id=company_id)}
     chosen = [h for h in hooks if only.webhook_id in (None, h)]
     if not chosen:
         return []
@@ -362,7 +363,7 @@ def replay_held(*, session: Session, company: Company, owner: User, webhook_id: 
 
 def tell_owners_disabled(*, session: Session, webhook: Webhook, reason: str) -> None:
     """Mail the company's owners that a receiver stopped their webhook, and what to do."""
-    company = session.get(Company, webhook.company_id)
+    company = must_get(session, Company, webhook.company_id)
     owners = session.exec(
         select(User)
         .join(CompanyMember, col(CompanyMember.user_id) == User.id)

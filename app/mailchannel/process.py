@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.states import OPEN_STATES
+from app.db import must_get
 from app.errors import Conflict, NotFound
 from app.jobs.queue import Context, Outcome
 from app.mailchannel import authenticate, classify, directory, parse
@@ -96,7 +97,7 @@ def publish(
             session=session, company_id=complaint.company_id, recipient=thread.recipient
         )
     else:
-        author = session.get(User, complaint.author_id)
+        author = must_get(session, User, complaint.author_id)
         complaints.follow_up(session=session, complaint=complaint, user=author, body=text)
     inbound.message_row_id = session.exec(
         select(Message.id)
@@ -202,7 +203,7 @@ def process(session: Session, inbound: MailInbound) -> None:
             publish(session, inbound, complaint, thread, label=f"by email from {sender}")
             return
     else:
-        author = session.get(User, complaint.author_id)
+        author = must_get(session, User, complaint.author_id)
         inbound.verified = author is not None and sender == author.email.lower()
         inbound.auth_detail = (
             "the consumer's own address" if inbound.verified else "not the consumer"

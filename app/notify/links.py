@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.states import label
-from app.db import rows_changed
+from app.db import must_get, rows_changed
 from app.errors import Conflict, DomainError, NotFound
 from app.hashing import token_hash
 from app.models.company import Company
@@ -101,7 +101,7 @@ def check(*, session: Session, raw: str, now: datetime | None = None) -> Link:
         .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == "resolve")
         .order_by(col(TimelineEvent.id).desc())
     ).first()
-    company = session.get(Company, complaint.company_id)
+    company = must_get(session, Company, complaint.company_id)
     return Link(token=token, complaint=complaint, company=company, author=author, message=message)
 
 
