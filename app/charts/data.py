@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlmodel import Session, func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from app.clock import as_utc, utcnow
 from app.complaints.visibility import counted
@@ -76,14 +77,15 @@ def fingerprint(*, session: Session, company_id: int, now: datetime | None = Non
 
 
 def load(*, session: Session, company_id: int) -> list[Row]:
-    rows = session.exec(
-        select(
-            Complaint.created_at,
-            Complaint.first_response_at,
-            Complaint.closed_at,
-            Complaint.state,
-            Complaint.resolution_type,
-        ).where(Complaint.company_id == company_id, counted())
+    # SQLModel's select() is typed for up to four columns; SQLAlchemy's takes these five.
+    rows = session.execute(
+        sa_select(
+            col(Complaint.created_at),
+            col(Complaint.first_response_at),
+            col(Complaint.closed_at),
+            col(Complaint.state),
+            col(Complaint.resolution_type),
+        ).where(col(Complaint.company_id) == company_id, counted())
     ).all()
     return [
         Row(
