@@ -222,4 +222,5 @@ def atom(feed: Feed) -> bytes:
         entry.content(_xml(item.html), type="html")
         if item.category:
             entry.category(term=item.category, label=humanize.category(item.category))
-    return generator.atom_str(pretty=True)
+    atom: bytes = generator.atom_str(pretty=True)
+    return atom

@@ -12,6 +12,8 @@ Each mail's key names what it is about, so an event handled twice (a retried job
 one message. Which event runs which function is listed in app/listeners.py.
 """
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from app.events import Answered, Assigned, ComplaintCreated, InfoRequested, Resolved, TurnChanged
@@ -60,7 +62,13 @@ def _is_rep(session: Session, company_id: int, user_id: int) -> bool:
 
 
 def _queue_for_user(
-    session: Session, *, user: User, preference: Preference, key: str, template: str, **ctx
+    session: Session,
+    *,
+    user: User,
+    preference: Preference,
+    key: str,
+    template: str,
+    **ctx: Any,
 ) -> None:
     compose.queue(
         session=session,

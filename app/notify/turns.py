@@ -14,6 +14,7 @@ wait began with the first). The mail's own key is the same, so a job run twice m
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -100,7 +101,7 @@ def _messages_since(
     )
 
 
-def _send(engine: Engine, payload: dict) -> Outcome:
+def _send(engine: Engine, payload: dict[str, Any]) -> Outcome:
     with Session(engine, expire_on_commit=False) as session:
         complaint = session.get(Complaint, int(payload["complaint_id"]))
         user = session.get(User, int(payload["user_id"]))
