@@ -54,7 +54,7 @@ def edit_text(
     reason = reason_text(reason)
     mask, keep = _phrases(mask), _phrases(keep)
     given = {"title": title, "body": body, "desired_outcome": desired_outcome}
-    new = {f: getattr(complaint, f) if given[f] is None else given[f].strip() for f in FIELDS}
+    new = {f: getattr(complaint, f) if (v := given[f]) is None else v.strip() for f in FIELDS}
     _validate(complaint, new)
     rewritten = [f for f in FIELDS if new[f] != getattr(complaint, f)]
     posted_title = complaint.title  # the only part of the complaint its social posts quote
