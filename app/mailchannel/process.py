@@ -203,12 +203,16 @@ def process(session: Session, inbound: MailInbound) -> None:
             publish(session, inbound, complaint, thread, label=f"by email from {sender}")
             return
     else:
-        author = must_get(session, User, complaint.author_id)
+        author = session.get(User, complaint.author_id)
         inbound.verified = author is not None and sender == author.email.lower()
         inbound.auth_detail = (
             "the consumer's own address" if inbound.verified else "not the consumer"
         )
-        if inbound.verified and _would_mask(session, complaint, author, inbound.text):
+        if (
+            author is not None
+            and inbound.verified
+            and _would_mask(session, complaint, author, inbound.text)
+        ):
             _ask_to_confirm(session, inbound, complaint, author)
             return
         if inbound.verified:
