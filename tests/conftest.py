@@ -51,6 +51,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.pg)
         if item.get_closest_marker("live_server") or "/scaleout/" in str(item.path):
             item.add_marker(pytest.mark.slow)
+        if "postfix_for" in needs:  # starts a real Postfix
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_report_header() -> str:

@@ -8,4 +8,5 @@ address of its own, and answer by replying (docs/email-channel.md).
 - parse.py, classify.py, authenticate.py: the reply's text, auto-replies and bounces, the sender
 - process.py: the worker turns stored mail into answers, timeline entries or held mail
 - pen.py: the moderators' holding pen
+- choice.py: a claimed company's choice of answering by email (its owners' setting)
 """

@@ -3,15 +3,17 @@ the company's verified domain and carries a valid DKIM signature (RFC 6376) whos
 domain is aligned with the From domain as DMARC requires (RFC 7489 section 3.1.1, relaxed
 mode). Anything else is held for a moderator.
 
-Relaxed alignment compares organisational domains; without the Public Suffix List we take the
-signing domain as aligned when it is the From domain or a parent or child of it, which is
-never looser than the RFC for names under one registrable domain."""
+Relaxed alignment compares organisational domains (RFC 7489 section 3.2): the registrable
+domain one label below the longest public suffix, found with the Public Suffix List that the
+publicsuffixlist package ships (read from the installed package, never fetched)."""
 
 from dataclasses import dataclass
+from functools import cache
 
 import dkim
 import dns.exception
 import dns.resolver
+from publicsuffixlist import PublicSuffixList
 
 from app.config import get_settings
 
@@ -49,9 +51,29 @@ def txt(name: bytes | str, timeout: float = 5) -> bytes:
     return b""
 
 
+@cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+def organisational_domain(domain: str) -> str | None:
+    """``domain``'s organisational domain, or None when it is itself a public suffix (``co.uk``)
+    or empty. The list's private section counts too: two names under a shared hosting suffix
+    (``a.github.io``, ``b.github.io``) belong to different owners."""
+    domain = domain.lower().rstrip(".")
+    if not domain or ".." in domain:
+        return None
+    return _suffixes().privatesuffix(domain)
+
+
 def aligned(signing: str, author: str) -> bool:
+    """DMARC relaxed alignment: the same organisational domain. A public suffix aligns only
+    with itself, exactly."""
     signing, author = signing.lower().rstrip("."), author.lower().rstrip(".")
-    return signing == author or author.endswith("." + signing) or signing.endswith("." + author)
+    if signing == author:
+        return bool(signing)
+    organisation = organisational_domain(author)
+    return organisation is not None and organisation == organisational_domain(signing)
 
 
 def within(domain: str, company_domain: str) -> bool:

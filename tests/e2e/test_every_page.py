@@ -144,6 +144,7 @@ def _build_world(engine: Engine) -> World:
             ("rep", "dashboard-complaint", f"/dashboard/{slug}/complaints/{answered.id}", 200),
             ("rep", "dashboard-members", f"/dashboard/{slug}/members", 200),
             ("rep", "dashboard-profile", f"/dashboard/{slug}/profile", 200),
+            ("rep", "dashboard-email", f"/dashboard/{slug}/email", 200),
             ("rep", "dashboard-me", f"/dashboard/{slug}/me", 200),
             ("rep", "dashboard-integrations", f"/dashboard/{slug}/integrations", 200),
             ("rep", "dashboard-saved-replies", f"/dashboard/{slug}/saved-replies", 200),

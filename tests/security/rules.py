@@ -166,6 +166,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "POST /dashboard/{slug}/members/{member_id}/role": COMPANY,
     "GET /dashboard/{slug}/profile": COMPANY,
     "POST /dashboard/{slug}/profile": COMPANY,
+    "GET /dashboard/{slug}/email": COMPANY,
+    "POST /dashboard/{slug}/email": COMPANY,
     "GET /dashboard/{slug}/saved-replies": COMPANY,
     "GET /dashboard/{slug}/next": COMPANY_READ,
     "GET /dashboard/{slug}/team": COMPANY,

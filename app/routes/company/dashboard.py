@@ -24,6 +24,7 @@ from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies, saved_views
 from app.dashboard import service as dashboard
 from app.errors import DomainError
+from app.mailchannel import choice
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ResolutionType, Side
 from app.models.keys import pk
@@ -119,6 +120,7 @@ def queue(
             "company": company,
             "member": member,
             "readonly": readonly,
+            "channel": choice.status(session=session, company=company),
             "queue": queue,
             "queues": dashboard.LABELS,
             "counts": counts,

@@ -1,4 +1,4 @@
-"""The company profile form (owners only)."""
+"""The company profile form and the choice of answering by email (owners only)."""
 
 from typing import Annotated
 
@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.companies import profile as profiles
 from app.companies.team import InvalidInput
+from app.mailchannel import choice
 from app.models.company import Company
 from app.web.access import OwnedCompany
 from app.web.csrf import require_csrf
@@ -71,3 +72,25 @@ def update_profile(
         undo(session, company)
         return _page(request, company, values, exc.errors, status_code=422)
     return RedirectResponse(f"/dashboard/{slug}/profile?done=saved", status_code=303)
+
+
+@router.get("/dashboard/{slug}/email")
+def email_page(request: Request, session: SessionDep, owner: OwnedCompany) -> Response:
+    company = owner.company
+    return render(
+        request,
+        "profile/email.html",
+        {
+            "company": company,
+            "channel": choice.status(session=session, company=company),
+            "done": request.query_params.get("done", ""),
+        },
+    )
+
+
+@router.post("/dashboard/{slug}/email")
+def choose_email(form: FormDep, session: SessionDep, owner: OwnedCompany) -> Response:
+    by_email = text(form, "answers_by_email") == "on"
+    choice.choose(session=session, company=owner.company, actor=owner.user, by_email=by_email)
+    done = "on" if by_email else "off"
+    return RedirectResponse(f"/dashboard/{owner.company.slug}/email?done={done}", status_code=303)

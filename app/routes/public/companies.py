@@ -12,6 +12,7 @@ from app.companies import freshness, industries, listing
 from app.companies import service as companies
 from app.companies.stats import headline
 from app.errors import DomainError
+from app.mailchannel import choice
 from app.models.company import SECTORS
 from app.models.complaint import ComplaintState
 from app.models.keys import pk
@@ -80,6 +81,7 @@ def show(
     company = companies.public_or_404(session=session, slug=slug, viewer=_user)
     older_than, newer_than = _cursor(before), _cursor(after)
     claim = claim_badge(session=session, company_id=pk(company))
+    channel = choice.status(session=session, company=company)
     latest, *version = freshness.page_version(session=session, company_id=pk(company))
     fresh = caching.conditional(
         request,
@@ -87,6 +89,7 @@ def show(
         parts=(
             company.model_dump(),
             claim,
+            channel,
             *caching.settled(latest),
             *version,
             caching.hour_bucket(),  # the headline numbers move with the clock
@@ -139,6 +142,7 @@ def show(
             "links": links,
             "stats": stats,
             "claim": claim,
+            "channel": channel,
             "systemic_issues": issues,
             "industries": SECTORS,
             "industry_label": SECTORS.get(company.sector, company.sector),
