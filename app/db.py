@@ -26,12 +26,12 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 from fastapi import Request
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, CursorResult, Engine, Result, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
@@ -228,3 +228,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
                 await anyio.to_thread.run_sync(_commit, session)
         else:
             session.close()  # never touched the database: nothing to send
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed. ``Session.execute`` is typed as returning a
+    plain ``Result``; for those statements it is a ``CursorResult``, which counts them."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
+M = TypeVar("M")
+
+
+def must_get(session: Session, model: type[M], key: object) -> M:
+    """A row that a foreign key guarantees (a complaint's company, say): one missing is a broken
+    invariant, raised here rather than as an AttributeError on None further on."""
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} does not exist")
+    return row

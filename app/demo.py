@@ -25,6 +25,7 @@ from app.models.complaint import (
     CoSign,
     ResolutionType,
 )
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 
@@ -337,8 +338,8 @@ def _claim(session: Session, company: Company, rep: User, at: datetime) -> tuple
     session.add(company)
     session.add(
         Claim(
-            company_id=company.id,
-            user_id=rep.id,
+            company_id=pk(company),
+            user_id=pk(rep),
             domain=company.domain or "",
             method=ClaimMethod.MANUAL,
             status=ClaimStatus.VERIFIED,
@@ -350,8 +351,8 @@ def _claim(session: Session, company: Company, rep: User, at: datetime) -> tuple
         )
     )
     member = CompanyMember(
-        company_id=company.id,
-        user_id=rep.id,
+        company_id=pk(company),
+        user_id=pk(rep),
         role=Role.OWNER,
         public_name=rep.display_name,
         job_title="Customer Relations Lead",
@@ -404,8 +405,8 @@ def _one(
     for other in others:
         session.add(
             CoSign(
-                complaint_id=complaint.id,
-                user_id=other.id,
+                complaint_id=pk(complaint),
+                user_id=pk(other),
                 created_at=min(now, filed + timedelta(hours=rng.uniform(1, 400))),
             )
         )

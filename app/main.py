@@ -49,6 +49,7 @@ from app.routes.public import (
     embeds,
     feeds,
     leaderboards,
+    methodology,
     pages,
     site_pages,
     systemic,
@@ -155,6 +156,7 @@ def create_app() -> FastAPI:
     include_flat(app, admin_redaction.originals)
     # Statistics (app/stats): leaderboards, snapshots, methodology, exports and their API.
     include_flat(app, leaderboards.router)
+    include_flat(app, methodology.router)  # and the complaint rows behind the numbers
     include_flat(app, api_stats.router)
     include_flat(app, dataset.router)
     app.webhooks.include_router(docs.webhooks)  # the schema's "webhooks" section

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.db import rows_changed
 from app.errors import DomainError, NotFound
 from app.hashing import token_hash
 from app.models.token import OneTimeToken, Purpose
@@ -82,11 +83,13 @@ def use(
     """Like ``find``, and uses the link up (once, whoever clicks first)."""
     now = now or utcnow()
     token, user = find(session=session, raw=raw, purpose=purpose, now=now)
-    used = session.execute(
-        update(OneTimeToken)
-        .where(col(OneTimeToken.id) == token.id, col(OneTimeToken.used_at).is_(None))
-        .values(used_at=now)
-    ).rowcount
+    used = rows_changed(
+        session.execute(
+            update(OneTimeToken)
+            .where(col(OneTimeToken.id) == token.id, col(OneTimeToken.used_at).is_(None))
+            .values(used_at=now)
+        )
+    )
     if not used:
         raise LinkGone("This link has already been used, or a newer one was sent.")
     return token, user

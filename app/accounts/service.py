@@ -15,8 +15,10 @@ from sqlmodel import Session, col, select
 from app.accounts import session_cache
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import rows_changed
 from app.errors import Conflict
 from app.hashing import token_hash
+from app.models.keys import pk
 from app.models.user import User, UserSession
 
 # The test suite's logins would spend minutes of CPU on argon2's deliberate cost, so under
@@ -107,7 +109,7 @@ def start_session(*, session: Session, user: User, now: datetime | None = None) 
     session.add(
         UserSession(
             token_hash=token_hash(token),
-            user_id=user.id,
+            user_id=pk(user),
             created_at=now,
             expires_at=now + timedelta(days=get_settings().session_days),
         )
@@ -166,7 +168,7 @@ def end_other_sessions(*, session: Session, user: User, keep_token: str | None =
     stmt = delete(UserSession).where(col(UserSession.user_id) == user.id)
     if keep_token:
         stmt = stmt.where(col(UserSession.token_hash) != token_hash(keep_token))
-    return session.execute(stmt).rowcount or 0
+    return rows_changed(session.execute(stmt)) or 0
 
 
 def check_password(*, user: User, password: str) -> bool:

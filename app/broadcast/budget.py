@@ -52,7 +52,7 @@ def take(
     locked(session, network)  # two workers count and spend one at a time
     session.execute(  # older spends no longer count
         delete(BroadcastSpend).where(
-            BroadcastSpend.network == network, col(BroadcastSpend.spent_at) <= now - HOUR
+            col(BroadcastSpend.network) == network, col(BroadcastSpend.spent_at) <= now - HOUR
         )
     )
     times = list(

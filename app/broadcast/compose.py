@@ -14,6 +14,7 @@ from app.complaints.public import complaint_url
 from app.config import get_settings
 from app.models.company import Company
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimStatus
 
 RESOLUTION = "resolution"
@@ -75,7 +76,7 @@ def post_for(
     company = session.get(Company, complaint.company_id)
     if company is None:
         raise LookupError(f"complaint {complaint.id} has no company")
-    url = complaint_url(complaint.id)
+    url = complaint_url(pk(complaint))
     confirmed = as_utc(complaint.closed_at).date() if complaint.closed_at else None
     return Post(
         text=text_for(event, days, confirmed if event == RESOLUTION else None),

@@ -37,6 +37,7 @@ from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.complaint import Complaint
 from app.models.job import Job
+from app.models.keys import pk
 
 KIND, DELETE_KIND = "broadcast", "broadcast.delete"
 # A deletion must happen whatever it takes: it never runs out of attempts (admins are alerted).
@@ -207,7 +208,7 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             event=broadcast.event,
             days=broadcast.days_open,
             record_key=job.key,
-            reply_to=_reply_to(_thread_of(session, complaint.id, broadcast.network)),
+            reply_to=_reply_to(_thread_of(session, pk(complaint), broadcast.network)),
         )
         if skip and not retried:
             broadcast.status = BroadcastStatus.SKIPPED

@@ -68,7 +68,8 @@ def _countable(piece: _Piece, rules: Rules) -> str:
         return "x" * rules.link_length
     if piece.kind == "mention":
         return piece.text
-    return _URL_IN_TEXT.sub(lambda m: "x" * rules.link_length + m.group(), piece.text)
+    link = "x" * rules.link_length
+    return _URL_IN_TEXT.sub(lambda m: link + m.group(), piece.text)
 
 
 def _fits(pieces: list[_Piece], rules: Rules) -> bool:

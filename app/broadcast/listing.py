@@ -14,6 +14,7 @@ from app.complaints import visibility
 from app.config import get_settings
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastSummary
 from app.models.complaint import Complaint
+from app.models.keys import pk
 
 SHOWN = (BroadcastStatus.QUEUED, BroadcastStatus.POSTED)  # failed and deleted posts are not news
 
@@ -23,7 +24,7 @@ def _shown(now: datetime | None) -> tuple:
     public before the network has it), nor are posts of a moderated complaint (being withdrawn,
     their text must not linger here)."""
     window_open_since = (now or utcnow()) - timedelta(days=get_settings().broadcast_grace_days)
-    out_of_window = (Broadcast.status == BroadcastStatus.POSTED) | (
+    out_of_window = (col(Broadcast.status) == BroadcastStatus.POSTED) | (
         col(Complaint.created_at) <= window_open_since
     )
     return (col(Broadcast.status).in_(SHOWN), visibility.listed(), out_of_window)
@@ -78,7 +79,7 @@ def shapes(*, session: Session, rows: list[Broadcast]) -> dict[int, Shape]:
             )
         ).first()
         link = post.link
-        shaped[row.id] = Shape(
+        shaped[pk(row)] = Shape(
             card_title=shorten(link.title, 300) if link else "",
             card_description=shorten(link.description, 1000) if link else "",
             reply=earlier is not None,

@@ -35,6 +35,7 @@ from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.complaint import Complaint
 from app.models.job import Job
+from app.models.keys import keys, pk
 
 KIND = "broadcast.refresh"
 
@@ -104,15 +105,17 @@ async def refresh_job(job: Job, open_session: OpenSession, now: datetime | None 
         complaint = session.get(Complaint, complaint_id)
         if complaint is None or not visibility.is_listed(complaint):
             return Outcome(ok=True, detail="nothing to refresh: its posts are being withdrawn")
-        row_ids = session.exec(
-            select(Broadcast.id)
-            .where(
-                Broadcast.complaint_id == complaint_id,
-                Broadcast.network == network,
-                Broadcast.status == BroadcastStatus.POSTED,
-            )
-            .order_by(col(Broadcast.id))
-        ).all()
+        row_ids = keys(
+            session.exec(
+                select(Broadcast.id)
+                .where(
+                    Broadcast.complaint_id == complaint_id,
+                    Broadcast.network == network,
+                    Broadcast.status == BroadcastStatus.POSTED,
+                )
+                .order_by(col(Broadcast.id))
+            ).all()
+        )
     try:
         if await _edits_in_place(adapter):
             return await _edit_all(adapter, row_ids, open_session, now)
@@ -177,7 +180,7 @@ async def _edit_all(
             row = session.get(Broadcast, row_id)
             complaint = session.get(Complaint, row.complaint_id) if row else None
             assert row is not None and complaint is not None  # noqa: S101 - cascades
-            thread = _thread_of(session, complaint.id, row.network)
+            thread = _thread_of(session, pk(complaint), row.network)
             parent = RemoteRef(row.network, thread.parent_id) if thread else None
             post = compose.post_for(
                 session,

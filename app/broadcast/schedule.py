@@ -28,6 +28,7 @@ from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, ComplaintState
 from app.models.job import Job
+from app.models.keys import pk
 
 SCAN_KIND = "broadcast.scan"
 
@@ -47,7 +48,7 @@ def queue(
     not_before = as_utc(complaint.created_at) + timedelta(days=get_settings().broadcast_grace_days)
     queued = []
     for network, adapter in adapters().items():
-        key = record_key(complaint.id, event, network)
+        key = record_key(pk(complaint), event, network)
         if _recorded(session, complaint, event, network):
             continue
         post = compose.post_for(
@@ -58,12 +59,12 @@ def queue(
         except BroadcastError:
             preview = ""
         broadcast = Broadcast(
-            complaint_id=complaint.id,
+            complaint_id=pk(complaint),
             event=event,
             network=network,
             days_open=days,
             text=preview,
-            link=complaint_url(complaint.id),
+            link=complaint_url(pk(complaint)),
             created_at=now,
         )
         try:
@@ -114,12 +115,12 @@ def _skip_stale(*, session: Session, complaint: Complaint, event: str, days: int
         if not _recorded(session, complaint, event, network):
             session.add(
                 Broadcast(
-                    complaint_id=complaint.id,
+                    complaint_id=pk(complaint),
                     event=event,
                     network=network,
                     days_open=days,
                     status=BroadcastStatus.SKIPPED,
-                    link=complaint_url(complaint.id),
+                    link=complaint_url(pk(complaint)),
                 )
             )
             new = True

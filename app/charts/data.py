@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlmodel import Session, func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from app.clock import as_utc, utcnow
 from app.complaints.visibility import counted
@@ -79,18 +80,19 @@ def load(
     *, session: Session, company_id: int, since: datetime | None = None, category: str = ""
 ) -> list[Row]:
     """The company's counted complaints; filed after ``since`` and in ``category`` if given."""
-    stmt = select(
-        Complaint.created_at,
-        Complaint.first_response_at,
-        Complaint.closed_at,
-        Complaint.state,
-        Complaint.resolution_type,
-    ).where(Complaint.company_id == company_id, counted())
+    # SQLModel's select() is typed for up to four columns; SQLAlchemy's takes these five.
+    stmt = sa_select(
+        col(Complaint.created_at),
+        col(Complaint.first_response_at),
+        col(Complaint.closed_at),
+        col(Complaint.state),
+        col(Complaint.resolution_type),
+    ).where(col(Complaint.company_id) == company_id, counted())
     if since is not None:
-        stmt = stmt.where(Complaint.created_at > since)
+        stmt = stmt.where(col(Complaint.created_at) > since)
     if category:
-        stmt = stmt.where(Complaint.category == category)
-    rows = session.exec(stmt).all()
+        stmt = stmt.where(col(Complaint.category) == category)
+    rows = session.execute(stmt).all()
     return [
         Row(
             as_utc(c),

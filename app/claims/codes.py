@@ -13,8 +13,10 @@ from app import audit
 from app.claims.verifier import Proof, Verifier
 from app.clock import as_utc, utcnow
 from app.config import get_settings
+from app.db import must_get
 from app.errors import Conflict, NotFound
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimMethod, ClaimStatus
 from app.models.token import OneTimeToken, Purpose
 from app.models.user import User
@@ -63,13 +65,13 @@ def send_code(
             "or use the DNS record or the website file."
         )
     taken = {t.token_hash for t in sent}
-    while (code := f"{secrets.randbelow(10**6):06d}") and _code_hash(claim.id, code) in taken:
+    while (code := f"{secrets.randbelow(10**6):06d}") and _code_hash(pk(claim), code) in taken:
         continue
     for old in sent:
         old.used_at = old.used_at or now
         session.add(old)
     token = OneTimeToken(
-        token_hash=_code_hash(claim.id, code),
+        token_hash=_code_hash(pk(claim), code),
         purpose=Purpose.CLAIM_CODE,
         user_id=user.id,
         subject_id=claim.id,
@@ -78,7 +80,7 @@ def send_code(
     )
     session.add(token)
     session.flush()
-    company = session.get(Company, claim.company_id)
+    company = must_get(session, Company, claim.company_id)
     verifier.mailer(
         session=session,
         key=f"claim-code:{claim.id}:{token.id}",
@@ -96,7 +98,7 @@ def send_code(
         actor=user,
         action="claim.code_sent",
         target_type="claim",
-        target_id=claim.id,
+        target_id=pk(claim),
         detail=f"to {claim.email}",
     )
     return token
@@ -109,7 +111,7 @@ def check(session: Session, claim: Claim, code: str, now: datetime) -> Proof:
     latest = sent[0]
     given = code.strip().replace(" ", "")
     matches = given.isdigit() and hmac.compare_digest(
-        latest.token_hash, _code_hash(claim.id, given)
+        latest.token_hash, _code_hash(pk(claim), given)
     )
     if latest.used_at is not None:
         if latest.attempts >= CODE_ATTEMPTS:

@@ -16,6 +16,7 @@ from app.companies.service import normalize_domain
 from app.config import get_settings
 from app.errors import Conflict, DomainError
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimMethod, ClaimStatus
 from app.models.user import User
 from app.notify.mail import queue_mail
@@ -70,7 +71,7 @@ def pending(*, session: Session, now: datetime | None = None) -> list[PendingRow
         ).all()
     )
     return [
-        PendingRow(claim, company, user, company.id in claimed, counts.get(company.id, 1) - 1)
+        PendingRow(claim, company, user, company.id in claimed, counts.get(pk(company), 1) - 1)
         for claim, company, user in rows
     ]
 
@@ -99,7 +100,7 @@ def set_domain(
         actor=admin,
         action="company.domain_confirmed" if before == chosen else "company.domain_changed",
         target_type="company",
-        target_id=company.id,
+        target_id=pk(company),
         detail=f"{company.name}: {before or 'none'} -> {chosen}",
     )
     return company
@@ -174,7 +175,7 @@ def reject(
         actor=admin,
         action="claim.rejected",
         target_type="claim",
-        target_id=claim.id,
+        target_id=pk(claim),
         detail=reason,
     )
     session.flush()

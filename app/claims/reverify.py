@@ -13,6 +13,7 @@ from app.claims.verifier import Verifier
 from app.clock import utcnow
 from app.config import get_settings
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 from app.notify import released
@@ -77,7 +78,7 @@ def reverify_due(
                 actor=None,
                 action="claim.recheck_inconclusive",
                 target_type="claim",
-                target_id=claim.id,
+                target_id=pk(claim),
                 detail=proof.reason,
             )
             continue
@@ -89,7 +90,7 @@ def reverify_due(
                 actor=None,
                 action="claim.rechecked",
                 target_type="claim",
-                target_id=claim.id,
+                target_id=pk(claim),
                 detail=proof.reason,
             )
             continue
@@ -101,7 +102,7 @@ def reverify_due(
             actor=None,
             action="claim.suspended",
             target_type="claim",
-            target_id=claim.id,
+            target_id=pk(claim),
             detail=proof.reason,
         )
         _mail_suspension(session, claim, now)

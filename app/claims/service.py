@@ -24,8 +24,10 @@ from app.claims.freemail import is_free_mail
 from app.claims.verifier import Proof, Verifier
 from app.clock import as_utc, utcnow
 from app.companies.service import normalize_domain
+from app.db import must_get
 from app.errors import Conflict, DomainError, NotFound
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 from app.text.humanize import day, timestamp
@@ -176,17 +178,17 @@ def start(
     now = now or utcnow()
     if method not in SELF_SERVE_METHODS:
         raise ClaimInputError("method", "Choose one of the three ways to prove it.")
-    if verified_claim(session=session, company_id=company.id):
+    if verified_claim(session=session, company_id=pk(company)):
         raise Conflict(_already_claimed(company))
     claim_domain = _claim_domain(session=session, company=company, domain=domain)
     address = _claim_email(claim_domain, email) if method is ClaimMethod.EMAIL else None
-    for old in open_claims_of(session=session, user=user, company_id=company.id):
+    for old in open_claims_of(session=session, user=user, company_id=pk(company)):
         if old.status is ClaimStatus.PENDING:
             old.status, old.note = ClaimStatus.EXPIRED, "Replaced by a newer claim."
             session.add(old)
     claim = Claim(
-        company_id=company.id,
-        user_id=user.id,
+        company_id=pk(company),
+        user_id=pk(user),
         domain=claim_domain,
         method=method,
         token=secrets.token_urlsafe(24),
@@ -201,7 +203,7 @@ def start(
         actor=user,
         action="claim.started",
         target_type="claim",
-        target_id=claim.id,
+        target_id=pk(claim),
         detail=f"{company.name} ({claim_domain}) by {method.value}",
     )
     if method is ClaimMethod.EMAIL:
@@ -222,7 +224,7 @@ def _lock_company(session: Session, claim: Claim) -> Company:
 def _refuse_if_claimed(
     session: Session, claim: Claim, company: Company, actor: User
 ) -> Proof | None:
-    first = verified_claim(session=session, company_id=company.id)
+    first = verified_claim(session=session, company_id=pk(company))
     if first is not None and first.id != claim.id:
         claim.status, claim.note = ClaimStatus.REJECTED, "The company was claimed by someone else."
         session.add(claim)
@@ -231,7 +233,7 @@ def _refuse_if_claimed(
             actor=actor,
             action="claim.refused",
             target_type="claim",
-            target_id=claim.id,
+            target_id=pk(claim),
             detail=f"{company.name} already claimed (claim {first.id})",
         )
         return Proof(False, _already_claimed(company))
@@ -250,7 +252,7 @@ def _to_review(session: Session, claim: Claim, actor: User, how: str, now: datet
         actor=actor,
         action="claim.proved",
         target_type="claim",
-        target_id=claim.id,
+        target_id=pk(claim),
         detail=f"{company.name} ({claim.domain}) {how}; waiting for review",
     )
     return Proof(
@@ -270,7 +272,7 @@ def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) 
     claim.status, claim.verified_at, claim.last_checked_at = ClaimStatus.VERIFIED, now, now
     claim.note = ""
     session.add(claim)
-    claimant = session.get(User, claim.user_id)
+    claimant = must_get(session, User, claim.user_id)
     member = session.exec(
         select(CompanyMember).where(
             CompanyMember.company_id == company.id, CompanyMember.user_id == claimant.id
@@ -278,8 +280,8 @@ def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) 
     ).first()
     if member is None:
         member = CompanyMember(
-            company_id=company.id,
-            user_id=claimant.id,
+            company_id=pk(company),
+            user_id=pk(claimant),
             role=Role.OWNER,
             public_name=claimant.display_name[:60],
             created_at=now,
@@ -295,7 +297,7 @@ def grant(session: Session, claim: Claim, actor: User, how: str, now: datetime) 
         actor=actor,
         action="claim.restored" if restored else "claim.verified",
         target_type="claim",
-        target_id=claim.id,
+        target_id=pk(claim),
         detail=f"{company.name} ({claim.domain}) {how}",
     )
     return Proof(True, f"{company.name} is now claimed: you are an owner.")
@@ -335,7 +337,7 @@ def expire_if_due(session: Session, claim: Claim, actor: User, now: datetime) ->
             actor=actor,
             action="claim.expired",
             target_type="claim",
-            target_id=claim.id,
+            target_id=pk(claim),
         )
     if claim.status is ClaimStatus.EXPIRED:
         return Proof(
@@ -385,14 +387,14 @@ def verify(
             actor=user,
             action="claim.check_failed",
             target_type="claim",
-            target_id=claim.id,
+            target_id=pk(claim),
             detail=proof.reason,
         )
         return proof
     if claim.status not in OPEN_STATUSES:
         return _not_open(claim)
     how = f"by {claim.method.value}: {proof.reason}"
-    company = session.get(Company, claim.company_id)
+    company = must_get(session, Company, claim.company_id)
     if not domain_is_confirmed(company, claim.domain):
         return _to_review(session, claim, user, how, now)
     return grant(session, claim, user, how, now)

@@ -4,7 +4,7 @@ trip of index probes, so revalidating the page costs the same whatever the compa
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.models.complaint import Complaint
 from app.models.stats import CompanyStat
@@ -15,17 +15,17 @@ def page_version(*, session: Session, company_id: int) -> tuple[Any, ...]:
     """The latest change to the company's complaints first (every change moves ``updated_at``,
     see app/complaints/touch.py), then when its headline aggregate was computed, and its systemic
     issues' count and latest regrouping (a regroup stamps every issue it keeps)."""
-    issues = SystemicIssue.company_id == company_id
+    issues = col(SystemicIssue.company_id) == company_id
     row = session.execute(
         select(
             select(func.max(Complaint.updated_at))
-            .where(Complaint.company_id == company_id)
+            .where(col(Complaint.company_id) == company_id)
             .scalar_subquery(),
-            select(CompanyStat.computed_at)
+            select(col(CompanyStat.computed_at))
             .where(
-                CompanyStat.company_id == company_id,
-                CompanyStat.period == "all",
-                CompanyStat.category == "",
+                col(CompanyStat.company_id) == company_id,
+                col(CompanyStat.period) == "all",
+                col(CompanyStat.category) == "",
             )
             .scalar_subquery(),
             select(func.count()).select_from(SystemicIssue).where(issues).scalar_subquery(),

@@ -29,7 +29,7 @@ def facts(*, session: Session, company_ids: list[int]) -> dict[int, Facts]:
         for company_id, total, still_open in session.exec(
             select(Complaint.company_id, func.count(), func.coalesce(func.sum(is_open), 0))
             .where(col(Complaint.company_id).in_(company_ids), listed())
-            .group_by(Complaint.company_id)
+            .group_by(col(Complaint.company_id))
         )
     }
     claimed = set(

@@ -19,7 +19,7 @@ from app.models.user import User
 
 def _verified(company_id_column: Any) -> Exists:
     return exists().where(
-        Claim.company_id == company_id_column, Claim.status == ClaimStatus.VERIFIED
+        col(Claim.company_id) == company_id_column, col(Claim.status) == ClaimStatus.VERIFIED
     )
 
 

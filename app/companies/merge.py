@@ -17,6 +17,7 @@ from app.errors import Conflict
 from app.models.company import Company, CompanyRedirect
 from app.models.complaint import Complaint
 from app.models.integration import ApiToken, Webhook
+from app.models.keys import pk
 from app.models.membership import Claim, CompanyMember, Invitation
 from app.models.moderation import ModerationAction
 from app.models.user import User
@@ -40,7 +41,7 @@ def merge(
         raise Conflict("A company cannot be merged into itself.")
     moved = session.exec(select(Complaint).where(Complaint.company_id == source.id)).all()
     for complaint in moved:
-        complaint.company_id = target.id
+        complaint.company_id = pk(target)
         complaint.updated_at = now  # the pages of both companies change
         session.add(complaint)
     for model in MOVED:
@@ -49,7 +50,7 @@ def merge(
         )
     _move_members(session, source, target)
     # The duplicate's address keeps working: its slug now points at the company it joined.
-    session.add(CompanyRedirect(slug=source.slug, company_id=target.id, created_at=now))
+    session.add(CompanyRedirect(slug=source.slug, company_id=pk(target), created_at=now))
     if target.domain is None and source.domain is not None:
         target.domain, source.domain = source.domain, None
         session.add(source)
@@ -60,14 +61,14 @@ def merge(
         actor=actor,
         action="company.merge",
         target_type="company",
-        target_id=target.id,
+        target_id=pk(target),
         detail=f"merged {source.name!r} ({source.slug}, {len(moved)} complaints) into this one",
     )
     session.flush()
     session.delete(source)  # its statistics, charts and systemic groups go with it (cascade)
     session.flush()
-    mark_dirty(session=session, company_id=target.id, now=now)
-    systemic_jobs.queue_company(session=session, company_id=target.id, now=now)
+    mark_dirty(session=session, company_id=pk(target), now=now)
+    systemic_jobs.queue_company(session=session, company_id=pk(target), now=now)
     return len(moved)
 
 

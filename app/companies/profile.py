@@ -20,6 +20,7 @@ from app.companies.team import InvalidInput
 from app.config import get_settings
 from app.integrations.webhooks import address_policy
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.user import User
 from app.net import UnsafeAddress, resolve_checked
 
@@ -231,7 +232,7 @@ def update(
     resolve_handle: HandleResolver,
 ) -> Company:
     """Check and save the profile; on any error nothing changes (InvalidInput, per field)."""
-    members.require_owner(session=session, company_id=company.id, user=actor)
+    members.require_owner(session=session, company_id=pk(company), user=actor)
     data = clean(values)
     if data.name != company.name and _name_taken(session, company, data.name):
         raise InvalidInput(
@@ -257,14 +258,14 @@ def update(
     company.bluesky_did = did if data.bluesky_handle else None
     session.add(company)
     if "name" in changes:  # its live posts name it: they must say what the profile says
-        refresh_company(session=session, company_id=company.id)
+        refresh_company(session=session, company_id=pk(company))
     if changes:
         audit.record(
             session=session,
             actor=actor,
             action="company.profile",
             target_type="company",
-            target_id=company.id,
+            target_id=pk(company),
             detail="; ".join(f"{field}={value!r}" for field, value in changes.items()),
         )
     session.flush()

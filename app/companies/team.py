@@ -18,9 +18,11 @@ from app.accounts.service import normalize_email
 from app.clock import utcnow
 from app.companies import members
 from app.config import get_settings
+from app.db import rows_changed
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.hashing import token_hash
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import CompanyMember, Invitation, Role
 from app.models.user import User
 from app.notify.mail import queue_mail
@@ -169,7 +171,7 @@ def invite(
 
     A pending invitation to the same address is replaced, so only the newest link works.
     """
-    members.require_owner(session=session, company_id=company.id, user=actor)
+    members.require_owner(session=session, company_id=pk(company), user=actor)
     now = now or utcnow()
     address = _clean_email(email)
     already = session.exec(
@@ -183,7 +185,7 @@ def invite(
     ).first()
     if already is not None:
         raise InvalidInput({"email": f"{address} is already a member of {company.name}."})
-    for old in pending_invitations(session=session, company_id=company.id, now=now):
+    for old in pending_invitations(session=session, company_id=pk(company), now=now):
         if old.email == address:
             old.revoked_at = now
             session.add(old)
@@ -192,12 +194,12 @@ def invite(
                 actor=actor,
                 action="invitation.replace",
                 target_type="invitation",
-                target_id=old.id,
+                target_id=pk(old),
                 detail=f"replaced by a new invitation to {address}",
             )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
-        company_id=company.id,
+        company_id=pk(company),
         email=address,
         role=role,
         token_hash=token_hash(token),
@@ -228,7 +230,7 @@ def invite(
         actor=actor,
         action="invitation.create",
         target_type="invitation",
-        target_id=invitation.id,
+        target_id=pk(invitation),
         detail=f"{address} invited to {company.name} as {role.value}",
     )
     return invitation, token
@@ -285,22 +287,24 @@ def accept(
     if member is not None and member.revoked_at is None:
         raise Conflict("You are already a member of this company.")
     # Spend the link with a conditional UPDATE: of two simultaneous accepts, only one wins.
-    won = session.execute(
-        update(Invitation)
-        .where(
-            col(Invitation.id) == invitation.id,
-            col(Invitation.accepted_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
+    won = rows_changed(
+        session.execute(
+            update(Invitation)
+            .where(
+                col(Invitation.id) == invitation.id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
+            )
+            .values(accepted_at=now, accepted_by_id=user.id)
         )
-        .values(accepted_at=now, accepted_by_id=user.id)
-    ).rowcount
+    )
     if not won:
         raise InvitationClosed("This invitation has already been used.")
     session.refresh(invitation)
     if member is None:
         member = CompanyMember(
             company_id=invitation.company_id,
-            user_id=user.id,
+            user_id=pk(user),
             role=invitation.role,
             public_name=user.display_name[:60],
             created_at=now,
@@ -314,7 +318,7 @@ def accept(
         actor=user,
         action="member.join",
         target_type="company_member",
-        target_id=member.id,
+        target_id=pk(member),
         detail=f"{user.email} joined as {invitation.role.value} (invitation {invitation.id})",
     )
     return member
@@ -341,7 +345,7 @@ def cancel_invitation(
         actor=actor,
         action="invitation.cancel",
         target_type="invitation",
-        target_id=invitation.id,
+        target_id=pk(invitation),
         detail=f"invitation to {invitation.email} cancelled",
     )
     session.flush()
@@ -358,7 +362,7 @@ def change_role(
     member = _active_member(session, company_id, member_id)
     if member.role is role:
         return member
-    if member.role is Role.OWNER and not _other_active_owners(session, company_id, member.id):
+    if member.role is Role.OWNER and not _other_active_owners(session, company_id, pk(member)):
         raise Conflict(
             "This is the company's last owner. Make another member an owner first, "
             "so someone can always manage the company."
@@ -371,7 +375,7 @@ def change_role(
         actor=actor,
         action="member.role",
         target_type="company_member",
-        target_id=member.id,
+        target_id=pk(member),
         detail=f"{member.public_name}: {old.value} -> {role.value}",
     )
     session.flush()
@@ -389,7 +393,7 @@ def revoke(
     """End a membership. Access is checked against live rows, so it ends with this request."""
     members.require_owner(session=session, company_id=company_id, user=actor)
     member = _active_member(session, company_id, member_id)
-    if member.role is Role.OWNER and not _other_active_owners(session, company_id, member.id):
+    if member.role is Role.OWNER and not _other_active_owners(session, company_id, pk(member)):
         raise Conflict(
             "This is the company's last owner and cannot be removed. Make another member an "
             "owner first."
@@ -398,22 +402,24 @@ def revoke(
     member.revoked_at = now
     session.add(member)
     # Their open invitations go with them: nobody should join on the word of someone removed.
-    cancelled = session.execute(
-        update(Invitation)
-        .where(
-            col(Invitation.company_id) == company_id,
-            col(Invitation.invited_by_id) == member.user_id,
-            col(Invitation.accepted_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
+    cancelled = rows_changed(
+        session.execute(
+            update(Invitation)
+            .where(
+                col(Invitation.company_id) == company_id,
+                col(Invitation.invited_by_id) == member.user_id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
         )
-        .values(revoked_at=now)
-    ).rowcount
+    )
     audit.record(
         session=session,
         actor=actor,
         action="member.revoke",
         target_type="company_member",
-        target_id=member.id,
+        target_id=pk(member),
         detail=f"{member.public_name} ({member.role.value}) removed"
         + (f"; {cancelled} open invitation(s) they sent cancelled" if cancelled else ""),
     )
@@ -444,7 +450,7 @@ def update_me(
     job_title: str,
 ) -> CompanyMember:
     """Set the name and job title that sign this rep's public replies."""
-    member = members.require_rep(session=session, company_id=company.id, user=user)
+    member = members.require_rep(session=session, company_id=pk(company), user=user)
     public_name, job_title = " ".join(public_name.split()), " ".join(job_title.split())
     errors: dict[str, str] = {}
     if not 2 <= len(public_name) <= 60:
@@ -467,7 +473,7 @@ def update_me(
         actor=user,
         action="member.public_name",
         target_type="company_member",
-        target_id=member.id,
+        target_id=pk(member),
         detail=f"{before} -> {public_name} / {job_title}",
     )
     session.flush()

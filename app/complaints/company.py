@@ -15,9 +15,11 @@ from app.clock import utcnow
 from app.companies import members
 from app.complaints import service as complaints
 from app.complaints.states import CLOSED_STATES
+from app.db import rows_changed
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.events import Assigned
 from app.models.complaint import Complaint, InternalNote, ResolutionType, Side
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
 
@@ -106,7 +108,7 @@ def release(
             actor=actor,
             action="complaint.release",
             target_type="complaint",
-            target_id=complaint.id,
+            target_id=pk(complaint),
             detail=f"user {user_id} {why}: back to unassigned",
         )
     session.flush()
@@ -158,20 +160,22 @@ def _move(
     """Compare-and-set the assignee, so two reps taking it at once cannot both win."""
     session.flush()
     handoff = previous_id is not None
-    moved = session.execute(
-        update(Complaint)
-        .where(
-            col(Complaint.id) == complaint.id,
-            col(Complaint.assignee_id).is_(None)
-            if previous_id is None
-            else col(Complaint.assignee_id) == previous_id,
+    moved = rows_changed(
+        session.execute(
+            update(Complaint)
+            .where(
+                col(Complaint.id) == complaint.id,
+                col(Complaint.assignee_id).is_(None)
+                if previous_id is None
+                else col(Complaint.assignee_id) == previous_id,
+            )
+            .values(
+                assignee_id=assignee.id,
+                handoff_count=Complaint.handoff_count + int(handoff),
+                updated_at=now,
+            )
         )
-        .values(
-            assignee_id=assignee.id,
-            handoff_count=Complaint.handoff_count + int(handoff),
-            updated_at=now,
-        )
-    ).rowcount
+    )
     session.refresh(complaint, ["assignee_id", "handoff_count", "updated_at"])
     if not moved:
         return False
@@ -184,7 +188,7 @@ def _move(
         actor=actor,
         action="complaint.assign",
         target_type="complaint",
-        target_id=complaint.id,
+        target_id=pk(complaint),
         detail=f"user {previous_id} -> user {assignee.id}" if handoff else f"user {assignee.id}",
     )
     complaints._announce(
@@ -260,7 +264,7 @@ def add_note(
     _require_rep(session, complaint, user)
     now = now or utcnow()
     note = InternalNote(
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         author_id=user.id,
         body=_text(body, "A note"),
         created_at=now,

@@ -11,6 +11,7 @@ from app.complaints.service import require_unlocked
 from app.errors import Conflict
 from app.events import CoSigned, CoSignWithdrawn, emit
 from app.models.complaint import Complaint, ComplaintState, CoSign
+from app.models.keys import pk
 from app.models.user import User
 
 
@@ -28,13 +29,13 @@ def cosign(
     try:
         with session.begin_nested():
             session.add(
-                CoSign(complaint_id=complaint.id, user_id=user.id, created_at=now or utcnow())
+                CoSign(complaint_id=pk(complaint), user_id=pk(user), created_at=now or utcnow())
             )
             session.flush()
     except IntegrityError:
         return False
     _bump_cosigns(session, complaint, +1)
-    emit(session=session, event=CoSigned(complaint_id=complaint.id, actor_id=user.id))
+    emit(session=session, event=CoSigned(complaint_id=pk(complaint), actor_id=user.id))
     return True
 
 
@@ -45,7 +46,7 @@ def uncosign(*, session: Session, complaint: Complaint, user: User) -> bool:
     session.delete(row)
     session.flush()
     _bump_cosigns(session, complaint, -1)
-    emit(session=session, event=CoSignWithdrawn(complaint_id=complaint.id, actor_id=user.id))
+    emit(session=session, event=CoSignWithdrawn(complaint_id=pk(complaint), actor_id=user.id))
     return True
 
 

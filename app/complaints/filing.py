@@ -23,6 +23,7 @@ from app.models.complaint import (
     Side,
     TimelineEvent,
 )
+from app.models.keys import pk
 from app.models.user import User
 from app.redaction import service as redaction
 
@@ -55,7 +56,7 @@ def file(
             gate.refuse_duplicate(
                 session=session,
                 author=author,
-                company_id=company.id,
+                company_id=pk(company),
                 title=data.title,
                 body=data.body,
                 now=now,
@@ -65,7 +66,7 @@ def file(
                 return exc.existing  # the same form sent again: the first filing stands
             raise
     shown, why = gate.hold(
-        session=session, author=author, company_id=company.id, now=now, bursts=not bulk
+        session=session, author=author, company_id=pk(company), now=now, bursts=not bulk
     )
     complaint = Complaint(
         **data.model_dump(
@@ -80,8 +81,8 @@ def file(
             }
         ),
         private_reference=(data.private_reference or "").strip() or None,
-        company_id=company.id,
-        author_id=author.id,
+        company_id=pk(company),
+        author_id=pk(author),
         submission_key=key,
         created_at=now,
         updated_at=now,

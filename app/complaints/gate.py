@@ -21,6 +21,7 @@ from app.config import get_settings
 from app.errors import Conflict
 from app.events import ComplaintCreated, emit_later
 from app.models.complaint import Complaint, ComplaintState, Visibility
+from app.models.keys import pk
 from app.models.user import User
 from app.redaction import visible
 
@@ -180,7 +181,7 @@ def publish(*, session: Session, complaint: Complaint, now: datetime | None = No
     session.add(complaint)
     session.flush()
     emit_later(
-        session=session, event=ComplaintCreated(complaint_id=complaint.id, actor_id=author.id)
+        session=session, event=ComplaintCreated(complaint_id=pk(complaint), actor_id=author.id)
     )
     return True
 

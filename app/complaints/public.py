@@ -5,6 +5,7 @@ from app.complaints.flags import flags
 from app.config import get_settings
 from app.models.company import Company, CompanyPublic
 from app.models.complaint import Channel, Complaint, ComplaintPublic
+from app.models.keys import pk
 from app.models.user import User
 
 
@@ -38,7 +39,7 @@ def complaint_public(
                 "closed_at",
             }
         ),
-        url=complaint_url(complaint.id),
+        url=complaint_url(pk(complaint)),
         company=company.name,
         company_slug=company.slug,
         author=author.display_name,

@@ -37,6 +37,7 @@ from app.models.complaint import (
     Side,
     TimelineEvent,
 )
+from app.models.keys import pk
 from app.models.user import User
 from app.redaction import service as redaction
 
@@ -65,7 +66,7 @@ def _record(
     detail: str = "",
 ) -> TimelineEvent:
     event = TimelineEvent(
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         at=now,
         actor_id=actor.id if actor else None,
         side=side,
@@ -95,7 +96,7 @@ def _message(
         return None
     require_unlocked(complaint)
     message = Message(
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         author_id=author.id if author else None,
         side=side,
         body=body,
@@ -168,13 +169,13 @@ def _announce(
         return
     message_id = message.id if message else None
     actor_id = actor.id if actor else None  # None: the team's routing rules
-    event = kind(complaint_id=complaint.id, actor_id=actor_id, message_id=message_id, **fields)
+    event = kind(complaint_id=pk(complaint), actor_id=actor_id, message_id=message_id, **fields)
     emit(session=session, event=event)
     if turn.changed_hands(before, after):  # whoever it now waits for is told (app/notify/turns.py)
         emit(
             session=session,
             event=TurnChanged(
-                complaint_id=complaint.id,
+                complaint_id=pk(complaint),
                 actor_id=actor.id if actor else None,
                 turn=after.turn,
                 why=after.why,
@@ -184,7 +185,7 @@ def _announce(
         emit(
             session=session,
             event=MessageCreated(
-                complaint_id=complaint.id, actor_id=actor_id, message_id=message_id
+                complaint_id=pk(complaint), actor_id=actor_id, message_id=message_id
             ),
         )
 

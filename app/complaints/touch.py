@@ -19,7 +19,7 @@ _TICK = timedelta(microseconds=1)
 
 
 def _changed(obj: Any, attribute: str) -> bool:
-    return inspect(obj).attrs[attribute].history.has_changes()
+    return bool(inspect(obj).attrs[attribute].history.has_changes())
 
 
 def install() -> None:

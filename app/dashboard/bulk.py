@@ -14,6 +14,7 @@ from app.dashboard import saved_replies
 from app.errors import DomainError
 from app.models.company import Company
 from app.models.complaint import ResolutionType
+from app.models.keys import pk
 from app.models.user import User
 
 MAX_AT_ONCE = 100
@@ -52,7 +53,7 @@ def apply(
     if action is Action.RESOLVE and resolution_type is None:
         raise DomainError("Choose how they were resolved.")
     saved = (
-        saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+        saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
         if action is Action.SAVED_REPLY and saved_id is not None
         else None
     )

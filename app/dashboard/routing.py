@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.events import ComplaintCreated
 from app.models.company import Company
 from app.models.complaint import Category, Complaint
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.team import RoutingMode, TeamRouting
 from app.models.user import User
@@ -57,12 +58,12 @@ def save(
     now: datetime | None = None,
 ) -> TeamRouting:
     """An owner sets the rules (audited). ``by_category``: category value -> user id or ""."""
-    members.require_owner(session=session, company_id=company.id, user=user)
+    members.require_owner(session=session, company_id=pk(company), user=user)
     try:
         chosen = RoutingMode(mode)
     except ValueError as exc:
         raise DomainError("Please choose how new complaints are routed.") from exc
-    reps = {u.id for u in eligible(session=session, company_id=company.id)}
+    reps = {u.id for u in eligible(session=session, company_id=pk(company))}
     mapping: dict[str, int] = {}
     for category, value in by_category.items():
         if not value:
@@ -74,7 +75,7 @@ def save(
         mapping[category] = int(value)
     if chosen is RoutingMode.CATEGORY and not mapping:
         raise DomainError("Name a rep for at least one category, or choose another rule.")
-    rules = session.get(TeamRouting, company.id) or TeamRouting(company_id=company.id)
+    rules = session.get(TeamRouting, company.id) or TeamRouting(company_id=pk(company))
     rules.mode = chosen
     rules.by_category = mapping
     rules.updated_at = now or utcnow()
@@ -84,7 +85,7 @@ def save(
         actor=user,
         action="team.routing",
         target_type="company",
-        target_id=company.id,
+        target_id=pk(company),
         detail=f"{chosen.value} {sorted(mapping.items())}" if mapping else chosen.value,
     )
     session.flush()
@@ -92,7 +93,7 @@ def save(
 
 
 def _next_in_turn(reps: list[User], last_user_id: int | None) -> User:
-    after = [u for u in reps if last_user_id is not None and u.id > last_user_id]
+    after = [u for u in reps if last_user_id is not None and pk(u) > last_user_id]
     return after[0] if after else reps[0]
 
 

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.companies import members
 from app.errors import DomainError, NotFound
+from app.models.keys import pk
 from app.models.team import SavedView
 from app.models.user import User
 
@@ -33,7 +34,7 @@ def save(*, session: Session, company_id: int, user: User, name: str, query: str
     kept = urlencode([(k, v) for k, v in parse_qsl(query) if k in KEPT and v])[:1000]
     if len(list_for(session=session, company_id=company_id, user=user)) >= MAX_VIEWS:
         raise DomainError(f"You can keep up to {MAX_VIEWS} views; delete one first.")
-    view = SavedView(company_id=company_id, user_id=user.id, name=name, query=kept)
+    view = SavedView(company_id=company_id, user_id=pk(user), name=name, query=kept)
     try:
         with session.begin_nested():
             session.add(view)

@@ -4,6 +4,7 @@ oldest due first unless the rep sorts otherwise."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, column, exists, literal_column, or_, table, true
 from sqlalchemy.orm import aliased
@@ -19,6 +20,7 @@ from app.dashboard.targets import Due
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintState, TurnWhy
 from app.models.fulltext import FTS_TABLE, PG_COLUMN
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
 from app.search import query as parser
@@ -149,7 +151,7 @@ def _words(q: str, company_id: int, dialect: str) -> ColumnElement[bool] | None:
     if dialect == "postgresql":
         # A subquery of its own, so the GIN index answers it (within an OR it could not).
         matched = aliased(Complaint, name="matched")
-        vector = literal_column(f"matched.{PG_COLUMN}")
+        vector: ColumnElement[Any] = literal_column(f"matched.{PG_COLUMN}")
         tsquery = func.to_tsquery(literal_column("'english'::regconfig"), parser.to_tsquery(query))
         return col(Complaint.id).in_(
             select(matched.id).where(matched.company_id == company_id, vector.op("@@")(tsquery))
@@ -192,7 +194,7 @@ def _search(filters: Filters, now: datetime, company_id: int, dialect: str) -> C
     return and_(true(), *found)
 
 
-def _order(sort: Sort, queue: Queue) -> tuple:
+def _order(sort: Sort, queue: Queue) -> tuple[Any, ...]:
     """The rep's order; by default by deadline (it runs from filing, so oldest first), and
     "customer replied" by how long the consumer has waited since they wrote."""
     if sort is Sort.DUE and queue is Queue.REPLIED:
@@ -223,16 +225,18 @@ def counts(
     each count stops one past ``COUNT_CAP`` (a busy company's queue shows "more than")."""
     now = now or utcnow()
     filters = filters or Filters()
-    search = _search(filters, now, company.id, _dialect(session))
+    search = _search(filters, now, pk(company), _dialect(session))
     # One pass over the company's complaints (or the search's matches), each queue counted by a
     # condition on the row. Counting each queue on its own (up to 101 index entries each) cost
     # more: a queue with few complaints (customer replied, awaiting the consumer) read every
     # complaint to find out, and a search ran once per queue.
-    row = session.exec(
-        select(*(func.count(case((_where(q, user, company, now), 1))) for q in Queue)).where(
-            _of(company.id), search
-        )
-    ).one()
+    row: tuple[Any, ...] = tuple(
+        session.execute(
+            select(*(func.count(case((_where(q, user, company, now), 1))) for q in Queue)).where(
+                _of(pk(company)), search
+            )
+        ).one()
+    )
     return {q: min(int(n), COUNT_CAP + 1) for q, n in zip(Queue, row, strict=True)}
 
 
@@ -265,9 +269,9 @@ def page(
             ),
         )
         .where(
-            _of(company.id),
+            _of(pk(company)),
             _where(queue, user, company, now),
-            _search(filters, now, company.id, _dialect(session)),
+            _search(filters, now, pk(company), _dialect(session)),
         )
         .order_by(*_order(filters.sort, queue))
         .offset(offset)
@@ -295,11 +299,11 @@ def next_after(
     """The complaint after this one in the rep's queue (same filters and order); if this one has
     left the queue (answered, taken), the top of the queue; None when nothing else is in it."""
     now = now or utcnow()
-    search = _search(filters, now, company.id, _dialect(session))
+    search = _search(filters, now, pk(company), _dialect(session))
     ids = list(
         session.exec(
             select(Complaint.id)
-            .where(_of(company.id), _where(queue, user, company, now), search)
+            .where(_of(pk(company)), _where(queue, user, company, now), search)
             .order_by(*_order(filters.sort, queue))
             .limit(NEXT_WINDOW)
         )

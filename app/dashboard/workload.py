@@ -53,9 +53,9 @@ def per_rep(*, session: Session, company: Company, now: datetime | None = None) 
             open_,
             col(Complaint.assignee_id).is_not(None),
         )
-        .group_by(Complaint.assignee_id)
+        .group_by(col(Complaint.assignee_id))
     ).all()
-    answered = dict(
+    answered: dict[int, int] = dict(
         session.execute(
             select(Message.author_id, func.count(func.distinct(Message.complaint_id)))
             .join(Complaint, col(Complaint.id) == Message.complaint_id)
@@ -64,7 +64,7 @@ def per_rep(*, session: Session, company: Company, now: datetime | None = None) 
                 Message.side == Side.COMPANY,
                 col(Message.created_at) >= now - timedelta(days=7),
             )
-            .group_by(Message.author_id)
+            .group_by(col(Message.author_id))
         ).all()
     )
     by_user = {uid: (n, int(o or 0), int(r or 0)) for uid, n, o, r in owned}

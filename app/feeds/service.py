@@ -11,7 +11,7 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment
 from markupsafe import Markup
-from sqlalchemy import and_
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from app.clock import as_utc
@@ -64,7 +64,7 @@ def _base() -> str:
 
 
 def _complaint_entries(
-    session: Session, templates: Environment, *conditions: object
+    session: Session, templates: Environment, *conditions: ColumnElement[bool]
 ) -> list[Entry]:
     rows = session.exec(
         select(Complaint, Company, User.display_name)
@@ -111,7 +111,7 @@ def company(*, session: Session, templates: Environment, company: Company) -> Fe
         subtitle=f"Complaints filed in public against {company.name}, newest first.",
         page=f"{base}/companies/{company.slug}",
         self_url=f"{base}/companies/{company.slug}/feed.atom",
-        entries=_complaint_entries(session, templates, Complaint.company_id == company.id),
+        entries=_complaint_entries(session, templates, col(Complaint.company_id) == company.id),
     )
 
 
@@ -124,7 +124,7 @@ def category(*, session: Session, templates: Environment, category: Category) ->
         subtitle=f"Complaints about {name}, newest first.",
         page=f"{base}/search",
         self_url=f"{base}/feeds/category/{category.value}.atom",
-        entries=_complaint_entries(session, templates, Complaint.category == category),
+        entries=_complaint_entries(session, templates, col(Complaint.category) == category),
     )
 
 
@@ -222,4 +222,5 @@ def atom(feed: Feed) -> bytes:
         entry.content(_xml(item.html), type="html")
         if item.category:
             entry.category(term=item.category, label=humanize.category(item.category))
-    return generator.atom_str(pretty=True)
+    atom: bytes = generator.atom_str(pretty=True)
+    return atom

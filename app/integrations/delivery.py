@@ -23,7 +23,7 @@ from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.complaints.turn_hint import whose_turn
-from app.db import for_reading, retry_busy
+from app.db import for_reading, must_get, retry_busy
 from app.events import Assigned, ComplaintCreated, ComplaintUpdated, Event, MessageCreated
 from app.integrations import signing, webhooks
 from app.integrations.schemas import MessagePublic
@@ -33,6 +33,7 @@ from app.models.company import Company
 from app.models.complaint import Complaint, Message, TimelineEvent
 from app.models.integration import Webhook
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.user import User
 from app.net import UnsafeAddress, resolve_checked
 
@@ -63,12 +64,12 @@ def _event_key(event: Event) -> str:
 
 def event_data(*, session: Session, complaint: Complaint, message_id: int | None) -> dict:
     """Public fields only: the public ticket, its named owner, and the public message if any."""
-    company = session.get(Company, complaint.company_id)
-    author = session.get(User, complaint.author_id)
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    company = must_get(session, Company, complaint.company_id)
+    author = must_get(session, User, complaint.author_id)
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     data = {
         "complaint": complaint_public(
-            complaint, company, author, attempts[complaint.id]
+            complaint, company, author, attempts[pk(complaint)]
         ).model_dump(mode="json"),
         "assignee": _assignee(session, complaint),
     }
@@ -169,7 +170,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
     for hook in hooks:
         name = event.name if event.name in hook.events else MessageCreated.name
         # A filing stays its own delivery, even when a change follows in its transaction.
-        queued = None if name == ComplaintCreated.name else pending.get((hook.id, complaint.id))
+        queued = None if name == ComplaintCreated.name else pending.get((pk(hook), pk(complaint)))
         if queued is not None:
             _merge(queued, name, data, changed)
             continue
@@ -185,7 +186,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
         job = enqueue(
             session=session,
             kind=KIND,
-            key=job_key(hook.id, key),
+            key=job_key(pk(hook), key),
             payload={
                 "webhook_id": hook.id,
                 "delivery_id": delivery_id,
@@ -196,7 +197,7 @@ def queue_deliveries(session: Session, event: Event) -> None:
             run_after=None if hook.active else now + HOLD,
         )
         if name != ComplaintCreated.name and job.payload.get("delivery_id") == delivery_id:
-            pending[(hook.id, complaint.id)] = job
+            pending[(pk(hook), pk(complaint))] = job
 
 
 def _merge(job: Job, name: str, data: dict, changed: dict) -> None:

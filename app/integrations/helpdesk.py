@@ -29,19 +29,22 @@ from app.models.complaint import (
     Message,
     ResolutionType,
 )
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
 
 
 def _company_view(session: Session, actor: CompanyActor, rows: list[Complaint]) -> list[dict]:
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[c.id for c in rows])
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(c) for c in rows])
     authors = {
         u.id: u
         for u in session.exec(select(User).where(col(User.id).in_({c.author_id for c in rows})))
     }
     return [
         {
-            **complaint_public(c, actor.company, authors[c.author_id], attempts[c.id]).model_dump(),
+            **complaint_public(
+                c, actor.company, authors[c.author_id], attempts[pk(c)]
+            ).model_dump(),
             "private_reference": c.private_reference,
             "assignee_id": c.assignee_id,
             "awaiting_consumer": c.awaiting_consumer,
@@ -222,7 +225,7 @@ def _note_out(note: InternalNote, names: dict[int, str]) -> NoteOut:
 
 def notes(*, session: Session, actor: CompanyActor, complaint_id: int) -> list[NoteOut]:
     complaint = get_complaint(session=session, actor=actor, complaint_id=complaint_id)
-    names = company_side.public_names(session=session, company_id=actor.company.id)
+    names = company_side.public_names(session=session, company_id=pk(actor.company))
     return [
         _note_out(n, names) for n, _ in company_side.notes(session=session, complaint=complaint)
     ]
@@ -233,7 +236,7 @@ def note(*, session: Session, actor: CompanyActor, complaint_id: int, note_id: i
     found = session.get(InternalNote, note_id)
     if found is None or found.complaint_id != complaint.id:
         raise NotFound("This complaint has no internal note with that number.")
-    names = company_side.public_names(session=session, company_id=actor.company.id)
+    names = company_side.public_names(session=session, company_id=pk(actor.company))
     return _note_out(found, names)
 
 
@@ -242,7 +245,7 @@ def add_note(*, session: Session, actor: CompanyActor, complaint_id: int, body: 
     created = company_side.add_note(
         session=session, complaint=complaint, user=actor.user, body=body
     )
-    names = company_side.public_names(session=session, company_id=actor.company.id)
+    names = company_side.public_names(session=session, company_id=pk(actor.company))
     return _note_out(created, names)
 
 
@@ -253,7 +256,7 @@ def edit_note(
     edited = company_side.edit_note(
         session=session, complaint=complaint, user=actor.user, note_id=note_id, body=body
     )
-    names = company_side.public_names(session=session, company_id=actor.company.id)
+    names = company_side.public_names(session=session, company_id=pk(actor.company))
     return _note_out(edited, names)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.db import rows_changed
 from app.errors import DomainError
 from app.models.integration import IdempotentRequest
 
@@ -128,4 +129,4 @@ def purge(*, session: Session, now: datetime | None = None) -> int:
             col(IdempotentRequest.created_at) <= (now or utcnow()) - WINDOW
         )
     )
-    return result.rowcount or 0
+    return rows_changed(result) or 0

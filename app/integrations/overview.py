@@ -10,6 +10,7 @@ from app.integrations import tokens, webhooks
 from app.integrations.webhooks import Delivery
 from app.models.company import Company
 from app.models.integration import ApiToken, Webhook
+from app.models.keys import pk
 from app.models.user import User
 
 
@@ -25,7 +26,7 @@ class Overview:
 def owned_company(*, session: Session, slug: str, user: User) -> Company:
     """The company at ``slug`` if ``user`` is one of its owners (403 otherwise)."""
     company = companies.get_by_slug_or_404(session=session, slug=slug)
-    members.require_owner(session=session, company_id=company.id, user=user)
+    members.require_owner(session=session, company_id=pk(company), user=user)
     return company
 
 
@@ -33,11 +34,11 @@ def overview(
     *, session: Session, slug: str, owner: User, only: webhooks.DeliveryFilter | None = None
 ) -> Overview:
     company = owned_company(session=session, slug=slug, user=owner)
-    hooks = webhooks.for_company(session=session, company_id=company.id)
+    hooks = webhooks.for_company(session=session, company_id=pk(company))
     return Overview(
         company=company,
-        tokens=tokens.for_company(session=session, company_id=company.id),
+        tokens=tokens.for_company(session=session, company_id=pk(company)),
         webhooks=hooks,
-        deliveries=webhooks.deliveries(session=session, company_id=company.id, only=only),
-        held={h.id: len(webhooks.held(session=session, webhook_id=h.id)) for h in hooks},
+        deliveries=webhooks.deliveries(session=session, company_id=pk(company), only=only),
+        held={pk(h): len(webhooks.held(session=session, webhook_id=pk(h))) for h in hooks},
     )

@@ -18,6 +18,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.hashing import token_hash
 from app.models.company import Company
 from app.models.integration import ApiToken
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
 
@@ -42,7 +43,7 @@ def create(
     *, session: Session, company: Company, owner: User, name: str, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for ``company``, and its plain value, which is never retrievable again."""
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     name = name.strip()
     if not name:
         raise Conflict("Give the token a name, such as the helpdesk it is for.")
@@ -50,7 +51,7 @@ def create(
         raise Conflict(f"Please keep the name under {NAME_MAX} characters.")
     raw = PREFIX + secrets.token_urlsafe(32)  # 256 random bits
     token = ApiToken(
-        company_id=company.id,
+        company_id=pk(company),
         created_by_id=owner.id,
         name=name,
         prefix=raw[:DISPLAY_CHARS],
@@ -64,7 +65,7 @@ def create(
         actor=owner,
         action="api_token.create",
         target_type="api_token",
-        target_id=token.id,
+        target_id=pk(token),
         detail=f"{name} ({token.prefix}…) for company {company.id}",
     )
     return token, raw
@@ -73,7 +74,7 @@ def create(
 def revoke(
     *, session: Session, company: Company, owner: User, token_id: int, now: datetime | None = None
 ) -> ApiToken:
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     token = session.get(ApiToken, token_id)
     if token is None or token.company_id != company.id:
         raise NotFound("There is no such API token.")
@@ -85,7 +86,7 @@ def revoke(
             actor=owner,
             action="api_token.revoke",
             target_type="api_token",
-            target_id=token.id,
+            target_id=pk(token),
             detail=f"{token.name} ({token.prefix}…)",
         )
         session.flush()
@@ -143,7 +144,7 @@ def acting_for(*, session: Session, actor: CompanyActor, agent: str) -> CompanyA
     elif "@" in agent:
         user = session.exec(select(User).where(col(User.email) == agent.lower())).first()
     member = (
-        members.membership(session=session, company_id=actor.company.id, user=user)
+        members.membership(session=session, company_id=pk(actor.company), user=user)
         if user is not None
         else None
     )

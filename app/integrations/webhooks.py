@@ -21,12 +21,14 @@ from app import audit
 from app.clock import utcnow
 from app.companies import members
 from app.config import get_settings
+from app.db import must_get
 from app.errors import Conflict, NotFound
 from app.events import ComplaintCreated, ComplaintUpdated, MessageCreated
 from app.jobs.queue import enqueue, retry_dead
 from app.models.company import Company
 from app.models.integration import Webhook
 from app.models.job import Job, JobAttempt, JobState
+from app.models.keys import pk
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.net import AddressPolicy, public_only
@@ -125,9 +127,9 @@ def _events(chosen: list[str]) -> list[str]:
 def create(
     *, session: Session, company: Company, owner: User, url: str, events: list[str]
 ) -> Webhook:
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     webhook = Webhook(
-        company_id=company.id,
+        company_id=pk(company),
         url=check_url(url),
         events=_events(events),
         secret="whsec_" + secrets.token_hex(24),
@@ -139,7 +141,7 @@ def create(
 
 
 def _owned(session: Session, company: Company, owner: User, webhook_id: int) -> Webhook:
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     webhook = session.get(Webhook, webhook_id)
     if webhook is None or webhook.company_id != company.id:
         raise NotFound("There is no such webhook.")
@@ -173,7 +175,7 @@ def _audit(
         actor=actor,
         action=action,
         target_type="webhook",
-        target_id=hook.id,
+        target_id=pk(hook),
         detail=detail,
     )
 
@@ -247,7 +249,7 @@ def deliveries(
 ) -> list[Delivery]:
     """The company's latest deliveries, newest first, each with every attempt."""
     only = only or DeliveryFilter()
-    hooks = {h.id: h for h in for_company(session=session, company_id=company_id)}
+    hooks = {pk(h): h for h in for_company(session=session, company_id=company_id)}
     chosen = [h for h in hooks if only.webhook_id in (None, h)]
     if not chosen:
         return []
@@ -264,7 +266,7 @@ def deliveries(
         and (only.outcome != "held" or job.payload.get("held"))
         and (only.outcome != "failing" or not job.payload.get("held"))
     ][:limit]
-    attempts: dict[int, list[JobAttempt]] = {job.id: [] for job in jobs}
+    attempts: dict[int, list[JobAttempt]] = {pk(job): [] for job in jobs}
     if jobs:
         for attempt in session.exec(
             select(JobAttempt)
@@ -273,7 +275,7 @@ def deliveries(
         ):
             attempts[attempt.job_id].append(attempt)
     return [
-        Delivery(job=job, webhook=hooks[job.payload["webhook_id"]], attempts=attempts[job.id])
+        Delivery(job=job, webhook=hooks[job.payload["webhook_id"]], attempts=attempts[pk(job)])
         for job in jobs
         if job.payload.get("webhook_id") in hooks
     ]
@@ -281,7 +283,7 @@ def deliveries(
 
 def retry(*, session: Session, company: Company, owner: User, job_id: int) -> Job:
     """The owner's "retry" for a dead delivery of one of their webhooks."""
-    members.require_owner(session=session, company_id=company.id, user=owner)
+    members.require_owner(session=session, company_id=pk(company), user=owner)
     job = session.get(Job, job_id)
     webhook = (
         session.get(Webhook, job.payload.get("webhook_id")) if job and job.kind == KIND else None
@@ -318,7 +320,7 @@ def send_test(*, session: Session, company: Company, owner: User, webhook_id: in
     return enqueue(
         session=session,
         kind=KIND,
-        key=job_key(webhook.id, f"{TEST_EVENT}:{delivery_id}"),
+        key=job_key(pk(webhook), f"{TEST_EVENT}:{delivery_id}"),
         payload={
             "webhook_id": webhook.id,
             "delivery_id": delivery_id,
@@ -348,7 +350,7 @@ def replay_held(*, session: Session, company: Company, owner: User, webhook_id: 
     webhook = _owned(session, company, owner, webhook_id)
     if not webhook.active:
         raise Conflict("Enable the webhook before replaying its held deliveries.")
-    jobs = held(session=session, webhook_id=webhook.id)
+    jobs = held(session=session, webhook_id=pk(webhook))
     now = utcnow()
     for job in jobs:
         job.payload = {**job.payload, "held": False}
@@ -361,7 +363,7 @@ def replay_held(*, session: Session, company: Company, owner: User, webhook_id: 
 
 def tell_owners_disabled(*, session: Session, webhook: Webhook, reason: str) -> None:
     """Mail the company's owners that a receiver stopped their webhook, and what to do."""
-    company = session.get(Company, webhook.company_id)
+    company = must_get(session, Company, webhook.company_id)
     owners = session.exec(
         select(User)
         .join(CompanyMember, col(CompanyMember.user_id) == User.id)

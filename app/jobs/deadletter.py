@@ -7,6 +7,7 @@ private links (mail) and results remote details, so they stay out of the page.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from app import audit
@@ -51,10 +52,18 @@ def dead(*, session: Session, limit: int = 200) -> list[DeadJob]:
         .group_by(col(JobAttempt.job_id))
         .subquery()
     )
-    rows = session.exec(
-        select(Job.id, Job.kind, Job.key, Job.attempts, Job.last_error, last_attempt.c.at)
-        .outerjoin(last_attempt, last_attempt.c.job_id == Job.id)
-        .where(Job.state == JobState.DEAD)
+    # SQLModel's select() is typed for up to four columns; SQLAlchemy's takes these six.
+    rows = session.execute(
+        sa_select(
+            col(Job.id),
+            col(Job.kind),
+            col(Job.key),
+            col(Job.attempts),
+            col(Job.last_error),
+            last_attempt.c.at,
+        )
+        .outerjoin(last_attempt, last_attempt.c.job_id == col(Job.id))
+        .where(col(Job.state) == JobState.DEAD)
         .order_by(col(Job.finished_at).desc(), col(Job.id).desc())
         .limit(limit)
     ).all()
@@ -82,8 +91,10 @@ def stuck(*, session: Session, now: datetime | None = None, limit: int = 200) ->
     network has been down (or refusing) for that long, and a post that should be gone is up."""
     now = now or utcnow()
     since = now - timedelta(minutes=get_settings().broadcast_alert_after_minutes)
-    rows = session.exec(
-        select(Job.id, Job.kind, Job.key, Job.created_at, Job.last_error)
+    rows = session.execute(
+        sa_select(
+            col(Job.id), col(Job.kind), col(Job.key), col(Job.created_at), col(Job.last_error)
+        )
         .where(
             col(Job.kind).in_(NEVER_DEAD),
             col(Job.state).in_((JobState.PENDING, JobState.RUNNING)),

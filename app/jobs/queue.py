@@ -12,7 +12,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.db import rows_changed
 from app.models.job import Job, JobAttempt, JobState
+from app.models.keys import pk
 
 
 def enqueue(
@@ -104,15 +106,17 @@ def claim(
         job_id = session.exec(stmt.with_for_update(skip_locked=True) if postgres else stmt).first()
         if job_id is None:
             return None
-        won = session.execute(
-            update(Job)
-            .where(col(Job.id) == job_id, due)
-            .values(
-                state=JobState.RUNNING,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=Job.attempts + 1,
+        won = rows_changed(
+            session.execute(
+                update(Job)
+                .where(col(Job.id) == job_id, due)
+                .values(
+                    state=JobState.RUNNING,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=Job.attempts + 1,
+                )
             )
-        ).rowcount
+        )
         if won:
             job = session.get(Job, job_id)
             session.refresh(job)
@@ -160,7 +164,7 @@ def finish(
     now = now or utcnow()
     session.add(
         JobAttempt(
-            job_id=job.id,
+            job_id=pk(job),
             started_at=started_at,
             finished_at=now,
             ok=outcome.ok,

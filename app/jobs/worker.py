@@ -18,10 +18,11 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import get_settings
-from app.db import retry_busy
+from app.db import must_get, retry_busy
 from app.jobs import periodic
 from app.jobs.queue import Context, Handler, Outcome, claim, finish
 from app.models.job import Job
+from app.models.keys import pk
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def _claim(engine: Engine, kinds: list[str], lease_seconds: int) -> Job | None:
 
 def _finish(engine: Engine, job_id: int, outcome: Outcome, started: datetime) -> Job:
     with Session(engine, expire_on_commit=False) as session:
-        fresh = session.get(Job, job_id)
+        fresh = must_get(session, Job, job_id)
         finish(session=session, job=fresh, outcome=outcome, started_at=started)
         session.commit()
         return fresh
@@ -75,7 +76,7 @@ async def run_once(*, engine: Engine, kinds: list[str] | None = None) -> Job | N
     except Exception as exc:  # a handler bug must not kill the worker; it is recorded
         log.exception("job %s (%s) failed", job.id, job.kind)
         outcome = Outcome(ok=False, detail=f"{type(exc).__name__}: {exc}")
-    job_id = job.id
+    job_id = pk(job)
     return await asyncio.to_thread(
         retry_busy,
         lambda: _finish(engine, job_id, outcome, started),

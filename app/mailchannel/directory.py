@@ -11,6 +11,7 @@ from app import audit
 from app.clock import utcnow
 from app.errors import Conflict, NotFound
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.mail import AddressStatus, MailAddress
 from app.models.membership import Claim, ClaimStatus
 from app.models.user import User
@@ -56,7 +57,7 @@ def best_address(*, session: Session, company: Company) -> str | None:
     a company that claimed its profile answers on its dashboard unless it chose email."""
     if company.notices_unsubscribed_at is not None:
         return None
-    if not company.answers_by_email and claimed(session, company.id):
+    if not company.answers_by_email and claimed(session, pk(company)):
         return None
     known = addresses(session=session, company=company)
     approved = [a for a in known if a.status == AddressStatus.APPROVED]
@@ -88,7 +89,7 @@ def suggest(
             raise Conflict("Mail to this address bounced twice; it is no longer used.")
         return existing
     suggestion = MailAddress(
-        company_id=company.id,
+        company_id=pk(company),
         address=normalised,
         source_url=source_url[:500],
         suggested_by_id=user.id if user else None,
@@ -112,7 +113,7 @@ def review(*, session: Session, address_id: int, moderator: User, approve: bool)
         actor=moderator,
         action=f"mail_address.{'approve' if approve else 'reject'}",
         target_type="mail_address",
-        target_id=address.id,
+        target_id=pk(address),
         detail=f"{address.address} (source: {address.source_url})",
     )
     return address

@@ -16,6 +16,7 @@ from app.jobs.queue import enqueue
 from app.mailchannel import directory, tokens
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
+from app.models.keys import pk
 from app.models.mail import MailOutbound, MailThread
 from app.models.user import User
 from app.notify import compose, unsubscribe
@@ -47,7 +48,7 @@ def _queue(
     domain = get_settings().mail_domain
     first = session.exec(select(MailOutbound.id).where(MailOutbound.thread_id == thread.id)).first()
     outbound = MailOutbound(
-        thread_id=thread.id,
+        thread_id=pk(thread),
         kind=purpose,
         # The first message on a thread is its root; later ones refer to it.
         message_id=thread.root_message_id
@@ -138,7 +139,7 @@ def on_consumer_message(session: Session, event: FollowedUp | Disputed) -> None:
     company = session.get(Company, complaint.company_id)
     if company is None:
         return
-    for thread in company_threads(session=session, complaint_id=complaint.id):
+    for thread in company_threads(session=session, complaint_id=pk(complaint)):
         _queue(
             session,
             thread=thread,

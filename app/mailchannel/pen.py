@@ -2,6 +2,7 @@
 publishes them (labelled "by email from …, sender not verified"), rejects them or marks spam."""
 
 from enum import StrEnum
+from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -10,6 +11,7 @@ from app.clock import utcnow
 from app.errors import Conflict, NotFound
 from app.mailchannel.process import publish
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.mail import InboundState, MailInbound, MailThread
 from app.models.user import User
 
@@ -48,7 +50,7 @@ def decide(
             raise Conflict("Its complaint is gone.")
         label = f"by email from {inbound.header_from}, sender not verified"
         publish(session, inbound, complaint, thread, label=label)
-        if inbound.state != InboundState.PUBLISHED:
+        if cast(InboundState, inbound.state) != InboundState.PUBLISHED:  # publish() set it
             raise Conflict(f"Not published: {inbound.outcome}.")
     elif decision == Decision.REJECT:
         inbound.state, inbound.outcome = InboundState.REJECTED, "rejected by a moderator"
@@ -61,7 +63,7 @@ def decide(
         actor=moderator,
         action=f"mail.{decision.value}",
         target_type="mail_inbound",
-        target_id=inbound.id,
+        target_id=pk(inbound),
         detail=f"from {inbound.header_from}: {inbound.subject}",
     )
     return inbound

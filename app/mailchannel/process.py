@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.states import OPEN_STATES
+from app.db import must_get
 from app.errors import Conflict, NotFound
 from app.jobs.queue import Context, Outcome
 from app.mailchannel import authenticate, classify, directory, parse
@@ -24,6 +25,7 @@ from app.models.complaint import (
     TimelineEvent,
 )
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.mail import InboundState, MailInbound, MailThread
 from app.models.user import User
 from app.notify import compose, unsubscribe
@@ -50,7 +52,7 @@ _TYPES = {
 
 def _note(session: Session, complaint: Complaint, kind: str, detail: str) -> None:
     session.add(
-        TimelineEvent(complaint_id=complaint.id, side=Side.SYSTEM, kind=kind, detail=detail[:500])
+        TimelineEvent(complaint_id=pk(complaint), side=Side.SYSTEM, kind=kind, detail=detail[:500])
     )
     complaint.updated_at = utcnow()
     session.add(complaint)
@@ -58,7 +60,7 @@ def _note(session: Session, complaint: Complaint, kind: str, detail: str) -> Non
 
 def verified_domain(session: Session, company: Company) -> str | None:
     """The company's domain once an admin confirmed it or a claim proved it."""
-    if company.domain and (company.domain_confirmed_at or directory.claimed(session, company.id)):
+    if company.domain and (company.domain_confirmed_at or directory.claimed(session, pk(company))):
         return company.domain
     return None
 
@@ -95,7 +97,7 @@ def publish(
             session=session, company_id=complaint.company_id, recipient=thread.recipient
         )
     else:
-        author = session.get(User, complaint.author_id)
+        author = must_get(session, User, complaint.author_id)
         complaints.follow_up(session=session, complaint=complaint, user=author, body=text)
     inbound.message_row_id = session.exec(
         select(Message.id)
@@ -206,7 +208,11 @@ def process(session: Session, inbound: MailInbound) -> None:
         inbound.auth_detail = (
             "the consumer's own address" if inbound.verified else "not the consumer"
         )
-        if inbound.verified and _would_mask(session, complaint, author, inbound.text):
+        if (
+            author is not None
+            and inbound.verified
+            and _would_mask(session, complaint, author, inbound.text)
+        ):
             _ask_to_confirm(session, inbound, complaint, author)
             return
         if inbound.verified:

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from app.clock import utcnow
 from app.config import get_settings
 from app.models.complaint import Complaint, ComplaintState
+from app.models.keys import pk
 from app.models.mail import MailThread
 
 PREFIX = "reply+"
@@ -63,7 +64,7 @@ def open_thread(*, session: Session, complaint: Complaint, side: str, recipient:
         return thread
     domain = get_settings().mail_domain
     thread = MailThread(
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         side=side,
         recipient=recipient,
         token_hash="",

@@ -13,6 +13,7 @@ from app.broadcast import refresh as broadcast_refresh
 from app.clock import utcnow
 from app.errors import Conflict
 from app.models.complaint import Complaint, ComplaintBase
+from app.models.keys import pk
 from app.models.moderation import ActionKind, ModerationAction, ModerationEdit
 from app.models.user import User
 from app.moderation import reports
@@ -53,7 +54,7 @@ def edit_text(
     reason = reason_text(reason)
     mask, keep = _phrases(mask), _phrases(keep)
     given = {"title": title, "body": body, "desired_outcome": desired_outcome}
-    new = {f: getattr(complaint, f) if given[f] is None else given[f].strip() for f in FIELDS}
+    new = {f: getattr(complaint, f) if (v := given[f]) is None else v.strip() for f in FIELDS}
     _validate(complaint, new)
     rewritten = [f for f in FIELDS if new[f] != getattr(complaint, f)]
     posted_title = complaint.title  # the only part of the complaint its social posts quote
@@ -75,8 +76,8 @@ def edit_text(
             setattr(complaint, field, new[field])
             session.add(
                 ModerationEdit(
-                    action_id=action.id,
-                    complaint_id=complaint.id,
+                    action_id=pk(action),
+                    complaint_id=pk(complaint),
                     field=field,
                     before=before,
                     after=new[field],
@@ -98,7 +99,7 @@ def edit_text(
             raise Conflict("Nothing would change: the text is the same.")
         if complaint.title != posted_title:
             broadcast_refresh.refresh_posts(session=session, complaint=complaint)
-        reports.close(session=session, action=action, complaint_id=complaint.id)
+        reports.close(session=session, action=action, complaint_id=pk(complaint))
     return action
 
 

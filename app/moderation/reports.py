@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from app.clock import utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models.complaint import Complaint, Message
+from app.models.keys import pk
 from app.models.moderation import ActionKind, ModerationAction, Report, ReportReason, ReportStatus
 from app.models.user import User
 from app.moderation import statements
@@ -42,7 +43,7 @@ def file_report(
     if email is not None and ("@" not in email or len(email) > 254 or " " in email):
         raise Conflict("That email address does not look right; leave it empty if you prefer.")
     report = Report(
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         message_id=message.id if message else None,
         reporter_id=reporter.id if reporter else None,
         reporter_email=None if reporter else email,
@@ -88,7 +89,7 @@ def open_groups(*, session: Session, limit: int = 100) -> tuple[list[Group], int
         if complaint is None:
             continue
         reasons = session.exec(
-            select(Report.reason)
+            select(col(Report.reason))
             .where(
                 Report.complaint_id == complaint_id,
                 Report.message_id == message_id if message_id else col(Report.message_id).is_(None),

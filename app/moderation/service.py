@@ -19,6 +19,7 @@ from app.events import VisibilityChanged, emit
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Visibility
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.moderation import ActionKind, MessageModeration, ModerationAction
 from app.models.user import User, UserSession
@@ -142,7 +143,7 @@ def set_visibility(
         session.add(complaint)
         if visibility != before:  # what the statistics count may change (publishing tells them)
             by = actor.id if actor else None
-            emit(session=session, event=VisibilityChanged(complaint_id=complaint.id, actor_id=by))
+            emit(session=session, event=VisibilityChanged(complaint_id=pk(complaint), actor_id=by))
     action = record_action(
         session,
         kind=kind,
@@ -159,7 +160,7 @@ def set_visibility(
     reports.close(
         session=session,
         action=action,
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         everything=vis.is_tombstone(complaint),
     )
     return action
@@ -191,7 +192,7 @@ def set_locked(
         before="locked" if not locked else "open",
         after="locked" if locked else "open",
     )
-    reports.close(session=session, action=action, complaint_id=complaint.id)
+    reports.close(session=session, action=action, complaint_id=pk(complaint))
     return action
 
 
@@ -216,7 +217,7 @@ def set_message_visibility(
     if visibility == Visibility.PUBLIC:
         session.delete(row)
     else:
-        row = row or MessageModeration(message_id=message.id, complaint_id=message.complaint_id)
+        row = row or MessageModeration(message_id=pk(message), complaint_id=message.complaint_id)
         row.visibility, row.reason, row.at = visibility, reason, now
         session.add(row)
     complaint = session.get(Complaint, message.complaint_id)
@@ -260,7 +261,7 @@ def dismiss(
     closed = reports.close(
         session=session,
         action=action,
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         message_id=message.id if message else None,
     )
     if not closed:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.states import label
+from app.db import must_get, rows_changed
 from app.errors import Conflict, DomainError, NotFound
 from app.hashing import token_hash
 from app.models.company import Company
@@ -100,7 +101,7 @@ def check(*, session: Session, raw: str, now: datetime | None = None) -> Link:
         .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == "resolve")
         .order_by(col(TimelineEvent.id).desc())
     ).first()
-    company = session.get(Company, complaint.company_id)
+    company = must_get(session, Company, complaint.company_id)
     return Link(token=token, complaint=complaint, company=company, author=author, message=message)
 
 
@@ -115,11 +116,13 @@ def answer(
     """Confirm or dispute as the complaint's author, and use up the link."""
     now = now or utcnow()
     link = check(session=session, raw=raw, now=now)
-    used = session.execute(
-        update(OneTimeToken)
-        .where(col(OneTimeToken.id) == link.token.id, col(OneTimeToken.used_at).is_(None))
-        .values(used_at=now)
-    ).rowcount
+    used = rows_changed(
+        session.execute(
+            update(OneTimeToken)
+            .where(col(OneTimeToken.id) == link.token.id, col(OneTimeToken.used_at).is_(None))
+            .values(used_at=now)
+        )
+    )
     if not used:  # another click got there first
         raise LinkGone("This link has already been used. Each link works once.")
     act = complaints.confirm if action == "confirm" else complaints.dispute

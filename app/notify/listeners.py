@@ -12,6 +12,8 @@ Each mail's key names what it is about, so an event handled twice (a retried job
 one message. Which event runs which function is listed in app/listeners.py.
 """
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from app.events import Answered, Assigned, ComplaintCreated, InfoRequested, Resolved, TurnChanged
@@ -19,6 +21,7 @@ from app.mailchannel import outbound
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimStatus, CompanyMember
 from app.models.user import User
 from app.notify import company_notice, compose, links, reminders, turns, unsubscribe
@@ -59,7 +62,13 @@ def _is_rep(session: Session, company_id: int, user_id: int) -> bool:
 
 
 def _queue_for_user(
-    session: Session, *, user: User, preference: Preference, key: str, template: str, **ctx
+    session: Session,
+    *,
+    user: User,
+    preference: Preference,
+    key: str,
+    template: str,
+    **ctx: Any,
 ) -> None:
     compose.queue(
         session=session,
@@ -74,9 +83,9 @@ def _queue_for_user(
 
 def _filed(session: Session, complaint: Complaint, company: Company) -> None:
     reminders.schedule(session=session, complaint=complaint)
-    claimed = _claimed(session, company.id)  # asked once: it decides both mails below
+    claimed = _claimed(session, pk(company))  # asked once: it decides both mails below
     reps = [
-        rep for rep in _reps(session, company.id, claimed=claimed) if rep.id != complaint.author_id
+        rep for rep in _reps(session, pk(company), claimed=claimed) if rep.id != complaint.author_id
     ]
     for rep in reps:
         _queue_for_user(
@@ -143,7 +152,7 @@ def _assigned(session: Session, company: Company, complaint: Complaint, event: A
     assignee = session.get(User, event.assignee_id)
     if assignee is None or not assignee.notify_assignments:
         return
-    if not _is_rep(session, company.id, assignee.id):
+    if not _is_rep(session, pk(company), pk(assignee)):
         return
     _queue_for_user(
         session,

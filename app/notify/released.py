@@ -12,6 +12,7 @@ from app.clock import utcnow
 from app.complaints import company as company_side
 from app.models.company import Company
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
 from app.notify import compose, turns, unsubscribe
@@ -35,7 +36,7 @@ def release(
     for member in members:
         released += company_side.release(
             session=session,
-            company_id=company.id,
+            company_id=pk(company),
             user_id=member.user_id,
             actor=actor,
             why=why,

@@ -14,6 +14,7 @@ wait began with the first). The mail's own key is the same, so a job run twice m
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -25,6 +26,7 @@ from app.jobs.queue import Context, Outcome, ensure_queued
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Side, Turn, TurnWhy
 from app.models.job import Job
+from app.models.keys import pk
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.notify import compose, unsubscribe
@@ -66,7 +68,7 @@ def schedule(*, session: Session, complaint: Complaint, now: datetime | None = N
     if state.turn is Turn.CONSUMER:
         recipients = [complaint.author_id]
     else:
-        recipients = [u.id for u in company_recipients(session=session, complaint=complaint)]
+        recipients = [pk(u) for u in company_recipients(session=session, complaint=complaint)]
     run_after = (now or utcnow()) + timedelta(minutes=get_settings().turn_mail_delay_minutes)
     for user_id in recipients:
         ensure_queued(
@@ -99,7 +101,7 @@ def _messages_since(
     )
 
 
-def _send(engine: Engine, payload: dict) -> Outcome:
+def _send(engine: Engine, payload: dict[str, Any]) -> Outcome:
     with Session(engine, expire_on_commit=False) as session:
         complaint = session.get(Complaint, int(payload["complaint_id"]))
         user = session.get(User, int(payload["user_id"]))

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, select
@@ -70,6 +70,6 @@ def render(bind: Engine | Connection) -> bytes:
 class _ProcessMetrics(Collector):
     """This process's request metrics (the default registry's, without its duplicates)."""
 
-    def collect(self) -> Iterator:
+    def collect(self) -> Iterator[Metric]:
         yield from REQUESTS.collect()
         yield from LATENCY.collect()

@@ -24,7 +24,8 @@ _counter = itertools.count(1)
 def _incoming_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            return value.decode("latin-1")
+            raw: bytes = value
+            return raw.decode("latin-1")
     return ""
 
 
@@ -32,7 +33,7 @@ def _route_label(scope: Scope) -> str:
     """The route's template (``/complaints/{complaint_id}``), never the raw path: one time series
     per route, whatever ids people request."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path: str | None = getattr(route, "path", None)
     if path:
         return path
     return "static" if scope.get("path", "").startswith("/static/") else "unmatched"

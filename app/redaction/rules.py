@@ -10,6 +10,7 @@ from app import audit
 from app.clock import utcnow
 from app.errors import DomainError, NotFound
 from app.jobs.queue import enqueue
+from app.models.keys import pk
 from app.models.redaction import RedactionRule
 from app.models.user import User
 from app.redaction import redactor
@@ -92,7 +93,7 @@ def compiled_rules(*, session: Session) -> list[redactor.Rule]:
     rows = session.exec(select(RedactionRule).order_by(col(RedactionRule.id))).all()
     # regex keeps its own cache of compiled patterns, so this is cheap per request.
     return [
-        redactor.Rule(r.id, regex.compile(r.pattern, regex.VERSION1), r.replacement) for r in rows
+        redactor.Rule(pk(r), regex.compile(r.pattern, regex.VERSION1), r.replacement) for r in rows
     ]
 
 
@@ -117,7 +118,7 @@ def _audit(session: Session, admin: User, action: str, rule: RedactionRule, reas
         actor=admin,
         action=f"redaction.rule.{action}",
         target_type="redaction_rule",
-        target_id=rule.id,
+        target_id=pk(rule),
         detail=f"/{rule.pattern}/ -> {rule.replacement!r}; reason: {reason}",
     )
 

@@ -13,6 +13,7 @@ from app import audit
 from app.broadcast import refresh as broadcast_refresh
 from app.errors import Conflict
 from app.models.complaint import Complaint, Message
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.moderation import ModerationEdit
 from app.models.redaction import RedactionCorrection
@@ -199,7 +200,7 @@ def rerun(*, session: Session, complaint: Complaint) -> int:
     correction changed): masks that no longer apply come back as typed. Returns rows changed."""
     author = session.get(User, complaint.author_id)
     ctx = context(session=session, author=author, complaint=complaint)
-    edited = _hand_edited(session, complaint.id)
+    edited = _hand_edited(session, pk(complaint))
     changed = 0
     before = {f: getattr(complaint, f) for f in FIELDS}
     sources = {}
@@ -270,7 +271,7 @@ def redact_again(
     for phrase, is_keep in phrases:
         session.add(
             RedactionCorrection(
-                complaint_id=complaint.id,
+                complaint_id=pk(complaint),
                 phrase=phrase,
                 keep=is_keep,
                 actor_id=actor.id,
@@ -285,7 +286,7 @@ def redact_again(
         actor=actor,
         action="redaction.correct",
         target_type="complaint",
-        target_id=complaint.id,
+        target_id=pk(complaint),
         # The phrases are personal data: the audit log records how many, not which.
         detail=f"{masked} phrase(s) masked, {kept} kept; reason: {reason}",
     )

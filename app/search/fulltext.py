@@ -17,6 +17,7 @@ Both index only the public (redacted) title and body. Another engine (one that r
 own index) can stand behind the same function.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnClause, ColumnElement, Select, column, literal_column, select, table
@@ -58,7 +59,7 @@ def ranked(
     pool: int,
     offset: int,
     limit: int,
-    constant: tuple[ColumnElement, ...] = (),
+    constant: Sequence[Any] = (),
 ) -> tuple[list[int], int]:
     """Ids of one page of matches, best first among the newest ``pool`` (ties newest first), and
     how many matches the pool holds (``pool`` itself: at least that many). ``constant``: columns

@@ -9,6 +9,7 @@ which the full-text backend finds by walking its index newest first and stopping
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, overload
 
 from sqlalchemy import ColumnElement, Select, literal, text, tuple_
 from sqlmodel import Session, col, func, select
@@ -19,6 +20,7 @@ from app.complaints.flags import overdue_cutoff
 from app.complaints.states import OPEN_STATES
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintState, Turn
+from app.models.keys import keys
 from app.models.user import User
 from app.search import fulltext
 from app.search import query as parser
@@ -129,6 +131,51 @@ def _rows(session: Session, ids: list[int]) -> list[Row]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+@overload
+def search(
+    *,
+    session: Session,
+    filters: Filters,
+    offset: int = 0,
+    limit: int = 20,
+    oldest_first: bool = False,
+    now: datetime | None = None,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    count: Literal[True] = True,
+) -> tuple[list[Row], int]: ...
+
+
+@overload
+def search(
+    *,
+    session: Session,
+    filters: Filters,
+    offset: int = 0,
+    limit: int = 20,
+    oldest_first: bool = False,
+    now: datetime | None = None,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    count: Literal[False],
+) -> tuple[list[Row], None]: ...
+
+
+@overload
+def search(
+    *,
+    session: Session,
+    filters: Filters,
+    offset: int = 0,
+    limit: int = 20,
+    oldest_first: bool = False,
+    now: datetime | None = None,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    count: bool,
+) -> tuple[list[Row], int | None]: ...
+
+
 def search(
     *,
     session: Session,
@@ -174,16 +221,19 @@ def search(
         )
         return _rows(session, ids), total if count else None
     key = (col(Complaint.created_at), col(Complaint.id))
-    stmt = select(Complaint.id).where(*where)
+    stmt = select(col(Complaint.id)).where(*where)
     if before is not None:
         stmt = stmt.where(tuple_(*key) < tuple_(literal(before.created_at, UTCDateTime), before.id))
     if after is not None:
         stmt = stmt.where(tuple_(*key) > tuple_(literal(after.created_at, UTCDateTime), after.id))
     ascending = oldest_first or after is not None
     order = [k.asc() if ascending else k.desc() for k in key]
-    ids = list(session.exec(stmt.order_by(*order).offset(offset).limit(limit)))
+    ids = keys(session.exec(stmt.order_by(*order).offset(offset).limit(limit)))
     if after is not None and not oldest_first:
         ids.reverse()
+    if not count:
+        return _rows(session, ids), None
     # Counted in the list's own order, so the count reads the same index as the page.
-    total = _capped(session, select(Complaint.id).where(*where).order_by(*order)) if count else None
-    return _rows(session, ids), total
+    return _rows(session, ids), _capped(
+        session, select(Complaint.id).where(*where).order_by(*order)
+    )

@@ -37,7 +37,7 @@ def snippet(text: str, query: Query, *, width: int = WIDTH) -> Markup:
     start = 0 if first is None or len(text) <= width else max(0, first.start() - width // 3)
     if start:  # start at a word boundary
         space = text.find(" ", start)
-        start = space + 1 if 0 <= space < first.start() else start
+        start = space + 1 if first is not None and 0 <= space < first.start() else start
     end = min(len(text), start + width)
     if end < len(text):
         space = text.rfind(" ", start, end)

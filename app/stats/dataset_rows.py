@@ -17,6 +17,7 @@ from app.complaints.visibility import listed, message_listed
 from app.config import get_settings
 from app.models.company import SECTORS, Company
 from app.models.complaint import Complaint, ComplaintState, Message, Side
+from app.models.keys import pk
 from app.models.stats import CompanyStat
 from app.stats import export
 from app.stats.dataset_columns import COMPANIES, COMPANY_STATS, DAILY, MESSAGES
@@ -75,7 +76,7 @@ def companies(*, session: Session, now: datetime) -> Iterator[Row]:
             yield row
         if len(found) < BATCH:
             return
-        after = found[-1].id
+        after = pk(found[-1])
 
 
 def industries(*, session: Session, now: datetime) -> Iterator[Row]:
@@ -104,7 +105,7 @@ def company_stats(*, session: Session, now: datetime) -> Iterator[Row]:
             yield {name: row.get(name) for name in COMPANY_STATS.names}
         if len(found) < BATCH:
             return
-        after = found[-1].id
+        after = pk(found[-1])
 
 
 def _day(moment: Any, dialect: str) -> ColumnElement[Any]:

@@ -20,6 +20,7 @@ from app.complaints.public import complaint_public
 from app.complaints.visibility import listed
 from app.models.company import Company
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.stats import StatFields
 from app.models.user import User
 from app.stats.metrics import WINDOWS
@@ -209,11 +210,11 @@ def complaint_rows(
         if not found:
             return
         attempts = complaints.contact_attempts(
-            session=session, complaint_ids=[c.id for c, _, _ in found]
+            session=session, complaint_ids=[pk(c) for c, _, _ in found]
         )
         for complaint, company, author in found:
-            public = complaint_public(complaint, company, author, attempts[complaint.id])
+            public = complaint_public(complaint, company, author, attempts[pk(complaint)])
             data = public.model_dump(mode="json")
             data["contact_attempts"] = sum(public.contact_attempts.values())
             yield {name: data.get(name) for name, _ in COMPLAINT_COLUMNS}
-        after = found[-1][0].id
+        after = pk(found[-1][0])

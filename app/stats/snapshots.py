@@ -16,6 +16,7 @@ from app.clock import utcnow
 from app.config import get_settings
 from app.errors import Conflict
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.stats import LeaderboardSnapshot, LeaderboardSnapshotRow, StatFields
 from app.stats import leaderboard
 from app.stats.aggregates import company_ids, compute_company, load_records, targets_of
@@ -92,7 +93,7 @@ def take(
         for position, (company, data) in enumerate(entries, start=1):
             session.add(
                 LeaderboardSnapshotRow(
-                    snapshot_id=snapshot.id,
+                    snapshot_id=pk(snapshot),
                     period=period,
                     position=position,
                     company_id=company.id,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from app.clock import utcnow
@@ -17,6 +18,7 @@ from app.config import get_settings
 from app.errors import NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.systemic import SystemicIssue, SystemicMember
 from app.models.user import User
 from app.systemic.grouping import Doc, group
@@ -33,14 +35,19 @@ def rebuild_company(*, session: Session, company_id: int, now: datetime | None =
     """
     now = now or utcnow()
     settings = get_settings()
-    rows = session.exec(
-        select(
-            Complaint.id, Complaint.author_id, Complaint.created_at, Complaint.title, Complaint.body
+    # SQLModel's select() is typed for up to four columns; SQLAlchemy's takes these five.
+    rows = session.execute(
+        sa_select(
+            col(Complaint.id),
+            col(Complaint.author_id),
+            col(Complaint.created_at),
+            col(Complaint.title),
+            col(Complaint.body),
         )
         .where(
-            Complaint.company_id == company_id,
+            col(Complaint.company_id) == company_id,
             visibility.listed(),
-            Complaint.created_at >= now - LOOKBACK,
+            col(Complaint.created_at) >= now - LOOKBACK,
         )
         .order_by(col(Complaint.id))
     ).all()
@@ -68,9 +75,9 @@ def rebuild_company(*, session: Session, company_id: int, now: datetime | None =
         issue.computed_at = now
         session.add(issue)
         session.flush()
-        keep.add(issue.id)
+        keep.add(pk(issue))
         session.execute(delete(SystemicMember).where(col(SystemicMember.issue_id) == issue.id))
-        session.add_all([SystemicMember(issue_id=issue.id, complaint_id=i) for i in ids])
+        session.add_all([SystemicMember(issue_id=pk(issue), complaint_id=i) for i in ids])
     for issue in existing.values():
         if issue.id not in keep:
             session.execute(delete(SystemicMember).where(col(SystemicMember.issue_id) == issue.id))
@@ -121,7 +128,7 @@ def issue_or_404(
 ) -> tuple[IssueSummary, list[tuple[Complaint, Company, User]]]:
     """One issue of ``company`` and its listed complaints, oldest first."""
     summary = next(
-        (s for s in for_company(session=session, company_id=company.id) if s.issue.id == issue_id),
+        (s for s in for_company(session=session, company_id=pk(company)) if s.issue.id == issue_id),
         None,
     )
     if summary is None:

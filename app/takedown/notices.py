@@ -13,6 +13,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.hashing import token_hash
 from app.jobs.queue import enqueue
 from app.models.complaint import Complaint, Message
+from app.models.keys import pk
 from app.models.takedown import Inaccuracy, NoticeStatus, TakedownEvent, TakedownNotice
 from app.models.user import User
 from app.takedown import calendar, mail
@@ -83,7 +84,7 @@ class AnswerIn(SQLModel):
 
 
 def record(*, session: Session, notice: TakedownNotice, kind: str, at: datetime, detail: str = ""):
-    session.add(TakedownEvent(notice_id=notice.id, kind=kind, at=at, detail=detail[:500]))
+    session.add(TakedownEvent(notice_id=pk(notice), kind=kind, at=at, detail=detail[:500]))
 
 
 def queue_process(*, session: Session, notice: TakedownNotice, step: str, at: datetime) -> None:
@@ -122,7 +123,7 @@ def submit(
     """Record a notice, acknowledge it (DSA art. 16(4)) and queue its forwarding. Returns the
     notice and the secret of the complainant's status link."""
     now = now or utcnow()
-    poster_id = complaint.author_id
+    poster_id: int | None = complaint.author_id
     if data.message_id is not None:
         message = session.get(Message, data.message_id)
         if message is None or message.complaint_id != complaint.id:
@@ -130,7 +131,7 @@ def submit(
         poster_id = message.author_id  # a company's reply: the rep who posted it answers
     token = secrets.token_urlsafe(32)
     notice = TakedownNotice(
-        complaint_id=complaint.id,
+        complaint_id=pk(complaint),
         poster_id=poster_id,
         token_hash=token_hash(token),
         **data.model_dump(exclude={"confirm"}),

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from app.clock import as_utc, utcnow
+from app.db import rows_changed
 from app.errors import Conflict
 from app.models.complaint import Complaint, Message, Visibility
 from app.models.moderation import MessageModeration
@@ -50,11 +51,13 @@ def _advance(
     session: Session, notice: TakedownNotice, frm: NoticeStatus, to: NoticeStatus, **values: Any
 ) -> bool:
     """Move ``notice`` from ``frm`` to ``to`` unless someone else already did."""
-    won = session.execute(
-        update(TakedownNotice)
-        .where(col(TakedownNotice.id) == notice.id, col(TakedownNotice.status) == frm)
-        .values(status=to, **values)
-    ).rowcount
+    won = rows_changed(
+        session.execute(
+            update(TakedownNotice)
+            .where(col(TakedownNotice.id) == notice.id, col(TakedownNotice.status) == frm)
+            .values(status=to, **values)
+        )
+    )
     session.refresh(notice)
     return bool(won)
 

@@ -19,6 +19,7 @@ from app.complaints import visibility as vis
 from app.errors import Forbidden, NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.membership import CompanyMember, Role
 from app.models.user import User
 from app.web.deps import CurrentUser, SessionDep
@@ -47,7 +48,7 @@ class RepCase:
 def _rep(session: Session, slug: str, user: User) -> Rep:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     return Rep(
-        company, members.require_rep(session=session, company_id=company.id, user=user), user
+        company, members.require_rep(session=session, company_id=pk(company), user=user), user
     )
 
 
@@ -55,11 +56,11 @@ def _viewer(session: Session, slug: str, user: User) -> Rep:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     if (
         user.is_admin
-        and members.membership(session=session, company_id=company.id, user=user) is None
+        and members.membership(session=session, company_id=pk(company), user=user) is None
     ):
         # Admins see neither private references nor internal notes, and act for nobody.
         stand_in = CompanyMember(
-            company_id=company.id, user_id=user.id, role=Role.AGENT, public_name=user.display_name
+            company_id=pk(company), user_id=pk(user), role=Role.AGENT, public_name=user.display_name
         )
         return Rep(company, stand_in, user, readonly=True)
     return _rep(session, slug, user)
@@ -84,7 +85,7 @@ def company_viewer(session: SessionDep, user: CurrentUser, slug: str) -> Rep:
 def owned_company(session: SessionDep, user: CurrentUser, slug: str) -> Rep:
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     return Rep(
-        company, members.require_owner(session=session, company_id=company.id, user=user), user
+        company, members.require_owner(session=session, company_id=pk(company), user=user), user
     )
 
 

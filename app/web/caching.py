@@ -44,6 +44,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     APP_VERSION = "dev"
 
 NO_STORE = "private, no-store"
+EMBED_MAX_AGE = 300  # badges, charts and feeds: five minutes at a CDN or in a browser
 
 
 class LazyCsrfToken:

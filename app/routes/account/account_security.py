@@ -11,11 +11,11 @@ from app.accounts import links, recovery, verification
 from app.errors import DomainError
 from app.models.token import Purpose
 from app.models.user import User
-from app.routes.account.accounts import log_in, safe_next
-from app.routes.account.link_pages import BAD_EMAIL, EMAIL, ask_for_link, page
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import FormDep, text, undo
+from app.web.link_pages import BAD_EMAIL, EMAIL, ask_for_link, page
+from app.web.login import log_in, safe_next
 from app.web.ratelimit import RateLimited, with_retry_after
 from app.web.ratelimit import check as check_limit
 from app.web.ratelimit import hit as hit_limit

@@ -1,6 +1,7 @@
 """Sign up, log in, log out, and the consumer's own complaints."""
 
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -9,11 +10,13 @@ from app.accounts import service as accounts
 from app.accounts import verification
 from app.accounts.forms import SignupForm
 from app.models.complaint import Turn
+from app.models.keys import pk
 from app.moderation import statements as moderation_statements
 from app.search import service as searching
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, OptionalUser, SessionDep
 from app.web.forms import HONEYPOT, FormDep, parse, text
+from app.web.login import log_in, safe_next
 from app.web.pagination import Page
 from app.web.ratelimit import RateLimited, client_ip, with_retry_after
 from app.web.ratelimit import check as check_limit
@@ -24,31 +27,6 @@ from app.web.templating import render
 CARRY = "carry."  # a field people never see (templates/partials/honeypot.html)
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login form cannot be used as an open redirect."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
-
-
-def log_in(
-    request: Request, session: SessionDep, user, target: str, carry: dict | None = None
-) -> Response:
-    if old := session_token(request):  # rotate: the pre-login token dies
-        accounts.end_session(session=session, token=old)
-    token = accounts.start_session(session=session, user=user)
-    request.state.session_token = token  # the page below signs its form for the new login
-    if carry:
-        # What they typed when their login ended: one press sends it back to the form, signed
-        # for this login (no script, nothing filed until they publish).
-        response = render(request, "accounts/continue.html", {"carry": carry})
-        response.headers["Cache-Control"] = "no-store"
-    else:
-        response = RedirectResponse(safe_next(target), status_code=303)
-    set_session_cookie(request, response, token)
-    return response
 
 
 def carried(form) -> dict[str, str]:
@@ -70,7 +48,7 @@ def signup(request: Request, form: FormDep, session: SessionDep, _user: Optional
     if text(form, HONEYPOT):  # a bot: look like success, keep nothing
         return RedirectResponse("/signup/sent", status_code=303)
     values = {k: text(form, k) for k in ("email", "display_name", "password")}
-    context = {"next": text(form, "next"), "limited": None}
+    context: dict[str, Any] = {"next": text(form, "next"), "limited": None}
     try:
         hit_limit("signup_ip", client_ip(request))
     except RateLimited as exc:
@@ -172,7 +150,7 @@ def my_complaints(
         limit=pager.size,
     )
     # Statements of reasons for moderation decisions about their content (app/moderation/).
-    decisions = moderation_statements.for_user(session=session, user_id=user.id)
+    decisions = moderation_statements.for_user(session=session, user_id=pk(user))
     return render(
         request,
         "accounts/my_complaints.html",

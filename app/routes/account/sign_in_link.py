@@ -6,11 +6,11 @@ from fastapi.responses import Response
 from app.accounts import links, sign_in
 from app.errors import DomainError
 from app.models.token import Purpose
-from app.routes.account.accounts import log_in
-from app.routes.account.link_pages import ask_for_link, page
 from app.web.csrf import require_csrf
 from app.web.deps import OptionalUser, SessionDep
 from app.web.forms import FormDep, undo
+from app.web.link_pages import ask_for_link, page
+from app.web.login import log_in
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

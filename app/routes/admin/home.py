@@ -20,7 +20,7 @@ from app.web.templating import render
 router = APIRouter(prefix="/admin", dependencies=[Depends(require_csrf), Depends(admin_user)])
 
 # (path, title, what it is for) for the admin home page.
-SECTIONS: list[tuple[str, str, str]] = [
+SECTIONS: tuple[tuple[str, str, str], ...] = (
     (
         "/admin/claims",
         "Company claims",
@@ -28,7 +28,8 @@ SECTIONS: list[tuple[str, str, str]] = [
     ),
     ("/admin/jobs", "Background jobs", "Dead mail, webhook and broadcast jobs to retry."),
     ("/admin/companies", "Merge companies", "Fold a duplicate company into the real one."),
-]
+    ("/admin/redaction", "Redaction rules", "Patterns masked in every public text."),
+)
 
 
 @router.get("")

@@ -10,7 +10,6 @@ from app.complaints import service as complaints
 from app.errors import DomainError, NotFound
 from app.redaction import rules
 from app.redaction.service import originals as originals_for
-from app.routes.admin.home import SECTIONS
 from app.web.access import AdminUser, admin_user
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -22,10 +21,6 @@ router = APIRouter(
     prefix="/admin/redaction", dependencies=[Depends(require_csrf), Depends(admin_user)]
 )
 originals = APIRouter(dependencies=[Depends(require_csrf)])
-
-_SECTION = ("/admin/redaction", "Redaction rules", "Patterns masked in every public text.")
-if _SECTION not in SECTIONS:
-    SECTIONS.append(_SECTION)
 
 
 def _page(

@@ -16,8 +16,8 @@ from app.integrations.schemas import (
     NoteOut,
 )
 from app.models.complaint import ComplaintState
-from app.routes.api.company_shared import AUTH_PROBLEMS, company_router
-from app.routes.api.v1 import DbId
+from app.web.api_schema import DbId
+from app.web.company_api import AUTH_PROBLEMS, company_router
 from app.web.deps import CompanyActor, SessionDep
 
 router = company_router()

@@ -14,14 +14,14 @@ from app.integrations.schemas import (
     ReplyIn,
     ResolveIn,
 )
-from app.routes.api.company_shared import (
+from app.web.api_schema import DbId
+from app.web.company_api import (
     CHANGE_PROBLEMS,
     PREFIX,
     IdempotencyKey,
     company_router,
     once,
 )
-from app.routes.api.v1 import DbId
 from app.web.deps import CompanyActor, SessionDep
 
 router = company_router()

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
 from app.integrations.schemas import WebhookDelivery
+from app.web.api_schema import Responses
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,9 @@ Signature = Annotated[
 ]
 EventName = Annotated[str, Header(alias="Outcry-Event", description="The event name")]
 DeliveryId = Annotated[str, Header(alias="Outcry-Delivery", description="The delivery id")]
-ANSWER = {"2XX": {"description": "Received; anything else is retried (410 disables the webhook)"}}
+ANSWER: Responses = {
+    "2XX": {"description": "Received; anything else is retried (410 disables the webhook)"}
+}
 
 
 @webhooks.post("complaint.created", responses=ANSWER, description=VERIFY)

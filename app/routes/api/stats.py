@@ -7,11 +7,12 @@ from fastapi import APIRouter
 
 from app.companies import service as companies
 from app.errors import DomainError, NotFound
+from app.models.keys import pk
 from app.models.stats import StatFields
-from app.routes.api.v1 import PROBLEMS, DbId, Limit, Offset, Paged
 from app.stats import export, leaderboard
 from app.stats.leaderboard import DEFAULT_SORT, Query
 from app.stats.metrics import METHODOLOGY_VERSION, WINDOWS
+from app.web.api_schema import PROBLEMS, DbId, Limit, Offset, Paged
 from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
@@ -80,7 +81,7 @@ def get_company_stats(
     items = [
         StatRow(
             **export.rounded(StatFields.model_validate(s, from_attributes=True)),
-            company_id=company.id,
+            company_id=pk(company),
             company_name=company.name,
             company_slug=company.slug,
             window=s.period,

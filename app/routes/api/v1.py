@@ -1,10 +1,9 @@
 """JSON API v1: complaints and companies. Errors are RFC 9457 problem details."""
 
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
@@ -26,55 +25,12 @@ from app.redaction import service as redaction
 from app.search import params as search_params
 from app.search import service as searching
 from app.web import caching, ratelimit
+from app.web.api_schema import LIMITED, PROBLEMS, DbId, Limit, Offset, Paged, problem_doc
 from app.web.deps import CurrentUser, SessionDep
 from app.web.errors import problem
 from app.web.forms import undo
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-T = TypeVar("T")
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-
-
-class Paged(BaseModel, Generic[T]):
-    items: list[T]
-    total: int = Field(description="How many in all; with total_capped, at least this many")
-    limit: int
-    offset: int
-    total_capped: bool = Field(
-        default=False, description="The count stopped at total: there are more"
-    )
-
-
-class Problem(BaseModel):
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-
-
-def problem_doc(description: str) -> dict:
-    """An error response as served: RFC 9457 problem details, ``application/problem+json``
-    (``model`` also registers the schema, which FastAPI lists under application/json too)."""
-    ref = {"$ref": "#/components/schemas/Problem"}
-    return {
-        "model": Problem,
-        "description": description,
-        "content": {"application/problem+json": {"schema": ref}},
-    }
-
-
-# 400: a well-formed request the domain refuses (an unknown window, a malformed domain...).
-# Ids in paths: beyond a 32-bit key no row can exist (and the database would refuse the number).
-DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-LIMITED = {429: problem_doc("Too many requests; see Retry-After")}
-
-PROBLEMS = {
-    400: problem_doc("Refused by the rules"),
-    404: problem_doc("Not found"),
-    422: problem_doc("Invalid request"),
-}
 
 
 def _publics(session: SessionDep, rows: list) -> list[ComplaintPublic]:

@@ -13,6 +13,7 @@ from app.companies import service as companies
 from app.config import get_settings
 from app.errors import Conflict, DomainError
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimMethod
 from app.models.user import User
 from app.web.csrf import require_csrf
@@ -40,8 +41,10 @@ def _start_page(
         "claims/start.html",
         {
             "company": company,
-            "claimed": claims.verified_claim(session=session, company_id=company.id),
-            "open_claims": claims.open_claims_of(session=session, user=user, company_id=company.id),
+            "claimed": claims.verified_claim(session=session, company_id=pk(company)),
+            "open_claims": claims.open_claims_of(
+                session=session, user=user, company_id=pk(company)
+            ),
             "claim_days": claims.CLAIM_DAYS,
             "values": values or {"method": ClaimMethod.DNS.value, "domain": company.domain or ""},
             "errors": errors or {},

@@ -26,6 +26,7 @@ from app.errors import DomainError
 from app.mailchannel import choice
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ResolutionType, Side
+from app.models.keys import pk
 from app.models.user import User
 from app.moderation.queries import hidden_messages
 from app.web import access, masking, queue_view
@@ -110,11 +111,11 @@ def queue(
             "row_query": here,
             "sorts": dashboard.SORT_LABELS,
             "categories": list(Category),
-            "reps": company_side.active_reps(session=session, company_id=company.id),
-            "saved": saved_replies.list_for(session=session, company_id=company.id)
+            "reps": company_side.active_reps(session=session, company_id=pk(company)),
+            "saved": saved_replies.list_for(session=session, company_id=pk(company))
             if not readonly
             else [],
-            "views": saved_views.list_for(session=session, company_id=company.id, user=user)
+            "views": saved_views.list_for(session=session, company_id=pk(company), user=user)
             if not readonly
             else [],
         },
@@ -137,7 +138,7 @@ def _complaint_page(
 ) -> Response:
     company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
     complaint = case.complaint
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     author = session.get(User, complaint.author_id)
     return render(
         request,
@@ -149,15 +150,15 @@ def _complaint_page(
             "author": author,
             "flags": flags(complaint),
             "turn": turn.current(complaint),
-            "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
+            "contact": complaints.contact_summary(attempts[pk(complaint)], complaint.contact_since),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             # A message a moderator hid is hidden from reps too (unless they wrote it).
-            "hidden_messages": hidden_messages(session=session, complaint_id=complaint.id),
+            "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),
             "notes": [] if readonly else company_side.notes(session=session, complaint=complaint),
             "assignee": company_side.assignee_member(session=session, complaint=complaint),
-            "reps": company_side.active_reps(session=session, company_id=company.id),
-            "names": company_side.public_names(session=session, company_id=company.id),
-            "saved": saved_replies.list_for(session=session, company_id=company.id),
+            "reps": company_side.active_reps(session=session, company_id=pk(company)),
+            "names": company_side.public_names(session=session, company_id=pk(company)),
+            "saved": saved_replies.list_for(session=session, company_id=pk(company)),
             "fill": lambda body: saved_replies.fill(
                 body, complaint=complaint, author=author, company=company
             ),
@@ -368,7 +369,7 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
             came_from=kept,
         )
     company, complaint = case.rep.company, case.complaint
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    saved = saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
     author = session.get(User, complaint.author_id)
     filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
     combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled

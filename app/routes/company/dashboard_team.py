@@ -6,6 +6,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.dashboard import routing, team_report, workload
 from app.errors import DomainError
 from app.models.complaint import Category
+from app.models.keys import pk
 from app.models.membership import Role
 from app.models.team import RoutingMode
 from app.web import access
@@ -38,11 +39,11 @@ def _page(
             "is_owner": member.role is Role.OWNER,
             "loads": loads,
             "names": {load.member.user_id: load.member.public_name for load in loads},
-            "rules": routing.current(session=session, company_id=company.id),
+            "rules": routing.current(session=session, company_id=pk(company)),
             "modes": routing.MODE_LABELS,
             "RoutingMode": RoutingMode,
             "categories": list(Category),
-            "reps": routing.eligible(session=session, company_id=company.id),
+            "reps": routing.eligible(session=session, company_id=pk(company)),
             "error": error,
             "notice": request.query_params.get("done"),
         },

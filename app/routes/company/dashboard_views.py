@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.dashboard import saved_views
 from app.errors import DomainError
+from app.models.keys import pk
 from app.web import access
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -23,7 +24,7 @@ def save_view(form: FormDep, session: SessionDep, user: CurrentUser, slug: str) 
     query = text(form, "query")
     try:
         view = saved_views.save(
-            session=session, company_id=company.id, user=user, name=text(form, "name"), query=query
+            session=session, company_id=pk(company), user=user, name=text(form, "name"), query=query
         )
     except DomainError as exc:
         session.rollback()
@@ -36,5 +37,5 @@ def save_view(form: FormDep, session: SessionDep, user: CurrentUser, slug: str) 
 def delete_view(session: SessionDep, user: CurrentUser, slug: str, view_id: RecordId) -> Response:
     rep = access.rep_company(session, user, slug)
     company, _member = rep.company, rep.member
-    saved_views.delete(session=session, company_id=company.id, user=user, view_id=view_id)
+    saved_views.delete(session=session, company_id=pk(company), user=user, view_id=view_id)
     return RedirectResponse(f"/dashboard/{slug}", status_code=303)

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.dashboard import saved_replies
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.web.access import RepCompany
 from app.web.csrf import require_csrf
@@ -34,7 +35,7 @@ def _saved_page(
         {
             "company": company,
             "member": member,
-            "saved": saved_replies.list_for(session=session, company_id=company.id),
+            "saved": saved_replies.list_for(session=session, company_id=pk(company)),
             "can_edit": saved_replies.can_edit,
             "values": values or {},
             "errors": errors or {},
@@ -57,7 +58,7 @@ def saved_create(request: Request, form: FormDep, session: SessionDep, rep: RepC
         return _saved_page(
             request, session, company, member, values=values, errors=errors, status_code=422
         )
-    saved_replies.create(session=session, company_id=company.id, user=user, data=data)
+    saved_replies.create(session=session, company_id=pk(company), user=user, data=data)
     return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)
 
 
@@ -82,7 +83,7 @@ def saved_edit(
     request: Request, session: SessionDep, rep: RepCompany, saved_id: RecordId
 ) -> Response:
     company, user = rep.company, rep.user
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    saved = saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
     saved_replies.require_editor(session=session, saved=saved, user=user)
     return _edit_page(request, company, saved_id, {"title": saved.title, "body": saved.body})
 
@@ -92,7 +93,7 @@ def saved_update(
     request: Request, form: FormDep, session: SessionDep, rep: RepCompany, saved_id: RecordId
 ) -> Response:
     company, user = rep.company, rep.user
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    saved = saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
     values = {name: text(form, name) for name in ("title", "body")}
     data, errors = parse(saved_replies.SavedReplyIn, values)
     if data is None:
@@ -104,6 +105,6 @@ def saved_update(
 @router.post("/{slug}/saved-replies/{saved_id}/delete")
 def saved_delete(session: SessionDep, rep: RepCompany, saved_id: RecordId) -> Response:
     company, user = rep.company, rep.user
-    saved = saved_replies.get(session=session, company_id=company.id, saved_id=saved_id)
+    saved = saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
     saved_replies.delete(session=session, saved=saved, user=user)
     return RedirectResponse(f"/dashboard/{company.slug}/saved-replies", status_code=303)

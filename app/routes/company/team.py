@@ -11,6 +11,7 @@ from app.companies import members, team
 from app.companies import service as companies
 from app.errors import DomainError, NotFound
 from app.models.company import Company
+from app.models.keys import pk
 from app.models.membership import CompanyMember, Role
 from app.notify import released as released_mail
 from app.web.access import OwnedCompany, Rep, RepCompany
@@ -47,8 +48,8 @@ def _members_page(
     context: dict[str, Any] = {
         "company": company,
         "me": owner.member,
-        "team": team.active_members(session=session, company_id=company.id),
-        "invitations": team.pending_invitations(session=session, company_id=company.id),
+        "team": team.active_members(session=session, company_id=pk(company)),
+        "invitations": team.pending_invitations(session=session, company_id=pk(company)),
         "roles": list(Role),
         "values": values or {"role": Role.AGENT.value},
         "errors": errors or {},
@@ -108,7 +109,7 @@ def change_role(
     try:
         team.change_role(
             session=session,
-            company_id=owner.company.id,
+            company_id=pk(owner.company),
             actor=owner.user,
             member_id=member_id,
             role=_role(role),
@@ -125,7 +126,7 @@ def revoke(
     company, user, slug = owner.company, owner.user, owner.company.slug
     try:
         former = team.revoke(
-            session=session, company_id=company.id, actor=user, member_id=member_id
+            session=session, company_id=pk(company), actor=user, member_id=member_id
         )
     except DomainError as exc:
         return _refused(request, session, owner, exc)
@@ -138,7 +139,7 @@ def revoke(
         why="left the team",
         because=f"{former.public_name} no longer answers for {company.name}.",
     )
-    if members.membership(session=session, company_id=company.id, user=user) is None:
+    if members.membership(session=session, company_id=pk(company), user=user) is None:
         return RedirectResponse(f"/companies/{slug}", status_code=303)  # they removed themselves
     return RedirectResponse(f"/dashboard/{slug}/members?done=revoked", status_code=303)
 
@@ -150,7 +151,7 @@ def cancel_invitation(
     company, slug = owner.company, owner.company.slug
     try:
         team.cancel_invitation(
-            session=session, company_id=company.id, actor=owner.user, invitation_id=invitation_id
+            session=session, company_id=pk(company), actor=owner.user, invitation_id=invitation_id
         )
     except DomainError as exc:
         return _refused(request, session, owner, exc)

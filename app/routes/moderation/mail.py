@@ -12,6 +12,7 @@ from app.config import get_settings
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.mailchannel import directory, pen, process, store
 from app.mailchannel.parse import load, recipients
+from app.models.keys import pk
 from app.web.access import ModeratorUser
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
@@ -55,7 +56,7 @@ async def inbound_email(request: Request, session: SessionDep) -> Response:
             envelope_from=request.headers.get("x-envelope-from", ""),
             recipient=candidates[0],
         )
-        return row.id, new
+        return pk(row), new
 
     inbound_id, new = await run_in_threadpool(accept)
     return JSONResponse({"id": inbound_id, "duplicate": not new}, status_code=202 if new else 200)

@@ -14,6 +14,7 @@ from app.complaints import visibility as vis
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.complaint import Complaint, Message, Visibility
+from app.models.keys import pk
 from app.models.moderation import REASON_LABELS, ReportReason
 from app.models.user import User
 from app.moderation import edits, reports
@@ -159,7 +160,7 @@ def _context_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    hidden = moderation.hidden_messages(session=session, complaint_id=complaint.id)
+    hidden = moderation.hidden_messages(session=session, complaint_id=pk(complaint))
     return render(
         request,
         "moderation/complaint.html",
@@ -167,9 +168,9 @@ def _context_page(
             "complaint": complaint,
             "company": session.get(Company, complaint.company_id),
             "author": session.get(User, complaint.author_id),
-            "reports": reports.for_complaint(session=session, complaint_id=complaint.id),
-            "history": moderation.history(session=session, complaint_id=complaint.id),
-            "edits": edits.history(session=session, complaint_id=complaint.id),
+            "reports": reports.for_complaint(session=session, complaint_id=pk(complaint)),
+            "history": moderation.history(session=session, complaint_id=pk(complaint)),
+            "edits": edits.history(session=session, complaint_id=pk(complaint)),
             "timeline": complaints.timeline(session=session, complaint=complaint),
             "hidden": hidden,
             "reasons": REASON_LABELS,
@@ -348,7 +349,7 @@ def company_log(
     company = companies.get_by_slug_or_404(session=session, slug=slug)
     pager = Page.of(page, 50)
     entries, total = public_log(
-        session=session, company_id=company.id, offset=pager.offset, limit=pager.size
+        session=session, company_id=pk(company), offset=pager.offset, limit=pager.size
     )
     return render(
         request,

@@ -11,6 +11,7 @@ from app.complaints.public import complaint_url
 from app.complaints.visibility import is_moderator
 from app.errors import DomainError, NotFound
 from app.models.complaint import Complaint
+from app.models.keys import pk
 from app.models.takedown import Inaccuracy, NoticeStatus, TakedownNotice
 from app.takedown import notices
 from app.takedown.mail import uk_day_ending, uk_time
@@ -70,7 +71,7 @@ def new_notice(request: Request, session: SessionDep, user: OptionalUser) -> Res
     complaint = notices.notice_target(session=session, complaint_id=_complaint_id(request))
     values = {
         # The configured address, never the request's Host header (which the sender chooses).
-        "statement_url": complaint_url(complaint.id),
+        "statement_url": complaint_url(pk(complaint)),
         "message_id": request.query_params.get("message", ""),
     }
     if user is not None:

@@ -12,13 +12,13 @@ from app.companies import service as companies
 from app.config import get_settings
 from app.errors import DomainError, NotFound
 from app.models.complaint import Category
+from app.models.keys import pk
 from app.stats.metrics import WINDOW_LABELS, WINDOWS
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.templating import render
 
 router = APIRouter()
-EMBED_MAX_AGE = 300  # badges, charts and feeds: five minutes at a CDN or in a browser
 CATEGORIES = {c.value for c in Category}
 
 
@@ -53,7 +53,7 @@ def stats_page(
 ) -> Response:
     view = _view(window, category)
     company = companies.public_or_404(session=session, slug=slug, viewer=user)
-    charts = charts_for(session=session, company_id=company.id, view=view)
+    charts = charts_for(session=session, company_id=pk(company), view=view)
     # The fingerprint covers everything the page shows (the URL's query, hence the view, is in
     # the ETag too): rendered once per change, per process.
     fresh = caching.conditional(request, viewer=user, parts=(charts.etag("page"),), keep=True)
@@ -93,9 +93,9 @@ def chart_svg(
         raise NotFound("There is no such chart.")
     view = _view(window, category)
     company = companies.public_or_404(session=session, slug=slug)
-    charts = charts_for(session=session, company_id=company.id, view=view)
+    charts = charts_for(session=session, company_id=pk(company), view=view)
     fresh = caching.conditional(
-        request, viewer=None, parts=(charts.etag(name),), max_age=EMBED_MAX_AGE
+        request, viewer=None, parts=(charts.etag(name),), max_age=caching.EMBED_MAX_AGE
     )
     if fresh.not_modified:
         return fresh.response_304()

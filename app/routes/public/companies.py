@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.mailchannel import choice
 from app.models.company import SECTORS
 from app.models.complaint import ComplaintState
+from app.models.keys import pk
 from app.search import service as searching
 from app.stats import leaderboard
 from app.systemic import service as systemic
@@ -49,7 +50,7 @@ def index(
             "companies/index.html",
             {
                 "companies": rows,
-                "facts": listing.facts(session=session, company_ids=[c.id for c in rows]),
+                "facts": listing.facts(session=session, company_ids=[pk(c) for c in rows]),
                 "q": q,
                 "pager": pager.with_total(total),
             },
@@ -79,9 +80,9 @@ def show(
 ) -> Response:
     company = companies.public_or_404(session=session, slug=slug, viewer=_user)
     older_than, newer_than = _cursor(before), _cursor(after)
-    claim = claim_badge(session=session, company_id=company.id)
+    claim = claim_badge(session=session, company_id=pk(company))
     channel = choice.status(session=session, company=company)
-    latest, *version = freshness.page_version(session=session, company_id=company.id)
+    latest, *version = freshness.page_version(session=session, company_id=pk(company))
     fresh = caching.conditional(
         request,
         viewer=_user,
@@ -112,8 +113,8 @@ def show(
                 after=newer_than,
                 count=False,
             ),
-            headline(session=session, company_id=company.id),
-            systemic.for_company(session=session, company_id=company.id),
+            headline(session=session, company_id=pk(company)),
+            systemic.for_company(session=session, company_id=pk(company)),
             # The anonymous page, kept by this validator, shows the same comparison.
             leaderboard.industry_medians(session=session, industry=company.sector),
         ),

@@ -26,6 +26,7 @@ from app.db import begin_reading
 from app.errors import DomainError, NotFound
 from app.mailchannel import outbound as mail_outbound
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, Side
+from app.models.keys import pk
 from app.models.user import User
 from app.moderation.queries import hidden_messages
 from app.moderation.view import moderation_view
@@ -183,18 +184,18 @@ def _alike(session: Session, complaint: Complaint) -> dict[str, Any]:
     """What the page shows every viewer alike: rows read through the complaint, covered by its
     validator (the anonymous page is kept by the same one)."""
     company = companies.get(session=session, company_id=complaint.company_id)
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[complaint.id])
+    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     return {
         "company": company,
         "author": session.get(User, complaint.author_id),
         "assignee": company_side.assignee_member(session=session, complaint=complaint),
         "timeline": complaints.timeline(session=session, complaint=complaint),
-        "contact": complaints.contact_summary(attempts[complaint.id], complaint.contact_since),
-        "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=complaint.id),
-        "hidden_messages": hidden_messages(session=session, complaint_id=complaint.id),
-        "claim": claim_badge(session=session, company_id=company.id),
+        "contact": complaints.contact_summary(attempts[pk(complaint)], complaint.contact_since),
+        "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=pk(complaint)),
+        "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),
+        "claim": claim_badge(session=session, company_id=pk(company)),
         # Email as a channel: the company answers by replying to our mail (app/mailchannel).
-        "mail_threads": mail_outbound.company_threads(session=session, complaint_id=complaint.id),
+        "mail_threads": mail_outbound.company_threads(session=session, complaint_id=pk(complaint)),
     }
 
 

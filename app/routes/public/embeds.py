@@ -14,9 +14,10 @@ from app.companies import service as companies
 from app.complaints.visibility import is_listed
 from app.config import get_settings
 from app.embeds import badges, oembed
-from app.routes.public.charts import EMBED_MAX_AGE
+from app.models.keys import pk
 from app.text.markdown import render as markdown
 from app.web import caching
+from app.web.caching import EMBED_MAX_AGE
 from app.web.deps import SessionDep
 from app.web.ids import RecordId
 from app.web.templating import env
@@ -47,7 +48,7 @@ def complaint_badge(request: Request, session: SessionDep, complaint_id: RecordI
 @router.get("/companies/{slug}/badge.svg")
 def company_badge(request: Request, session: SessionDep, slug: str) -> Response:
     company = companies.public_or_404(session=session, slug=slug)
-    charts = charts_for(session=session, company_id=company.id)
+    charts = charts_for(session=session, company_id=pk(company))
     fresh = caching.conditional(
         request, viewer=None, parts=(charts.etag("badge"), company.name), max_age=EMBED_MAX_AGE
     )

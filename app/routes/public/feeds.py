@@ -7,7 +7,6 @@ from app.companies import service as companies
 from app.errors import NotFound
 from app.feeds import service as feeds
 from app.models.complaint import Category
-from app.routes.public.charts import EMBED_MAX_AGE
 from app.web import caching
 from app.web.deps import SessionDep
 from app.web.ids import RecordId
@@ -19,7 +18,9 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 def _answer(request: Request, feed: feeds.Feed) -> Response:
     # Feeds are the same for everyone (no user-specific content, no cookie): public caching.
-    fresh = caching.conditional(request, viewer=None, parts=feed.validator(), max_age=EMBED_MAX_AGE)
+    fresh = caching.conditional(
+        request, viewer=None, parts=feed.validator(), max_age=caching.EMBED_MAX_AGE
+    )
     if fresh.not_modified:
         return fresh.response_304()
     return fresh.apply(Response(feeds.atom(feed), media_type=ATOM))

@@ -1,35 +1,28 @@
 """Leaderboards, monthly snapshots, the methodology and the data behind them (all read-only)."""
 
-import json
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Query as QueryParam
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from app.clock import utcnow
-from app.companies import service as companies
 from app.config import get_settings
-from app.db import get_session
-from app.errors import DomainError, NotFound
+from app.errors import NotFound
 from app.models.company import SECTORS
 from app.models.complaint import Category
 from app.models.stats import StatFields
 from app.stats import export, leaderboard, snapshots
 from app.stats.leaderboard import COLUMNS, SORTS, Query, Row
-from app.stats.metrics import CHANGELOG, METHODOLOGY_VERSION, METRICS, WINDOW_LABELS, WINDOWS
+from app.stats.metrics import METHODOLOGY_VERSION, WINDOW_LABELS
 from app.web import caching
 from app.web.csrf import require_csrf
 from app.web.deps import OptionalUser, SessionDep
+from app.web.downloads import csv_response, download_name, stats_window
 from app.web.pagination import Page
 from app.web.templating import kept_block, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
-# Streaming exports keep the session open until the last line is sent (FastAPI's "request"
-# scope); the rest of the app commits before responding (app/web/deps.py).
-StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
 EXPORT_LIMIT = 100_000  # leaderboard rows in one export: more than there are companies
 
 
@@ -67,18 +60,6 @@ def leaderboard_record(row: Row, query: Query) -> dict[str, Any]:
 def _all_rows(session: Session, query: Query) -> list[Row]:
     rows, _ = leaderboard.page(session=session, query=query, offset=0, limit=EXPORT_LIMIT)
     return rows
-
-
-def _csv(lines: Iterator[str], filename: str) -> StreamingResponse:
-    return StreamingResponse(
-        lines,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _filename(*parts: str) -> str:
-    return "-".join(p for p in parts if p)
 
 
 @router.get("/leaderboards")
@@ -167,8 +148,8 @@ def index_csv(
 ) -> Response:
     records = _records(session, query)
     columns = [name for name, _ in export.LEADERBOARD_COLUMNS]
-    name = _filename("outcry-leaderboard", query.period, query.category) + ".csv"
-    return _csv(export.csv_lines(columns, records), name)
+    name = download_name("outcry-leaderboard", query.period, query.category) + ".csv"
+    return csv_response(export.csv_lines(columns, records), name)
 
 
 @router.get("/leaderboards.json")
@@ -206,12 +187,6 @@ def _snapshot_or_404(session: Session, month: str):
     return found
 
 
-def _window(window: str) -> str:
-    if window not in WINDOWS:
-        raise DomainError(f"window must be one of {', '.join(WINDOWS)}")
-    return window
-
-
 def snapshot_record(snapshot, row) -> dict[str, Any]:
     return {
         "month": snapshot.month,
@@ -231,18 +206,20 @@ def snapshot_record(snapshot, row) -> dict[str, Any]:
 def snapshot_csv(session: SessionDep, month: str, window: str = "12m") -> Response:
     snapshot = _snapshot_or_404(session, month)
     found, _ = snapshots.rows(
-        session=session, snapshot=snapshot, period=_window(window), limit=EXPORT_LIMIT
+        session=session, snapshot=snapshot, period=stats_window(window), limit=EXPORT_LIMIT
     )
     columns = ["month", *(name for name, _ in export.LEADERBOARD_COLUMNS)]
     records = [snapshot_record(snapshot, r) for r in found]
-    return _csv(export.csv_lines(columns, records), f"outcry-leaderboard-{month}-{window}.csv")
+    return csv_response(
+        export.csv_lines(columns, records), f"outcry-leaderboard-{month}-{window}.csv"
+    )
 
 
 @router.get("/leaderboards/{month}.json")
 def snapshot_json(session: SessionDep, month: str, window: str = "12m") -> Response:
     snapshot = _snapshot_or_404(session, month)
     found, _ = snapshots.rows(
-        session=session, snapshot=snapshot, period=_window(window), limit=EXPORT_LIMIT
+        session=session, snapshot=snapshot, period=stats_window(window), limit=EXPORT_LIMIT
     )
     return JSONResponse(
         {
@@ -320,7 +297,7 @@ def snapshot_page(
     found, total = snapshots.rows(
         session=session,
         snapshot=snapshot,
-        period=_window(window),
+        period=stats_window(window),
         offset=pager.offset,
         limit=pager.size,
     )
@@ -341,63 +318,3 @@ def snapshot_page(
         },
     )
     return fresh.apply(response)
-
-
-@router.get("/methodology")
-def methodology(request: Request, _user: OptionalUser) -> Response:
-    settings = get_settings()
-    return render(
-        request,
-        "methodology.html",
-        {
-            "metrics": METRICS,
-            "version": METHODOLOGY_VERSION,
-            "changelog": CHANGELOG,
-            "windows": WINDOW_LABELS,
-            "min_ranked": settings.min_ranked_complaints,
-            "deadline_days": settings.response_deadline_days,
-            "industries": SECTORS,
-            "leaderboard_columns": export.LEADERBOARD_COLUMNS,
-            "complaint_columns": export.COMPLAINT_COLUMNS,
-        },
-    )
-
-
-def _complaint_filters(session: Session, company: str, window: str, category: str):
-    company_id = None
-    if company:
-        found = companies.get_by_slug(session=session, slug=company)
-        if found is None:
-            raise NotFound("There is no company with that slug.")
-        company_id = found.id
-    if category and category not in {c.value for c in Category}:
-        raise DomainError("unknown category")
-    return {"company_id": company_id, "period": _window(window), "category": category}
-
-
-@router.get("/data/complaints.csv")
-def complaints_csv(
-    session: StreamSessionDep, company: str = "", window: str = "all", category: str = ""
-) -> Response:
-    """The public rows behind the numbers: listed complaints, public (redacted) fields only."""
-    filters = _complaint_filters(session, company, window, category)
-    rows = export.complaint_rows(session=session, now=utcnow(), **filters)
-    columns = [name for name, _ in export.COMPLAINT_COLUMNS]
-    name = _filename("outcry-complaints", company, window, category) + ".csv"
-    return _csv(export.csv_lines(columns, rows), name)
-
-
-@router.get("/data/complaints.json")
-def complaints_json(
-    session: StreamSessionDep, company: str = "", window: str = "all", category: str = ""
-) -> Response:
-    filters = _complaint_filters(session, company, window, category)
-    rows = export.complaint_rows(session=session, now=utcnow(), **filters)
-
-    def lines() -> Iterator[str]:
-        yield '{"methodology_version": ' + json.dumps(METHODOLOGY_VERSION) + ', "rows": ['
-        for i, row in enumerate(rows):
-            yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
-        yield "\n]}\n"
-
-    return StreamingResponse(lines(), media_type="application/json")

@@ -85,7 +85,8 @@ def search(
         turn=turn,
     )
     pager = Page.of(page)
-    rows, total = [], 0
+    rows: list[searching.Row] = []
+    total = 0
     if not params.errors:
         rows, total = searching.search(
             session=session, filters=params.filters, offset=pager.offset, limit=pager.size

@@ -13,12 +13,13 @@ from sqlmodel import Session
 
 from app.integrations import idempotency
 from app.integrations.tokens import CompanyActor
-from app.routes.api.v1 import LIMITED, PROBLEMS, problem_doc
+from app.models.keys import pk
+from app.web.api_schema import LIMITED, PROBLEMS, Responses, problem_doc
 from app.web.ratelimit import api_token_quota
 
 PREFIX = "/api/v1/company"
-AUTH_PROBLEMS = {**PROBLEMS, 401: problem_doc("No valid API token"), **LIMITED}
-CHANGE_PROBLEMS = {
+AUTH_PROBLEMS: Responses = {**PROBLEMS, 401: problem_doc("No valid API token"), **LIMITED}
+CHANGE_PROBLEMS: Responses = {
     **AUTH_PROBLEMS,
     409: problem_doc("Not allowed now"),
     422: problem_doc("Invalid request, or an Idempotency-Key reused for another request"),
@@ -87,11 +88,11 @@ def once(
     fingerprint = idempotency.fingerprint(
         method=request.method,
         path=request.url.path,
-        agent_id=actor.user.id,
+        agent_id=pk(actor.user),
         body=data.model_dump_json() if data is not None else "",
     )
     found = idempotency.reserve(
-        session=session, token_id=actor.token.id, key=key, fingerprint=fingerprint
+        session=session, token_id=pk(actor.token), key=key, fingerprint=fingerprint
     )
     if isinstance(found, idempotency.Stored):
         return _response(found.status_code, found.body, found.location, replayed=True)
