@@ -8,7 +8,7 @@ way app/web/csrf.py does, so a POST in the matrix fails on authorization, never 
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -26,10 +26,12 @@ from app.models.complaint import Complaint, InternalNote, Message, SavedReply
 from app.models.integration import Webhook
 from app.models.membership import Claim, Invitation, Role
 from app.models.redaction import RedactionRule
+from app.models.stats import SiteTrend
 from app.models.systemic import SystemicIssue
 from app.models.takedown import Inaccuracy, TakedownNotice
 from app.models.team import SavedView
 from app.models.user import User
+from app.stats import site_trends
 from app.web.csrf import anon_cookie_name
 from app.web.sessions import cookie_name
 from tests.support.factories import make_complaint, make_rep, make_user
@@ -111,6 +113,10 @@ def build(db: Session, **complaint_fields: str) -> World:
     db.add_all([users["moderator"], saved, webhook, invitation, rule, issue, notice, note, view])
     db.flush()
     api, raw = tokens.create(session=db, company=company, owner=users["rep"], name="helpdesk")
+    # The daily statistics job has run, as on any live site: the site's trends exist.
+    now = utcnow()
+    for scope, months in site_trends.compute(session=db, now=now).items():
+        db.add(SiteTrend(scope=scope, computed_at=now, months=[asdict(m) for m in months]))
     db.flush()
     db.commit()  # as in production: the world exists before any request (a refusal rolls back)
     world = World(users=users, company=company, other_company=other, complaint=complaint)
