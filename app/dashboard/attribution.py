@@ -27,6 +27,15 @@ class Credit:
     resolved_by: int | None  # the rep credited with the (latest) resolution, if resolved
 
 
+def new_owner(action: str, detail: str) -> int | None:
+    """The owner an assignment or release left the complaint with (None: back to unassigned)."""
+    found = _NEW_OWNER.search(detail) if action == "complaint.assign" else None
+    return int(found.group(1)) if found else None
+
+
+OWNER_ACTIONS = ("complaint.assign", "complaint.release")
+
+
 class _Owners:
     """A complaint's owners over time: (when, user id or None) in order."""
 
@@ -72,14 +81,13 @@ def credits(
         select(AuditEntry.target_id, AuditEntry.at, AuditEntry.action, AuditEntry.detail)
         .where(
             AuditEntry.target_type == "complaint",
-            col(AuditEntry.action).in_(["complaint.assign", "complaint.release"]),
+            col(AuditEntry.action).in_(OWNER_ACTIONS),
             col(AuditEntry.target_id).in_(ids),
         )
         .order_by(col(AuditEntry.at), col(AuditEntry.id))
     ).all()
     for complaint_id, at, action, detail in history:
-        found = _NEW_OWNER.search(detail) if action == "complaint.assign" else None
-        owners.setdefault(complaint_id, _Owners()).add(at, int(found.group(1)) if found else None)
+        owners.setdefault(complaint_id, _Owners()).add(at, new_owner(action, detail))
 
     def who(complaint: Complaint, seen: tuple[datetime, int | None] | None) -> int | None:
         if seen is None:

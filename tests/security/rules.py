@@ -148,6 +148,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "GET /dashboard/{slug}/complaints/{complaint_id}": COMPANY_READ,
     "POST /dashboard/{slug}/complaints/{complaint_id}/assign": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/note": COMPANY,
+    # The world's note is the rep's own; another rep of the company is refused (403).
+    "POST /dashboard/{slug}/complaints/{complaint_id}/notes/{note_id}/edit": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/reply": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/resolve": COMPANY,
     "POST /dashboard/{slug}/complaints/{complaint_id}/use-saved": COMPANY,

@@ -4,7 +4,6 @@ Every page needs an active rep of a verified company (members.require_rep); ever
 and a complaint of another company is "not found" here, never shown.
 """
 
-import uuid
 from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
@@ -16,25 +15,20 @@ from starlette.datastructures import FormData
 from app.companies import members
 from app.companies import service as companies
 from app.complaints import company as company_side
-from app.complaints import service as complaints
-from app.complaints import turn
-from app.complaints.flags import flags
-from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies, saved_views
 from app.dashboard import service as dashboard
-from app.errors import DomainError
+from app.errors import DomainError, Forbidden, NotFound
 from app.mailchannel import choice
 from app.models.company import Company
-from app.models.complaint import Category, Complaint, ResolutionType, Side
+from app.models.complaint import Category, Complaint, ResolutionType
 from app.models.keys import pk
 from app.models.user import User
-from app.moderation.queries import hidden_messages
-from app.web import access, masking, queue_view
+from app.web import access, masking, queue_view, rep_case
 from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text, undo
-from app.web.ids import parse_id
+from app.web.ids import RecordId, parse_id
 from app.web.pagination import Page
 from app.web.templating import render
 
@@ -125,61 +119,9 @@ def queue(
 # One complaint, as the company's reps see it ---------------------------------------------------
 
 
-def _complaint_page(
-    request: Request,
-    session: Session,
-    case: RepCase,
-    *,
-    error: str | None = None,
-    error_for: str = "",
-    values: dict[str, str] | None = None,
-    status_code: int = 200,
-    came_from: str | None = None,
-) -> Response:
-    company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
-    complaint = case.complaint
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
-    author = session.get(User, complaint.author_id)
-    return render(
-        request,
-        "dashboard/complaint.html",
-        {
-            "company": company,
-            "member": member,
-            "complaint": complaint,
-            "author": author,
-            "flags": flags(complaint),
-            "turn": turn.current(complaint),
-            "contact": complaints.contact_summary(attempts[pk(complaint)], complaint.contact_since),
-            "timeline": complaints.timeline(session=session, complaint=complaint),
-            # A message a moderator hid is hidden from reps too (unless they wrote it).
-            "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),
-            "notes": [] if readonly else company_side.notes(session=session, complaint=complaint),
-            "assignee": company_side.assignee_member(session=session, complaint=complaint),
-            "reps": company_side.active_reps(session=session, company_id=pk(company)),
-            "names": company_side.public_names(session=session, company_id=pk(company)),
-            "saved": saved_replies.list_for(session=session, company_id=pk(company)),
-            "fill": lambda body: saved_replies.fill(
-                body, complaint=complaint, author=author, company=company
-            ),
-            "actions": [] if readonly else allowed_actions(complaint.state, Side.COMPANY),
-            "readonly": readonly,
-            "resolution_types": list(ResolutionType),
-            "error": error,
-            "error_for": error_for,
-            "values": values or {},
-            "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
-            "came_from": queue_view.queue_query(request.query_params)
-            if came_from is None
-            else came_from,
-        },
-        status_code=status_code,
-    )
-
-
 @router.get("/{slug}/complaints/{complaint_id}")
 def complaint_view(request: Request, session: SessionDep, case: ViewerComplaint) -> Response:
-    return _complaint_page(request, session, case)
+    return rep_case.complaint_page(request, session, case)
 
 
 def _act(
@@ -204,7 +146,7 @@ def _act(
             raise
     except DomainError as exc:  # a refused transition is a Conflict (409)
         undo(session, case.complaint)
-        return _complaint_page(
+        return rep_case.complaint_page(
             request,
             session,
             case,
@@ -286,7 +228,7 @@ def reply(request: Request, form: FormDep, session: SessionDep, case: RepComplai
         action=f"/dashboard/{slug}/complaints/{complaint.id}/reply",
         back=f"/dashboard/{slug}/complaints/{complaint.id}" + (f"?{kept}" if kept else ""),
         label="Your reply",
-        edit=lambda: _complaint_page(
+        edit=lambda: rep_case.complaint_page(
             request, session, case, error_for="reply", values=values, came_from=kept
         ),
     ):
@@ -325,6 +267,39 @@ def note(request: Request, form: FormDep, session: SessionDep, case: RepComplain
     )
 
 
+@router.post("/{slug}/complaints/{complaint_id}/notes/{note_id}/edit")
+def edit_note(
+    request: Request, form: FormDep, session: SessionDep, case: RepComplaint, note_id: RecordId
+) -> Response:
+    """Only a note's author may change it; a refused edit keeps what was typed."""
+    typed = text(form, "note_body")
+    kept = queue_view.carried(request.query_params, text(form, "from"))
+    try:
+        company_side.edit_note(
+            session=session,
+            complaint=case.complaint,
+            user=case.rep.user,
+            note_id=note_id,
+            body=typed,
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        # Someone else's note: the text comes back in "Add a note", to be saved as their own.
+        mine = not isinstance(exc, Forbidden)
+        return rep_case.complaint_page(
+            request,
+            session,
+            case,
+            error=str(exc),
+            error_for=f"note-{note_id}" if mine else "note",
+            values={"note_body": typed} if mine else {"note": typed},
+            status_code=exc.status_code,
+            came_from=kept,
+        )
+    return _back(case.rep.company, case.complaint, kept)
+
+
 def _resolution(value: str) -> ResolutionType:
     try:
         return ResolutionType(value)
@@ -358,7 +333,7 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
     body, chosen = text(form, "body"), text(form, "saved_id")
     kept = queue_view.carried(request.query_params, text(form, "from"))
     if (saved_id := parse_id(chosen)) is None:
-        return _complaint_page(
+        return rep_case.complaint_page(
             request,
             session,
             case,
@@ -373,4 +348,6 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
     author = session.get(User, complaint.author_id)
     filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
     combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled
-    return _complaint_page(request, session, case, values={"body": combined}, came_from=kept)
+    return rep_case.complaint_page(
+        request, session, case, values={"body": combined}, came_from=kept
+    )
