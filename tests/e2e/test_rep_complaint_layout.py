@@ -53,6 +53,12 @@ def _world(session):
     company_side.assign(
         session=session, complaint=first, user=owner_user, assignee_id=owner.user_id
     )
+    company_side.add_note(
+        session=session,
+        complaint=first,
+        user=session.get(User, sam.user_id),
+        body="Called Maria, she sent the bank statement.",
+    )
     session.flush()
     return {
         "sam": session.get(User, sam.user_id),
@@ -95,6 +101,7 @@ def test_the_complaint_in_columns_and_take_then_next(new_context: NewContext, se
     expect(page.locator(".case-facts #private-reference")).to_contain_text("ACC-445566")
     expect(page.locator(".case-facts")).to_contain_text("Dana Ortiz")
     expect(page.locator("aside.notes")).to_contain_text("BIL-22")
+    expect(page.locator(".case-facts .history")).to_contain_text("Owner: Dana Ortiz")
     _fits_and_passes_axe(page, "rep-complaint-desktop")
 
     # Phone: one column, the facts and owner first, then the conversation, then the notes.
@@ -117,4 +124,14 @@ def test_the_complaint_in_columns_and_take_then_next(new_context: NewContext, se
     expect(page.locator("h1")).to_contain_text("Router keeps dropping")
     page.goto(f"/dashboard/acme-telecom/complaints/{world['first']}")
     expect(page.locator("#assignee")).to_contain_text("Sam Lee (you)")
+    expect(page.locator(".case-facts .history li").first).to_contain_text("Owner: Sam Lee")
+
+    # Sam edits his own note in place; Dana's has no edit form for him.
+    mine = page.locator("aside.notes li", has_text="bank statement")
+    assert page.locator("aside.notes li", has_text="BIL-22").locator("summary").count() == 0
+    mine.locator("summary").click()
+    mine.get_by_label("Your note").fill("Called Maria: refund due on Friday.")
+    mine.get_by_role("button", name="Save changes").click()
+    expect(page.locator("aside.notes")).to_contain_text("refund due on Friday")
+    expect(page.locator("aside.notes .edited")).to_contain_text("edited")
     assert errors == []
