@@ -14,7 +14,6 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.companies import members
-from app.companies import service as companies
 from app.complaints import company as company_side
 from app.complaints import service as complaints
 from app.complaints import turn
@@ -22,6 +21,7 @@ from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies, saved_views
 from app.dashboard import service as dashboard
+from app.db import must_get
 from app.errors import DomainError
 from app.mailchannel import choice
 from app.models.company import Company
@@ -55,7 +55,7 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     memberships = members.companies_of(session=session, user=user)
     rows = []
     for member in memberships:
-        company = companies.get(session=session, company_id=member.company_id)
+        company = must_get(session, Company, member.company_id)
         counts = dashboard.counts(session=session, company=company, user=user)
         rows.append((company, member, counts))
     rows.sort(key=lambda row: row[0].name.lower())
@@ -139,7 +139,7 @@ def _complaint_page(
     company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
     complaint = case.complaint
     attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
-    author = session.get(User, complaint.author_id)
+    author = must_get(session, User, complaint.author_id)
     return render(
         request,
         "dashboard/complaint.html",
@@ -370,7 +370,7 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
         )
     company, complaint = case.rep.company, case.complaint
     saved = saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
-    author = session.get(User, complaint.author_id)
+    author = must_get(session, User, complaint.author_id)
     filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
     combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled
     return _complaint_page(request, session, case, values={"body": combined}, came_from=kept)
