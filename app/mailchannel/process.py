@@ -141,7 +141,7 @@ def confirm(*, session: Session, inbound_id: int, user: User) -> tuple[MailInbou
     inbound = session.get(MailInbound, inbound_id)
     thread = session.get(MailThread, inbound.thread_id) if inbound and inbound.thread_id else None
     complaint = session.get(Complaint, thread.complaint_id) if thread else None
-    if inbound is None or complaint is None or complaint.author_id != user.id:
+    if inbound is None or thread is None or complaint is None or complaint.author_id != user.id:
         raise NotFound("There is no such reply of yours waiting.")
     if inbound.state != InboundState.CONFIRM:
         raise Conflict("This reply was already published or dropped.")

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import must_get
 from app.jobs.queue import Context, Outcome
 from app.mailchannel import directory, tokens
 from app.models.complaint import Complaint
@@ -104,7 +105,7 @@ def _prepare(engine: Engine, outbound_id: int) -> tuple[bytes, str, str, int] | 
             return "the message was deleted with its complaint"
         if outbound.sent_at is not None:
             return "already sent"
-        thread = session.get(MailThread, outbound.thread_id)
+        thread = must_get(session, MailThread, outbound.thread_id)
         job = session.exec(select(Job).where(Job.key == f"mailchannel:{outbound_id}")).one()
         hour_ago = utcnow() - timedelta(hours=1)
         sent, oldest = session.exec(
@@ -113,7 +114,8 @@ def _prepare(engine: Engine, outbound_id: int) -> tuple[bytes, str, str, int] | 
                 col(MailOutbound.sent_at) > hour_ago,
             )
         ).one()
-        if sent >= settings.mail_per_domain_per_hour:
+        # The allowance is at least 1, so a domain at it has a message sent this hour.
+        if sent >= settings.mail_per_domain_per_hour and oldest is not None:
             return max(1.0, (oldest + timedelta(hours=1) - utcnow()).total_seconds())
         raw = build(session, outbound, thread, job.payload)
         return raw, tokens.address(tokens.token_for(thread)), thread.recipient, thread.complaint_id
@@ -127,7 +129,7 @@ def _record_sent(engine: Engine, outbound_id: int) -> None:
         now = utcnow()
         outbound.sent_at = now
         session.add(outbound)
-        thread = session.get(MailThread, outbound.thread_id)
+        thread = must_get(session, MailThread, outbound.thread_id)
         complaint = session.get(Complaint, thread.complaint_id)
         if thread.side == "company" and complaint is not None:
             directory.record_sent(

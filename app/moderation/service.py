@@ -14,6 +14,7 @@ from app.broadcast import delivery as broadcast_delivery
 from app.clock import utcnow
 from app.complaints import gate
 from app.complaints import visibility as vis
+from app.db import must_get
 from app.errors import Conflict, Forbidden
 from app.events import VisibilityChanged, emit
 from app.models.broadcast import Broadcast, BroadcastStatus
@@ -217,8 +218,16 @@ def set_message_visibility(
     if visibility == Visibility.PUBLIC:
         session.delete(row)
     else:
-        row = row or MessageModeration(message_id=pk(message), complaint_id=message.complaint_id)
-        row.visibility, row.reason, row.at = visibility, reason, now
+        if row is None:
+            row = MessageModeration(
+                message_id=pk(message),
+                complaint_id=message.complaint_id,
+                visibility=visibility,
+                reason=reason,
+                at=now,
+            )
+        else:
+            row.visibility, row.reason, row.at = visibility, reason, now
         session.add(row)
     complaint = session.get(Complaint, message.complaint_id)
     action = record_action(
@@ -297,7 +306,7 @@ def suspend(
     ).all():
         released.release(
             session=session,
-            company=session.get(Company, member.company_id),
+            company=must_get(session, Company, member.company_id),
             members=[member],
             actor=actor,
             why="was suspended",

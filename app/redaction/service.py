@@ -220,9 +220,9 @@ def rerun(*, session: Session, complaint: Complaint) -> int:
         select(Message).where(Message.complaint_id == complaint.id, col(Message.private).is_(False))
     ):
         old_body, old_original = message.body, message.original_body
-        use_original = old_original is not None and (message.id, "body") not in edited
-        _apply_message(ctx, message, old_original if use_original else old_body)
-        if not use_original and old_original is not None:
+        typed = old_original if (message.id, "body") not in edited else None
+        _apply_message(ctx, message, typed if typed is not None else old_body)
+        if typed is None and old_original is not None:
             message.original_body = old_original
         if message.body != old_body:
             session.add(message)
@@ -246,7 +246,7 @@ def reapply(*, session: Session, after_id: int = 0, limit: int = 100) -> tuple[i
         changed += rerun(session=session, complaint=complaint)
         if complaint.title != posted_title:  # its live posts must say what the page says
             broadcast_refresh.refresh_posts(session=session, complaint=complaint)
-    return len(batch), changed, batch[-1].id if batch else after_id
+    return len(batch), changed, pk(batch[-1]) if batch else after_id
 
 
 def redact_again(

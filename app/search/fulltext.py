@@ -71,7 +71,7 @@ def ranked(
         # Newest by filing time: the order of the composite indexes a filter may use (by company,
         # state, visibility), so the planner can walk one of them and check each row's vector.
         newest = (
-            select(Complaint.id, vector.label("vector"))
+            select(col(Complaint.id), vector.label("vector"))
             .where(*where, vector.op("@@")(tsquery))
             .order_by(
                 *(c.desc() for c in constant),
@@ -84,7 +84,7 @@ def ranked(
         # A match in the title first (its words weigh A; weights {D, C, B, A} = {0, 0, 0, 1}
         # score the title alone), then by rank: a complaint titled with the very words a reader
         # typed must not sink below long bodies that repeat them.
-        title_only = literal_column("'{0, 0, 0, 1}'::float4[]")
+        title_only: ColumnClause[Any] = literal_column("'{0, 0, 0, 1}'::float4[]")
         in_title = (func.ts_rank(title_only, newest.c.vector, tsquery) > 0).desc()
         score = func.ts_rank(newest.c.vector, tsquery).desc()  # only for the pool's rows
         order = [in_title, score, newest.c.id.desc()]

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,6 +26,7 @@ from app.complaints.turn import Step, info_waits
 from app.complaints.visibility import counted
 from app.models.company import Company
 from app.models.complaint import Complaint, ContactAttempt, Message, Side, TimelineEvent
+from app.models.keys import keys
 from app.models.stats import CompanyStat, StatFields, StatMark
 from app.stats import trends
 from app.stats.leaderboard import sort_keys
@@ -40,17 +43,18 @@ from app.stats.metrics import (
 def load_records(*, session: Session, company_id: int) -> list[Record]:
     """One company's counted complaints with what the metrics need (four queries, each bounded
     by the company's own complaints)."""
-    mine = (Complaint.company_id == company_id) & counted()
-    rows = session.exec(
-        select(
-            Complaint.id,
-            Complaint.created_at,
-            Complaint.category,
-            Complaint.state,
-            Complaint.first_response_at,
-            Complaint.closed_at,
-            Complaint.handoff_count,
-            Complaint.cosign_count,
+    mine = (col(Complaint.company_id) == company_id) & counted()
+    # SQLModel's select() is typed for up to four columns; SQLAlchemy's takes these eight.
+    rows = session.execute(
+        sa_select(
+            col(Complaint.id),
+            col(Complaint.created_at),
+            col(Complaint.category),
+            col(Complaint.state),
+            col(Complaint.first_response_at),
+            col(Complaint.closed_at),
+            col(Complaint.handoff_count),
+            col(Complaint.cosign_count),
         ).where(mine)
     ).all()
     records: dict[int, Record] = {
@@ -100,13 +104,13 @@ def _load_waits(session: Session, mine: ColumnElement[bool], records: dict[int, 
         .where(mine, col(Message.info_request).is_(True))
     )
     steps: dict[int, list[Step]] = defaultdict(list)
-    for cid, kind, side, at, info in session.exec(
-        select(
-            TimelineEvent.complaint_id,
-            TimelineEvent.kind,
-            TimelineEvent.side,
-            TimelineEvent.at,
-            Message.info_request,
+    for cid, kind, side, at, info in session.execute(
+        sa_select(
+            col(TimelineEvent.complaint_id),
+            col(TimelineEvent.kind),
+            col(TimelineEvent.side),
+            col(TimelineEvent.at),
+            col(Message.info_request),
         )
         .outerjoin(Message, col(Message.id) == TimelineEvent.message_id)
         .where(col(TimelineEvent.complaint_id).in_(asked))
@@ -155,7 +159,7 @@ class Computed:
     company_id: int
     now: datetime
     cells: dict | None  # None: the company is gone
-    charts: dict | None = None
+    charts: dict = field(default_factory=dict)
 
 
 def compute_refresh(*, session: Session, company_id: int, now: datetime) -> Computed:
@@ -176,6 +180,7 @@ def write_company(*, session: Session, computed: Computed) -> int:
     if computed.cells is None:
         return 0
     for (period, category), fields in computed.cells.items():
+        values: dict[str, Any] = {**fields, **sort_keys(StatFields.model_validate(fields))}
         session.add(
             CompanyStat(
                 company_id=company_id,
@@ -183,8 +188,7 @@ def write_company(*, session: Session, computed: Computed) -> int:
                 category=category,
                 methodology_version=METHODOLOGY_VERSION,
                 computed_at=now,
-                **fields,
-                **sort_keys(StatFields.model_validate(fields)),
+                **values,
             )
         )
     chart_store.store(session=session, company_id=company_id, now=now, numbers=computed.charts)
@@ -237,6 +241,7 @@ def marked(*, session: Session, limit: int) -> list[tuple[int, int]]:
             .order_by(func.min(StatMark.id))
             .limit(limit)
         ).all()
+        if upto is not None  # the max of a group's non-null ids
     ]
 
 
@@ -247,9 +252,9 @@ def unmark(*, session: Session, company_id: int, upto: int) -> None:
 
 
 def company_ids(*, session: Session, after_id: int = 0, limit: int = 200) -> list[int]:
-    return list(
+    return keys(
         session.exec(
-            select(Company.id)
+            select(col(Company.id))
             .where(col(Company.id) > after_id)
             .order_by(col(Company.id))
             .limit(limit)

@@ -119,12 +119,13 @@ def _time(value: Any) -> datetime | None:
 def _typed(table: Table, row: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
     for column in table.columns:
-        value = row.get(column.name)
+        value: Any = row.get(column.name)
         if column.type == "time":
-            value = _time(value)
+            out.append(_time(value))
         elif hasattr(value, "value"):  # enums
-            value = value.value
-        out.append(value)
+            out.append(value.value)
+        else:
+            out.append(value)
     return out
 
 

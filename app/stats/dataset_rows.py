@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, union_all
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.complaints.public import company_url
 from app.complaints.visibility import listed, message_listed
@@ -33,7 +34,7 @@ def complaints(*, session: Session, now: datetime) -> Iterator[Row]:
     )
 
 
-def public_messages() -> Select:
+def public_messages() -> SelectOfScalar[Message]:
     """The messages anyone may read: on a listed complaint, from the consumer or the company,
     not private to the company and not hidden or removed by a moderator."""
     return (
@@ -61,7 +62,7 @@ def messages(*, session: Session, now: datetime) -> Iterator[Row]:
             yield {name: getattr(message, name) for name in MESSAGES.names}
         if len(found) < BATCH:
             return
-        after = found[-1].id
+        after = pk(found[-1])
 
 
 def companies(*, session: Session, now: datetime) -> Iterator[Row]:
@@ -165,7 +166,7 @@ def daily(*, session: Session, now: datetime) -> Iterator[Row]:
     ).subquery()
     names = [n for n in DAILY.names if n not in ("company_id", "day")]
     stmt = (
-        select(  # type: ignore[call-overload]
+        select(
             stream.c.company_id,
             stream.c.day,
             *(func.sum(stream.c[n]).label(n) for n in names),

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from app.errors import DomainError
@@ -104,7 +105,7 @@ class Query:
             return self.direction == "desc"
         return SORTS[self.sort].higher_is_better
 
-    def order_by(self) -> list[ColumnElement[Any]]:
+    def order_by(self) -> list[ColumnElement[Any] | Mapped[Any]]:
         """Ranked companies first, then by the metric; companies below the minimum sample after
         them, most complaints first. In the default direction this is the precomputed sort key
         (an index range scan); reversed, the metric itself, sorted over one (window, category):
@@ -112,7 +113,9 @@ class Query:
         spec = SORTS[self.sort]
         if self.descending == spec.higher_is_better:
             return [col(getattr(CompanyStat, f"sort_{spec.key}")), col(CompanyStat.company_id)]
-        column: ColumnElement[Any] = col(getattr(CompanyStat, spec.bound(self.descending)))
+        column: ColumnElement[Any] | Mapped[Any] = col(
+            getattr(CompanyStat, spec.bound(self.descending))
+        )
         if spec.none_as is not None:
             column = func.coalesce(column, spec.none_as)
         ranked = col(CompanyStat.ranked)

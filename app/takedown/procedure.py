@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from app.clock import as_utc, utcnow
-from app.db import rows_changed
+from app.db import must_get, rows_changed
 from app.errors import Conflict
 from app.models.complaint import Complaint, Message, Visibility
 from app.models.moderation import MessageModeration
@@ -76,7 +76,7 @@ def _remove(session: Session, notice: TakedownNotice, frm: NoticeStatus, why: st
     if why == "no_answer":
         record(session=session, notice=notice, kind="deadline_passed", at=now)
     message = session.get(Message, notice.message_id) if notice.message_id else None
-    complaint = session.get(Complaint, notice.complaint_id)
+    complaint = must_get(session, Complaint, notice.complaint_id)
     # Already down (a moderator removed it, for whatever reason): its author already has a
     # statement of reasons for that removal, and gets no second one for the same content.
     if message is not None:
@@ -85,7 +85,7 @@ def _remove(session: Session, notice: TakedownNotice, frm: NoticeStatus, why: st
     else:
         already_removed = complaint.visibility == Visibility.REMOVED
     if already_removed:
-        message = complaint = None
+        message = None
     if message is not None:  # the statement is in one message: that message comes down
         with contextlib.suppress(Conflict):
             moderation.set_message_visibility(
@@ -96,7 +96,7 @@ def _remove(session: Session, notice: TakedownNotice, frm: NoticeStatus, why: st
                 actor=None,
                 now=now,
             )
-    elif complaint is not None:
+    elif not already_removed:
         moderation.set_visibility(
             session=session,
             complaint=complaint,
@@ -153,7 +153,8 @@ def process(*, session: Session, notice: TakedownNotice, now: datetime | None = 
             _remove(session, notice, NoticeStatus.RECEIVED, "unreachable", now)
         else:
             _forward(session, notice, poster, now)
-    if notice.status is NoticeStatus.FORWARDED and now >= as_utc(notice.answer_due_at):
+    due = notice.answer_due_at  # set whenever a notice is forwarded
+    if notice.status is NoticeStatus.FORWARDED and due is not None and now >= as_utc(due):
         _remove(session, notice, NoticeStatus.FORWARDED, "no_answer", now)
     elif notice.status is NoticeStatus.AGREED:
         _remove(session, notice, NoticeStatus.AGREED, "agreed", now)

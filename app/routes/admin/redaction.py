@@ -70,7 +70,13 @@ def _refused(
 def create(request: Request, form: FormDep, session: SessionDep, admin: AdminUser) -> Response:
     values = {k: text(form, k) for k in ("pattern", "replacement", "reason")}
     try:
-        rules.create(session=session, admin=admin, **values)
+        rules.create(
+            session=session,
+            admin=admin,
+            pattern=values["pattern"],
+            replacement=values["replacement"],
+            reason=values["reason"],
+        )
     except DomainError as exc:
         return _refused(request, session, exc, values, "new")
     return RedirectResponse("/admin/redaction?done=created", status_code=303)
@@ -83,7 +89,14 @@ def update(
     rule = rules.get_or_404(session=session, rule_id=rule_id)
     values = {k: text(form, k) for k in ("pattern", "replacement", "reason")}
     try:
-        rules.update(session=session, admin=admin, rule=rule, **values)
+        rules.update(
+            session=session,
+            admin=admin,
+            rule=rule,
+            pattern=values["pattern"],
+            replacement=values["replacement"],
+            reason=values["reason"],
+        )
     except DomainError as exc:
         return _refused(request, session, exc, values, str(rule_id))
     return RedirectResponse("/admin/redaction?done=updated", status_code=303)

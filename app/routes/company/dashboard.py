@@ -13,10 +13,10 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.companies import members
-from app.companies import service as companies
 from app.complaints import company as company_side
 from app.dashboard import saved_replies, saved_views
 from app.dashboard import service as dashboard
+from app.db import must_get
 from app.errors import DomainError, Forbidden, NotFound
 from app.mailchannel import choice
 from app.models.company import Company
@@ -49,7 +49,7 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     memberships = members.companies_of(session=session, user=user)
     rows = []
     for member in memberships:
-        company = companies.get(session=session, company_id=member.company_id)
+        company = must_get(session, Company, member.company_id)
         counts = dashboard.counts(session=session, company=company, user=user)
         rows.append((company, member, counts))
     rows.sort(key=lambda row: row[0].name.lower())
@@ -345,7 +345,7 @@ def use_saved(request: Request, form: FormDep, session: SessionDep, case: RepCom
         )
     company, complaint = case.rep.company, case.complaint
     saved = saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
-    author = session.get(User, complaint.author_id)
+    author = must_get(session, User, complaint.author_id)
     filled = saved_replies.fill(saved.body, complaint=complaint, author=author, company=company)
     combined = f"{body.rstrip()}\n\n{filled}" if body.strip() else filled
     return rep_case.complaint_page(

@@ -101,19 +101,12 @@ def revoke_token(session: SessionDep, owner: OwnedCompany, token_id: RecordId) -
 def create_webhook(
     request: Request, form: FormDep, session: SessionDep, owner: OwnedCompany
 ) -> Response:
-    values = {
-        "url": text(form, "url"),
-        "events": [e for e in form.getlist("events") if isinstance(e, str)],
-    }
+    url = text(form, "url")
+    events = [e for e in form.getlist("events") if isinstance(e, str)]
+    values = {"url": url, "events": events}
     company, user = owner.company, owner.user
     try:
-        webhooks.create(
-            session=session,
-            company=company,
-            owner=user,
-            url=values["url"],
-            events=values["events"],
-        )
+        webhooks.create(session=session, company=company, owner=user, url=url, events=events)
     except webhooks.InvalidWebhook as exc:
         undo(session)
         return _page(
@@ -131,21 +124,24 @@ def create_webhook(
 def change_webhook(
     request: Request, session: SessionDep, owner: OwnedCompany, webhook_id: RecordId, change: str
 ) -> Response:
-    args = {
-        "session": session,
-        "company": owner.company,
-        "owner": owner.user,
-        "webhook_id": webhook_id,
-    }
+    company, user = owner.company, owner.user
     try:
         if change == "delete":
-            webhooks.delete(**args)
+            webhooks.delete(session=session, company=company, owner=user, webhook_id=webhook_id)
         elif change in ("enable", "disable"):
-            webhooks.set_active(**args, active=change == "enable")
+            webhooks.set_active(
+                session=session,
+                company=company,
+                owner=user,
+                webhook_id=webhook_id,
+                active=change == "enable",
+            )
         elif change == "test":
-            webhooks.send_test(**args)
+            webhooks.send_test(session=session, company=company, owner=user, webhook_id=webhook_id)
         elif change == "replay":
-            webhooks.replay_held(**args)
+            webhooks.replay_held(
+                session=session, company=company, owner=user, webhook_id=webhook_id
+            )
         else:
             raise NotFound("There is no such action.")
     except Conflict as exc:

@@ -22,9 +22,10 @@ from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
 from app.config import get_settings
-from app.db import begin_reading
+from app.db import begin_reading, must_get
 from app.errors import DomainError, NotFound
 from app.mailchannel import outbound as mail_outbound
+from app.models.company import Company
 from app.models.complaint import Category, Channel, Complaint, ComplaintCreate, Side
 from app.models.keys import pk
 from app.models.user import User
@@ -183,7 +184,7 @@ def _preview_step(request: Request, session: Session, user: User, values: dict) 
 def _alike(session: Session, complaint: Complaint) -> dict[str, Any]:
     """What the page shows every viewer alike: rows read through the complaint, covered by its
     validator (the anonymous page is kept by the same one)."""
-    company = companies.get(session=session, company_id=complaint.company_id)
+    company = must_get(session, Company, complaint.company_id)
     attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     return {
         "company": company,
