@@ -371,6 +371,7 @@ def systemic_rebuild(
     from app.companies import service as companies
     from app.db import get_engine
     from app.models.complaint import Complaint
+    from app.models.keys import pk
     from app.systemic.jobs import rebuild
 
     engine = get_engine()
@@ -379,7 +380,7 @@ def systemic_rebuild(
             found = companies.get_by_slug(session=session, slug=company)
             if found is None:
                 raise typer.BadParameter(f"There is no company {company!r}.")
-            ids = [found.id]
+            ids = [pk(found)]
         else:
             ids = list(
                 session.exec(

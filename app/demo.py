@@ -22,6 +22,7 @@ from app.models.complaint import (
     Channel,
     Complaint,
     ComplaintCreate,
+    ContactAttemptIn,
     CoSign,
     ResolutionType,
 )
@@ -391,7 +392,7 @@ def _one(
         company_name=company_name,
         private_reference=f"ACC-{rng.randint(10_000_000, 99_999_999)}",
         broadcast_opt_in=rng.random() < 0.6,
-        contact_attempts=[{"channel": ch, "count": c} for ch, c in tries.items()],
+        contact_attempts=[ContactAttemptIn(channel=ch, count=c) for ch, c in tries.items()],
         contact_since=(filed - timedelta(days=rng.randint(3, 60))).date() if tries else None,
         submission_key=f"demo-{n}",
     )

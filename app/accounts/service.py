@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete
+from sqlalchemy import delete, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -21,15 +21,13 @@ from app.hashing import token_hash
 from app.models.keys import pk
 from app.models.user import User, UserSession
 
+
 # The test suite's logins would spend minutes of CPU on argon2's deliberate cost, so under
 # OUTCRY_ENVIRONMENT=test the same argon2id code runs with its smallest parameters.
-_TEST_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
-
-
 def password_hasher(environment: str) -> PasswordHash:
     """argon2id with pwdlib's OWASP-aligned defaults (64 MiB, 3 passes), except in tests."""
     if environment == "test":
-        return PasswordHash((Argon2Hasher(**_TEST_COST),))
+        return PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
     return PasswordHash((Argon2Hasher(),))
 
 
@@ -123,8 +121,8 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
     hashed = token_hash(token)
     row = session.exec(
         select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == hashed)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(col(UserSession.token_hash) == hashed)
     ).first()
     if row is None or row[0].expires_at <= (now or utcnow()):
         return None
@@ -134,7 +132,7 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
     return row[1]
 
 
-_user_mapper = User.__mapper__
+_user_mapper = inspect(User)
 _new_user = _user_mapper.class_manager.new_instance
 
 
@@ -147,8 +145,8 @@ def cached_user(*, session: Session, token: str) -> User | None:
     expires_at, values = found
     if expires_at <= utcnow():
         return None
-    key = _user_mapper.identity_key_from_primary_key((values["id"],))
-    if (known := session.identity_map.get(key)) is not None:
+    identity = _user_mapper.identity_key_from_primary_key((values["id"],))
+    if (known := session.identity_map.get(identity)) is not None:
         return known  # already in this session (a session shared across requests)
     # Built as a query would build it (no validation): clean, nothing to write back.
     user = _new_user()
@@ -160,7 +158,7 @@ def cached_user(*, session: Session, token: str) -> User | None:
 
 
 def end_session(*, session: Session, token: str) -> None:
-    session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+    session.execute(delete(UserSession).where(col(UserSession.token_hash) == token_hash(token)))
 
 
 def end_other_sessions(*, session: Session, user: User, keep_token: str | None = None) -> int:

@@ -85,10 +85,12 @@ class MastodonAdapter:
         data = check(response, network="Mastodon").json()
         self.can_edit = edits_statuses(str(data.get("version") or ""))
         statuses = (data.get("configuration") or {}).get("statuses") or {}
+        max_characters = statuses.get("max_characters")
+        per_url = statuses.get("characters_reserved_per_url")
         self.rules = replace(
             self.rules,
-            max_graphemes=int(statuses.get("max_characters") or self.rules.max_graphemes),
-            link_length=int(statuses.get("characters_reserved_per_url") or self.rules.link_length),
+            max_graphemes=int(max_characters) if max_characters else self.rules.max_graphemes,
+            link_length=int(per_url) if per_url else self.rules.link_length,
         )
         self._limits_read = True
 

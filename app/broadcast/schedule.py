@@ -10,7 +10,7 @@ when a company's resolution stays unconfirmed past the confirmation deadline (th
 import asyncio
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import ColumnElement, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -28,7 +28,7 @@ from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.complaint import Complaint, ComplaintState
 from app.models.job import Job
-from app.models.keys import pk
+from app.models.keys import keys, pk
 
 SCAN_KIND = "broadcast.scan"
 
@@ -150,8 +150,8 @@ def scan_in_batches(engine: Engine, now: datetime | None = None) -> int:
     Returns the broadcasts queued."""
     now = now or utcnow()
     with Session(for_reading(engine)) as session:
-        found = [session.exec(q.with_only_columns(col(Complaint.id))).all() for q in _due(now)]
-    ids = sorted({id_ for rows in found for id_ in rows})
+        found = [session.exec(select(col(Complaint.id)).where(*due)).all() for due in _due(now)]
+    ids = sorted({id_ for rows in found for id_ in keys(rows)})
     queued = stale = 0
     for start in range(0, len(ids), SCAN_BATCH):
         chunk = ids[start : start + SCAN_BATCH]
@@ -171,33 +171,29 @@ def scan_in_batches(engine: Engine, now: datetime | None = None) -> int:
     return queued
 
 
-def _due(now: datetime) -> list[Select]:
-    """The complaints the scan catches up: open ones past the first milestone, and resolutions
-    left unconfirmed past the deadline."""
+def _due(now: datetime) -> list[list[ColumnElement[bool]]]:
+    """The conditions on complaints the scan catches up: open ones past the first milestone,
+    and resolutions left unconfirmed past the deadline."""
     settings = get_settings()
     milestones = sorted(set(settings.broadcast_milestones))
-    queries = []
+    due = []
     if milestones:
-        queries.append(
-            select(Complaint)
-            .where(
+        due.append(
+            [
                 col(Complaint.broadcast_opt_in).is_(True),
                 col(Complaint.state).in_(OPEN_STATES),
                 col(Complaint.created_at) <= now - timedelta(days=milestones[0]),
-            )
-            .order_by(col(Complaint.id))
+            ]
         )
     waited = timedelta(days=settings.confirm_deadline_days)
-    queries.append(
-        select(Complaint)
-        .where(
+    due.append(
+        [
             col(Complaint.broadcast_opt_in).is_(True),
-            Complaint.state == ComplaintState.RESOLVED,
+            col(Complaint.state) == ComplaintState.RESOLVED,
             col(Complaint.resolved_at) <= now - waited,
-        )
-        .order_by(col(Complaint.id))
+        ]
     )
-    return queries
+    return due
 
 
 def _scan(
@@ -209,7 +205,12 @@ def _scan(
     milestones = sorted(set(settings.broadcast_milestones))
     queued: list[Broadcast] = []
     stale = 0
-    queries = [q if ids is None else q.where(col(Complaint.id).in_(ids)) for q in _due(now)]
+    queries = [
+        select(Complaint)
+        .where(*due, *([] if ids is None else [col(Complaint.id).in_(ids)]))
+        .order_by(col(Complaint.id))
+        for due in _due(now)
+    ]
     if milestones:
         unresolved = session.exec(queries[0]).all()
         for complaint in unresolved:
@@ -291,11 +292,15 @@ def milestone_due(
     if complaint is None:
         return []
     if "unconfirmed" in payload:
-        resolved = complaint.resolved_at and as_utc(complaint.resolved_at).isoformat()
-        if complaint.state != ComplaintState.RESOLVED or resolved != payload["unconfirmed"]:
+        resolved_at = complaint.resolved_at
+        if (
+            complaint.state != ComplaintState.RESOLVED
+            or resolved_at is None
+            or as_utc(resolved_at).isoformat() != payload["unconfirmed"]
+        ):
             return []  # confirmed, disputed or resolved again since
         waited = timedelta(days=get_settings().confirm_deadline_days)
-        days = _days_between(complaint.created_at, as_utc(complaint.resolved_at) + waited)
+        days = _days_between(complaint.created_at, as_utc(resolved_at) + waited)
         return queue(
             session=session, complaint=complaint, event=compose.UNCONFIRMED, days=days, now=now
         )
@@ -324,11 +329,16 @@ def on_update(session: Session, event: ComplaintUpdated) -> None:
         plan_unconfirmed(session=session, complaint=complaint)
 
 
-def milestone_job(job: Job, context: Context) -> Outcome:
-    with Session(context.engine) as session:
-        queued = milestone_due(session=session, payload=job.payload)
-        session.commit()
-    return Outcome(ok=True, detail=f"queued {len(queued)} broadcasts")
+async def milestone_job(job: Job, context: Context) -> Outcome:
+    def run() -> int:
+        with Session(context.engine) as session:
+            queued = milestone_due(session=session, payload=job.payload)
+            session.commit()
+        return len(queued)
+
+    # The worker awaits every handler; the database work runs off its event loop.
+    queued = await asyncio.to_thread(run)
+    return Outcome(ok=True, detail=f"queued {queued} broadcasts")
 
 
 async def scan_job(job: Job, context: Context) -> Outcome:

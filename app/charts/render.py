@@ -11,9 +11,10 @@ from collections.abc import Callable
 
 import matplotlib
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from app.charts import data
 
@@ -55,6 +56,14 @@ def _empty(ax: Axes, what: str) -> None:
     ax.text(0.5, 0.5, what, ha="center", va="center", color=MUTED, transform=ax.transAxes)
 
 
+def _whole_numbers(axis: Axis) -> None:
+    """Counts of complaints: no tick at 2.5. An axis's default locator (AutoLocator) is a
+    MaxNLocator, the one that can keep to integers."""
+    locator = axis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
+
+
 def monthly(months: list[tuple[str, int]]) -> bytes:
     def draw(ax: Axes) -> None:
         labels = [m for m, _ in months]
@@ -62,7 +71,7 @@ def monthly(months: list[tuple[str, int]]) -> bytes:
         step = max(1, len(labels) // 8)  # about eight labels, whatever the span
         ax.set_xticks(range(0, len(labels), step), labels[::step])
         ax.tick_params(axis="x", labelrotation=30)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        _whole_numbers(ax.yaxis)
         ax.set_ylabel("Complaints filed")
         ax.set_title("Complaints per month", loc="left")
 
@@ -108,7 +117,7 @@ def distribution(bars: list[tuple[str, int]]) -> bytes:
         ax.bar(range(len(bars)), [n for _, n in bars], color=colors, width=0.7)
         ax.set_xticks(range(len(labels)), labels)
         ax.tick_params(axis="x", labelrotation=20)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        _whole_numbers(ax.yaxis)
         ax.set_ylabel("Complaints")
         ax.set_title("How long the first response took", loc="left")
 
@@ -126,7 +135,7 @@ def resolutions(rows: list[data.ResolutionRow]) -> bytes:
         ax.barh(ys, [r.other for r in rows], left=confirmed, color=SOFT, label="not confirmed")
         ax.set_yticks(list(ys), [r.label for r in rows])
         ax.invert_yaxis()
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        _whole_numbers(ax.xaxis)
         ax.set_xlabel("Complaints the company resolved")
         ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2)
         ax.set_title("Resolution types", loc="left")

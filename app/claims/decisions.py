@@ -7,6 +7,7 @@ are granted without review.
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
 from app import audit
@@ -14,6 +15,7 @@ from app.claims.service import ClaimInputError, expire_if_due, grant
 from app.clock import utcnow
 from app.companies.service import normalize_domain
 from app.config import get_settings
+from app.db import must_get
 from app.errors import Conflict, DomainError
 from app.models.company import Company
 from app.models.keys import pk
@@ -38,10 +40,10 @@ class PendingRow:
         return self.claim.status is ClaimStatus.REVIEW
 
 
-def _waiting(now: datetime):
+def _waiting(now: datetime) -> ColumnElement[bool]:
     return or_(
-        Claim.status == ClaimStatus.REVIEW,
-        (Claim.status == ClaimStatus.PENDING) & (col(Claim.expires_at) > now),
+        col(Claim.status) == ClaimStatus.REVIEW,
+        (col(Claim.status) == ClaimStatus.PENDING) & (col(Claim.expires_at) > now),
     )
 
 
@@ -125,7 +127,7 @@ def approve(
     if claim.status is ClaimStatus.PENDING:
         claim.method = ClaimMethod.MANUAL
     claim.decided_by_id = admin.id
-    company = session.get(Company, claim.company_id)
+    company = must_get(session, Company, claim.company_id)
     set_domain(session=session, company=company, domain=claim.domain, admin=admin, now=now)
     how = "approved after review" if asked is claim.method else "approved by hand"
     proof = grant(session, claim, admin, f"{how} (asked for {asked.value})", now)
@@ -133,7 +135,7 @@ def approve(
         raise Conflict(proof.reason)
     claim.note = note.strip()[:500]
     session.add(claim)
-    claimant = session.get(User, claim.user_id)
+    claimant = must_get(session, User, claim.user_id)
     queue_mail(
         session=session,
         key=f"claim-approved:{claim.id}",
@@ -158,8 +160,8 @@ def reject(
     _decidable(session, claim, admin, now)
     claim.status, claim.decided_by_id, claim.note = ClaimStatus.REJECTED, admin.id, reason[:500]
     session.add(claim)
-    company = session.get(Company, claim.company_id)
-    claimant = session.get(User, claim.user_id)
+    company = must_get(session, Company, claim.company_id)
+    claimant = must_get(session, User, claim.user_id)
     queue_mail(
         session=session,
         key=f"claim-rejected:{claim.id}",

@@ -12,6 +12,7 @@ from app import audit
 from app.claims.verifier import Verifier
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import must_get
 from app.models.company import Company
 from app.models.keys import pk
 from app.models.membership import Claim, ClaimMethod, ClaimStatus, CompanyMember, Role
@@ -108,15 +109,15 @@ def reverify_due(
         _mail_suspension(session, claim, now)
         _release_all(session, claim, now)
     session.flush()
-    return Recheck(len(due), suspended, inconclusive, due[-1].id if due else after_id)
+    return Recheck(len(due), suspended, inconclusive, pk(due[-1]) if due else after_id)
 
 
 def _release_all(session: Session, claim: Claim, now: datetime) -> None:
     """Nobody can answer for the company now: what its reps held goes back to the queue."""
-    company = session.get(Company, claim.company_id)
+    company = must_get(session, Company, claim.company_id)
     reps = session.exec(
         select(CompanyMember).where(
-            CompanyMember.company_id == company.id, col(CompanyMember.revoked_at).is_(None)
+            col(CompanyMember.company_id) == company.id, col(CompanyMember.revoked_at).is_(None)
         )
     ).all()
     released.release(
@@ -131,8 +132,8 @@ def _release_all(session: Session, claim: Claim, now: datetime) -> None:
 
 
 def _mail_suspension(session: Session, claim: Claim, now: datetime) -> None:
-    company = session.get(Company, claim.company_id)
-    claimant = session.get(User, claim.user_id)
+    company = must_get(session, Company, claim.company_id)
+    claimant = must_get(session, User, claim.user_id)
     owners = {u.id: u for u in _owners(session, claim.company_id)} | {claimant.id: claimant}
     link = f"{get_settings().base_url.rstrip('/')}/claims/{claim.id}"
     for owner in owners.values():

@@ -155,7 +155,7 @@ def suggest(
         choices[(company_id, "n")] = name
         if domain:
             choices[(company_id, "d")] = domain.split(".")[0]
-    scored: dict[int, float] = {}
+    scored: dict[int | None, float] = {}  # keyed by Company.id, as its column is typed
     for _text, score, key in process.extract(
         query,
         choices,
@@ -199,7 +199,9 @@ def create(
     base = slugify(name)
     taken = set(
         session.exec(
-            select(Company.slug).where((Company.slug == base) | col(Company.slug).like(f"{base}-%"))
+            select(Company.slug).where(
+                (col(Company.slug) == base) | col(Company.slug).like(f"{base}-%")
+            )
         )
     )
     slug, n = base, 2

@@ -1,6 +1,7 @@
 """Bulk actions from the queue: assign, take, resolve or answer with a saved reply, each
 complaint on its own (a savepoint each), so one that cannot be changed leaves the others done."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -11,9 +12,10 @@ from app.complaints import gate
 from app.complaints import service as complaints
 from app.complaints.states import TransitionError
 from app.dashboard import saved_replies
+from app.db import must_get
 from app.errors import DomainError
 from app.models.company import Company
-from app.models.complaint import ResolutionType
+from app.models.complaint import Complaint, ResolutionType
 from app.models.keys import pk
 from app.models.user import User
 
@@ -48,17 +50,15 @@ def apply(
         raise DomainError("Tick at least one complaint.")
     if len(complaint_ids) > MAX_AT_ONCE:
         raise DomainError(f"Please change at most {MAX_AT_ONCE} complaints at once.")
-    if action is Action.ASSIGN and assignee_id is None:
-        raise DomainError("Choose who should own them.")
-    if action is Action.RESOLVE and resolution_type is None:
-        raise DomainError("Choose how they were resolved.")
-    saved = (
-        saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
-        if action is Action.SAVED_REPLY and saved_id is not None
-        else None
+    change = _change(
+        session=session,
+        company=company,
+        user=user,
+        action=action,
+        assignee_id=assignee_id,
+        saved_id=saved_id,
+        resolution_type=resolution_type,
     )
-    if action is Action.SAVED_REPLY and saved is None:
-        raise DomainError("Choose a saved reply to send.")
     outcome = Outcome()
     for complaint_id in dict.fromkeys(complaint_ids):
         complaint = complaints.get(session=session, complaint_id=complaint_id)
@@ -67,33 +67,52 @@ def apply(
             continue
         try:
             with session.begin_nested():
-                if action in (Action.ASSIGN, Action.TAKE):
-                    company_side.assign(
-                        session=session,
-                        complaint=complaint,
-                        user=user,
-                        assignee_id=user.id if action is Action.TAKE else assignee_id,
-                    )
-                elif action is Action.RESOLVE:
-                    company_side.resolve(
-                        session=session,
-                        complaint=complaint,
-                        user=user,
-                        resolution_type=resolution_type,
-                    )
-                else:
-                    author = session.get(User, complaint.author_id)
-                    company_side.reply(
-                        session=session,
-                        complaint=complaint,
-                        user=user,
-                        body=saved_replies.fill(
-                            saved.body, complaint=complaint, author=author, company=company
-                        ),
-                    )
+                change(complaint)
         except (DomainError, TransitionError) as exc:
             session.refresh(complaint)
             outcome.skipped.append((complaint_id, str(exc)))
             continue
         outcome.done.append(complaint_id)
     return outcome
+
+
+def _change(
+    *,
+    session: Session,
+    company: Company,
+    user: User,
+    action: Action,
+    assignee_id: int | None,
+    saved_id: int | None,
+    resolution_type: ResolutionType | None,
+) -> Callable[[Complaint], object]:
+    """What the action does to one complaint, once what it needs has been checked."""
+    if action in (Action.ASSIGN, Action.TAKE):
+        assignee = pk(user) if action is Action.TAKE else assignee_id
+        if assignee is None:
+            raise DomainError("Choose who should own them.")
+        return lambda complaint: company_side.assign(
+            session=session, complaint=complaint, user=user, assignee_id=assignee
+        )
+    if action is Action.RESOLVE:
+        if resolution_type is None:
+            raise DomainError("Choose how they were resolved.")
+        how = resolution_type
+        return lambda complaint: company_side.resolve(
+            session=session, complaint=complaint, user=user, resolution_type=how
+        )
+    saved = (
+        saved_replies.get(session=session, company_id=pk(company), saved_id=saved_id)
+        if saved_id is not None
+        else None
+    )
+    if saved is None:
+        raise DomainError("Choose a saved reply to send.")
+    text = saved.body
+
+    def reply(complaint: Complaint) -> object:
+        author = must_get(session, User, complaint.author_id)
+        body = saved_replies.fill(text, complaint=complaint, author=author, company=company)
+        return company_side.reply(session=session, complaint=complaint, user=user, body=body)
+
+    return reply

@@ -99,7 +99,12 @@ def changes(*, session: Session, complaint: Complaint, event: Event) -> dict:
             .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == event.action)
             .order_by(col(TimelineEvent.id).desc())
         ).first()
-        if step is not None and step.from_state and step.from_state != step.to_state:
+        if (
+            step is not None
+            and step.from_state
+            and step.to_state is not None
+            and step.from_state != step.to_state
+        ):
             found["state"] = {"from": step.from_state.value, "to": step.to_state.value}
     if isinstance(event, Assigned):
         found["assignee"] = {"from": event.previous_assignee_id, "to": event.assignee_id}

@@ -111,8 +111,8 @@ def list_complaints(
                 and_(col(Complaint.updated_at) == at, col(Complaint.id) > after_id),
             )
         )
-    order = (col(Complaint.updated_at), col(Complaint.id))
-    rows = list(session.exec(stmt.order_by(*order).limit(limit + 1)))
+    oldest_first = (col(Complaint.updated_at), col(Complaint.id))
+    rows = list(session.exec(stmt.order_by(*oldest_first).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1]) if more else None
@@ -167,7 +167,8 @@ def reply(
         select(Message)
         .where(Message.complaint_id == complaint.id, Message.author_id == actor.user.id)
         .order_by(col(Message.id).desc())
-    ).first()
+        .limit(1)
+    ).one()
 
 
 def resolve(
@@ -207,7 +208,7 @@ def assign(
         session=session,
         complaint=complaint,
         user=actor.user,
-        assignee_id=actor.user.id if assignee_id is None else assignee_id,
+        assignee_id=pk(actor.user) if assignee_id is None else assignee_id,
     )
 
 

@@ -60,7 +60,9 @@ def _insert_new(dialect: str, *, returning: bool) -> Any:
     # (queueing its one job took 7% of a filing's CPU through the ORM).
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     if not returning:
-        return insert(Job.__table__).on_conflict_do_nothing(index_elements=["key"])
+        return insert(Job.metadata.tables[str(Job.__tablename__)]).on_conflict_do_nothing(
+            index_elements=["key"]
+        )
     return insert(Job).on_conflict_do_nothing(index_elements=["key"]).returning(Job)
 
 

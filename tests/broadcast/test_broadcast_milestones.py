@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.broadcast import delivery, schedule
 from app.broadcast.fake import FakeAdapter
 from app.clock import as_utc, utcnow
-from app.jobs.queue import Outcome, claim, finish
+from app.jobs.queue import Context, Outcome, claim, finish
 from app.jobs.worker import run_once
 from app.models.broadcast import Broadcast, BroadcastStatus
 from app.models.job import Job
@@ -113,3 +113,17 @@ async def test_after_a_long_pause_a_late_milestone_job_leaves_it_to_the_catch_up
     assert schedule.scan(session=db, now=day(12)) == []  # counted, not posted
     skipped = db.exec(select(Broadcast).where(Broadcast.status == BroadcastStatus.SKIPPED)).one()
     assert skipped.event == "milestone:7"
+
+
+async def test_the_worker_awaits_a_milestone_job_and_it_reports_done(
+    live_engine: Engine, fake: FakeAdapter
+) -> None:
+    with Session(live_engine, expire_on_commit=False) as session:
+        complaint = make_complaint(session, now=utcnow() - timedelta(days=7), broadcast_opt_in=True)
+        session.commit()
+        (job,) = session.exec(select(Job).where(Job.kind == schedule.MILESTONE_KIND)).all()
+    outcome = await schedule.milestone_job(job, Context(engine=live_engine))
+    assert outcome.ok and outcome.detail == "queued 1 broadcasts"
+    with Session(live_engine) as session:
+        posts = session.exec(select(Broadcast).where(Broadcast.complaint_id == complaint.id))
+        assert [b.event for b in posts] == ["milestone:7"]
