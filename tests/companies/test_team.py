@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from app.clock import utcnow
+from app.companies import invitations, team
 from app.companies import service as companies
-from app.companies import team
 from app.models.audit import AuditEntry
 from app.models.company import Company
 from app.models.job import Job
@@ -157,7 +157,7 @@ def test_inviting_a_current_member_is_refused(client, db, company, owner):
 
 
 def invited(db, company, owner, email="dana@example.org", role=Role.AGENT, **kw):
-    invitation, token = team.invite(
+    invitation, token = invitations.invite(
         session=db, company=company, actor=user_of(db, owner), email=email, role=role, **kw
     )
     return invitation, token

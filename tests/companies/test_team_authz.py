@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, func, select
 
+from app.companies import invitations, team
 from app.companies import profile as profiles
 from app.companies import service as companies
-from app.companies import team
 from app.models.audit import AuditEntry
 from app.models.company import Company
 from app.models.job import Job
@@ -40,7 +40,7 @@ def world(db: Session, web_app) -> World:
     other_owner = make_rep(db, other, role=Role.OWNER, public_name="Gil Globex")
     owner_user = db.get(User, owner.user_id)
     team.revoke(session=db, company_id=company.id, actor=owner_user, member_id=revoked.id)
-    invitation, _token = team.invite(
+    invitation, _token = invitations.invite(
         session=db, company=company, actor=owner_user, email="pending@example.org", role=Role.AGENT
     )
     users: dict[str, User | None] = {
@@ -141,7 +141,7 @@ def test_an_owner_cannot_reach_another_companys_member_through_their_own_company
     """Ids from company B under company A's address: refused as not found, nothing changes."""
     other = companies.get_by_slug(session=db, slug="globex")
     foreign = db.exec(select(CompanyMember).where(CompanyMember.company_id == other.id)).one()
-    foreign_invitation, _ = team.invite(
+    foreign_invitation, _ = invitations.invite(
         session=db,
         company=other,
         actor=world.users["other_owner"],

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from app.claims import decisions
 from app.clock import utcnow
-from app.companies import members, team
+from app.companies import invitations, members, team
 from app.companies import service as companies
 from app.complaints import company as company_side
 from app.models.complaint import Message, Visibility
@@ -100,7 +100,7 @@ def test_removing_an_owner_cancels_the_invitations_they_sent(client, db):
     keeper = make_rep(db, company, role=Role.OWNER)
     leaver = make_rep(db, company, role=Role.OWNER)
     leaver_user = db.get(User, leaver.user_id)
-    team.invite(
+    invitations.invite(
         session=db, company=company, actor=leaver_user, email="new@northwind.example",
         role=Role.AGENT,
     )  # fmt: skip
@@ -111,7 +111,7 @@ def test_removing_an_owner_cancels_the_invitations_they_sent(client, db):
 
     invitation = db.exec(select(Invitation).where(Invitation.company_id == company.id)).one()
     assert invitation.revoked_at is not None
-    assert team.closed_reason(invitation) is not None
+    assert invitations.closed_reason(invitation) is not None
 
 
 def test_a_new_claimant_does_not_bring_back_a_suspended_claims_team(db):

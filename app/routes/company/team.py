@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.companies import members, team
+from app.companies import invitations, members, team
 from app.companies import service as companies
 from app.errors import DomainError, NotFound
 from app.models.company import Company
@@ -49,7 +49,7 @@ def _members_page(
         "company": company,
         "me": owner.member,
         "team": team.active_members(session=session, company_id=pk(company)),
-        "invitations": team.pending_invitations(session=session, company_id=pk(company)),
+        "invitations": invitations.pending_invitations(session=session, company_id=pk(company)),
         "roles": list(Role),
         "values": values or {"role": Role.AGENT.value},
         "errors": errors or {},
@@ -74,7 +74,7 @@ def _refused(request: Request, session: Session, owner: Rep, exc: DomainError) -
 def invite(request: Request, form: FormDep, session: SessionDep, owner: OwnedCompany) -> Response:
     values = {"email": text(form, "email"), "role": text(form, "role")}
     try:
-        team.invite(
+        invitations.invite(
             session=session,
             company=owner.company,
             actor=owner.user,
@@ -150,7 +150,7 @@ def cancel_invitation(
 ) -> Response:
     company, slug = owner.company, owner.company.slug
     try:
-        team.cancel_invitation(
+        invitations.cancel_invitation(
             session=session, company_id=pk(company), actor=owner.user, invitation_id=invitation_id
         )
     except DomainError as exc:
@@ -217,9 +217,9 @@ def _no_referrer(response: Response) -> Response:
 def invitation_page(
     request: Request, session: SessionDep, user: OptionalUser, token: str
 ) -> Response:
-    invitation = team.invitation_for_token(session=session, token=token)
-    if reason := team.closed_reason(invitation):
-        raise team.InvitationClosed(reason)
+    invitation = invitations.invitation_for_token(session=session, token=token)
+    if reason := invitations.closed_reason(invitation):
+        raise invitations.InvitationClosed(reason)
     company = companies.get(session=session, company_id=invitation.company_id)
     return _no_referrer(
         render(
@@ -229,7 +229,8 @@ def invitation_page(
                 "invitation": invitation,
                 "company": company,
                 "token": token,
-                "wrong_account": user is not None and not team.email_matches(invitation, user),
+                "wrong_account": user is not None
+                and not invitations.email_matches(invitation, user),
                 "next": request.url.path,
             },
         )
@@ -240,7 +241,7 @@ def invitation_page(
 def accept_invitation(
     request: Request, session: SessionDep, user: CurrentUser, token: str
 ) -> Response:
-    member = team.accept(session=session, token=token, user=user)
+    member = invitations.accept(session=session, token=token, user=user)
     company = companies.get(session=session, company_id=member.company_id)
     if company is None:
         raise NotFound("There is no company at this address.")
