@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from app import audit
 from app.clock import utcnow
 from app.complaints import company as company_side
-from app.complaints import service as complaints
+from app.complaints import reading
 from app.complaints.public import complaint_public
 from app.complaints.turn_hint import whose_turn
 from app.db import for_reading, must_get, retry_busy
@@ -66,7 +66,7 @@ def event_data(*, session: Session, complaint: Complaint, message_id: int | None
     """Public fields only: the public ticket, its named owner, and the public message if any."""
     company = must_get(session, Company, complaint.company_id)
     author = must_get(session, User, complaint.author_id)
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
+    attempts = reading.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     data = {
         "complaint": complaint_public(
             complaint, company, author, attempts[pk(complaint)]

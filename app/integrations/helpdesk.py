@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from app.clock import as_utc
 from app.complaints import company as company_side
-from app.complaints import gate, visibility
+from app.complaints import gate, reading, visibility
 from app.complaints import service as complaints
 from app.complaints.public import complaint_public
 from app.complaints.states import OPEN_STATES
@@ -35,7 +35,7 @@ from app.models.user import User
 
 
 def _company_view(session: Session, actor: CompanyActor, rows: list[Complaint]) -> list[dict]:
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(c) for c in rows])
+    attempts = reading.contact_attempts(session=session, complaint_ids=[pk(c) for c in rows])
     authors = {
         u.id: u
         for u in session.exec(select(User).where(col(User.id).in_({c.author_id for c in rows})))

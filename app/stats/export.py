@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.complaints import service as complaints
+from app.complaints import reading
 from app.complaints.public import complaint_public
 from app.complaints.visibility import listed
 from app.models.company import Company
@@ -209,7 +209,7 @@ def complaint_rows(
         found = session.exec(stmt).all()
         if not found:
             return
-        attempts = complaints.contact_attempts(
+        attempts = reading.contact_attempts(
             session=session, complaint_ids=[pk(c) for c, _, _ in found]
         )
         for complaint, company, author in found:

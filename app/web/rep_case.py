@@ -8,8 +8,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.complaints import company as company_side
-from app.complaints import service as complaints
-from app.complaints import turn
+from app.complaints import reading, turn
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
 from app.dashboard import saved_replies
@@ -37,7 +36,7 @@ def complaint_page(
 ) -> Response:
     company, member, readonly = case.rep.company, case.rep.member, case.rep.readonly
     complaint = case.complaint
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
+    attempts = reading.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     # The author's row is kept while the complaint exists (the foreign key restricts deletes).
     author = must_get(session, User, complaint.author_id)
     return render(
@@ -50,8 +49,8 @@ def complaint_page(
             "author": author,
             "flags": flags(complaint),
             "turn": turn.current(complaint),
-            "contact": complaints.contact_summary(attempts[pk(complaint)], complaint.contact_since),
-            "timeline": complaints.timeline(session=session, complaint=complaint),
+            "contact": reading.contact_summary(attempts[pk(complaint)], complaint.contact_since),
+            "timeline": reading.timeline(session=session, complaint=complaint),
             # A message a moderator hid is hidden from reps too (unless they wrote it).
             "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),
             "notes": [] if readonly else company_side.notes(session=session, complaint=complaint),

@@ -13,6 +13,7 @@ from app import events
 from app.clock import utcnow
 from app.companies import service as companies
 from app.complaints import company as company_side
+from app.complaints import reading
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError
@@ -65,9 +66,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Event]]:
 
 
 def timeline(db: Session, complaint: Complaint) -> list[tuple[str, str]]:
-    return [
-        (e.kind, e.detail) for e, _m, _u in complaints.timeline(session=db, complaint=complaint)
-    ]
+    return [(e.kind, e.detail) for e, _m, _u in reading.timeline(session=db, complaint=complaint)]
 
 
 def test_first_reply_signs_it_and_makes_the_rep_owner_without_a_handoff(db, acme_staff) -> None:

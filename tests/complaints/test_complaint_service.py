@@ -8,7 +8,7 @@ from sqlmodel import select
 from app.clock import utcnow
 from app.companies import service as companies
 from app.companies.stats import live
-from app.complaints import cosigns
+from app.complaints import cosigns, reading
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import TransitionError
@@ -26,7 +26,7 @@ from tests.support.factories import complaint_data, make_complaint, make_user
 
 
 def kinds(db, complaint) -> list[str]:
-    return [event.kind for event, _m, _u in complaints.timeline(session=db, complaint=complaint)]
+    return [event.kind for event, _m, _u in reading.timeline(session=db, complaint=complaint)]
 
 
 def test_filing_creates_company_timeline_and_attempts(db) -> None:
@@ -54,8 +54,8 @@ def test_filing_creates_company_timeline_and_attempts(db) -> None:
     assert complaint.state is ComplaintState.OPEN
     assert complaint.private_reference == "ACC-1"
     assert kinds(db, complaint) == ["filed"]
-    attempts = complaints.contact_attempts(session=db, complaint_ids=[complaint.id])[complaint.id]
-    assert complaints.contact_summary(attempts, complaint.contact_since) == (
+    attempts = reading.contact_attempts(session=db, complaint_ids=[complaint.id])[complaint.id]
+    assert reading.contact_summary(attempts, complaint.contact_since) == (
         "tried 4 times by phone and 5 times by chat since 3 March 2026"
     )
 

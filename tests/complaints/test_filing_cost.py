@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import Session, select
 
 from app.companies import service as companies
+from app.complaints import reading
 from app.complaints import service as complaints
 from app.events import LISTENERS_JOB
 from app.jobs.queue import enqueue, ensure_queued
@@ -78,7 +79,7 @@ def test_filing_does_not_update_the_row_it_just_inserted(db: Session) -> None:
         complaint = complaints.file(session=db, author=author, data=complaint_data(), bulk=True)
     assert not [s for s in seen if s.upper().startswith("UPDATE COMPLAINT")]
     # ...and its timeline still records the filing, with the complaint dated by it.
-    [filed] = complaints.timeline(session=db, complaint=complaint)
+    [filed] = reading.timeline(session=db, complaint=complaint)
     assert (filed[0].kind, filed[0].at) == ("filed", complaint.created_at)
     assert complaint.updated_at == complaint.created_at
 

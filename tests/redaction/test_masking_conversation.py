@@ -4,7 +4,7 @@ is masked whoever writes it and however it is typed; public names and event date
 from sqlmodel import Session, col, select
 
 from app.complaints import company as company_side
-from app.complaints import private
+from app.complaints import private, reading
 from app.complaints import service as complaints
 from app.models.company import Company
 from app.models.complaint import Message
@@ -51,5 +51,5 @@ def test_a_corrected_reference_is_masked_where_it_was_already_quoted(db: Session
     author, complaint, rep = _scene(db)
     company_side.reply(session=db, complaint=complaint, user=rep, body="Is it QX7PLM-9?")
     private.set_reference(session=db, complaint=complaint, user=author, reference="QX7PLM9")
-    bodies = [m.body for _, m, _ in complaints.timeline(session=db, complaint=complaint) if m]
+    bodies = [m.body for _, m, _ in reading.timeline(session=db, complaint=complaint) if m]
     assert bodies == ["Is it [private reference]?"]

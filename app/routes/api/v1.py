@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
-from app.complaints import gate, visibility
+from app.complaints import gate, reading, visibility
 from app.complaints import service as complaints
 from app.complaints.public import company_public, complaint_public
 from app.complaints.touch import site_last_change
@@ -34,9 +34,7 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
 def _publics(session: SessionDep, rows: list) -> list[ComplaintPublic]:
-    attempts = complaints.contact_attempts(
-        session=session, complaint_ids=[c.id for c, _, _ in rows]
-    )
+    attempts = reading.contact_attempts(session=session, complaint_ids=[c.id for c, _, _ in rows])
     return [complaint_public(c, co, u, attempts[c.id]) for c, co, u in rows]
 
 

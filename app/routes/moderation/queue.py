@@ -9,6 +9,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.companies import service as companies
+from app.complaints import reading
 from app.complaints import service as complaints
 from app.complaints import visibility as vis
 from app.errors import DomainError, NotFound
@@ -171,7 +172,7 @@ def _context_page(
             "reports": reports.for_complaint(session=session, complaint_id=pk(complaint)),
             "history": moderation.history(session=session, complaint_id=pk(complaint)),
             "edits": edits.history(session=session, complaint_id=pk(complaint)),
-            "timeline": complaints.timeline(session=session, complaint=complaint),
+            "timeline": reading.timeline(session=session, complaint=complaint),
             "hidden": hidden,
             "reasons": REASON_LABELS,
             "Visibility": Visibility,

@@ -17,7 +17,7 @@ from app.clock import utcnow
 from app.companies import service as companies
 from app.companies.service import CompanyChoiceNeeded
 from app.complaints import company as company_side
-from app.complaints import cosigns, gate, private, turn, visibility
+from app.complaints import cosigns, gate, private, reading, turn, visibility
 from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
@@ -185,13 +185,13 @@ def _alike(session: Session, complaint: Complaint) -> dict[str, Any]:
     """What the page shows every viewer alike: rows read through the complaint, covered by its
     validator (the anonymous page is kept by the same one)."""
     company = must_get(session, Company, complaint.company_id)
-    attempts = complaints.contact_attempts(session=session, complaint_ids=[pk(complaint)])
+    attempts = reading.contact_attempts(session=session, complaint_ids=[pk(complaint)])
     return {
         "company": company,
         "author": session.get(User, complaint.author_id),
         "assignee": company_side.assignee_member(session=session, complaint=complaint),
-        "timeline": complaints.timeline(session=session, complaint=complaint),
-        "contact": complaints.contact_summary(attempts[pk(complaint)], complaint.contact_since),
+        "timeline": reading.timeline(session=session, complaint=complaint),
+        "contact": reading.contact_summary(attempts[pk(complaint)], complaint.contact_since),
         "broadcasts": broadcast_listing.posted_for(session=session, complaint_id=pk(complaint)),
         "hidden_messages": hidden_messages(session=session, complaint_id=pk(complaint)),
         "claim": claim_badge(session=session, company_id=pk(company)),
