@@ -51,6 +51,7 @@ class Receiver:
     ca: trustme.CA | None = None  # set when serving HTTPS
     requests: list[Recorded] = field(default_factory=list)
     _replies: deque[Reply] = field(default_factory=deque)
+    _by_path: dict[str, deque[Reply]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _sni: dict[int, str | None] = field(default_factory=dict)
 
@@ -69,9 +70,18 @@ class Receiver:
         with self._lock:
             self._replies.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
 
+    def script_path(self, path: str, *replies: int | Reply) -> None:
+        """Answer the next requests to ``path`` with these, whatever order requests arrive in
+        (the worker delivers to several webhooks at once)."""
+        with self._lock:
+            queued = self._by_path.setdefault(path, deque())
+            queued.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
+
     def _record(self, request: Recorded) -> Reply:
         with self._lock:
             self.requests.append(request)
+            if queued := self._by_path.get(request.path):
+                return queued.popleft()
             return self._replies.popleft() if self._replies else Reply()
 
 
