@@ -71,3 +71,15 @@ def has_cosigned(*, session: Session, complaint: Complaint, user: User | None) -
         )
     )
     return found.first() is not None
+
+
+def cosigner_ids(*, session: Session, complaint_id: int, at_most: int) -> frozenset[int] | None:
+    """Who co-signed the complaint, when at most ``at_most`` did (None: more). Kept with the
+    page's alike parts, it answers "did this visitor co-sign?" without a query per view."""
+    query = (
+        select(col(CoSign.user_id))
+        .where(col(CoSign.complaint_id) == complaint_id)
+        .limit(at_most + 1)
+    )
+    ids = session.execute(query).scalars().all()
+    return frozenset(ids) if len(ids) <= at_most else None

@@ -102,9 +102,13 @@ def _body(page: str) -> str:
     return CSRF_RE.sub("csrf", main)
 
 
+@pytest.mark.parametrize("kept", [200, 0], ids=["co-signers kept", "co-signers asked"])
 def test_readers_of_a_complaint_share_its_body_with_their_own_token_and_co_sign(
-    client, other_client, db
+    client, other_client, db, monkeypatch, kept
 ):
+    from app.routes.public import complaints
+
+    monkeypatch.setattr(complaints, "COSIGNERS_KEPT", kept)
     complaint = make_complaint(db, company_name="Acme Telecom", title="Line dead for a week")
     ada, bo = make_user(db, name="Ada Reader"), make_user(db, name="Bo Reader")
     db.commit()

@@ -197,6 +197,9 @@ def _alike(session: Session, complaint: Complaint) -> dict[str, Any]:
         "claim": claim_badge(session=session, company_id=pk(company)),
         # Email as a channel: the company answers by replying to our mail (app/mailchannel).
         "mail_threads": mail_outbound.company_threads(session=session, complaint_id=pk(complaint)),
+        "cosigners": cosigns.cosigner_ids(
+            session=session, complaint_id=pk(complaint), at_most=COSIGNERS_KEPT
+        ),
     }
 
 
@@ -232,7 +235,7 @@ def complaint_page(
         ),
         "is_author": is_author,
         "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
-        "cosigned": cosigns.has_cosigned(session=session, complaint=complaint, user=user),
+        "cosigned": _cosigned(session, complaint, user, alike["cosigners"]),
         # Abuse limits: why the author's complaint is not public yet (gate.py).
         "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
         # Moderation (app/moderation/): tombstones, noindex, report links.
@@ -254,6 +257,19 @@ def complaint_page(
         page = {key: context[key] for key in ("complaint", "can_read", "noindex")}
         return render(request, "complaints/detail.html", {**page, "kept_content": kept})
     return render(request, "complaints/detail.html", context, status_code=status_code)
+
+
+# A complaint with up to this many co-signs keeps their ids with the page (its validator counts
+# them), so a signed-in view needs no query to show the visitor's own "me too".
+COSIGNERS_KEPT = 200
+
+
+def _cosigned(
+    session: Session, complaint: Complaint, user: User | None, cosigners: frozenset[int] | None
+) -> bool:
+    if user is None or cosigners is None:
+        return cosigns.has_cosigned(session=session, complaint=complaint, user=user)
+    return user.id in cosigners
 
 
 def _reader_only(user: User, context: dict[str, Any]) -> bool:
