@@ -235,7 +235,11 @@ def main() -> None:
         f"lost {max(0, len(acked) - stored)}"
     )
     print(f"API replies: {dict(replied)}")
-    print(f"write requests over 1 s: {len(slow)} (longest {max(slow, default=0):.1f} s)")
+    print(
+        f"write requests over 1 s: {len(slow)} (longest {max(slow, default=0):.1f} s); "
+        f"waits over 1 s for the write lock (app/writegate.py): "
+        f"{logged.count('for the write lock')}"
+    )
     print(
         f'"database is locked" in the log: {logged.count("database is locked")}; worker '
         f"busy retries: {logged.count('the database is busy')}"
