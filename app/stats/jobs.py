@@ -119,7 +119,10 @@ def snapshot_previous_month(engine: Engine, now: datetime | None = None) -> str 
     with Session(for_reading(engine), expire_on_commit=False) as session:
         if snapshots.get(session=session, month=month) is not None:
             return None
-        rows = snapshots.compute(session=session, month=month, now=now)
+        try:
+            rows = snapshots.compute(session=session, month=month, now=now)
+        except Conflict:  # not over yet
+            return None
 
     def write() -> bool:
         # One short transaction: the rows are computed (a few hundred inserts for 100
