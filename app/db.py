@@ -204,9 +204,11 @@ def get_engine() -> Engine:
 
 
 def make_worker_engine() -> Engine:
-    """The in-process worker's own engine: its jobs never take a request's connection. One
-    job runs at a time; a few connections cover a handler that opens a session inside another."""
-    return make_engine(get_settings().database_url, pool_size=4)
+    """A worker's own engine (in-process: its jobs never take a request's connection). Two
+    connections per job it runs at once (a handler may open a session inside another), and
+    one for the scheduler."""
+    settings = get_settings()
+    return make_engine(settings.database_url, pool_size=2 * settings.worker_concurrency + 1)
 
 
 @lru_cache
