@@ -23,7 +23,7 @@ from enum import Enum
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, Table, text
+from sqlalchemy import Connection, Engine, Table, text
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401 - registers every table
@@ -456,6 +456,22 @@ def catch_up_schema(engine: Engine) -> None:
         for table in SQLModel.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)  # new indexes (a dropped one stays: harmless)
+        if engine.dialect.name == "sqlite":
+            _catch_up_fulltext(conn)
+
+
+def _catch_up_fulltext(conn: Connection) -> None:
+    """SQLite's full-text index as app/models/fulltext.py now makes it (rebuilt if its columns
+    differ: migration 0018 does the same)."""
+    from app.models import fulltext
+
+    columns = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({fulltext.FTS_TABLE})")]
+    if columns == ["title", "body", "facets"]:
+        return
+    started = time.perf_counter()
+    for statement in [*fulltext.SQLITE_DOWNGRADE, *fulltext.SQLITE_UPGRADE]:
+        conn.exec_driver_sql(statement)
+    print(f"rebuilt {fulltext.FTS_TABLE} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def main() -> None:

@@ -40,13 +40,17 @@ def _tsquery(query: parser.Query) -> ColumnElement:
     return func.to_tsquery(literal_column("'english'::regconfig"), parser.to_tsquery(query))
 
 
-def _sqlite_matches(stmt: Select, where: list[ColumnElement[bool]], query: parser.Query) -> Select:
+def _sqlite_matches(
+    stmt: Select, where: list[ColumnElement[bool]], query: parser.Query, facets: Sequence[str]
+) -> Select:
+    match = " AND ".join(f"({part})" for part in (parser.to_fts5(query), *facets))
+    stmt = stmt.select_from(_fts).where(_whole.op("MATCH")(match))
+    if not where:  # every filter is in the index: no complaint row is read until the page
+        return stmt
     # The full-text table drives the join: "+rowid" keeps SQLite from looping over complaints
     # and re-running the full-text query for each one.
-    return (
-        stmt.select_from(_fts)
-        .join(Complaint, col(Complaint.id) == literal_column(f"+{FTS_TABLE}.rowid"))
-        .where(_whole.op("MATCH")(parser.to_fts5(query)), *where)
+    return stmt.join(Complaint, col(Complaint.id) == literal_column(f"+{FTS_TABLE}.rowid")).where(
+        *where
     )
 
 
@@ -60,11 +64,14 @@ def ranked(
     offset: int,
     limit: int,
     constant: Sequence[Any] = (),
+    facets: Sequence[str] = (),
 ) -> tuple[list[int], int]:
     """Ids of one page of matches, best first among the newest ``pool`` (ties newest first), and
     how many matches the pool holds (``pool`` itself: at least that many). ``constant``: columns
     ``where`` holds to one value, named ahead of the filing time in the newest-first order so
-    PostgreSQL may walk an index that starts with them (the same order, another index)."""
+    PostgreSQL may walk an index that starts with them (the same order, another index).
+    ``facets``: SQLite only, FTS5 expressions over the facet tokens (app/models/fulltext.py)
+    ANDed with the words; ``where`` then holds only what the tokens cannot say."""
     if dialect == "postgresql":
         vector: ColumnClause[Any] = literal_column(f"complaint.{PG_COLUMN}")
         tsquery = _tsquery(query)
@@ -89,10 +96,11 @@ def ranked(
         score = func.ts_rank(newest.c.vector, tsquery).desc()  # only for the pool's rows
         order = [in_title, score, newest.c.id.desc()]
     else:
-        bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0).label("score")  # negative: lower is better
-        title = func.bm25(_whole, 1.0, 0.0).label("title")  # below 0 only for a title match
+        # Negative, lower is better; the facet tokens weigh nothing.
+        bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0, 0.0).label("score")
+        title = func.bm25(_whole, 1.0, 0.0, 0.0).label("title")  # below 0 only for a title match
         newest = (
-            _sqlite_matches(select(_fts.c.rowid.label("id"), bm25, title), where, query)
+            _sqlite_matches(select(_fts.c.rowid.label("id"), bm25, title), where, query, facets)
             .order_by(_fts.c.rowid.desc())
             .limit(pool)
             .subquery()

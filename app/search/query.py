@@ -61,14 +61,15 @@ def _fts5_term(term: Term) -> str:
     return f'"{" ".join(term.words)}"' + ("*" if term.prefix else "")
 
 
-def to_fts5(query: Query) -> str:
-    """FTS5 MATCH syntax: ``("a" "b" NOT "c") OR ("d e")``."""
+def to_fts5(query: Query, columns: str = "{title body}") -> str:
+    """FTS5 MATCH syntax: ``{title body} : (("a" "b" NOT "c") OR ("d e"))``, the words held to
+    the text columns (the index's facet tokens are for filters, not for readers' words)."""
     parts = []
     for clause in query.clauses:
         positive = " ".join(_fts5_term(t) for t in clause if not t.negated)
         negative = "".join(f" NOT {_fts5_term(t)}" for t in clause if t.negated)
         parts.append(f"({positive}{negative})")
-    return " OR ".join(parts)
+    return f"{columns} : ({' OR '.join(parts)})"
 
 
 def _ts_term(term: Term) -> str:
