@@ -456,15 +456,26 @@ def catch_up_schema(engine: Engine) -> None:
         for table in SQLModel.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)  # new indexes (a dropped one stays: harmless)
-        if engine.dialect.name == "sqlite":
-            _catch_up_fulltext(conn)
+        _catch_up_fulltext(conn)
 
 
 def _catch_up_fulltext(conn: Connection) -> None:
-    """SQLite's full-text index as app/models/fulltext.py now makes it (rebuilt if its columns
-    differ: migration 0018 does the same)."""
-    from app.models import fulltext
+    """The company names' trigram index (migration 0019), and SQLite's full-text index as
+    app/models/fulltext.py now makes it (rebuilt if its columns differ, as migration 0018 does)."""
+    from app.models import company_names, fulltext
 
+    sqlite = conn.dialect.name == "sqlite"
+    for statement in company_names.SQLITE_UPGRADE[:-1] if sqlite else company_names.PG_UPGRADE:
+        conn.exec_driver_sql(statement)  # IF NOT EXISTS: nothing when already there
+    if (
+        sqlite
+        and not conn.exec_driver_sql(
+            f"SELECT count(*) FROM {company_names.NAMES_FTS}_docsize"
+        ).scalar_one()
+    ):
+        conn.exec_driver_sql(company_names.SQLITE_UPGRADE[-1])  # index the existing names
+    if not sqlite:
+        return
     columns = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({fulltext.FTS_TABLE})")]
     if columns == ["title", "body", "facets"]:
         return

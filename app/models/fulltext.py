@@ -17,6 +17,7 @@ The column is not in the model, so the ORM never reads or writes it.
 from sqlalchemy import DDL, event
 from sqlmodel import SQLModel
 
+from app.models.company_names import NAMES_FTS, PG_NAMES_INDEX
 from app.models.complaint import Complaint
 
 FTS_TABLE = "complaint_fts"
@@ -131,12 +132,14 @@ def _attach() -> None:
 
 
 def include_name(name: str | None, type_: str, _parent_names: dict[str, str | None]) -> bool:
-    """Alembic autogenerate filter: the FTS5 table, its shadow tables, and the tsvector column
-    and its index are managed by hand (above), not by the models, so they are not differences."""
-    if type_ == "table" and name and name.startswith(FTS_TABLE):
+    """Alembic autogenerate filter: the FTS5 tables, their shadow tables, the tsvector column
+    and the GIN indexes are managed by hand (here and in app/models/company_names.py), not by
+    the models, so they are not differences."""
+    if type_ == "table" and name and name.startswith((FTS_TABLE, NAMES_FTS)):
         return False
     return not (
-        (type_ == "index" and name == PG_INDEX) or (type_ == "column" and name == PG_COLUMN)
+        (type_ == "index" and name in (PG_INDEX, PG_NAMES_INDEX))
+        or (type_ == "column" and name == PG_COLUMN)
     )
 
 

@@ -1,0 +1,44 @@
+"""The companies whose names (or domains) share the most letter triples with what was typed,
+read through a trigram index (app/models/company_names.py): the candidates a typo's fuzzy
+scoring then ranks, so the cost follows the few close names, not how many companies exist."""
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app.models.company_names import NAMES_FTS, PG_NAMES_EXPR
+
+CANDIDATES = 60
+PG_THRESHOLD = 0.3  # pg_trgm word similarity; a swapped pair of letters in a word keeps ~0.45
+
+_WHERE = f"{PG_NAMES_EXPR} %> :typed"  # the GIN index answers this form (expression first)
+_SIMILARITY = f"word_similarity(:typed, {PG_NAMES_EXPR})"
+_PG_CLOSE = text(f"SELECT id FROM company WHERE {_WHERE} ORDER BY {_SIMILARITY} DESC, id LIMIT :n")  # noqa: S608
+_MATCH = f"{NAMES_FTS} MATCH :match"
+_SQLITE_CLOSE = text(f"SELECT rowid FROM {NAMES_FTS} WHERE {_MATCH} ORDER BY rank LIMIT :n")  # noqa: S608
+
+
+def _trigrams(typed: str) -> list[str]:
+    folded = " ".join(typed.lower().split())
+    grams = {folded[i : i + 3] for i in range(len(folded) - 2)}
+    return sorted(g for g in grams if '"' not in g)  # FTS5 quotes terms in double quotes
+
+
+def close_ids(*, session: Session, typed: str) -> list[int]:
+    """Ids of up to ``CANDIDATES`` companies (any, listed or not) whose name or domain is most
+    alike ``typed`` by shared trigrams, most alike first."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {PG_THRESHOLD}"))
+        rows = session.execute(
+            _PG_CLOSE,
+            {"typed": " ".join(typed.lower().split()), "n": CANDIDATES},
+        )
+        return [r[0] for r in rows]
+    grams = _trigrams(typed)
+    if not grams:
+        return []
+    match = " OR ".join(f'"{g}"' for g in grams)
+    rows = session.execute(
+        _SQLITE_CLOSE,
+        {"match": match, "n": CANDIDATES},
+    )
+    return [r[0] for r in rows]
