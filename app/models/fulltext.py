@@ -22,6 +22,7 @@ from app.models.complaint import Complaint
 
 FTS_TABLE = "complaint_fts"
 FTS_SOURCE = "complaint_fts_source"
+FTS_VOCAB = "complaint_fts_vocab"
 PG_INDEX = "ix_complaint_fulltext"
 PG_COLUMN = "search_vector"
 TEXT_COLUMNS = "{title body}"  # what a reader's words may match (never the facet tokens)
@@ -97,6 +98,8 @@ SQLITE_UPGRADE = [
     f"SELECT 'delete', c.id, c.title, c.body, {_facets('c', 'old.sector')} {_OF_COMPANY}; "
     f"INSERT INTO {FTS_TABLE}(rowid, title, body, facets) "
     f"SELECT c.id, c.title, c.body, {_facets('c', 'new.sector')} {_OF_COMPANY}; END",
+    # Its words, for expanding a prefix into the words indexed (app/search/fulltext.py).
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_VOCAB} USING fts5vocab({FTS_TABLE}, 'row')",
     # Index rows that existed before the table did (a migration on a filled database).
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
 ]
@@ -105,6 +108,7 @@ SQLITE_DOWNGRADE = [
     "DROP TRIGGER IF EXISTS complaint_fts_au",
     "DROP TRIGGER IF EXISTS complaint_fts_ad",
     "DROP TRIGGER IF EXISTS complaint_fts_ai",
+    f"DROP TABLE IF EXISTS {FTS_VOCAB}",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
     f"DROP VIEW IF EXISTS {FTS_SOURCE}",
 ]

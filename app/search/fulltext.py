@@ -20,15 +20,28 @@ own index) can stand behind the same function.
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnClause, ColumnElement, Select, column, literal_column, select, table
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    column,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.sql import func
 from sqlmodel import Session, col
 
 from app.models.complaint import Complaint
-from app.models.fulltext import FTS_TABLE, PG_COLUMN
+from app.models.fulltext import FTS_TABLE, FTS_VOCAB, PG_COLUMN
 from app.search import query as parser
 
-TITLE_WEIGHT = 4.0  # FTS5 bm25 column weight; PostgreSQL weighs A (title) over B (body) itself
+TITLE_WEIGHT = 4.0
+MAX_EXPANSION = 64
+_VOCAB = text(
+    f"SELECT term FROM {FTS_VOCAB} WHERE term >= :p AND term < :end LIMIT {MAX_EXPANSION + 1}"  # noqa: S608
+)  # FTS5 bm25 column weight; PostgreSQL weighs A (title) over B (body) itself
 
 _fts = table(FTS_TABLE, column("rowid"))
 _whole: ColumnClause[Any] = literal_column(
@@ -40,10 +53,28 @@ def _tsquery(query: parser.Query) -> ColumnElement:
     return func.to_tsquery(literal_column("'english'::regconfig"), parser.to_tsquery(query))
 
 
+def _expanded(session: Session, query: parser.Query) -> dict[str, list[str]]:
+    """Each prefix typed, as the indexed words it starts (up to ``MAX_EXPANSION``): FTS5 reads
+    a prefix by merging every such word's whole list of matches before returning the first,
+    while an OR of the words is read newest first and stops at the pool. A prefix the stemmer
+    would change ("arrived*": indexed as "arriv") finds no word here and stays a prefix."""
+    found = {}
+    for prefix in parser.prefixes(query):
+        words = list(session.execute(_VOCAB, {"p": prefix, "end": prefix + "\U0010ffff"}).scalars())
+        if 0 < len(words) <= MAX_EXPANSION:
+            found[prefix] = words
+    return found
+
+
 def _sqlite_matches(
-    stmt: Select, where: list[ColumnElement[bool]], query: parser.Query, facets: Sequence[str]
+    stmt: Select,
+    where: list[ColumnElement[bool]],
+    query: parser.Query,
+    facets: Sequence[str],
+    expand: dict[str, list[str]],
 ) -> Select:
-    match = " AND ".join(f"({part})" for part in (parser.to_fts5(query), *facets))
+    words = parser.to_fts5(query, expand=expand)
+    match = " AND ".join(f"({part})" for part in (words, *facets))
     stmt = stmt.select_from(_fts).where(_whole.op("MATCH")(match))
     if not where:  # every filter is in the index: no complaint row is read until the page
         return stmt
@@ -100,7 +131,13 @@ def ranked(
         bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0, 0.0).label("score")
         title = func.bm25(_whole, 1.0, 0.0, 0.0).label("title")  # below 0 only for a title match
         newest = (
-            _sqlite_matches(select(_fts.c.rowid.label("id"), bm25, title), where, query, facets)
+            _sqlite_matches(
+                select(_fts.c.rowid.label("id"), bm25, title),
+                where,
+                query,
+                facets,
+                _expanded(session, query),
+            )
             .order_by(_fts.c.rowid.desc())
             .limit(pool)
             .subquery()
