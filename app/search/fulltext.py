@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Select,
+    case,
     column,
     literal_column,
     select,
@@ -85,6 +86,42 @@ def _sqlite_matches(
     )
 
 
+def _sqlite_ranked(
+    session: Session,
+    where: list[ColumnElement[bool]],
+    query: parser.Query,
+    facets: Sequence[str],
+    *,
+    pool: int,
+    rank: int,
+    offset: int,
+    limit: int,
+) -> tuple[list[int], int]:
+    expand = _expanded(session, query)
+    # The newest matches by rowid alone: FTS5 reads its lists newest first and stops.
+    newest = _sqlite_matches(select(_fts.c.rowid), where, query, facets, expand)
+    ids = list(session.execute(newest.order_by(_fts.c.rowid.desc()).limit(pool)).scalars())
+    if offset >= rank or not ids:
+        return ids[offset : offset + limit], len(ids)
+    # BM25 (per row: its column sizes and word positions) for the newest ``rank`` only.
+    # Negative, lower is better; the facet tokens weigh nothing.
+    bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0, 0.0).label("score")
+    title = func.bm25(_whole, 1.0, 0.0, 0.0).label("title")  # below 0 only for a title match
+    lowest = ids[min(rank, len(ids)) - 1]
+    scored = (
+        _sqlite_matches(select(_fts.c.rowid.label("id"), bm25, title), where, query, facets, expand)
+        .where(_fts.c.rowid >= lowest)
+        .subquery()
+    )
+    best = session.execute(
+        select(scored.c.id)
+        .order_by((scored.c.title < 0).desc(), scored.c.score.asc(), scored.c.id.desc())
+        .offset(offset)
+        .limit(min(limit, rank - offset))
+    ).scalars()
+    return [*best, *ids[max(rank, offset) : offset + limit]], len(ids)
+
+
 def ranked(
     session: Session,
     where: list[ColumnElement[bool]],
@@ -92,59 +129,55 @@ def ranked(
     dialect: str,
     *,
     pool: int,
+    rank: int,
     offset: int,
     limit: int,
     constant: Sequence[Any] = (),
     facets: Sequence[str] = (),
 ) -> tuple[list[int], int]:
-    """Ids of one page of matches, best first among the newest ``pool`` (ties newest first), and
-    how many matches the pool holds (``pool`` itself: at least that many). ``constant``: columns
-    ``where`` holds to one value, named ahead of the filing time in the newest-first order so
-    PostgreSQL may walk an index that starts with them (the same order, another index).
-    ``facets``: SQLite only, FTS5 expressions over the facet tokens (app/models/fulltext.py)
-    ANDed with the words; ``where`` then holds only what the tokens cannot say."""
-    if dialect == "postgresql":
-        vector: ColumnClause[Any] = literal_column(f"complaint.{PG_COLUMN}")
-        tsquery = _tsquery(query)
-        # Newest by filing time: the order of the composite indexes a filter may use (by company,
-        # state, visibility), so the planner can walk one of them and check each row's vector.
-        newest = (
-            select(col(Complaint.id), vector.label("vector"))
-            .where(*where, vector.op("@@")(tsquery))
-            .order_by(
-                *(c.desc() for c in constant),
-                col(Complaint.created_at).desc(),
-                col(Complaint.id).desc(),
-            )
-            .limit(pool)
-            .subquery()
+    """Ids of one page of the newest ``pool`` matches: the newest ``rank`` of them best first
+    (ties newest first), then the rest newest first; and how many matches the pool holds
+    (``pool`` itself: at least that many). ``constant``: columns ``where`` holds to one value,
+    named ahead of the filing time in the newest-first order so PostgreSQL may walk an index
+    that starts with them (the same order, another index). ``facets``: SQLite only, FTS5
+    expressions over the facet tokens (app/models/fulltext.py) ANDed with the words; ``where``
+    then holds only what the tokens cannot say."""
+    if dialect != "postgresql":
+        return _sqlite_ranked(
+            session, where, query, facets, pool=pool, rank=rank, offset=offset, limit=limit
         )
-        # A match in the title first (its words weigh A; weights {D, C, B, A} = {0, 0, 0, 1}
-        # score the title alone), then by rank: a complaint titled with the very words a reader
-        # typed must not sink below long bodies that repeat them.
-        title_only: ColumnClause[Any] = literal_column("'{0, 0, 0, 1}'::float4[]")
-        in_title = (func.ts_rank(title_only, newest.c.vector, tsquery) > 0).desc()
-        score = func.ts_rank(newest.c.vector, tsquery).desc()  # only for the pool's rows
-        order = [in_title, score, newest.c.id.desc()]
-    else:
-        # Negative, lower is better; the facet tokens weigh nothing.
-        bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0, 0.0).label("score")
-        title = func.bm25(_whole, 1.0, 0.0, 0.0).label("title")  # below 0 only for a title match
-        newest = (
-            _sqlite_matches(
-                select(_fts.c.rowid.label("id"), bm25, title),
-                where,
-                query,
-                facets,
-                _expanded(session, query),
-            )
-            .order_by(_fts.c.rowid.desc())
-            .limit(pool)
-            .subquery()
+    vector: ColumnClause[Any] = literal_column(f"complaint.{PG_COLUMN}")
+    tsquery = _tsquery(query)
+    # Newest by filing time: the order of the composite indexes a filter may use (by company,
+    # state, visibility), so the planner can walk one of them and check each row's vector.
+    order = [
+        *(c.desc() for c in constant),
+        col(Complaint.created_at).desc(),
+        col(Complaint.id).desc(),
+    ]
+    newest = (
+        select(
+            col(Complaint.id),
+            vector.label("vector"),
+            func.row_number().over(order_by=order).label("position"),
         )
-        order = [(newest.c.title < 0).desc(), newest.c.score.asc(), newest.c.id.desc()]
+        .where(*where, vector.op("@@")(tsquery))
+        .order_by(*order)
+        .limit(pool)
+        .subquery()
+    )
+    # A match in the title first (its words weigh A; weights {D, C, B, A} = {0, 0, 0, 1}
+    # score the title alone), then by rank: a complaint titled with the very words a reader
+    # typed must not sink below long bodies that repeat them. Only the newest ``rank``.
+    title_only: ColumnClause[Any] = literal_column("'{0, 0, 0, 1}'::float4[]")
+    in_rank = newest.c.position <= rank
+    in_title = case((in_rank, func.ts_rank(title_only, newest.c.vector, tsquery) > 0))
+    score = case((in_rank, func.ts_rank(newest.c.vector, tsquery)))
     rows = session.execute(
-        select(newest.c.id, func.count().over()).order_by(*order).offset(offset).limit(limit)
+        select(newest.c.id, func.count().over())
+        .order_by(in_rank.desc(), in_title.desc(), score.desc(), newest.c.position)
+        .offset(offset)
+        .limit(limit)
     ).all()
     if rows:
         return [r[0] for r in rows], rows[0][1]

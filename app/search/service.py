@@ -3,7 +3,7 @@ complaints", the journalists' /search and the JSON API.
 
 Every list costs what its page costs, not what the table holds (bench/README.md measures it at
 10 thousand and 1 million complaints): a page is read in index order with a LIMIT, counts stop
-at ``COUNT_CAP`` ("more than 1,000"), and text search ranks the newest matches up to the cap,
+at ``COUNT_CAP`` ("more than 1,000"), and text search ranks the newest ``RANK_POOL`` matches,
 which the full-text backend finds by walking its index newest first and stopping.
 """
 
@@ -29,9 +29,13 @@ from app.search import query as parser
 
 MAX_QUERY_CHARS = 200
 # A count stops here; beyond it "more than 1,000" is all a reader needs. Text search ranks the
-# newest COUNT_CAP + 1 matches. Low enough that a small site already reaches it for common
+# newest COUNT_CAP + 1 matches (ranking the newest RANK_POOL). Low enough that a small site already reaches it for common
 # filters, so counting costs the same at 10 thousand and at a million complaints.
 COUNT_CAP = 1_000
+# Text search ranks the newest RANK_POOL matches (best first), then lists the rest of the pool
+# newest first: ranking reads each ranked match's text statistics, and a small site has no more
+# matches than this for most searches, so a large one does no more ranking work per page.
+RANK_POOL = 200
 
 Row = tuple[Complaint, Company, User]
 
@@ -246,8 +250,9 @@ def search(
     """A page of complaints with their company and author, and how many there are, counted up
     to ``COUNT_CAP + 1`` (more than the cap: show "more than"), or None with ``count=False``.
 
-    With search text: the best match among the newest ``COUNT_CAP + 1`` matches first (ties
-    newest first); pages go as far as that. Without: newest (or oldest) first, from ``offset`` or
+    With search text: the best match among the newest ``RANK_POOL`` matches first (ties
+    newest first), then the rest of the newest ``COUNT_CAP + 1`` newest first; pages go as far
+    as that. Without: newest (or oldest) first, from ``offset`` or
     from a cursor: ``before`` (older rows) or ``after`` (newer rows, still listed newest first).
     Text with nothing searchable in it (only punctuation) is no text filter at all.
     """
@@ -268,6 +273,7 @@ def search(
             query,
             dialect,
             pool=COUNT_CAP + 1,
+            rank=RANK_POOL,
             offset=offset,
             limit=limit,
             facets=facets,
@@ -283,6 +289,7 @@ def search(
             query,
             dialect,
             pool=COUNT_CAP + 1,
+            rank=RANK_POOL,
             offset=offset,
             limit=limit,
             constant=constant,

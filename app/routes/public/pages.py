@@ -114,6 +114,7 @@ def search(
             "industries": SECTORS,
             "turns": search_params.TURNS,
             "pager": pager.with_total(total, cap=searching.COUNT_CAP),
+            "rank_pool": searching.RANK_POOL,
         },
         status_code=400 if params.errors else 200,
     )
