@@ -1,19 +1,20 @@
 """One full-text interface over two backends, chosen by the session's database.
 
-``ranked(session, where, query, dialect, pool=, offset=, limit=)``: one page of the ids of the
-complaints meeting ``where`` whose public title or body match the user's query, best match first
-among the newest ``pool`` matches, and how many matches that pool holds.
+``ranked(session, where, query, dialect, pool=, rank=, offset=, limit=)``: one page of the ids
+of the complaints meeting ``where`` whose public title or body match the user's query, best
+match first among the newest ``rank`` matches (then newest first), and how many matches the
+newest ``pool`` hold.
 
 Ranking every match would cost as much as there are matches (a common word matches a tenth of
-a million complaints), so each backend finds the newest ``pool`` matches by walking its index
-newest first and stopping, then ranks only those:
-- SQLite: FTS5 (app/models/fulltext.py) read in descending rowid order, BM25 with title words
-  weighing four times body words.
-Both put complaints whose title matches before those matching in the body only.
+a million complaints), so each backend finds the newest matches by walking its index newest
+first and stopping, then ranks only the newest ``rank``:
+- SQLite: FTS5 (app/models/fulltext.py) read in descending rowid order, filters as facet tokens
+  in the same index; BM25 with title words weighing four times body words, computed over the
+  ranked matches (app/search/scoring.py).
 - PostgreSQL: the stored weighted tsvector column under a GIN index, ``to_tsquery`` with English
   stemming, ranked by ``ts_rank``; the planner walks a (…, created_at, id) index backwards
   checking each row when the words are common, or reads the GIN index when they are rare.
-Both index only the public (redacted) title and body. Another engine (one that ranks through its
+Both put complaints whose title matches before those matching in the body only, and both index only the public (redacted) title and body. Another engine (one that ranks through its
 own index) can stand behind the same function.
 """
 
@@ -37,12 +38,15 @@ from sqlmodel import Session, col
 from app.models.complaint import Complaint
 from app.models.fulltext import FTS_TABLE, FTS_VOCAB, PG_COLUMN
 from app.search import query as parser
+from app.search import scoring
 
-TITLE_WEIGHT = 4.0
 MAX_EXPANSION = 64
+MAX_KEPT = 1024  # prefixes' word lists kept per process
+_expansions: dict[tuple[str, int | None, str], list[str]] = {}
+_NEWEST = text("SELECT max(id) FROM complaint")
 _VOCAB = text(
     f"SELECT term FROM {FTS_VOCAB} WHERE term >= :p AND term < :end LIMIT {MAX_EXPANSION + 1}"  # noqa: S608
-)  # FTS5 bm25 column weight; PostgreSQL weighs A (title) over B (body) itself
+)
 
 _fts = table(FTS_TABLE, column("rowid"))
 _whole: ColumnClause[Any] = literal_column(
@@ -58,10 +62,22 @@ def _expanded(session: Session, query: parser.Query) -> dict[str, list[str]]:
     """Each prefix typed, as the indexed words it starts (up to ``MAX_EXPANSION``): FTS5 reads
     a prefix by merging every such word's whole list of matches before returning the first,
     while an OR of the words is read newest first and stops at the pool. A prefix the stemmer
-    would change ("arrived*": indexed as "arriv") finds no word here and stays a prefix."""
+    would change ("arrived*": indexed as "arriv") finds no word here and stays a prefix.
+    Listing the words counts their matches too (fts5vocab), so each process keeps the lists
+    until the next complaint is filed (a text edit's new words wait for that)."""
+    prefixes = parser.prefixes(query)
+    if not prefixes:
+        return {}
+    newest = session.execute(_NEWEST).scalar()
     found = {}
-    for prefix in parser.prefixes(query):
-        words = list(session.execute(_VOCAB, {"p": prefix, "end": prefix + "\U0010ffff"}).scalars())
+    for prefix in prefixes:
+        key = (str(session.get_bind().engine.url), newest, prefix)
+        if (words := _expansions.get(key)) is None:
+            end = prefix + "\U0010ffff"
+            words = list(session.execute(_VOCAB, {"p": prefix, "end": end}).scalars())
+            if len(_expansions) >= MAX_KEPT:
+                _expansions.clear()
+            _expansions[key] = words
         if 0 < len(words) <= MAX_EXPANSION:
             found[prefix] = words
     return found
@@ -103,23 +119,23 @@ def _sqlite_ranked(
     ids = list(session.execute(newest.order_by(_fts.c.rowid.desc()).limit(pool)).scalars())
     if offset >= rank or not ids:
         return ids[offset : offset + limit], len(ids)
-    # BM25 (per row: its column sizes and word positions) for the newest ``rank`` only.
-    # Negative, lower is better; the facet tokens weigh nothing.
-    bm25 = func.bm25(_whole, TITLE_WEIGHT, 1.0, 0.0).label("score")
-    title = func.bm25(_whole, 1.0, 0.0, 0.0).label("title")  # below 0 only for a title match
-    lowest = ids[min(rank, len(ids)) - 1]
-    scored = (
-        _sqlite_matches(select(_fts.c.rowid.label("id"), bm25, title), where, query, facets, expand)
-        .where(_fts.c.rowid >= lowest)
-        .subquery()
+    ranked_ids = ids[:rank]
+    # Which of them hold any of the words in the title: the index answers for their rowid span
+    # with the same facets (FTS5's bm25() would first count every row holding each word).
+    words = parser.Query(tuple((t,) for c in query.clauses for t in c if not t.negated))
+    title_match = " AND ".join(
+        f"({part})" for part in (parser.to_fts5(words, columns="{title}", expand=expand), *facets)
     )
-    best = session.execute(
-        select(scored.c.id)
-        .order_by((scored.c.title < 0).desc(), scored.c.score.asc(), scored.c.id.desc())
-        .offset(offset)
-        .limit(min(limit, rank - offset))
-    ).scalars()
-    return [*best, *ids[max(rank, offset) : offset + limit]], len(ids)
+    span = _fts.c.rowid.between(ranked_ids[-1], ranked_ids[0])
+    in_title = select(_fts.c.rowid).where(_whole.op("MATCH")(title_match), span)
+    titled = set(session.execute(in_title).scalars()) & set(ranked_ids)
+    texts = session.execute(
+        select(col(Complaint.id), col(Complaint.title), col(Complaint.body)).where(
+            col(Complaint.id).in_(ranked_ids)
+        )
+    ).all()
+    best = scoring.order([(i, t, b) for i, t, b in texts], query, titled)
+    return [*best[offset:rank][:limit], *ids[max(rank, offset) : offset + limit]], len(ids)
 
 
 def ranked(

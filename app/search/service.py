@@ -3,7 +3,7 @@ complaints", the journalists' /search and the JSON API.
 
 Every list costs what its page costs, not what the table holds (bench/README.md measures it at
 10 thousand and 1 million complaints): a page is read in index order with a LIMIT, counts stop
-at ``COUNT_CAP`` ("more than 1,000"), and text search ranks the newest ``RANK_POOL`` matches,
+at ``COUNT_CAP`` ("more than 1,000"), and text search ranks (and counts) the newest ``RANK_POOL``,
 which the full-text backend finds by walking its index newest first and stopping.
 """
 
@@ -28,14 +28,16 @@ from app.search import fulltext
 from app.search import query as parser
 
 MAX_QUERY_CHARS = 200
-# A count stops here; beyond it "more than 1,000" is all a reader needs. Text search ranks the
-# newest COUNT_CAP + 1 matches (ranking the newest RANK_POOL). Low enough that a small site already reaches it for common
-# filters, so counting costs the same at 10 thousand and at a million complaints.
+# A count stops here; beyond it "more than 1,000" is all a reader needs. Low enough that a small
+# site already reaches it for common filters, so counting costs the same at 10 thousand and at a
+# million complaints.
 COUNT_CAP = 1_000
-# Text search ranks the newest RANK_POOL matches (best first), then lists the rest of the pool
-# newest first: ranking reads each ranked match's text statistics, and a small site has no more
-# matches than this for most searches, so a large one does no more ranking work per page.
+# Text search ranks the newest RANK_POOL matches and counts no further ("more than 200"): the
+# newest matches of a filtered or phrase search are sparse at a million complaints, and every
+# one more found is more of the index walked; a small site has about this many for most
+# searches, so a large one does no more work per page.
 RANK_POOL = 200
+
 
 Row = tuple[Complaint, Company, User]
 
@@ -52,6 +54,11 @@ class Filters:
     industry: str | None = None  # a sector key: complaints about companies in that industry
     filed_from: date | None = None  # inclusive, UTC calendar days
     filed_to: date | None = None  # inclusive
+
+
+def cap(filters: Filters) -> int:
+    """Where the count of this search stops (above it: "more than")."""
+    return RANK_POOL if parser.parse((filters.text or "")[:MAX_QUERY_CHARS]) else COUNT_CAP
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -120,7 +127,8 @@ MAX_MONTHS = 24  # a longer date range is checked on the rows alone
 
 
 def _months(start: date, end: date) -> list[str]:
-    months, year, month = [], start.year, start.month
+    months: list[str] = []
+    year, month = start.year, start.month
     while (year, month) <= (end.year, end.month) and len(months) <= MAX_MONTHS:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -251,8 +259,8 @@ def search(
     to ``COUNT_CAP + 1`` (more than the cap: show "more than"), or None with ``count=False``.
 
     With search text: the best match among the newest ``RANK_POOL`` matches first (ties
-    newest first), then the rest of the newest ``COUNT_CAP + 1`` newest first; pages go as far
-    as that. Without: newest (or oldest) first, from ``offset`` or
+    newest first), counted up to ``RANK_POOL + 1`` (``cap()``); pages go as far as that.
+    Without: newest (or oldest) first, from ``offset`` or
     from a cursor: ``before`` (older rows) or ``after`` (newer rows, still listed newest first).
     Text with nothing searchable in it (only punctuation) is no text filter at all.
     """
@@ -272,7 +280,7 @@ def search(
             rest,
             query,
             dialect,
-            pool=COUNT_CAP + 1,
+            pool=RANK_POOL + 1,
             rank=RANK_POOL,
             offset=offset,
             limit=limit,
@@ -288,7 +296,7 @@ def search(
             where,
             query,
             dialect,
-            pool=COUNT_CAP + 1,
+            pool=RANK_POOL + 1,
             rank=RANK_POOL,
             offset=offset,
             limit=limit,

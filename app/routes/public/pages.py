@@ -113,8 +113,7 @@ def search(
             "categories": list(Category),
             "industries": SECTORS,
             "turns": search_params.TURNS,
-            "pager": pager.with_total(total, cap=searching.COUNT_CAP),
-            "rank_pool": searching.RANK_POOL,
+            "pager": pager.with_total(total, cap=searching.cap(params.filters)),
         },
         status_code=400 if params.errors else 200,
     )
