@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 from app.models.company import Company
 
 NAMES_FTS = "company_name_fts"
+NAMES_VOCAB = "company_name_vocab"
 PG_NAMES_INDEX = "ix_company_name_trgm"
 PG_NAMES_EXPR = "lower(name || ' ' || coalesce(domain, ''))"
 
@@ -28,12 +29,15 @@ SQLITE_UPGRADE = [
     f"BEGIN INSERT INTO {NAMES_FTS}({NAMES_FTS}, rowid, name, domain) "
     "VALUES ('delete', old.id, old.name, old.domain); "
     f"INSERT INTO {NAMES_FTS}(rowid, name, domain) VALUES (new.id, new.name, new.domain); END",
+    # How many names hold each trigram: a typo is looked up by its rarest ones.
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {NAMES_VOCAB} USING fts5vocab({NAMES_FTS}, 'row')",
     f"INSERT INTO {NAMES_FTS}({NAMES_FTS}) VALUES ('rebuild')",
 ]
 SQLITE_DOWNGRADE = [
     "DROP TRIGGER IF EXISTS company_name_fts_au",
     "DROP TRIGGER IF EXISTS company_name_fts_ad",
     "DROP TRIGGER IF EXISTS company_name_fts_ai",
+    f"DROP TABLE IF EXISTS {NAMES_VOCAB}",
     f"DROP TABLE IF EXISTS {NAMES_FTS}",
 ]
 PG_UPGRADE = [

@@ -17,7 +17,7 @@ The column is not in the model, so the ORM never reads or writes it.
 from sqlalchemy import DDL, event
 from sqlmodel import SQLModel
 
-from app.models.company_names import NAMES_FTS, PG_NAMES_INDEX
+from app.models.company_names import NAMES_FTS, NAMES_VOCAB, PG_NAMES_INDEX
 from app.models.complaint import Complaint
 
 FTS_TABLE = "complaint_fts"
@@ -139,7 +139,7 @@ def include_name(name: str | None, type_: str, _parent_names: dict[str, str | No
     """Alembic autogenerate filter: the FTS5 tables, their shadow tables, the tsvector column
     and the GIN indexes are managed by hand (here and in app/models/company_names.py), not by
     the models, so they are not differences."""
-    if type_ == "table" and name and name.startswith((FTS_TABLE, NAMES_FTS)):
+    if type_ == "table" and name and name.startswith((FTS_TABLE, NAMES_FTS, NAMES_VOCAB)):
         return False
     return not (
         (type_ == "index" and name in (PG_INDEX, PG_NAMES_INDEX))

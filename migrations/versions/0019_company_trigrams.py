@@ -22,12 +22,14 @@ SQLITE_UP = [
     "CREATE TRIGGER IF NOT EXISTS company_name_fts_ai AFTER INSERT ON company BEGIN INSERT INTO company_name_fts(rowid, name, domain) VALUES (new.id, new.name, new.domain); END",
     "CREATE TRIGGER IF NOT EXISTS company_name_fts_ad AFTER DELETE ON company BEGIN INSERT INTO company_name_fts(company_name_fts, rowid, name, domain) VALUES ('delete', old.id, old.name, old.domain); END",
     "CREATE TRIGGER IF NOT EXISTS company_name_fts_au AFTER UPDATE OF name, domain ON company BEGIN INSERT INTO company_name_fts(company_name_fts, rowid, name, domain) VALUES ('delete', old.id, old.name, old.domain); INSERT INTO company_name_fts(rowid, name, domain) VALUES (new.id, new.name, new.domain); END",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS company_name_vocab USING fts5vocab(company_name_fts, 'row')",
     "INSERT INTO company_name_fts(company_name_fts) VALUES ('rebuild')",
 ]
 SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS company_name_fts_au",
     "DROP TRIGGER IF EXISTS company_name_fts_ad",
     "DROP TRIGGER IF EXISTS company_name_fts_ai",
+    "DROP TABLE IF EXISTS company_name_vocab",
     "DROP TABLE IF EXISTS company_name_fts",
 ]
 PG_UP = [
