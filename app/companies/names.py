@@ -9,7 +9,7 @@ from app.models.company_names import NAMES_FTS, NAMES_VOCAB, PG_NAMES_EXPR
 
 CANDIDATES = 60
 RAREST = 6
-PG_THRESHOLD = 0.3  # pg_trgm word similarity; a swapped pair of letters in a word keeps ~0.45
+PG_THRESHOLD = 0.5  # pg_trgm word similarity: "mapel post" for "maple post" is 0.57
 
 _WHERE = f"{PG_NAMES_EXPR} %> :typed"  # the GIN index answers this form (expression first)
 _SIMILARITY = f"word_similarity(:typed, {PG_NAMES_EXPR})"
