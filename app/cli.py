@@ -105,7 +105,7 @@ def worker(
     import asyncio
     import signal
 
-    from app.db import get_engine
+    from app.db import get_engine, make_worker_engine
     from app.jobs.worker import drain, run_forever
 
     if once:
@@ -117,7 +117,7 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_forever(engine=get_engine(), stop=stop)
+        await run_forever(engine=make_worker_engine(), stop=stop)  # sized for its lanes
 
     asyncio.run(main())
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     run_worker: bool = True
     # A worker's hold on a job; if it dies, another worker takes the job after this long.
     job_lease_seconds: int = Field(default=120, ge=1)
+    # Jobs one worker runs at once: most wait on the network (a webhook's receiver, a mail
+    # server, a PDS), so one worker keeps several in flight.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     # Broadcaster (app/broadcast/networks.py): with no network configured it runs as a dry run.
     bluesky_service_url: str = "https://bsky.social"

@@ -3,7 +3,7 @@ events to their listeners, job kinds to their handlers, and the flush hooks (inv
 
 from app import events, listeners, tasks
 from app.accounts import session_cache
-from app.companies import listed
+from app.companies import listed, not_reps
 from app.complaints import touch
 from app.jobs import periodic, worker
 
@@ -19,5 +19,6 @@ def wire() -> None:
     periodic.install(tasks.PERIODIC)
     touch.install()  # Complaint.updated_at moves with anything its page shows
     session_cache.install()  # a login memo forgets a user when their rows change
+    not_reps.install()  # the memo of consumers forgets when a membership or claim changes
     listed.install()  # Company.listed moves with the complaints that decide it
     _wired = True

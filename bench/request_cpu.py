@@ -84,7 +84,8 @@ async def main(args: argparse.Namespace) -> None:
         session.commit()
     cookie = [(b"cookie", f"{cookie_name()}={token}".encode())]
     async with outcry.router.lifespan_context(outcry):
-        for app, path, headers in [(fortunes, "/fortunes", []), *((outcry, p, cookie) for p in args.paths)]:  # fmt: skip
+        runs = [(fortunes, "/fortunes", []), (fortunes, "/plain", [])]
+        for app, path, headers in [*runs, *((outcry, p, cookie) for p in args.paths)]:
             statuses = {await _call(app, path, headers) for _ in range(20)}  # warm up
             assert statuses == {200}, (path, statuses)
             gate = asyncio.Semaphore(16)
@@ -107,7 +108,7 @@ async def main(args: argparse.Namespace) -> None:
                 import pstats
 
                 profile.disable()
-                pstats.Stats(profile).sort_stats(args.profile).print_stats(40)
+                pstats.Stats(profile).sort_stats(args.profile).print_stats(*args.focus, 40)
             print(f"{path:60s} {1e6 * cpu / args.requests:8.0f} µs CPU per request", flush=True)
 
 
@@ -119,6 +120,13 @@ if __name__ == "__main__":
     parser.add_argument("--email", default="consumer1@bench.example")
     parser.add_argument("--code", type=Path, default=ROOT, help="run this checkout of Outcry")
     parser.add_argument("--profile", choices=["cumulative", "tottime"])
+    parser.add_argument(
+        "--focus",
+        nargs="*",
+        default=[],
+        metavar="REGEX",
+        help="with --profile: only functions whose file:line(name) matches",
+    )
     args = parser.parse_args()
     os.environ.update(OUTCRY_DATABASE_URL=args.url, OUTCRY_ENVIRONMENT="production",
                       OUTCRY_SECRET_KEY="bench-secret-key-0123456789abcdef",  # noqa: S106

@@ -74,6 +74,27 @@ def rep_targets(url: str) -> dict[str, str]:
     return found
 
 
+ROTATE_LUA = """
+local cookies = {%(cookies)s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", nil, {["Cookie"] = cookies[(counter %% #cookies) + 1]})
+end
+"""
+
+
+def rotating_cookies(port: int, users: int) -> str:
+    """A wrk script that sends each request as the next of ``users`` signed-in consumers: the
+    per-process login and membership memos then see many visitors, not one."""
+    cookies = [
+        load.login(port, f"consumer{n}@bench.example")[0].split(";")[0] for n in range(1, users + 1)
+    ]
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(ROTATE_LUA % {"cookies": ", ".join(json.dumps(c) for c in cookies)})
+    return str(script)
+
+
 def run(args: argparse.Namespace) -> list[Result]:
     binary = load.ensure_wrk()
     targets = load.pick_targets(args.url)
@@ -84,6 +105,7 @@ def run(args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
     try:
         consumer, _ = load.login(args.port, "consumer1@bench.example")
+        many = rotating_cookies(args.port, args.users) if args.users > 1 else None
         rep_cookie, _ = load.login(args.port, rep["rep"])
         signed = {"Cookie": consumer}
         as_rep = {"Cookie": rep_cookie}
@@ -115,8 +137,10 @@ def run(args: argparse.Namespace) -> list[Result]:
             status = load.get(port, path, headers)[0]  # warm up, and a check
             if status != 200:
                 print(f"{name}: {path} answered {status}", flush=True)
+            script = many if headers is signed else None
             r = load.wrk(binary, port, path, seconds=args.seconds, connections=args.connections,
-                         threads=args.threads, headers=headers)  # fmt: skip
+                         threads=args.threads, headers=None if script else headers,
+                         script=script)  # fmt: skip
             results.append(Result(name, key, base, r["rps"], r["p50"], r["p99"], r["requests"],
                                   r["errors"]))  # fmt: skip
             print(results[-1], flush=True)
@@ -132,6 +156,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--only", nargs="+", default=[], help="only names with these words")
+    parser.add_argument("--users", type=int, default=1, help="consumers whose cookies the "
+                        "consumer pages rotate through, one per request")  # fmt: skip
     parser.add_argument("--code", type=Path, help="run Outcry from this checkout (e.g. an older "
                         "commit: git worktree or git archive) with this virtualenv")  # fmt: skip
     args = parser.parse_args()

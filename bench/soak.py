@@ -114,13 +114,14 @@ def main() -> None:
     parser.add_argument("--replies", type=float, default=5)
     parser.add_argument("--readers", type=int, default=8, help="wrk connections")
     parser.add_argument("--code", type=Path, default=ROOT, help="run Outcry from this checkout")
+    parser.add_argument("--port", type=int, default=0, help="the server's (default: any free)")
     args = parser.parse_args()
     source = Path(args.url.removeprefix("sqlite:///"))
     work = Path(tempfile.mkdtemp(prefix="outcry-soak-"))
     shutil.copy(source, work / "soak.db")
     url = f"sqlite:///{work / 'soak.db'}"
 
-    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Deliveries)
+    receiver = ThreadingHTTPServer(("127.0.0.1", args.port + 1 if args.port else 0), Deliveries)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     # The periodic jobs' first run on a fresh database is a backlog (broadcast scan 12 s,
     # statistics 5 s, each one write transaction): done before, so the soak sees steady state.
@@ -131,7 +132,7 @@ def main() -> None:
     rep = rep_targets(url)
     targets = load.pick_targets(url)
 
-    port = load.free_port()
+    port = args.port or load.free_port()
     log_path = work / "server.log"
     env = {**os.environ, "OUTCRY_DATABASE_URL": url, "OUTCRY_ENVIRONMENT": "development",
            "OUTCRY_BASE_URL": f"http://127.0.0.1:{port}", "OUTCRY_RUN_WORKER": "true",
@@ -234,7 +235,11 @@ def main() -> None:
         f"lost {max(0, len(acked) - stored)}"
     )
     print(f"API replies: {dict(replied)}")
-    print(f"write requests over 1 s: {len(slow)} (longest {max(slow, default=0):.1f} s)")
+    print(
+        f"write requests over 1 s: {len(slow)} (longest {max(slow, default=0):.1f} s); "
+        f"waits over 1 s for the write lock (app/writegate.py): "
+        f"{logged.count('for the write lock')}"
+    )
     print(
         f'"database is locked" in the log: {logged.count("database is locked")}; worker '
         f"busy retries: {logged.count('the database is busy')}"

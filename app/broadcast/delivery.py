@@ -8,6 +8,7 @@ Idempotency-Key; docs/social-networks.md). A retry that finds the row already
 posted does nothing.
 """
 
+import asyncio
 import logging
 import random
 import threading
@@ -33,6 +34,7 @@ from app.clock import as_utc, utcnow
 from app.complaints import visibility
 from app.complaints.states import OPEN_STATES
 from app.config import get_settings
+from app.db import AFTER_EFFECT_SECONDS, retry_busy
 from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import Broadcast, BroadcastStatus, BroadcastThread
 from app.models.complaint import Complaint
@@ -125,6 +127,11 @@ def _failure(
     if isinstance(error, RateLimited | TemporaryError):
         return _weather(open_session, adapter, error, now)
     return outcome_for(error)
+
+
+async def after_effect(record: Callable[[], None], *, what: str) -> None:
+    """Record what a network call did, in a thread, retried while the database is busy."""
+    await asyncio.to_thread(retry_busy, record, within=AFTER_EFFECT_SECONDS, what=what)
 
 
 def _succeeded(open_session: OpenSession, adapter: Adapter, now: datetime) -> None:
@@ -251,14 +258,20 @@ async def publish_job(job: Job, open_session: OpenSession, now: datetime | None 
             outcome = Outcome(ok=False, permanent=True, detail=f"gave up: {outcome.detail}")
         _mark_failed(open_session, broadcast_id, job, outcome)
         return outcome
-    _succeeded(open_session, adapter, now)
-    with open_session() as session:
-        broadcast = session.get(Broadcast, broadcast_id)
-        assert broadcast is not None  # noqa: S101
-        _record(session, broadcast, ref, text, now)
-        if skip:  # it landed while the complaint was moderated or resolved: take it down again
-            _queue_delete(session, broadcast)
-        session.commit()
+
+    def record() -> None:
+        _succeeded(open_session, adapter, now)
+        with open_session() as session:
+            broadcast = session.get(Broadcast, broadcast_id)
+            assert broadcast is not None  # noqa: S101
+            _record(session, broadcast, ref, text, now)
+            if skip:  # it landed while the complaint was moderated or resolved: take it down
+                _queue_delete(session, broadcast)
+            session.commit()
+
+    # The post is out: its record waits out a busy database (a retry would find the post by its
+    # record key, but only after a backoff, and the page would say "queued" meanwhile).
+    await after_effect(record, what=f"recording post {job.key}")
     if skip:
         return Outcome(ok=True, detail=f"adopted {ref.id} and queued its deletion ({skip})")
     return Outcome(ok=True, detail=f"posted {ref.id}", result=ref.as_dict())

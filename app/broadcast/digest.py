@@ -8,17 +8,27 @@ link, never anything about a consumer. Each job has a BroadcastSummary row (its 
 went), which /broadcasts lists beside the complaints' posts; catch-up posts are the same.
 """
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.broadcast import budget, compose
 from app.broadcast.base import BroadcastError, Link, Post, RemoteRef
-from app.broadcast.delivery import OpenSession, _failure, _paused, _succeeded, adapters
+from app.broadcast.delivery import (
+    OpenSession,
+    _failure,
+    _paused,
+    _succeeded,
+    adapters,
+    after_effect,
+)
 from app.clock import utcnow
 from app.companies.stats import live
 from app.config import get_settings
+from app.db import for_reading, retry_busy
 from app.jobs.periodic import EPOCH
 from app.jobs.queue import Context, Outcome, enqueue
 from app.models.broadcast import BroadcastStatus, BroadcastSummary
@@ -78,8 +88,16 @@ def queue(*, session: Session, now: datetime | None = None, week: str | None = N
     """One digest job per configured network for ``week`` (default: the week of ``now``), unless
     already queued. Flushes, never commits."""
     now = now or utcnow()
-    week = week or week_of(now)
-    picked = pick(session=session, now=now)
+    return queue_picked(
+        session=session,
+        picked=pick(session=session, now=now),
+        week=week_of(now) if week is None else week,
+    )
+
+
+def queue_picked(*, session: Session, picked: tuple[Pick, Pick] | None, week: str) -> list[Job]:
+    """``queue`` with the companies already picked (in a read snapshot: the worker's job keeps
+    that reading, every company's numbers, out of its write transaction)."""
     if picked is None:
         return []
     best, worst = picked
@@ -183,12 +201,25 @@ def period_start(period: int) -> datetime:
     return EPOCH + period * EVERY
 
 
+def queue_week(engine: Engine, week: str) -> int:
+    """The digest job's work: the companies picked in a read snapshot, then their posts queued
+    in a short write transaction of their own. Returns the posts queued."""
+    with Session(for_reading(engine)) as session:
+        picked = pick(session=session)
+
+    def write() -> int:
+        with Session(engine) as session:
+            queued = queue_picked(session=session, picked=picked, week=week)
+            session.commit()
+            return len(queued)
+
+    return retry_busy(write, within=60, what=KIND)
+
+
 async def digest_job(job: Job, context: Context) -> Outcome:
     week = week_of(period_start(int(job.payload["period"])))
-    with Session(context.engine) as session:
-        queued = queue(session=session, week=week)
-        session.commit()
-    return Outcome(ok=True, detail=f"queued {len(queued)} digest posts for {week}")
+    queued = await asyncio.to_thread(queue_week, context.engine, week)
+    return Outcome(ok=True, detail=f"queued {queued} digest posts for {week}")
 
 
 async def publish(job: Job, open_session: OpenSession) -> Outcome:
@@ -219,8 +250,12 @@ async def publish(job: Job, open_session: OpenSession) -> Outcome:
         if outcome.permanent or (not outcome.weather and job.attempts >= job.max_attempts):
             _record(open_session, job, status=BroadcastStatus.FAILED)
         return outcome
-    _succeeded(open_session, adapter, now)
-    _record(open_session, job, status=BroadcastStatus.POSTED, ref=ref, text=text, now=now)
+
+    def record() -> None:
+        _succeeded(open_session, adapter, now)
+        _record(open_session, job, status=BroadcastStatus.POSTED, ref=ref, text=text, now=now)
+
+    await after_effect(record, what=f"recording post {job.key}")
     return Outcome(ok=True, detail=f"posted {ref.id}", result=ref.as_dict())
 
 

@@ -1,18 +1,23 @@
 """Who answers for a company: active members (reps) and their roles.
 
 Access is checked on every request against live rows, so a revoked member or a suspended claim
-loses access at once. A request that only reads (a GET's session, app/db.py) reads a user's
+loses access at once (only "represents no company" is remembered across requests, not_reps.py).
+A request that only reads (a GET's session, app/db.py) reads a user's
 memberships once and answers every later question about them from that read: a signed-in page
 asks several (the navigation's "for companies" link, the page's own permission checks).
 """
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, Exists, exists
 from sqlmodel import Session, col, select
 
+from app.companies import not_reps
+from app.config import get_settings
 from app.db import READ_ONLY
 from app.errors import Forbidden
+from app.models.keys import pk
 from app.models.membership import Claim, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 
@@ -65,9 +70,21 @@ def companies_of(*, session: Session, user: User) -> list[CompanyMember]:
     if _reading(session):
         memo = session.info.setdefault(_MEMO, {})
         if (mine := memo.get(user.id)) is None:
-            mine = memo[user.id] = _companies_of(session=session, user=user)
+            mine = memo[user.id] = _read_companies_of(session=session, user=user)
         return list(mine)
     return _companies_of(session=session, user=user)
+
+
+def _read_companies_of(*, session: Session, user: User) -> list[CompanyMember]:
+    """For reading: a consumer known to represent no company costs no query (not_reps.py)."""
+    user_id = pk(user)
+    if not_reps.known(user_id):
+        return []
+    started = time.monotonic()
+    mine = _companies_of(session=session, user=user)
+    if not mine:
+        not_reps.keep(user_id, started=started, seconds=get_settings().session_cache_seconds)
+    return mine
 
 
 def _companies_of(*, session: Session, user: User) -> list[CompanyMember]:

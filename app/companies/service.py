@@ -89,13 +89,17 @@ def public_or_404(*, session: Session, slug: str, viewer: User | None = None) ->
     """A company's public page: a company not yet listed exists only for whoever named it and
     moderators."""
     company = get_by_slug_or_404(session=session, slug=slug)
-    if is_listed(session=session, company=company):
-        return company
-    if viewer is not None and (
-        viewer.id == company.created_by_id or viewer.is_admin or viewer.is_moderator
-    ):
+    if visible_to(company, viewer=viewer):
         return company
     raise NotFound("There is no company at this address.")
+
+
+def visible_to(company: Company, *, viewer: User | None) -> bool:
+    """Has ``company`` a page for ``viewer`` (see ``public_or_404``)?"""
+    return company.listed or (
+        viewer is not None
+        and (viewer.id == company.created_by_id or viewer.is_admin or viewer.is_moderator)
+    )
 
 
 def slugify(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -61,4 +61,25 @@ def _bump_cosigns(session: Session, complaint: Complaint, delta: int) -> None:
 
 
 def has_cosigned(*, session: Session, complaint: Complaint, user: User | None) -> bool:
-    return bool(user and session.get(CoSign, (complaint.id, user.id)))
+    """Asked on every signed-in view of a complaint: a bare existence check (loading the row
+    as an object cost a quarter of the page's time)."""
+    if user is None:
+        return False
+    found = session.execute(
+        select(literal(1)).where(
+            col(CoSign.complaint_id) == complaint.id, col(CoSign.user_id) == user.id
+        )
+    )
+    return found.first() is not None
+
+
+def cosigner_ids(*, session: Session, complaint_id: int, at_most: int) -> frozenset[int] | None:
+    """Who co-signed the complaint, when at most ``at_most`` did (None: more). Kept with the
+    page's alike parts, it answers "did this visitor co-sign?" without a query per view."""
+    query = (
+        select(col(CoSign.user_id))
+        .where(col(CoSign.complaint_id) == complaint_id)
+        .limit(at_most + 1)
+    )
+    ids = session.execute(query).scalars().all()
+    return frozenset(ids) if len(ids) <= at_most else None

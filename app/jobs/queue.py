@@ -105,7 +105,10 @@ def claim(
         stmt = stmt.where(col(Job.kind).in_(kinds))
     postgres = session.get_bind().dialect.name == "postgresql"
     for _ in range(5):
-        job_id = session.exec(stmt.with_for_update(skip_locked=True) if postgres else stmt).first()
+        if postgres:
+            job_id = session.exec(stmt.with_for_update(skip_locked=True)).first()
+        else:
+            job_id = _next_due(session, kinds, now)
         if job_id is None:
             return None
         won = rows_changed(
@@ -124,6 +127,24 @@ def claim(
             session.refresh(job)
             return job
     return None
+
+
+def _next_due(session: Session, kinds: list[str] | None, now: datetime) -> int | None:
+    """The earliest due job, as one query per state: each reads the first entry of the
+    (state, run_after, id) index. One query with both states sorted every pending job, future
+    ones too, with SQLite's write lock held (7 ms with 3,500 pending)."""
+    found: list[tuple[datetime, int]] = []
+    for due in (
+        (col(Job.state) == JobState.PENDING) & (col(Job.run_after) <= now),
+        (col(Job.state) == JobState.RUNNING) & (col(Job.lease_until) < now),
+    ):
+        stmt = select(Job.run_after, Job.id).where(due)
+        if kinds:
+            stmt = stmt.where(col(Job.kind).in_(kinds))
+        row = session.exec(stmt.order_by(col(Job.run_after), col(Job.id)).limit(1)).first()
+        if row is not None and row[1] is not None:
+            found.append((row[0], row[1]))
+    return min(found)[1] if found else None
 
 
 @dataclass(frozen=True)

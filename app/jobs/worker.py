@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -93,14 +92,33 @@ async def drain(*, engine: Engine, kinds: list[str] | None = None, limit: int = 
     return done
 
 
-async def run_forever(*, engine: Engine, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
-    log.info("worker started")
-    next_schedule = 0.0
+async def run_forever(
+    *, engine: Engine, stop: asyncio.Event, idle_seconds: float = 1.0, lanes: int | None = None
+) -> None:
+    """Run due jobs until ``stop``: ``lanes`` at once (``OUTCRY_WORKER_CONCURRENCY``), each
+    claiming its own, so a slow webhook receiver or mail server holds up one lane, not the
+    queue; and the periodic jobs scheduled once a minute."""
+    lanes = lanes or get_settings().worker_concurrency
+    log.info("worker started (%d jobs at once)", lanes)
+    await asyncio.gather(
+        _schedule(engine, stop), *(_lane(engine, stop, idle_seconds) for _ in range(lanes))
+    )
+    log.info("worker stopped")
+
+
+async def _schedule(engine: Engine, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            if time.monotonic() >= next_schedule:  # periodic jobs: at most once a minute
-                next_schedule = time.monotonic() + 60
-                await asyncio.to_thread(periodic.schedule, engine)
+            await asyncio.to_thread(periodic.schedule, engine)
+        except Exception:  # the database may be restarting: try again next time
+            log.exception("worker schedule error")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=60)
+
+
+async def _lane(engine: Engine, stop: asyncio.Event, idle_seconds: float) -> None:
+    while not stop.is_set():
+        try:
             job = await run_once(engine=engine)
         except Exception:  # the database may be restarting: wait and carry on
             log.exception("worker loop error")
@@ -108,7 +126,6 @@ async def run_forever(*, engine: Engine, stop: asyncio.Event, idle_seconds: floa
         if job is None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-    log.info("worker stopped")
 
 
 class InProcessWorker:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import get_settings
-from app.db import must_get
+from app.db import AFTER_EFFECT_SECONDS, must_get, retry_busy
 from app.jobs.queue import Context, Outcome
 from app.mailchannel import directory, tokens
 from app.models.complaint import Complaint
@@ -179,5 +179,13 @@ async def deliver(job: Job, ctx: Context) -> Outcome:
         return Outcome(ok=False, detail="no SMTP server configured (set OUTCRY_SMTP_HOST)")
     else:
         detail = "not sent: no SMTP configured (development)"
-    await asyncio.to_thread(_record_sent, ctx.engine, job.payload["outbound_id"])
+    # The message is out: a lost record would send it again on the job's retry, so the record
+    # waits out a busy database.
+    outbound_id = job.payload["outbound_id"]
+    await asyncio.to_thread(
+        retry_busy,
+        lambda: _record_sent(ctx.engine, outbound_id),
+        within=AFTER_EFFECT_SECONDS,
+        what=f"recording message {outbound_id} as sent",
+    )
     return Outcome(ok=True, detail=detail)

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Text
+from sqlalchemy import JSON, Index, Text
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -19,6 +19,9 @@ class JobState(StrEnum):
 
 
 class Job(SQLModel, table=True):
+    # The claim's order (app/jobs/queue.py): the next due job is the index's first entry.
+    __table_args__ = (Index("ix_job_due", "state", "run_after", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32, index=True)
     # Unique, so the same thing can never be queued twice (e.g. "mail:reply:42:7").

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import AFTER_EFFECT_SECONDS, retry_busy
 from app.jobs.queue import Context, Outcome, enqueue
 from app.models.job import Job
 
@@ -142,7 +143,13 @@ async def send(job: Job, ctx: Context) -> Outcome:
         detail = "kept in the development mailbox (no SMTP configured)"
     if then:
         try:
-            await asyncio.to_thread(_run_after_sent, ctx.engine, then, job.payload)
+            # The mail is out: its bookkeeping waits out a busy database rather than be lost.
+            await asyncio.to_thread(
+                retry_busy,
+                lambda: _run_after_sent(ctx.engine, then, job.payload),
+                within=AFTER_EFFECT_SECONDS,
+                what=f"recording mail job {job.id} as sent",
+            )
         except Exception as exc:  # the mail is out: retrying would send it twice
             log.exception("after-sent step %s of job %s failed", then, job.id)
             detail += f"; recording {then} failed: {type(exc).__name__}: {exc}"

@@ -33,6 +33,7 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import get_settings
+from app.db import for_reading
 from app.stats import dataset_rows
 from app.stats.dataset_columns import (
     CHECKSUMS,
@@ -236,7 +237,7 @@ def _write_all(engine: Engine | Connection, work: Path, now: datetime) -> dict[s
     try:
         with (
             zipfile.ZipFile(work / CSV_ZIP, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-            Session(engine) as session,
+            Session(for_reading(engine)) as session,  # reads only: no write lock
         ):
             for table in TABLES:
                 rows = dataset_rows.READERS[table.name](session=session, now=now)

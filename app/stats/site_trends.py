@@ -19,6 +19,7 @@ from sqlmodel import Session, col, delete, select
 from app.clock import as_utc, utcnow
 from app.complaints.visibility import counted
 from app.config import get_settings
+from app.db import for_reading
 from app.models.company import SECTORS, Company
 from app.models.complaint import Complaint, ComplaintState
 from app.models.stats import SiteTrend
@@ -81,8 +82,9 @@ def compute(*, session: Session, now: datetime, months: int = MONTHS) -> dict[st
 def refresh(engine: Engine | Connection, now: datetime | None = None) -> int:
     """Compute and store every scope (replacing the previous rows). Returns the scopes stored."""
     now = now or utcnow()
-    with Session(engine) as session:
+    with Session(for_reading(engine)) as session:  # the pass over the complaints: no lock
         found = compute(session=session, now=now)
+    with Session(engine) as session:
         session.exec(delete(SiteTrend))
         for scope, months in found.items():
             session.add(SiteTrend(scope=scope, computed_at=now, months=[asdict(m) for m in months]))

@@ -8,6 +8,7 @@ ignored, see app/stats/metrics.py) and written once; nothing ever updates or rep
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, func, select
@@ -56,26 +57,37 @@ def sort_key(data: dict) -> float:
     return leaderboard.sort_key(StatFields.model_validate(data), leaderboard.SORTS["confirmed"])
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One company's row of a frozen leaderboard, as computed."""
+
+    company_id: int
+    name: str
+    slug: str
+    data: dict
+
+
 def take(
     *, session: Session, month: str, now: datetime | None = None, batch: int = 200
 ) -> LeaderboardSnapshot:
     """Freeze ``month`` (flushes, never commits). Refuses a month not over yet or already taken."""
-    now = now or utcnow()
-    as_of = month_end(month)
-    if as_of > now:
-        raise Conflict(f"{month} is not over yet.")
-    if get(session=session, month=month) is not None:
-        raise Conflict(f"The {month} snapshot was already taken; snapshots never change.")
-    snapshot = LeaderboardSnapshot(
+    return store(
+        session=session,
         month=month,
-        methodology_version=METHODOLOGY_VERSION,
-        as_of=as_of,
-        taken_at=now,
-        min_ranked=get_settings().min_ranked_complaints,
+        now=now,
+        rows=compute(session=session, month=month, now=now, batch=batch),
     )
-    session.add(snapshot)
-    session.flush()
-    rows: dict[str, list[tuple[Company, dict]]] = {period: [] for period in WINDOWS}
+
+
+def compute(
+    *, session: Session, month: str, now: datetime | None = None, batch: int = 200
+) -> dict[str, list[Entry]]:
+    """``month``'s rows per window, in the leaderboard's order: the reads and the arithmetic,
+    which the worker does in a read snapshot, outside its write transaction."""
+    as_of = month_end(month)
+    if as_of > (now or utcnow()):
+        raise Conflict(f"{month} is not over yet.")
+    rows: dict[str, list[Entry]] = {period: [] for period in WINDOWS}
     after = 0
     while ids := company_ids(session=session, after_id=after, limit=batch):
         after = ids[-1]
@@ -87,19 +99,41 @@ def take(
             cells = compute_company(records=records, targets=targets_of(company), as_of=as_of)
             for period in WINDOWS:
                 if cells[(period, "")]["filed"]:
-                    rows[period].append((company, cells[(period, "")]))
+                    rows[period].append(
+                        Entry(company_id, company.name, company.slug, cells[(period, "")])
+                    )
+    for entries in rows.values():
+        entries.sort(key=lambda e: (sort_key(e.data), e.company_id))
+    return rows
+
+
+def store(
+    *, session: Session, month: str, rows: dict[str, list[Entry]], now: datetime | None = None
+) -> LeaderboardSnapshot:
+    """Write ``month``'s computed rows (flushes, never commits); refuses a month already taken."""
+    now = now or utcnow()
+    if get(session=session, month=month) is not None:
+        raise Conflict(f"The {month} snapshot was already taken; snapshots never change.")
+    snapshot = LeaderboardSnapshot(
+        month=month,
+        methodology_version=METHODOLOGY_VERSION,
+        as_of=month_end(month),
+        taken_at=now,
+        min_ranked=get_settings().min_ranked_complaints,
+    )
+    session.add(snapshot)
+    session.flush()
     for period, entries in rows.items():
-        entries.sort(key=lambda e: (sort_key(e[1]), e[0].id))
-        for position, (company, data) in enumerate(entries, start=1):
+        for position, entry in enumerate(entries, start=1):
             session.add(
                 LeaderboardSnapshotRow(
                     snapshot_id=pk(snapshot),
                     period=period,
                     position=position,
-                    company_id=company.id,
-                    company_name=company.name,
-                    company_slug=company.slug,
-                    data=data,
+                    company_id=entry.company_id,
+                    company_name=entry.name,
+                    company_slug=entry.slug,
+                    data=entry.data,
                 )
             )
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from app.clock import as_utc, utcnow
+from app.db import for_reading, retry_busy
 from app.jobs.periodic import period_of
 from app.jobs.queue import Context, Outcome, enqueue
 from app.models.complaint import Complaint
@@ -40,10 +41,19 @@ def queue_company(*, session: Session, company_id: int, now: datetime | None = N
 
 
 def rebuild(engine: Engine, company_id: int) -> int:
-    with Session(engine) as session:
-        groups = service.rebuild_company(session=session, company_id=company_id)
-        session.commit()
-    return groups
+    """Compare the company's texts in a read snapshot, then store the groups in a short write
+    transaction (the comparing had held SQLite's write lock for a busy company's whole year)."""
+    now = utcnow()
+    with Session(for_reading(engine)) as session:
+        found = service.regroup(session=session, company_id=company_id, now=now)
+
+    def write() -> int:
+        with Session(engine) as session:
+            groups = service.store(session=session, company_id=company_id, found=found, now=now)
+            session.commit()
+        return groups
+
+    return retry_busy(write, within=60, what=KIND)
 
 
 async def regroup(job: Job, ctx: Context) -> Outcome:

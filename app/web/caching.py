@@ -37,6 +37,7 @@ from app.config import get_settings
 from app.web import memo
 from app.web.csrf import token_for
 from app.web.memo import VARY, etag_matches
+from app.web.sessions import wrote_recently
 
 try:
     APP_VERSION = version("outcry")
@@ -144,6 +145,7 @@ class Conditional:
     max_age: int
     stale_while_revalidate: int
     keep: bool = False  # keep the rendered body for ``cached()`` (pages with cheap validators)
+    remembered: bool = False  # the ETag came from the memo (``remembered``), not the database
 
     @property
     def not_modified(self) -> bool:
@@ -197,6 +199,12 @@ class Conditional:
         memo.keep_shared(self.etag, name, value)
         return value
 
+    def kept(self, name: str) -> Any:
+        """The value ``shared(name, ...)`` kept for this validator, or None: a page answering
+        from a ``remembered`` validator takes its rows from here, or reads them again."""
+        hit = memo.shared(self.etag, name) if self.etag is not None else memo.MISSING
+        return None if hit is memo.MISSING else hit
+
     def response_304(self) -> Response:
         response = Response(status_code=304)
         self._validators(response)
@@ -213,6 +221,14 @@ class Conditional:
         personal = getattr(self.request.state, "csrf_rendered", False) or (
             "set-cookie" in response.headers
         )
+        tag = self.etag
+        if (
+            not self.public
+            and tag is not None
+            and not self.remembered
+            and response.status_code == 200
+        ):
+            memo.remember(self.request, tag, self._control())  # the URL's tag, whoever asked
         if not self.public or personal or response.status_code != 200:
             return no_store(response)
         if self.etag is None and self.last_modified is None:
@@ -292,6 +308,29 @@ def conditional(
             if stale_while_revalidate is None
             else stale_while_revalidate
         ),
+    )
+
+
+def remembered(request: Request, *, viewer: object | None) -> Conditional | None:
+    """For a signed-in visit: the validator this process computed for this URL within the
+    memo's moment (``cache_memo_seconds``), so the page's rows and body kept by it serve
+    without asking the database again, as anonymous visits are answered from the memo. None
+    (compute it) when there is none, or when the visitor changed something just now and must
+    see it (``sessions.wrote_recently``)."""
+    if viewer is None or wrote_recently(request):
+        return None
+    tag = memo.recent_tag(request.url.path, request.url.query)
+    if tag is None:
+        return None
+    settings = get_settings()
+    return Conditional(
+        request=request,
+        public=False,
+        etag=tag,
+        last_modified=None,
+        max_age=settings.cache_max_age,
+        stale_while_revalidate=settings.cache_stale_while_revalidate,
+        remembered=True,
     )
 
 

@@ -52,6 +52,12 @@ def remember(request: Request, tag: str, control: str) -> None:
         _memo.popitem(last=False)
 
 
+def recent_tag(path: str, query: str) -> str | None:
+    """The ETag remembered for this URL, while its moment lasts."""
+    hit = _memo.get(_memo_key(path, query))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def forget_all() -> None:
     """Tests, and anything that must see its own change at once, clear the memos."""
     _memo.clear()

@@ -1,5 +1,6 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware: it costs a task per request)."""
 
+import math
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -11,6 +12,9 @@ from app.config import Settings
 from app.web.csrf import anon_cookie_name
 from app.web.errors import error_response
 from app.web.headers import EMBEDDABLE_CSP, EMBEDDABLE_PATHS, security_headers
+from app.web.sessions import cookie_name, wrote_cookie_name
+
+SAFE = ("GET", "HEAD", "OPTIONS")
 
 
 class BodyTooLarge(HTTPException):
@@ -91,6 +95,7 @@ class SecurityMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.session_cookie = cookie_name()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,14 +104,17 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self._decorate(scope, MutableHeaders(scope=message))
+                headers = MutableHeaders(scope=message)
+                self._decorate(scope, headers)
+                if scope["method"] not in SAFE and message["status"] < 400:
+                    self._wrote(scope, headers)
             await send(message)
 
         if _has_nul(scope):
             await self._refuse(scope, receive, send, 400, NOT_AN_ADDRESS)
             return
 
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):  # no body to check
+        if scope["method"] in SAFE:  # no body to check
             await self.app(scope, receive, send_with_headers)
             return
 
@@ -169,6 +177,18 @@ class SecurityMiddleware:
         shared = "set-cookie" in headers and "public" in headers.get("cache-control", "")
         if (personal or shared) and "no-store" not in headers.get("cache-control", ""):
             headers["cache-control"] = "private, no-store"
+
+    def _wrote(self, scope: Scope, headers: MutableHeaders) -> None:
+        """A signed-in visitor changed something: their next pages, for a moment, are built
+        from the database rather than a remembered validator (``sessions.wrote_cookie_name``)."""
+        seconds = math.ceil(self.settings.cache_memo_seconds)
+        if seconds and self.session_cookie in Headers(scope=scope).get("cookie", ""):
+            secure = "; Secure" if self.settings.is_https else ""
+            headers.append(
+                "set-cookie",
+                f"{wrote_cookie_name()}=1; Path=/; HttpOnly; SameSite=Lax; Max-Age={seconds + 1}"
+                f"{secure}",
+            )
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         too_large = BodyTooLarge(self.settings.max_body_bytes)

@@ -30,3 +30,15 @@ def set_session_cookie(request: Request, response: Response, token: str | None) 
         httponly=True,
         samesite="lax",
     )
+
+
+def wrote_cookie_name() -> str:
+    """Set for a moment on the answer to a signed-in visitor's change (``SecurityMiddleware``):
+    their next pages are built from the database, not from a validator this process remembers
+    (``caching.remembered``), so they see their own change at once, whichever process answers.
+    Rails's database selector keeps a writer on the primary database the same way."""
+    return "__Host-outcry_wrote" if get_settings().is_https else "outcry_wrote"
+
+
+def wrote_recently(request: Request) -> bool:
+    return wrote_cookie_name() in request.cookies

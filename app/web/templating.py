@@ -1,12 +1,14 @@
 """Jinja2 environment (autoescaped) and the one ``render`` helper for HTML responses."""
 
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
@@ -90,19 +92,65 @@ class _NotShared:
 _NOT_SHARED = _NotShared()
 
 
+class _Reader:
+    """Stands for any signed-in reader with no part in the page (``kept_block(reader=...)``):
+    truthy, with an id no row has, and whether their address is confirmed; anything else of
+    theirs (their name, their address) fails loudly, like ``_NotShared``."""
+
+    id = 0
+
+    def __init__(self, *, email_verified: bool) -> None:
+        self.email_verified_at = True if email_verified else None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"a kept block must not use the reader's own {name}")
+
+
+# Printed where a kept block for readers has a form's CSRF token, and replaced by the visitor's
+# own token per visit. Random per process, so no text that a user wrote can contain it.
+_CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
+
+
 def kept_block(
-    request: Request, name: str, context: dict[str, Any], *, fresh: Conditional, block: str
+    request: Request,
+    name: str,
+    context: Callable[[], dict[str, Any]],
+    *,
+    fresh: Conditional,
+    block: str,
+    reader: dict[str, Any] | None = None,
 ) -> Markup:
     """Template ``name``'s ``block`` rendered once per validator and process (``fresh.shared``)
     and reused for every viewer; the template prints it as ``kept_<block>`` when given. Only a
     block that shows every viewer alike qualifies: it is rendered without the viewer's name,
-    navigation flags and CSRF token (any use of them raises)."""
+    navigation flags and CSRF token (any use of them raises). ``context()`` (its queries
+    included) runs only when the block is drawn.
+
+    ``reader``: the block is for signed-in readers with no part in the page (not its author,
+    a moderator or the company's rep), drawn once per distinct ``reader`` (its values join the
+    context: ``email_verified`` and whatever of theirs the page shows, say a co-sign); its forms
+    get this visitor's CSRF token."""
 
     def draw() -> Markup:
         template = env.get_template(name)
-        personal = {"current_user": _NOT_SHARED, "is_rep": _NOT_SHARED, "csrf_token": _NOT_SHARED}
-        ctx = template.new_context({"request": request, **context, **personal})
+        personal: dict[str, Any] = {
+            "current_user": _NOT_SHARED,
+            "is_rep": _NOT_SHARED,
+            "csrf_token": _NOT_SHARED,
+        }
+        if reader is not None:
+            standin = _Reader(email_verified=bool(reader.get("email_verified")))
+            personal.update(reader, current_user=standin, csrf_token=Markup(_CSRF_HOLE))  # noqa: S704
+        ctx = template.new_context({"request": request, **context(), **personal})
         # Autoescaped output of our own template, as the page itself would print it.
         return Markup("".join(template.blocks[block](ctx)))  # noqa: S704
 
-    return fresh.shared(f"{name}#{block}", draw)
+    key = f"{name}#{block}" + ("" if reader is None else repr(sorted(reader.items())))
+    kept = fresh.shared(key, draw)
+    if reader is None or _CSRF_HOLE not in kept:
+        return kept
+    token = str(LazyCsrfToken(request))  # printed: the page is personal (caching.py)
+    return Markup(kept.replace(_CSRF_HOLE, str(escape(token))))  # noqa: S704

@@ -2,6 +2,7 @@
 outside their write transactions and write in small batches, committing between them: on
 SQLite, whose one write lock every filing needs, a filing made while they run goes through."""
 
+import re
 import tempfile
 import threading
 from datetime import timedelta
@@ -11,10 +12,12 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session, SQLModel
 
-from app.broadcast import schedule
+from app.broadcast import digest, schedule
 from app.clock import utcnow
 from app.db import READ_ONLY, make_engine
 from app.stats import jobs as stats_jobs
+from app.stats import site_trends
+from app.systemic import jobs as systemic_jobs
 from tests.support.environment import TEST_DATABASE_URL
 from tests.support.factories import make_complaint, make_user
 
@@ -28,29 +31,48 @@ JOB_THREAD = "periodic-job"
 
 
 class WriteTransactions:
-    """Counts the rows each write transaction (BEGIN IMMEDIATE ... COMMIT) changed."""
+    """Counts the rows each write transaction (BEGIN IMMEDIATE ... COMMIT) changed, and keeps
+    the statements it ran."""
 
     def __init__(self, engine) -> None:
         self.rows: list[int] = []
+        self.statements: list[list[str]] = []
         self._open: dict[int, int] = {}
+        self._ran: dict[int, list[str]] = {}
         event.listen(engine, "begin", self._begin)
         event.listen(engine, "after_cursor_execute", self._executed)
         event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._commit)
 
     def _begin(self, connection) -> None:
         job = threading.current_thread().name == JOB_THREAD  # not the filings meanwhile
         if job and not connection.get_execution_options().get(READ_ONLY, False):
             self._open[id(connection)] = 0
+            self._ran[id(connection)] = []
 
     def _executed(self, connection, _cursor, statement, _params, _context, _many) -> None:
-        if id(connection) in self._open and statement.lstrip().upper().startswith(
-            ("INSERT", "UPDATE", "DELETE")
-        ):
+        if id(connection) not in self._open:
+            return
+        self._ran[id(connection)].append(" ".join(statement.split()))
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             self._open[id(connection)] += max(_cursor.rowcount, 1)
 
     def _commit(self, connection) -> None:
         if id(connection) in self._open:
             self.rows.append(self._open.pop(id(connection)))
+            self.statements.append(self._ran.pop(id(connection)))
+
+    def read_complaints(self) -> list[str]:
+        """Statements of the job's write transactions that read the complaints (beyond one
+        row by its key): the work a job must do before taking the lock."""
+        return [
+            s
+            for ran in self.statements
+            for s in ran
+            if re.search(r"\b(FROM|JOIN) complaint\b", s)
+            and not s.startswith(("INSERT", "UPDATE"))
+            and not s.endswith("WHERE complaint.id = ?")
+        ]
 
 
 @pytest.fixture
@@ -118,3 +140,29 @@ def test_the_broadcast_catch_up_scan_commits_between_batches(site, monkeypatch):
         planned = session.execute(text("SELECT count(*) FROM job WHERE kind = :k"), {
             "k": schedule.MILESTONE_KIND})  # fmt: skip
         assert planned.scalar_one() >= COMPANIES * PER_COMPANY
+
+
+def _in_job_thread(work) -> None:
+    thread = threading.Thread(target=work, name=JOB_THREAD)
+    thread.start()
+    thread.join()
+
+
+@pytest.mark.parametrize("job", ["digest", "snapshot", "site trends", "systemic"])
+def test_the_periodic_jobs_read_the_complaints_before_they_take_the_lock(site, job) -> None:
+    """The weekly digest's picks, the monthly snapshot's table, the site's trends and a
+    company's systemic groups are computed in a read snapshot; their write transactions only
+    store the result (each had read every complaint it needed with the lock held)."""
+    counted = WriteTransactions(site)
+    later = utcnow() + timedelta(days=45)  # last month is over and had complaints
+    run = {
+        "digest": lambda: digest.queue_week(site, "2026-W01"),
+        "snapshot": lambda: stats_jobs.snapshot_previous_month(site, later),
+        "site trends": lambda: site_trends.refresh(site, later),
+        "systemic": lambda: systemic_jobs.rebuild(site, 1),
+    }[job]
+    _in_job_thread(run)
+    print("write transactions' statements:", counted.statements)
+    assert counted.read_complaints() == []
+    if job != "digest":  # a digest with no clear best and worst company stores nothing
+        assert counted.rows and min(counted.rows) >= 1

@@ -13,9 +13,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.clock import utcnow
 from app.db import make_engine
-from app.jobs import queue
+from app.jobs import queue, worker
 from app.jobs.queue import Outcome, backoff, claim, enqueue, finish, retry_dead
-from app.jobs.worker import HANDLERS, Context, drain, run_once
+from app.jobs.worker import HANDLERS, Context, drain, run_forever, run_once
 from app.models.job import Job, JobAttempt, JobState
 
 KIND = "test.count"
@@ -227,3 +227,39 @@ def test_two_workers_share_the_queue_on_a_sqlite_file(
         _two_workers(engine, 40, counting_handler)
     finally:
         engine.dispose()
+
+
+async def test_one_worker_runs_several_jobs_at_once(live_engine: Engine, monkeypatch) -> None:
+    """A slow receiver holds up one lane, not the queue: three jobs that each wait for the
+    other two finish only if they run at the same time."""
+    arrived = asyncio.Barrier(3)
+
+    async def together(_job: Job, _ctx: Context) -> Outcome:
+        await asyncio.wait_for(arrived.wait(), timeout=10)
+        return Outcome(ok=True, detail="met")
+
+    monkeypatch.setitem(HANDLERS, KIND, together)
+    monkeypatch.setattr(worker.periodic, "schedule", lambda _engine: None)  # only these jobs
+    ids = _queue_jobs(live_engine, 3)
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        run_forever(engine=live_engine, stop=stop, idle_seconds=0.05, lanes=3)
+    )
+    try:
+        async with asyncio.timeout(20):
+            while True:
+                with Session(live_engine) as session:
+                    done = session.exec(
+                        select(Job).where(col(Job.id).in_(ids), Job.state == JobState.DONE)
+                    ).all()
+                if len(done) == 3:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    with Session(live_engine) as session:
+        details = session.exec(
+            select(JobAttempt.detail).where(col(JobAttempt.job_id).in_(ids))
+        ).all()
+    assert details == ["met"] * 3  # each ran once, and none timed out waiting for the others

@@ -1,21 +1,23 @@
 """Company pages and the name suggestions used while filing."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
+from sqlmodel import Session
 
 from app.claims.service import badge as claim_badge
 from app.companies import freshness, industries, listing
 from app.companies import service as companies
 from app.companies.stats import headline
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.mailchannel import choice
-from app.models.company import SECTORS
+from app.models.company import SECTORS, Company
 from app.models.complaint import ComplaintState
 from app.models.keys import pk
+from app.models.user import User
 from app.search import service as searching
 from app.stats import leaderboard
 from app.systemic import service as systemic
@@ -23,7 +25,7 @@ from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.forms import blank_is_none
 from app.web.pagination import Page
-from app.web.templating import render
+from app.web.templating import kept_block, render
 
 router = APIRouter()
 
@@ -78,52 +80,93 @@ def show(
     before: str = "",
     after: str = "",
 ) -> Response:
-    company = companies.public_or_404(session=session, slug=slug, viewer=_user)
     older_than, newer_than = _cursor(before), _cursor(after)
-    claim = claim_badge(session=session, company_id=pk(company))
-    channel = choice.status(session=session, company=company)
-    latest, *version = freshness.page_version(session=session, company_id=pk(company))
-    fresh = caching.conditional(
-        request,
-        viewer=_user,
-        parts=(
-            company.model_dump(),
-            claim,
-            channel,
-            *caching.settled(latest),
-            *version,
-            caching.hour_bucket(),  # the headline numbers move with the clock
-        ),
-        keep=True,
-    )
+    # A signed-in visit within the memo's moment takes the rows kept by the URL's validator.
+    fresh = caching.remembered(request, viewer=_user)
+    row = fresh.kept("row") if fresh is not None else None
+    if fresh is None or row is None:
+        row = _company_row(session, slug, viewer=_user)
+        latest, *version = freshness.page_version(session=session, company_id=pk(row[0]))
+        fresh = caching.conditional(
+            request,
+            viewer=_user,
+            parts=(
+                row[0].model_dump(),
+                *row[1:],
+                *caching.settled(latest),
+                *version,
+                caching.hour_bucket(),  # the headline numbers move with the clock
+            ),
+            keep=True,
+        )
+        fresh.shared("row", lambda: row)
+    elif not companies.visible_to(row[0], viewer=_user):
+        raise NotFound("There is no company at this address.")
+    company, claim, channel = row
     if early := fresh.answered():
         return early
-    # Keyset pages (before/after a cursor) read the company's index from where the last page
-    # stopped; ?page=N links from before keyset paging still work (an offset).
-    pager = Page.of(1 if older_than or newer_than else page)
-    (rows, _), stats, issues, medians = fresh.shared(
-        "lists",
-        lambda: (
-            searching.search(
-                session=session,
-                filters=searching.Filters(company_id=company.id, state=state),
-                offset=pager.offset,
-                limit=pager.size + 1,  # one more: is there another page?
-                before=older_than,
-                after=newer_than,
-                count=False,
+
+    def content(*, can_edit_sector: bool = False) -> dict[str, Any]:
+        return {
+            **_listing(
+                session, company, state=state, page=page, before=older_than, after=newer_than
             ),
-            headline(session=session, company_id=pk(company)),
-            systemic.for_company(session=session, company_id=pk(company)),
-            # The anonymous page, kept by this validator, shows the same comparison.
-            leaderboard.industry_medians(session=session, industry=company.sector),
-        ),
+            "company": company,
+            "state": state,
+            "states": list(ComplaintState),
+            "claim": claim,
+            "channel": channel,
+            "industries": SECTORS,
+            "industry_label": SECTORS.get(company.sector, company.sector),
+            "can_edit_sector": can_edit_sector,
+        }
+
+    # The body is alike for every viewer but those who may change the industry (its form):
+    # read and rendered once per validator, then only the page around it per visit.
+    if industries.can_edit(session=session, company=company, user=_user):
+        response = render(request, "companies/detail.html", content(can_edit_sector=True))
+    else:
+        kept = kept_block(request, "companies/detail.html", content, fresh=fresh, block="content")
+        context = {"company": company, "kept_content": kept}
+        response = render(request, "companies/detail.html", context)
+    return fresh.apply(response)
+
+
+def _company_row(session: Session, slug: str, *, viewer: User | None) -> tuple[Company, Any, Any]:
+    """The company, its claim badge and how it is reached: what the page's validator covers."""
+    company = companies.public_or_404(session=session, slug=slug, viewer=viewer)
+    claim = claim_badge(session=session, company_id=pk(company))
+    return company, claim, choice.status(session=session, company=company)
+
+
+def _listing(
+    session: Session,
+    company: Company,
+    *,
+    state: ComplaintState | None,
+    page: int,
+    before: searching.Cursor | None,
+    after: searching.Cursor | None,
+) -> dict[str, Any]:
+    """One page of the company's complaints, newest first, with its numbers beside them.
+
+    Keyset pages (before/after a cursor) read the company's index from where the last page
+    stopped; ?page=N links from before keyset paging still work (an offset)."""
+    pager = Page.of(1 if before or after else page)
+    rows, _ = searching.search(
+        session=session,
+        filters=searching.Filters(company_id=company.id, state=state),
+        offset=pager.offset,
+        limit=pager.size + 1,  # one more: is there another page?
+        before=before,
+        after=after,
+        count=False,
     )
     more = len(rows) > pager.size
-    if newer_than:  # listed newest first; the extra row is the newest
+    if after:  # listed newest first; the extra row is the newest
         rows, has_newer, has_older = rows[-pager.size :], more, True
     else:
-        rows, has_newer, has_older = rows[: pager.size], pager.number > 1 or bool(older_than), more
+        rows, has_newer, has_older = rows[: pager.size], pager.number > 1 or bool(before), more
     query = {"state": state.value} if state else {}
     links = {
         "newer": urlencode({**query, "after": searching.Cursor.of(rows[0][0]).token()})
@@ -133,23 +176,11 @@ def show(
         if rows and has_older
         else None,
     }
-    response = render(
-        request,
-        "companies/detail.html",
-        {
-            "company": company,
-            "rows": rows,
-            "state": state,
-            "states": list(ComplaintState),
-            "links": links,
-            "stats": stats,
-            "claim": claim,
-            "channel": channel,
-            "systemic_issues": issues,
-            "industries": SECTORS,
-            "industry_label": SECTORS.get(company.sector, company.sector),
-            "medians": medians,
-            "can_edit_sector": industries.can_edit(session=session, company=company, user=_user),
-        },
-    )
-    return fresh.apply(response)
+    stats = headline(session=session, company_id=pk(company))
+    return {
+        "rows": rows,
+        "links": links,
+        "stats": stats,
+        "systemic_issues": systemic.for_company(session=session, company_id=pk(company)),
+        "medians": leaderboard.industry_medians(session=session, industry=company.sector),
+    }

@@ -39,7 +39,7 @@ from app.web.deps import CurrentUser, OptionalUser, SessionDep, look_up_viewer, 
 from app.web.forms import HONEYPOT, FormDep, parse, text, undo
 from app.web.ids import RecordId
 from app.web.masking import sent_already
-from app.web.templating import render
+from app.web.templating import kept_block, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -197,6 +197,9 @@ def _alike(session: Session, complaint: Complaint) -> dict[str, Any]:
         "claim": claim_badge(session=session, company_id=pk(company)),
         # Email as a channel: the company answers by replying to our mail (app/mailchannel).
         "mail_threads": mail_outbound.company_threads(session=session, complaint_id=pk(complaint)),
+        "cosigners": cosigns.cosigner_ids(
+            session=session, complaint_id=pk(complaint), at_most=COSIGNERS_KEPT
+        ),
     }
 
 
@@ -212,37 +215,71 @@ def complaint_page(
     fresh: caching.Conditional | None = None,
 ) -> Response:
     """The page; with ``fresh`` (a plain view) the part alike for every viewer is computed once
-    per validator and process, so a signed-in view costs little more than an anonymous one."""
+    per validator and process, and the body itself is rendered once for every signed-in reader
+    with no part in it (not its author, a moderator or the company's rep): a signed-in view
+    costs little more than an anonymous one."""
     alike = (
         fresh.shared("complaint", lambda: _alike(session, complaint))
         if fresh is not None
         else _alike(session, complaint)
     )
     is_author = user is not None and user.id == complaint.author_id
-    return render(
-        request,
-        "complaints/detail.html",
-        {
-            **alike,
-            "complaint": complaint,
-            "flags": flags(complaint),
-            "turn": turn.current(complaint),
-            "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
-            "paused": turn.paused_so_far(
-                alike["timeline"], published_at=complaint.created_at, now=utcnow()
-            ),
-            "is_author": is_author,
-            "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
-            "cosigned": cosigns.has_cosigned(session=session, complaint=complaint, user=user),
-            # Abuse limits: why the author's complaint is not public yet (gate.py).
-            "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
-            # Moderation (app/moderation/): tombstones, noindex, report links.
-            **moderation_view(complaint=complaint, viewer=user),
-            "error": error,
-            "values": values or {},
-            "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
-        },
-        status_code=status_code,
+    context = {
+        **alike,
+        "complaint": complaint,
+        "flags": flags(complaint),
+        "turn": turn.current(complaint),
+        "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
+        "paused": turn.paused_so_far(
+            alike["timeline"], published_at=complaint.created_at, now=utcnow()
+        ),
+        "is_author": is_author,
+        "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
+        "cosigned": _cosigned(session, complaint, user, alike["cosigners"]),
+        # Abuse limits: why the author's complaint is not public yet (gate.py).
+        "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
+        # Moderation (app/moderation/): tombstones, noindex, report links.
+        **moderation_view(complaint=complaint, viewer=user),
+        "error": error,
+        "values": values or {},
+        "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
+    }
+    if (
+        fresh is not None
+        and user is not None
+        and not (error or values)
+        and _reader_only(user, context)
+    ):
+        reader = {"email_verified": user.email_verified_at is not None,
+                  "cosigned": context["cosigned"]}  # fmt: skip
+        kept = kept_block(request, "complaints/detail.html", lambda: context, fresh=fresh,
+                          block="content", reader=reader)  # fmt: skip
+        page = {key: context[key] for key in ("complaint", "can_read", "noindex")}
+        return render(request, "complaints/detail.html", {**page, "kept_content": kept})
+    return render(request, "complaints/detail.html", context, status_code=status_code)
+
+
+# A complaint with up to this many co-signs keeps their ids with the page (its validator counts
+# them), so a signed-in view needs no query to show the visitor's own "me too".
+COSIGNERS_KEPT = 200
+
+
+def _cosigned(
+    session: Session, complaint: Complaint, user: User | None, cosigners: frozenset[int] | None
+) -> bool:
+    if user is None or cosigners is None:
+        return cosigns.has_cosigned(session=session, complaint=complaint, user=user)
+    return user.id in cosigners
+
+
+def _reader_only(user: User, context: dict[str, Any]) -> bool:
+    """Has the signed-in ``user`` no part in this page: the body they see is every such
+    reader's (their CSRF token, address confirmation and co-sign aside)?"""
+    return not (
+        context["is_author"]
+        or context["is_moderator"]
+        or context["may_read_private"]
+        or any(message and message.author_id == user.id for _, message, _ in context["timeline"])
     )
 
 
@@ -250,16 +287,23 @@ def complaint_page(
 def show(
     request: Request, session: SessionDep, user: OptionalUser, complaint_id: RecordId
 ) -> Response:
-    complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
+    # A signed-in visit within the memo's moment takes the row kept by the URL's validator.
+    fresh = caching.remembered(request, viewer=user)
+    complaint = fresh.kept("row") if fresh is not None else None
+    if complaint is None:
+        complaint = complaints.get_or_404(session=session, complaint_id=complaint_id)
+        fresh = None
     if not visibility.page_exists_for(complaint, user):
         raise NotFound("There is nothing at this address.")
-    fresh = caching.conditional(
-        request,
-        viewer=user,
-        parts=caching.complaint_parts(complaint),
-        last_modified=caching.complaint_last_modified(complaint),
-        keep=True,
-    )
+    if fresh is None:
+        fresh = caching.conditional(
+            request,
+            viewer=user,
+            parts=caching.complaint_parts(complaint),
+            last_modified=caching.complaint_last_modified(complaint),
+            keep=True,
+        )
+        fresh.shared("row", lambda: complaint)
     if early := fresh.answered():
         return early
     return fresh.apply(complaint_page(request, session, complaint, user, fresh=fresh))

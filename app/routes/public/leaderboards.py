@@ -71,67 +71,68 @@ def index(
     page: int = 1,
     cols: Annotated[list[str], QueryParam()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
-    refreshed, newest_snapshot = leaderboard.last_change(session=session)
     # Rendered once per refresh of the aggregates, per process (the query is in the URL,
     # which the ETag covers); the hour keeps "computed at" honest in a long quiet spell.
-    fresh = caching.conditional(
-        request,
-        viewer=_user,
-        parts=(
-            *caching.settled(refreshed),
-            newest_snapshot,
-            caching.hour_bucket(),
-            get_settings().min_ranked_complaints,
-            METHODOLOGY_VERSION,
-        ),
-        keep=True,
-    )
+    fresh = caching.remembered(request, viewer=_user)
+    if fresh is None:
+        refreshed, newest_snapshot = leaderboard.last_change(session=session)
+        fresh = caching.conditional(
+            request,
+            viewer=_user,
+            parts=(
+                *caching.settled(refreshed),
+                newest_snapshot,
+                caching.hour_bucket(),
+                get_settings().min_ranked_complaints,
+                METHODOLOGY_VERSION,
+            ),
+            keep=True,
+        )
     if early := fresh.answered():
         return early
-    shown = leaderboard.columns(cols)
-    pager = Page.of(page, 50)
-    rows, total = fresh.shared(
-        "rows",
-        lambda: leaderboard.page(
+
+    def content() -> dict[str, Any]:
+        shown = leaderboard.columns(cols)
+        pager = Page.of(page, 50)
+        rows, total = leaderboard.page(
             session=session,
             query=query,
             offset=pager.offset,
             limit=pager.size,
-            refreshed=refreshed,
-        ),
-    )
-    computed = [r.computed_at for r in rows if r.computed_at]
-    context = {
-        "entries": [
-            (r.rank, r.company_name, r.company_slug, export.rounded(r.stats)) for r in rows
-        ],
-        "query": query,
-        "sorts": SORTS,
-        "columns": COLUMNS,
-        "cols": [c for c in COLUMNS if c.key in shown],
-        "chosen": shown,
-        "default_cols": leaderboard.DEFAULT_COLUMNS,
-        "ranked_in": fresh.shared(
-            "ranked_in",
-            lambda: leaderboard.ranked_counts(
+            refreshed=leaderboard.last_change(session=session)[0],
+        )
+        computed = [r.computed_at for r in rows if r.computed_at]
+        return {
+            "entries": [
+                (r.rank, r.company_name, r.company_slug, export.rounded(r.stats)) for r in rows
+            ],
+            "query": query,
+            "sorts": SORTS,
+            "columns": COLUMNS,
+            "cols": [c for c in COLUMNS if c.key in shown],
+            "chosen": shown,
+            "default_cols": leaderboard.DEFAULT_COLUMNS,
+            "ranked_in": leaderboard.ranked_counts(
                 session=session, category=query.category, industry=query.industry
             ),
-        ),
-        "windows": WINDOW_LABELS,
-        "categories": list(Category),
-        "industries": SECTORS,
-        "pager": pager.with_total(total),
-        "computed_from": min(computed) if computed else None,
-        "computed_to": max(computed) if computed else None,
-        "min_ranked": get_settings().min_ranked_complaints,
-        "version": METHODOLOGY_VERSION,
-        "snapshots": snapshots.listing(session=session)[:12],
+            "windows": WINDOW_LABELS,
+            "categories": list(Category),
+            "industries": SECTORS,
+            "pager": pager.with_total(total),
+            "computed_from": min(computed) if computed else None,
+            "computed_to": max(computed) if computed else None,
+            "min_ranked": get_settings().min_ranked_complaints,
+            "version": METHODOLOGY_VERSION,
+            "snapshots": snapshots.listing(session=session)[:12],
+        }
+
+    # The whole table is alike for every viewer: its rows are read and it is rendered once per
+    # validator, then only the page around it (the viewer's name, their forms) per visit.
+    context = {
+        "kept_content": kept_block(
+            request, "leaderboards/index.html", content, fresh=fresh, block="content"
+        )
     }
-    # The whole table is alike for every viewer: rendered once per validator, then only the
-    # page around it (the viewer's name, their forms) is rendered per visit.
-    context["kept_content"] = kept_block(
-        request, "leaderboards/index.html", context, fresh=fresh, block="content"
-    )
     response = render(request, "leaderboards/index.html", context)
     return fresh.apply(response)
 

@@ -1,6 +1,6 @@
 """Home and search."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -17,7 +17,7 @@ from app.stats import site
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.pagination import Page
-from app.web.templating import render
+from app.web.templating import kept_block, render
 
 router = APIRouter()
 
@@ -25,7 +25,7 @@ router = APIRouter()
 @router.get("/")
 def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
     # Rendered once per change anywhere on the site, per process; the hour moves "overdue".
-    fresh = caching.conditional(
+    fresh = caching.remembered(request, viewer=_user) or caching.conditional(
         request,
         viewer=_user,
         parts=(*caching.settled(site_last_change(session=session)), caching.hour_bucket()),
@@ -33,26 +33,24 @@ def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response
     )
     if early := fresh.answered():
         return early
-    (newest, _), (overdue, _) = fresh.shared(
-        "lists",
-        lambda: (
-            searching.search(session=session, filters=searching.Filters(), limit=10, count=False),
-            searching.search(
-                session=session,
-                filters=searching.Filters(overdue=True),
-                limit=5,
-                oldest_first=True,
-                count=False,
-            ),
-        ),
-    )
-    return fresh.apply(
-        render(
-            request,
-            "home.html",
-            {"newest": newest, "overdue": overdue, "totals": site.totals(session=session)},
+
+    def content() -> dict[str, Any]:
+        newest, _ = searching.search(
+            session=session, filters=searching.Filters(), limit=10, count=False
         )
-    )
+        overdue, _ = searching.search(
+            session=session,
+            filters=searching.Filters(overdue=True),
+            limit=5,
+            oldest_first=True,
+            count=False,
+        )
+        return {"newest": newest, "overdue": overdue, "totals": site.totals(session=session)}
+
+    # Nothing of the viewer's in the page's body: read and rendered once per validator, and
+    # only the page around it (their name, their menu) per visit.
+    kept = kept_block(request, "home.html", content, fresh=fresh, block="content")
+    return fresh.apply(render(request, "home.html", {"kept_content": kept}))
 
 
 @router.get("/search")
