@@ -460,8 +460,8 @@ def catch_up_schema(engine: Engine) -> None:
 
 
 def _catch_up_fulltext(conn: Connection) -> None:
-    """The company names' trigram index (migration 0019), and SQLite's full-text index as
-    app/models/fulltext.py now makes it (rebuilt if its columns differ, as migration 0018 does)."""
+    """The company names' trigram index (migration 0020), and SQLite's full-text index as
+    app/models/fulltext.py now makes it (rebuilt if its columns differ, as migration 0019 does)."""
     from app.models import company_names, fulltext
 
     sqlite = conn.dialect.name == "sqlite"

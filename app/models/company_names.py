@@ -1,7 +1,7 @@
 """A trigram index over company names (and domains), per database, so finding the names close
 to a typo reads the few names that share its rarer letter triples instead of scoring every
 company's name (app/companies/names.py). Attached to the company table like app/models/fulltext.py;
-migration 0019 carries the same SQL.
+migration 0020 carries the same SQL.
 
 SQLite: an FTS5 external-content table with the trigram tokenizer, kept by triggers.
 PostgreSQL: pg_trgm's GIN index on the lower-cased name and domain.

@@ -5,7 +5,7 @@ view computing those tokens; the triggers keep them; a company's new industry re
 complaints. Rebuilds the index (a few minutes at a million complaints). PostgreSQL: nothing.
 
 Revision ID: i17_fts_facets
-Revises: i21_site_trends
+Revises: i13_job_due
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "i17_fts_facets"
-down_revision: str | None = "i21_site_trends"
+down_revision: str | None = "i13_job_due"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
