@@ -23,7 +23,7 @@ from enum import Enum
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, Table, text
+from sqlalchemy import Connection, Engine, Table, text
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401 - registers every table
@@ -456,6 +456,35 @@ def catch_up_schema(engine: Engine) -> None:
         for table in SQLModel.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)  # new indexes (a dropped one stays: harmless)
+        _catch_up_fulltext(conn)
+
+
+def _catch_up_fulltext(conn: Connection) -> None:
+    """The company names' trigram index (migration 0020), and SQLite's full-text index as
+    app/models/fulltext.py now makes it (rebuilt if its columns differ, as migration 0019 does)."""
+    from app.models import company_names, fulltext
+
+    sqlite = conn.dialect.name == "sqlite"
+    for statement in company_names.SQLITE_UPGRADE[:-1] if sqlite else company_names.PG_UPGRADE:
+        conn.exec_driver_sql(statement)  # IF NOT EXISTS: nothing when already there
+    if (
+        sqlite
+        and not conn.exec_driver_sql(
+            f"SELECT count(*) FROM {company_names.NAMES_FTS}_docsize"
+        ).scalar_one()
+    ):
+        conn.exec_driver_sql(company_names.SQLITE_UPGRADE[-1])  # index the existing names
+    if not sqlite:
+        return
+    columns = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({fulltext.FTS_TABLE})")]
+    if columns == ["title", "body", "facets"] and conn.exec_driver_sql(
+        f"SELECT count(*) FROM sqlite_master WHERE name = '{fulltext.FTS_VOCAB}'"
+    ).scalar_one():
+        return
+    started = time.perf_counter()
+    for statement in [*fulltext.SQLITE_DOWNGRADE, *fulltext.SQLITE_UPGRADE]:
+        conn.exec_driver_sql(statement)
+    print(f"rebuilt {fulltext.FTS_TABLE} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def main() -> None:

@@ -111,7 +111,7 @@ def _first_view(path: str) -> str:
 
 
 def time_pages(
-    small_url: str, large_url: str, repeat: int, only: str = ""
+    small_url: str, large_url: str, repeat: int, only: str = "", port: int = 0
 ) -> dict[str, dict[str, dict]]:
     """Both servers run side by side and each request to one is followed by the same request to
     the other, so whatever else the machine does weighs on both alike (a shared machine's load
@@ -119,12 +119,12 @@ def time_pages(
     the reps' queue as rep0, the busiest company's owner) and as an anonymous first view."""
     servers, pages, cookies = {}, {}, {}
     try:
-        for size, url in (("small", small_url), ("large", large_url)):
+        for n, (size, url) in enumerate((("small", small_url), ("large", large_url))):
             targets = scale_targets(url)
-            port = load.free_port()
-            servers[size] = (port, load.start_server(url, port, 1))
-            consumer, _ = load.login(port, "consumer0@bench.example")
-            rep, _ = load.login(port, "rep0@bench.example")
+            at = port + n if port else load.free_port()
+            servers[size] = (at, load.start_server(url, at, 1))
+            consumer, _ = load.login(at, "consumer0@bench.example")
+            rep, _ = load.login(at, "rep0@bench.example")
             cookies[size] = {"consumer": consumer, "rep": rep}
             pages[size] = {}
             for name, path in scale_pages(targets).items():
@@ -260,6 +260,13 @@ def main() -> None:
     parser.add_argument("--large", help="URL of the large database")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--only", default="", help="only the pages whose names hold this text")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="the small server's port (the large one's is the next); default: free",
+    )
+    parser.add_argument("--code", help="run this checkout's code (an older commit: before/after)")
     parser.add_argument("--memory", help="URL to run the memory test against")
     parser.add_argument("--requests", type=int, default=1_000_000, help="of the memory run")
     parser.add_argument("--warm-up", type=int, default=100_000, help="requests before measuring")
@@ -267,12 +274,14 @@ def main() -> None:
     parser.add_argument("--hot-share", type=float, default=0.9,
                         help="share of the memory run's requests to the 40 hot URLs")  # fmt: skip
     args = parser.parse_args()
+    if args.code:
+        load.CODE = Path(args.code).resolve()
     if args.small and args.large:
         print(
             "| page | small median ms | large median ms | ratio | small p90 | large p90 | ratio |"
         )
         print("|---|---:|---:|---:|---:|---:|---:|")
-        time_pages(args.small, args.large, args.repeat, args.only)
+        time_pages(args.small, args.large, args.repeat, args.only, args.port)
     if args.memory:
         found = memory(args.memory, args.requests, args.connections, args.warm_up, args.hot_share)
         print(json.dumps(found, indent=2))

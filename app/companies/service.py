@@ -8,6 +8,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
+from app.companies import names
 from app.errors import DomainError, NotFound
 from app.models.company import Company
 from app.models.user import User
@@ -151,8 +152,14 @@ def suggest(
     if len(query) < 2:
         return []
     mine = col(Company.created_by_id) == user_id if user_id is not None else listed()
+    # Only the names a trigram index finds alike are scored, not every company's.
+    close = names.close_ids(session=session, typed=query)
+    if not close:
+        return []
     rows = session.exec(
-        select(Company.id, Company.name, Company.domain).where(or_(listed(), mine))
+        select(Company.id, Company.name, Company.domain).where(
+            col(Company.id).in_(close), or_(listed(), mine)
+        )
     ).all()
     choices = {}
     for company_id, name, domain in rows:

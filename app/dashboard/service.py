@@ -19,7 +19,7 @@ from app.dashboard import targets
 from app.dashboard.targets import Due
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintState, TurnWhy
-from app.models.fulltext import FTS_TABLE, PG_COLUMN
+from app.models.fulltext import FACETS, FTS_TABLE, PG_COLUMN, facet
 from app.models.keys import pk
 from app.models.membership import CompanyMember
 from app.models.user import User
@@ -168,8 +168,10 @@ def _words(q: str, company_id: int, dialect: str) -> ColumnElement[bool] | None:
             select(matched.id).where(matched.company_id == company_id, vector.op("@@")(tsquery))
         )
     fts = table(FTS_TABLE, column("rowid"))
+    # The company is a token of the index's facets column: only its own matches are read.
+    match = f'({parser.to_fts5(query)}) AND ({FACETS} : "{facet("c", company_id)}")'
     return col(Complaint.id).in_(
-        select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(parser.to_fts5(query)))
+        select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))
     )
 
 

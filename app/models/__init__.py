@@ -106,7 +106,10 @@ __all__ = [
 ]
 
 # Systemic issues (app/systemic), and the full-text index DDL that rides on the complaint table.
-from app.models import fulltext  # noqa: F401 - attaches the full-text DDL to the complaint table
+from app.models import (
+    company_names,  # noqa: F401 - attaches the names' trigram index
+    fulltext,  # noqa: F401 - attaches the full-text DDL to the complaint table
+)
 from app.models.systemic import SystemicIssue, SystemicMember
 
 __all__ += ["SystemicIssue", "SystemicMember"]

@@ -7,6 +7,7 @@ each one quoted, so no input (quotes, operators, SQL) can break the query syntax
 """
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 MAX_TERMS = 32  # a pasted essay must not become a 5,000-term query
@@ -56,19 +57,30 @@ def parse(text: str) -> Query:
     )
 
 
-def _fts5_term(term: Term) -> str:
+def _fts5_term(term: Term, expand: Mapping[str, Sequence[str]]) -> str:
     # \w+ words never contain a double quote, so quoting cannot be escaped from.
+    if term.prefix and (words := expand.get(term.words[0])):
+        return "(" + " OR ".join(f'"{w}"' for w in words) + ")"
     return f'"{" ".join(term.words)}"' + ("*" if term.prefix else "")
 
 
-def to_fts5(query: Query) -> str:
-    """FTS5 MATCH syntax: ``("a" "b" NOT "c") OR ("d e")``."""
+def to_fts5(
+    query: Query, columns: str = "{title body}", expand: Mapping[str, Sequence[str]] = {}
+) -> str:
+    """FTS5 MATCH syntax: ``{title body} : (("a" AND "b" NOT "c") OR ("d e"))``, the words held
+    to the text columns (the index's facet tokens are for filters, not for readers' words).
+    ``expand``: a prefix's indexed words, searched as those words (see prefixes())."""
     parts = []
     for clause in query.clauses:
-        positive = " ".join(_fts5_term(t) for t in clause if not t.negated)
-        negative = "".join(f" NOT {_fts5_term(t)}" for t in clause if t.negated)
+        positive = " AND ".join(_fts5_term(t, expand) for t in clause if not t.negated)
+        negative = "".join(f" NOT {_fts5_term(t, expand)}" for t in clause if t.negated)
         parts.append(f"({positive}{negative})")
-    return " OR ".join(parts)
+    return f"{columns} : ({' OR '.join(parts)})"
+
+
+def prefixes(query: Query) -> set[str]:
+    """The prefixes typed (``refun*``)."""
+    return {t.words[0] for clause in query.clauses for t in clause if t.prefix}
 
 
 def _ts_term(term: Term) -> str:

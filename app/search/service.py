@@ -3,7 +3,7 @@ complaints", the journalists' /search and the JSON API.
 
 Every list costs what its page costs, not what the table holds (bench/README.md measures it at
 10 thousand and 1 million complaints): a page is read in index order with a LIMIT, counts stop
-at ``COUNT_CAP`` ("more than 1,000"), and text search ranks the newest matches up to the cap,
+at ``COUNT_CAP`` ("more than 1,000"), and text search ranks (and counts) the newest ``RANK_POOL``,
 which the full-text backend finds by walking its index newest first and stopping.
 """
 
@@ -14,10 +14,12 @@ from typing import Literal, overload
 from sqlalchemy import ColumnElement, Select, literal, text, tuple_
 from sqlmodel import Session, col, func, select
 
+from app.clock import utcnow
 from app.columns import UTCDateTime
 from app.complaints import visibility
 from app.complaints.flags import overdue_cutoff
 from app.complaints.states import OPEN_STATES
+from app.models import fulltext as fts
 from app.models.company import Company
 from app.models.complaint import Category, Complaint, ComplaintState, Turn
 from app.models.keys import keys
@@ -26,10 +28,16 @@ from app.search import fulltext
 from app.search import query as parser
 
 MAX_QUERY_CHARS = 200
-# A count stops here; beyond it "more than 1,000" is all a reader needs. Text search ranks the
-# newest COUNT_CAP + 1 matches. Low enough that a small site already reaches it for common
-# filters, so counting costs the same at 10 thousand and at a million complaints.
+# A count stops here; beyond it "more than 1,000" is all a reader needs. Low enough that a small
+# site already reaches it for common filters, so counting costs the same at 10 thousand and at a
+# million complaints.
 COUNT_CAP = 1_000
+# Text search ranks the newest RANK_POOL matches and counts no further ("more than 200"): the
+# newest matches of a filtered or phrase search are sparse at a million complaints, and every
+# one more found is more of the index walked; a small site has about this many for most
+# searches, so a large one does no more work per page.
+RANK_POOL = 200
+
 
 Row = tuple[Complaint, Company, User]
 
@@ -46,6 +54,11 @@ class Filters:
     industry: str | None = None  # a sector key: complaints about companies in that industry
     filed_from: date | None = None  # inclusive, UTC calendar days
     filed_to: date | None = None  # inclusive
+
+
+def cap(filters: Filters) -> int:
+    """Where the count of this search stops (above it: "more than")."""
+    return RANK_POOL if parser.parse((filters.text or "")[:MAX_QUERY_CHARS]) else COUNT_CAP
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -108,6 +121,60 @@ def _where(filters: Filters, now: datetime | None) -> list[ColumnElement[bool]]:
             col(Complaint.created_at) <= overdue_cutoff(now=now),
         ]
     return where
+
+
+MAX_MONTHS = 24  # a longer date range is checked on the rows alone
+
+
+def _months(start: date, end: date) -> list[str]:
+    months: list[str] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month) and len(months) <= MAX_MONTHS:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months if len(months) <= MAX_MONTHS else []
+
+
+def _one_of(kind: str, values: list[str]) -> str:
+    """FTS5: the facets column holds one of these values' tokens."""
+    return f"{fts.FACETS} : (" + " OR ".join(f'"{fts.facet(kind, v)}"' for v in values) + ")"
+
+
+def _in_index(
+    filters: Filters, now: datetime | None
+) -> tuple[list[str], list[ColumnElement[bool]]]:
+    """SQLite text search: the filters as facet tokens of the full-text index (so the index
+    finds the matches that pass), and what the tokens cannot say, checked on each match's row
+    (the same meaning as ``_where``)."""
+    facets: list[str] = []
+    if filters.company_id is not None:
+        facets.append(_one_of("c", [str(filters.company_id)]))
+    if filters.state is not None:
+        facets.append(_one_of("s", [filters.state.value]))
+    if filters.category is not None:
+        facets.append(_one_of("k", [filters.category.value]))
+    if filters.industry is not None:
+        facets.append(_one_of("i", [filters.industry]))
+    if filters.waiting_for is None:
+        facets.append(_one_of("v", [v.value for v in visibility.LISTED]))
+    if filters.overdue:
+        facets += [_one_of("unanswered", [""]), _one_of("s", [s.value for s in OPEN_STATES])]
+    start = filters.filed_from
+    end = filters.filed_to or (start and (now or utcnow()).date())
+    if start and end and (months := _months(start, end)):
+        facets.append(_one_of("m", months))
+    rest: list[ColumnElement[bool]] = []
+    if filters.author_id is not None:
+        rest.append(col(Complaint.author_id) == filters.author_id)
+    if filters.waiting_for is not None:  # as in _where: then not held to listed ones
+        rest.append(col(Complaint.turn) == filters.waiting_for)
+    if filters.filed_from is not None:
+        rest.append(col(Complaint.created_at) >= _start_of(filters.filed_from))
+    if filters.filed_to is not None:
+        rest.append(col(Complaint.created_at) < _start_of(filters.filed_to + timedelta(days=1)))
+    if filters.overdue:  # unanswered and open are in the tokens; the deadline is a time
+        rest.append(col(Complaint.created_at) <= overdue_cutoff(now=now))
+    return facets, rest
 
 
 def _capped(session: Session, stmt: Select) -> int:
@@ -191,8 +258,9 @@ def search(
     """A page of complaints with their company and author, and how many there are, counted up
     to ``COUNT_CAP + 1`` (more than the cap: show "more than"), or None with ``count=False``.
 
-    With search text: the best match among the newest ``COUNT_CAP + 1`` matches first (ties
-    newest first); pages go as far as that. Without: newest (or oldest) first, from ``offset`` or
+    With search text: the best match among the newest ``RANK_POOL`` matches first (ties
+    newest first), counted up to ``RANK_POOL + 1`` (``cap()``); pages go as far as that.
+    Without: newest (or oldest) first, from ``offset`` or
     from a cursor: ``before`` (older rows) or ``after`` (newer rows, still listed newest first).
     Text with nothing searchable in it (only punctuation) is no text filter at all.
     """
@@ -205,6 +273,20 @@ def search(
         # selectivity: for a search it picked scans that read every match (q=1750: 2 ms with
         # its own plan, 87 ms generic; a common phrase, 5.7 s). Plan each list for its values.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    if query and dialect == "sqlite":
+        facets, rest = _in_index(filters, now)
+        ids, total = fulltext.ranked(
+            session,
+            rest,
+            query,
+            dialect,
+            pool=RANK_POOL + 1,
+            rank=RANK_POOL,
+            offset=offset,
+            limit=limit,
+            facets=facets,
+        )
+        return _rows(session, ids), total if count else None
     if query:
         # Overdue ones are all unanswered: the unanswered index (first_response_at, created_at,
         # id) lists them newest first, instead of every listed complaint filed before the cutoff.
@@ -214,7 +296,8 @@ def search(
             where,
             query,
             dialect,
-            pool=COUNT_CAP + 1,
+            pool=RANK_POOL + 1,
+            rank=RANK_POOL,
             offset=offset,
             limit=limit,
             constant=constant,

@@ -99,10 +99,11 @@ def list_complaints(
     rows, total = searching.search(
         session=session, filters=params.filters, offset=offset, limit=limit
     )
-    capped = total > searching.COUNT_CAP
+    cap = searching.cap(params.filters)
+    capped = total > cap
     body = Paged[ComplaintPublic](
         items=_publics(session, rows),
-        total=searching.COUNT_CAP if capped else total,
+        total=cap if capped else total,
         limit=limit,
         offset=offset,
         total_capped=capped,

@@ -111,7 +111,7 @@ def search(
             "categories": list(Category),
             "industries": SECTORS,
             "turns": search_params.TURNS,
-            "pager": pager.with_total(total, cap=searching.COUNT_CAP),
+            "pager": pager.with_total(total, cap=searching.cap(params.filters)),
         },
         status_code=400 if params.errors else 200,
     )
