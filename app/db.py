@@ -214,12 +214,6 @@ def make_worker_engine() -> Engine:
     return make_engine(settings.database_url, pool_size=2 * settings.worker_concurrency + 1)
 
 
-# SQLite reads run in this process, on its one interpreter lock: a few at once already keep a
-# core busy, and more only take the interpreter from the write lock's holder (in a soak with 10
-# readers at once, each write held the lock several times longer and filings timed out).
-SQLITE_READ_SLOTS = 3
-
-
 @lru_cache
 def get_read_engine() -> Engine:
     """For requests that must not change state (GET). On SQLite an engine and pool of its own:
@@ -229,7 +223,7 @@ def get_read_engine() -> Engine:
     pool: its writers wait only for the rows they touch."""
     settings = get_settings()
     if settings.database_url.startswith("sqlite"):
-        engine = make_engine(settings.database_url, pool_size=SQLITE_READ_SLOTS)
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     else:
         engine = get_engine()
     return engine.execution_options(**{READ_ONLY: True})
