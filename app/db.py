@@ -14,10 +14,7 @@ Connections and threads, sized together so that no request can wedge the process
   nothing.
 - Threads only wait on the database itself (SQLite's write lock, a PostgreSQL row lock), whose
   holder is a slot holder that may need a thread to finish. The thread pool therefore has more
-  threads than all pools' slots together (``_ensure_threads``), so a holder always finds one.
-- On SQLite, reads (GET) have a pool and slots of their own (``get_read_engine``): WAL readers
-  never wait for the writer, so they must not wait for a slot held by writers queued at the
-  write gate either.
+  threads than there are slots (``_ensure_threads``), so a holder always finds one.
 - Everything that uses ``get_engine()``'s pool in a request goes through a slot; the in-process
   worker has an engine and pool of its own (``make_worker_engine``), never a request's.
 
@@ -216,38 +213,28 @@ def make_worker_engine() -> Engine:
 
 @lru_cache
 def get_read_engine() -> Engine:
-    """For requests that must not change state (GET). On SQLite an engine and pool of its own:
-    readers never wait for the writer there (WAL), so they must not queue for a connection slot
-    behind writers waiting their turn for the write lock (app/writegate.py). Sharing the slots,
-    a soak's readers got 56 pages in 3 minutes while filings queued. On PostgreSQL the same
-    pool: its writers wait only for the rows they touch."""
-    settings = get_settings()
-    if settings.database_url.startswith("sqlite"):
-        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    else:
-        engine = get_engine()
-    return engine.execution_options(**{READ_ONLY: True})
+    """The same engine and pool, marked for requests that must not change state (GET)."""
+    return get_engine().execution_options(**{READ_ONLY: True})
 
 
 # Threads beyond the slots, for the work that holds no slot (templates without the database,
 # password hashing, files) and for slot holders while others wait on a database lock.
 SPARE_THREADS = 8
-# Per event loop: each pool's slots, and how many it has.
-Slots = dict[int, tuple[asyncio.Semaphore, int]]
-_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Slots]" = weakref.WeakKeyDictionary()
+_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _slot_semaphore(engine: Engine) -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     per_loop = _slots.setdefault(loop, {})
     pool = engine.pool
-    found = per_loop.get(id(pool))
-    if found is None:
+    semaphore = per_loop.get(id(pool))
+    if semaphore is None:
         size = pool.size() if hasattr(pool, "size") else 1
-        found = per_loop[id(pool)] = (asyncio.Semaphore(size), size)
-        # Every pool's slots may be held at once (reads and writes have a pool each on SQLite).
-        _ensure_threads(sum(n for _, n in per_loop.values()) + SPARE_THREADS)
-    return found[0]
+        semaphore = per_loop[id(pool)] = asyncio.Semaphore(size)
+        _ensure_threads(size + SPARE_THREADS)
+    return semaphore
 
 
 def _ensure_threads(needed: int) -> None:

@@ -23,11 +23,8 @@ def test_a_released_savepoint_is_not_a_commit(engine) -> None:
         check.commit()
 
 
-def test_reads_have_a_pool_of_their_own_on_sqlite_alone(engine) -> None:
-    """On SQLite, readers must not queue behind writers waiting for the write lock; on
-    PostgreSQL one pool bounds the server's connections."""
-    shared = get_read_engine().pool is get_engine().pool
-    assert shared is (get_engine().dialect.name != "sqlite")
+def test_reads_and_writes_share_one_pool(engine) -> None:
+    assert get_read_engine().pool is get_engine().pool
 
 
 def test_naive_datetimes_are_refused() -> None:
