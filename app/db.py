@@ -267,6 +267,21 @@ def _discard(session: Session) -> None:
         session.close()
 
 
+_BEGAN = "outcry_began"
+
+
+@event.listens_for(Session, "after_begin")
+def _mark_began(session: Session, _transaction: object, _connection: Connection) -> None:
+    session.info[_BEGAN] = True
+
+
+def _has_work(session: Session) -> bool:
+    """Did the session take a connection, or hold changes still to flush? A signed-in read
+    answered from memory only autobegins (its viewer is added to the session, no query):
+    committing that would cost a thread hop for nothing."""
+    return bool(session.info.get(_BEGAN) or session.new or session.dirty or session.deleted)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session and one commit per request; any exception rolls everything back.
 
@@ -280,10 +295,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         try:
             yield session
         except BaseException:
+            if not _has_work(session):
+                session.close()
+                raise
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_discard, session)
             raise
-        if session.in_transaction():
+        if _has_work(session):
             if safe and engine.dialect.name == "sqlite":
                 _commit(session)  # ends a read snapshot: never waits for a lock, no I/O
             else:

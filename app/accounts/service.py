@@ -9,7 +9,6 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete, inspect
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.accounts import session_cache
@@ -148,10 +147,10 @@ def cached_user(*, session: Session, token: str) -> User | None:
     identity = _user_mapper.identity_key_from_primary_key((values["id"],))
     if (known := session.identity_map.get(identity)) is not None:
         return known  # already in this session (a session shared across requests)
-    # Built as a query would build it (no validation): clean, nothing to write back.
+    # Built as a query's loader builds it (its columns written straight into the instance's
+    # dict, no validation, no history): clean, nothing to write back.
     user = _new_user()
-    for key, value in values.items():
-        set_committed_value(user, key, value)
+    user.__dict__.update(values)
     make_transient_to_detached(user)
     session.add(user)
     return user

@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 from app.clock import as_utc, utcnow
 from app.complaints.flags import flags
 from app.config import get_settings
+from app.loopguard import on_loop_first
 from app.web import memo
 from app.web.csrf import token_for
 from app.web.memo import VARY, etag_matches
@@ -332,6 +333,23 @@ def remembered(request: Request, *, viewer: object | None) -> Conditional | None
         stale_while_revalidate=settings.cache_stale_while_revalidate,
         remembered=True,
     )
+
+
+def _remembers(request: Request, *, viewer: object | None) -> bool:
+    """Would ``remembered`` find this URL's validator (the cheap part of it)?"""
+    return (
+        viewer is not None
+        and not wrote_recently(request)
+        and memo.recent_tag(request.url.path, request.url.query) is not None
+    )
+
+
+async def serve(request: Request, page: Callable[[], T], *, viewer: object | None) -> T:
+    """Run a page that keeps its parts (``remembered``, ``kept_block``): for a signed-in visit
+    the memo remembers, on the event loop (it needs no query, and the thread hop would be the
+    largest cost left); anything else, or the moment it would query, in a thread
+    (app/loopguard.py)."""
+    return await on_loop_first(page, try_loop=_remembers(request, viewer=viewer))
 
 
 def no_store(response: Response) -> Response:

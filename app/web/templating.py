@@ -112,6 +112,48 @@ class _Reader:
 # Printed where a kept block for readers has a form's CSRF token, and replaced by the visitor's
 # own token per visit. Random per process, so no text that a user wrote can contain it.
 _CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
+# Likewise the reader's name, in the page around a body kept for readers (``kept_page``).
+_NAME_HOLE = f"name-{secrets.token_hex(16)}"
+
+
+class _PlainReader(_Reader):
+    """A reader in the page around the body too (``kept_page``): no admin, moderator or rep
+    menu, and a name that is a hole, filled with the visitor's own on every visit."""
+
+    is_admin = False
+    is_moderator = False
+    display_name = Markup(_NAME_HOLE)  # noqa: S704
+
+
+def kept_page(
+    request: Request,
+    name: str,
+    context: Callable[[], dict[str, Any]],
+    *,
+    fresh: Conditional,
+    viewer: Any,
+    reader: dict[str, Any] | None = None,
+) -> HTMLResponse | None:
+    """The whole page ``name`` for a signed-in reader with no part in it and no menu of their
+    own (not an admin, a moderator or a rep): drawn once per validator, process and distinct
+    ``reader`` (as ``kept_block``'s), then only their name and CSRF token put in per visit.
+    None for anyone else: their page is rendered for them."""
+    if viewer.is_admin or viewer.is_moderator or RepFlag(viewer):
+        return None
+    values = reader or {}
+
+    def draw() -> str:
+        standin = _PlainReader(email_verified=bool(values.get("email_verified")))
+        personal = {"current_user": standin, "is_rep": False, "csrf_token": Markup(_CSRF_HOLE)}  # noqa: S704
+        return env.get_template(name).render(
+            {"request": request, **context(), **values, **personal}
+        )
+
+    kept = fresh.shared(f"{name}#page{sorted(values.items())!r}", draw)
+    page = kept.replace(_NAME_HOLE, str(escape(viewer.display_name)))
+    if _CSRF_HOLE in kept:
+        page = page.replace(_CSRF_HOLE, str(escape(str(LazyCsrfToken(request)))))
+    return HTMLResponse(page)
 
 
 def kept_block(
@@ -154,3 +196,23 @@ def kept_block(
         return kept
     token = str(LazyCsrfToken(request))  # printed: the page is personal (caching.py)
     return Markup(kept.replace(_CSRF_HOLE, str(escape(token))))  # noqa: S704
+
+
+def alike_page(
+    request: Request,
+    name: str,
+    content: Callable[[], dict[str, Any]],
+    *,
+    fresh: Conditional,
+    viewer: Any,
+    around: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """A page whose body shows every viewer alike (``content()`` is its context): kept whole
+    for plain readers (``kept_page``), else its body kept (``kept_block``) and the page around
+    it, with ``around`` (what its title and head need), rendered for the visitor."""
+    if viewer is not None and (
+        page := kept_page(request, name, content, fresh=fresh, viewer=viewer)
+    ):
+        return page
+    kept = kept_block(request, name, content, fresh=fresh, block="content")
+    return render(request, name, {**(around or {}), "kept_content": kept})

@@ -45,6 +45,14 @@ ALLOWED = {
     # runs in a thread (app/accounts/session_cache.py).
     "app.web.deps:optional_user",
     "app.web.deps:current_user",
+    # Pages whose parts this process keeps: a signed-in reader's visit is tried on the loop with
+    # the database closed (app/loopguard.py); its first statement sends it to a thread.
+    "app.routes.public.complaints:show",
+    "app.routes.public.companies:show",
+    "app.routes.public.pages:home",
+    "app.routes.public.leaderboards:index",
+    # Parses the query string, nothing more.
+    "app.routes.public.leaderboards:_query",
     # A mail provider's inbound webhook reads the raw message on the loop and stores it in a
     # thread (run_in_threadpool).
     "app.routes.moderation.mail:inbound_email",

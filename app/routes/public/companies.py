@@ -25,7 +25,7 @@ from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.forms import blank_is_none
 from app.web.pagination import Page
-from app.web.templating import kept_block, render
+from app.web.templating import alike_page, render
 
 router = APIRouter()
 
@@ -70,7 +70,7 @@ def suggest(session: SessionDep, q: str = "") -> Response:
 
 
 @router.get("/companies/{slug}")
-def show(
+async def show(
     request: Request,
     session: SessionDep,
     _user: OptionalUser,
@@ -79,6 +79,24 @@ def show(
     page: int = 1,
     before: str = "",
     after: str = "",
+) -> Response:
+    def page_of() -> Response:
+        return _show(request, session, _user, slug, state=state, page=page, before=before,
+                     after=after)  # fmt: skip
+
+    return await caching.serve(request, page_of, viewer=_user)
+
+
+def _show(
+    request: Request,
+    session: Session,
+    _user: User | None,
+    slug: str,
+    *,
+    state: ComplaintState | None,
+    page: int,
+    before: str,
+    after: str,
 ) -> Response:
     older_than, newer_than = _cursor(before), _cursor(after)
     # A signed-in visit within the memo's moment takes the rows kept by the URL's validator.
@@ -126,9 +144,8 @@ def show(
     if industries.can_edit(session=session, company=company, user=_user):
         response = render(request, "companies/detail.html", content(can_edit_sector=True))
     else:
-        kept = kept_block(request, "companies/detail.html", content, fresh=fresh, block="content")
-        context = {"company": company, "kept_content": kept}
-        response = render(request, "companies/detail.html", context)
+        response = alike_page(request, "companies/detail.html", content, fresh=fresh,
+                              viewer=_user, around={"company": company})  # fmt: skip
     return fresh.apply(response)
 
 

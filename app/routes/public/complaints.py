@@ -39,7 +39,7 @@ from app.web.deps import CurrentUser, OptionalUser, SessionDep, look_up_viewer, 
 from app.web.forms import HONEYPOT, FormDep, parse, text, undo
 from app.web.ids import RecordId
 from app.web.masking import sent_already
-from app.web.templating import kept_block, render
+from app.web.templating import kept_block, kept_page, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -224,39 +224,47 @@ def complaint_page(
         else _alike(session, complaint)
     )
     is_author = user is not None and user.id == complaint.author_id
-    context = {
-        **alike,
-        "complaint": complaint,
-        "flags": flags(complaint),
-        "turn": turn.current(complaint),
-        "may_read_private": private.can_read(session=session, complaint=complaint, viewer=user),
-        "paused": turn.paused_so_far(
-            alike["timeline"], published_at=complaint.created_at, now=utcnow()
-        ),
-        "is_author": is_author,
-        "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
-        "cosigned": _cosigned(session, complaint, user, alike["cosigners"]),
-        # Abuse limits: why the author's complaint is not public yet (gate.py).
-        "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
-        # Moderation (app/moderation/): tombstones, noindex, report links.
-        **moderation_view(complaint=complaint, viewer=user),
-        "error": error,
-        "values": values or {},
-        "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
-    }
+    may_read_private = private.can_read(session=session, complaint=complaint, viewer=user)
+
+    def context() -> dict[str, Any]:
+        return {
+            **alike,
+            "complaint": complaint,
+            "flags": flags(complaint),
+            "turn": turn.current(complaint),
+            "may_read_private": may_read_private,
+            "paused": turn.paused_so_far(
+                alike["timeline"], published_at=complaint.created_at, now=utcnow()
+            ),
+            "is_author": is_author,
+            "actions": allowed_actions(complaint.state, Side.CONSUMER) if is_author else [],
+            "cosigned": _cosigned(session, complaint, user, alike["cosigners"]),
+            # Abuse limits: why the author's complaint is not public yet (gate.py).
+            "waiting": gate.is_waiting(complaint) and complaint.visibility_reason,
+            # Moderation (app/moderation/): tombstones, noindex, report links.
+            **moderation_view(complaint=complaint, viewer=user),
+            "error": error,
+            "values": values or {},
+            "submission_key": (values or {}).get("submission_key") or uuid.uuid4().hex,
+        }
+
     if (
         fresh is not None
         and user is not None
-        and not (error or values)
-        and _reader_only(user, context)
+        and not (error or values or is_author or may_read_private)
+        and _reader_only(user, alike["timeline"])
     ):
         reader = {"email_verified": user.email_verified_at is not None,
-                  "cosigned": context["cosigned"]}  # fmt: skip
-        kept = kept_block(request, "complaints/detail.html", lambda: context, fresh=fresh,
-                          block="content", reader=reader)  # fmt: skip
-        page = {key: context[key] for key in ("complaint", "can_read", "noindex")}
-        return render(request, "complaints/detail.html", {**page, "kept_content": kept})
-    return render(request, "complaints/detail.html", context, status_code=status_code)
+                  "cosigned": _cosigned(session, complaint, user, alike["cosigners"])}  # fmt: skip
+        template = "complaints/detail.html"
+        if page := kept_page(request, template, context, fresh=fresh, viewer=user, reader=reader):
+            return page
+        whole = context()
+        kept = kept_block(request, template, lambda: whole, fresh=fresh, block="content",
+                          reader=reader)  # fmt: skip
+        parts = {key: whole[key] for key in ("complaint", "can_read", "noindex")}
+        return render(request, template, {**parts, "kept_content": kept})
+    return render(request, "complaints/detail.html", context(), status_code=status_code)
 
 
 # A complaint with up to this many co-signs keeps their ids with the page (its validator counts
@@ -272,21 +280,26 @@ def _cosigned(
     return user.id in cosigners
 
 
-def _reader_only(user: User, context: dict[str, Any]) -> bool:
-    """Has the signed-in ``user`` no part in this page: the body they see is every such
-    reader's (their CSRF token, address confirmation and co-sign aside)?"""
+def _reader_only(user: User, timeline: list) -> bool:
+    """Has the signed-in ``user`` (neither the author nor one who may read private parts) no
+    part in this page: the body they see is every such reader's (their CSRF token, address
+    confirmation and co-sign aside)?"""
     return not (
-        context["is_author"]
-        or context["is_moderator"]
-        or context["may_read_private"]
-        or any(message and message.author_id == user.id for _, message, _ in context["timeline"])
+        visibility.is_moderator(user)
+        or any(message and message.author_id == user.id for _, message, _ in timeline)
     )
 
 
 @router.get("/complaints/{complaint_id}")
-def show(
+async def show(
     request: Request, session: SessionDep, user: OptionalUser, complaint_id: RecordId
 ) -> Response:
+    return await caching.serve(
+        request, lambda: _show(request, session, user, complaint_id), viewer=user
+    )
+
+
+def _show(request: Request, session: Session, user: User | None, complaint_id: int) -> Response:
     # A signed-in visit within the memo's moment takes the row kept by the URL's validator.
     fresh = caching.remembered(request, viewer=user)
     complaint = fresh.kept("row") if fresh is not None else None

@@ -12,6 +12,7 @@ from app.errors import NotFound
 from app.models.company import SECTORS
 from app.models.complaint import Category
 from app.models.stats import StatFields
+from app.models.user import User
 from app.stats import export, leaderboard, snapshots
 from app.stats.leaderboard import COLUMNS, SORTS, Query, Row
 from app.stats.metrics import METHODOLOGY_VERSION, WINDOW_LABELS
@@ -20,13 +21,13 @@ from app.web.csrf import require_csrf
 from app.web.deps import OptionalUser, SessionDep
 from app.web.downloads import csv_response, download_name, stats_window
 from app.web.pagination import Page
-from app.web.templating import kept_block, render
+from app.web.templating import alike_page, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 EXPORT_LIMIT = 100_000  # leaderboard rows in one export: more than there are companies
 
 
-def _query(
+async def _query(
     window: str = "12m",
     category: str = "",
     sort: str = leaderboard.DEFAULT_SORT,
@@ -34,7 +35,7 @@ def _query(
     industry: str = "",
 ) -> Query:
     """The leaderboard view a URL asks for (?window=&category=&sort=&dir=&industry=): page and
-    exports."""
+    exports. Parsing only, so on the event loop: a thread hop would cost more."""
     return Query.parse(
         window=window, category=category, sort=sort, direction=dir, industry=industry
     )
@@ -63,13 +64,28 @@ def _all_rows(session: Session, query: Query) -> list[Row]:
 
 
 @router.get("/leaderboards")
-def index(
+async def index(
     request: Request,
     session: SessionDep,
     _user: OptionalUser,
     query: QueryDep,
     page: int = 1,
     cols: Annotated[list[str], QueryParam()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> Response:
+    def page_of() -> Response:
+        return _index(request, session, _user, query, page=page, cols=cols)
+
+    return await caching.serve(request, page_of, viewer=_user)
+
+
+def _index(
+    request: Request,
+    session: Session,
+    _user: User | None,
+    query: Query,
+    *,
+    page: int,
+    cols: list[str],
 ) -> Response:
     # Rendered once per refresh of the aggregates, per process (the query is in the URL,
     # which the ETag covers); the hour keeps "computed at" honest in a long quiet spell.
@@ -128,13 +144,8 @@ def index(
 
     # The whole table is alike for every viewer: its rows are read and it is rendered once per
     # validator, then only the page around it (the viewer's name, their forms) per visit.
-    context = {
-        "kept_content": kept_block(
-            request, "leaderboards/index.html", content, fresh=fresh, block="content"
-        )
-    }
-    response = render(request, "leaderboards/index.html", context)
-    return fresh.apply(response)
+    page_ = alike_page(request, "leaderboards/index.html", content, fresh=fresh, viewer=_user)
+    return fresh.apply(page_)
 
 
 def _records(session: Session, query: Query) -> list[dict]:

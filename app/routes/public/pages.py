@@ -4,11 +4,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.companies import service as companies
 from app.complaints.touch import site_last_change
 from app.models.company import SECTORS
 from app.models.complaint import Category, ComplaintState
+from app.models.user import User
 from app.search import params as search_params
 from app.search import service as searching
 from app.search.query import parse
@@ -17,13 +19,17 @@ from app.stats import site
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep
 from app.web.pagination import Page
-from app.web.templating import kept_block, render
+from app.web.templating import alike_page, render
 
 router = APIRouter()
 
 
 @router.get("/")
-def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
+async def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
+    return await caching.serve(request, lambda: _home(request, session, _user), viewer=_user)
+
+
+def _home(request: Request, session: Session, _user: User | None) -> Response:
     # Rendered once per change anywhere on the site, per process; the hour moves "overdue".
     fresh = caching.remembered(request, viewer=_user) or caching.conditional(
         request,
@@ -49,8 +55,7 @@ def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response
 
     # Nothing of the viewer's in the page's body: read and rendered once per validator, and
     # only the page around it (their name, their menu) per visit.
-    kept = kept_block(request, "home.html", content, fresh=fresh, block="content")
-    return fresh.apply(render(request, "home.html", {"kept_content": kept}))
+    return fresh.apply(alike_page(request, "home.html", content, fresh=fresh, viewer=_user))
 
 
 @router.get("/search")

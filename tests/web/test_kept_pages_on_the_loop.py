@@ -1,0 +1,99 @@
+"""Signed-in readers of kept pages are answered on the event loop, and never a statement runs
+there: a viewer whose page needs a query (a rep's menu, the complaint's author) is served from a
+thread, with everything of theirs on it. The app runs on its real session dependency."""
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, event
+from sqlmodel import Session, SQLModel, select
+
+from app.config import get_settings
+from app.main import create_app
+from app.models.company import Company
+from app.models.user import User
+from app.web import memo
+from app.web.sessions import wrote_cookie_name
+from tests.support.factories import login, make_complaint, make_rep, make_user
+
+
+@pytest.fixture
+def served_app(engine: Engine, monkeypatch) -> Iterator[FastAPI]:
+    """The app as served: its own sessions (committed data), the memo's moment as configured."""
+    monkeypatch.setattr(get_settings(), "cache_memo_seconds", 60)  # tests run with 0
+    yield create_app()
+    memo.forget_all()
+    with Session(engine) as session:  # other tests expect empty tables
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            session.execute(delete(table))
+        session.commit()
+
+
+@pytest.fixture
+def statements_on_the_loop(engine: Engine) -> Iterator[list[str]]:
+    """Every statement run on a thread whose event loop is running."""
+    found: list[str] = []
+
+    def check(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        found.append(statement)
+
+    event.listen(engine, "before_cursor_execute", check)
+    yield found
+    event.remove(engine, "before_cursor_execute", check)
+
+
+def _kept_visit(client: TestClient, path: str) -> str:
+    """A second visit: the memo remembers the URL, and the visitor's own read-your-writes
+    cookie (set by logging in) is gone, as two seconds later."""
+    client.get(path)
+    client.cookies.delete(wrote_cookie_name())
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.text
+
+
+def _menu_of(name: str) -> str:
+    return f"Log out ({name})"
+
+
+PAGES = ("/", "/leaderboards", "/companies/acme-telecom", "/complaints/{id}")
+
+
+def test_readers_reps_and_authors_get_their_own_kept_pages_and_no_statement_runs_on_the_loop(
+    served_app, engine, statements_on_the_loop
+):
+    with Session(engine, expire_on_commit=False) as db:
+        author = make_user(db, name="Ada Author")
+        complaint = make_complaint(db, author, company_name="Acme Telecom", title="Router lost")
+        company = db.exec(select(Company).where(Company.slug == "acme-telecom")).one()
+        rep = db.get(User, make_rep(db, company, public_name="Rita Rep").user_id)
+        reader = make_user(db, name="Bo Reader")
+        db.commit()
+    assert rep is not None
+    with (
+        TestClient(served_app) as as_reader,
+        TestClient(served_app) as as_author,
+        TestClient(served_app) as as_rep,
+    ):
+        for client, user in ((as_reader, reader), (as_author, author), (as_rep, rep)):
+            login(client, user)
+        for path in (p.format(id=complaint.id) for p in PAGES):
+            page = _kept_visit(as_reader, path)
+            assert _menu_of("Bo Reader") in page and _menu_of("Ada Author") not in page
+            page = _kept_visit(as_author, path)
+            assert _menu_of("Ada Author") in page and _menu_of("Bo Reader") not in page
+            page = _kept_visit(as_rep, path)
+            assert _menu_of(rep.display_name) in page and _menu_of("Bo Reader") not in page
+            assert 'href="/dashboard' in page  # the rep's own menu: it needed a query
+        # The author's own controls on their complaint, never on a reader's view of it.
+        path = f"/complaints/{complaint.id}"
+        assert "/withdraw" in _kept_visit(as_author, path)
+        assert "/withdraw" not in _kept_visit(as_reader, path)
+    assert statements_on_the_loop == []
