@@ -19,11 +19,13 @@ route ahead of its own. Two things made that the largest fixed cost of a request
   falls back to the whole walk.
 """
 
-from fastapi import FastAPI
+from fastapi import FastAPI, params
 from fastapi.routing import APIRoute, APIRouter, _apply_router_form_limits, _update_scope
 from fastapi.telemetry._api import _route_selected
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import Receive, Scope, Send
+
+from app.web.csrf import require_csrf
 
 
 class PrefixRoute(APIRoute):
@@ -53,6 +55,17 @@ def _prefixed(route_class: type[APIRoute]) -> type[APIRoute]:
     return _classes[route_class]
 
 
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def _needed(route: APIRoute) -> list[params.Depends]:
+    """The route's dependencies, less the CSRF check on a route that only reads: it returns at
+    once for those methods, yet costs the dependency machinery on every request."""
+    if route.methods and route.methods <= _SAFE:
+        return [d for d in route.dependencies if d.dependency is not require_csrf]
+    return list(route.dependencies)
+
+
 def include_flat(app: FastAPI, router: APIRouter) -> None:
     """``app.include_router(router)`` for a router of plain API routes, added flat."""
     for route in router.routes:
@@ -64,7 +77,7 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
             response_model=route.response_model,
             status_code=route.status_code,
             tags=route.tags,
-            dependencies=route.dependencies,  # the router's own come first, already merged
+            dependencies=_needed(route),  # the router's own come first, already merged
             summary=route.summary,
             description=route.description,
             response_description=route.response_description,

@@ -2,10 +2,14 @@
 a request only tries the routes of its first path segment (app/web/routing.py)."""
 
 import re
+from collections.abc import Iterator
 
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match, Mount
 
 from app.main import create_app
+from app.web.csrf import require_csrf
 from app.web.routing import IndexedRouter
 
 
@@ -33,3 +37,19 @@ def test_each_address_reaches_the_route_the_full_walk_chooses() -> None:
             checked += walked is not None
     assert checked > 100  # the app's routes were found, not only refusals
     assert any(isinstance(r, Mount) for r in router.routes)
+
+
+def _calls(dependant: Dependant) -> Iterator[object]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def test_only_routes_that_change_something_pay_for_the_csrf_check() -> None:
+    reading, writing = [], []
+    for route in create_app().router.routes:
+        if isinstance(route, APIRoute):
+            checks = require_csrf in set(_calls(route.dependant))
+            (writing if route.methods - {"GET", "HEAD", "OPTIONS"} else reading).append(checks)
+    assert len(reading) > 50 and not any(reading)
+    assert sum(writing) > 50  # which must, and that they refuse forgery: tests/web/test_csrf.py
