@@ -12,6 +12,10 @@ Connections and threads, sized together so that no request can wedge the process
   back once the session is closed. A thread never waits for the pool: its request's slot
   guarantees a free connection. Requests beyond the slots wait on the event loop, holding
   nothing.
+- A read-only route marked ``slot_when_needed`` takes its slot later, still on the loop: just
+  before its session first goes to a thread (``take_slot``). A signed-in reader's kept page,
+  answered on the loop without the database (app/loopguard.py), then takes none at all, and
+  never queues behind writers that hold every slot while they wait for the write lock.
 - Threads only wait on the database itself (SQLite's write lock, a PostgreSQL row lock), whose
   holder is a slot holder that may need a thread to finish. The thread pool therefore has more
   threads than there are slots (``_ensure_threads``), so a holder always finds one.
@@ -250,6 +254,51 @@ async def connection_slot(engine: Engine) -> AsyncIterator[None]:
         yield
 
 
+class Slot:
+    """A request's connection slot, taken on the event loop before its session first needs a
+    thread (``take``), and given back once the session is closed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._semaphore = _slot_semaphore(engine)
+        self.held = False
+
+    async def take(self) -> None:
+        if not self.held:
+            await self._semaphore.acquire()
+            self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self._semaphore.release()
+
+
+_SLOT = "outcry_slot"
+_LATE_SLOT = "outcry_slot_when_needed"
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def slot_when_needed(endpoint: E) -> E:
+    """Mark a read-only route whose page may be answered without the database (a signed-in
+    reader's kept page, app/loopguard.py): its request takes a slot only before its session
+    first goes to a thread (``take_slot``), so such pages never queue behind writers waiting
+    for slots. Its dependencies and itself must be ``async def`` and call ``take_slot`` before
+    any thread hop (tests/core/test_db.py)."""
+    setattr(endpoint, _LATE_SLOT, True)
+    return endpoint
+
+
+def takes_slot_late(endpoint: object) -> bool:
+    return bool(getattr(endpoint, _LATE_SLOT, False))
+
+
+async def take_slot(session: Session) -> None:
+    """Before a thread uses ``session``: its request's slot, if not held yet."""
+    slot = session.info.get(_SLOT)
+    if slot is not None:
+        await slot.take()
+
+
 def _commit(session: Session) -> None:
     try:
         session.commit()
@@ -290,17 +339,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     goes away."""
     safe = request.method in ("GET", "HEAD", "OPTIONS")
     engine = get_read_engine() if safe else get_engine()
-    async with connection_slot(engine):
-        session = Session(engine, expire_on_commit=False)
-        try:
-            yield session
-        except BaseException:
-            if not _has_work(session):
-                session.close()
-                raise
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_discard, session)
+    slot = Slot(engine)
+    if not (safe and takes_slot_late(request.scope.get("endpoint"))):
+        await slot.take()
+    session = Session(engine, expire_on_commit=False)
+    session.info[_SLOT] = slot
+    try:
+        yield session
+    except BaseException:
+        if not _has_work(session):  # a session with work was used by a slot holder
+            session.close()
             raise
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_discard, session)
+        raise
+    else:
         if _has_work(session):
             if safe and engine.dialect.name == "sqlite":
                 _commit(session)  # ends a read snapshot: never waits for a lock, no I/O
@@ -308,6 +361,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
                 await anyio.to_thread.run_sync(_commit, session)
         else:
             session.close()  # never touched the database: nothing to send
+    finally:
+        slot.give_back()
 
 
 def rows_changed(result: Result[Any]) -> int:

@@ -9,7 +9,7 @@ loop, whatever a template or helper reaches for (tests/web/test_routes_off_the_l
 """
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -44,9 +44,15 @@ def closed() -> bool:
     return _closed.get()
 
 
-async def on_loop_first(page: Callable[[], T], *, try_loop: bool) -> T:
+async def on_loop_first(
+    page: Callable[[], T],
+    *,
+    try_loop: bool,
+    before_thread: Callable[[], Awaitable[None]] | None = None,
+) -> T:
     """``page()`` on the event loop when ``try_loop`` (the caller expects no query: its parts
-    are kept), otherwise, or as soon as it would query, in a thread of the pool."""
+    are kept), otherwise, or as soon as it would query, in a thread of the pool, after
+    ``before_thread()`` (the request's connection slot, app/db.py)."""
     if try_loop:
         token = _closed.set(True)
         try:
@@ -55,4 +61,6 @@ async def on_loop_first(page: Callable[[], T], *, try_loop: bool) -> T:
             pass
         finally:
             _closed.reset(token)
+    if before_thread is not None:
+        await before_thread()
     return await anyio.to_thread.run_sync(page)

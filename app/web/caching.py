@@ -30,10 +30,12 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
+from sqlmodel import Session
 
 from app.clock import as_utc, utcnow
 from app.complaints.flags import flags
 from app.config import get_settings
+from app.db import take_slot
 from app.loopguard import on_loop_first
 from app.web import memo
 from app.web.csrf import token_for
@@ -344,12 +346,19 @@ def _remembers(request: Request, *, viewer: object | None) -> bool:
     )
 
 
-async def serve(request: Request, page: Callable[[], T], *, viewer: object | None) -> T:
+async def serve(
+    request: Request, session: Session, page: Callable[[], T], *, viewer: object | None
+) -> T:
     """Run a page that keeps its parts (``remembered``, ``kept_block``): for a signed-in visit
     the memo remembers, on the event loop (it needs no query, and the thread hop would be the
     largest cost left); anything else, or the moment it would query, in a thread
-    (app/loopguard.py)."""
-    return await on_loop_first(page, try_loop=_remembers(request, viewer=viewer))
+    (app/loopguard.py) once the request holds its connection slot (the route is marked
+    ``slot_when_needed``, app/db.py)."""
+    return await on_loop_first(
+        page,
+        try_loop=_remembers(request, viewer=viewer),
+        before_thread=lambda: take_slot(session),
+    )
 
 
 def no_store(response: Response) -> Response:

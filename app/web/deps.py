@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.db import get_session
+from app.db import get_session, take_slot
 from app.errors import Forbidden
 from app.integrations import tokens
 from app.models.user import User
@@ -42,6 +42,7 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
     if token and request.method in SAFE_METHODS:
         user = accounts.cached_user(session=session, token=token)
     if token and user is None:
+        await take_slot(session)
         return await anyio.to_thread.run_sync(look_up_viewer, request, session)
     request.state.user = user
     return user

@@ -1,12 +1,18 @@
 """The database layer keeps its promise: a request's changes land together or not at all."""
 
+import inspect
+from collections.abc import Callable, Iterator
+
 import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.columns import UTCDateTime
-from app.db import get_engine, get_read_engine
+from app.db import get_engine, get_read_engine, takes_slot_late
+from app.main import create_app
 from app.models.company import Company
 
 
@@ -30,3 +36,29 @@ def test_reads_and_writes_share_one_pool(engine) -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(utcnow().replace(tzinfo=None), get_engine().dialect)
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def test_routes_that_take_their_slot_late_never_go_to_a_thread_without_it() -> None:
+    """A ``slot_when_needed`` route holds no slot until ``take_slot``: FastAPI would run a plain
+    ``def`` endpoint or dependency in a thread without one, so there must be none."""
+    late = [
+        route
+        for route in create_app().router.routes
+        if isinstance(route, APIRoute) and takes_slot_late(route.endpoint)
+    ]
+    assert {route.path for route in late} >= {"/", "/complaints/{complaint_id}"}
+    for route in late:
+        assert route.methods <= {"GET", "HEAD"}, route.path
+        for call in (route.endpoint, *_calls(route.dependant)):
+            target = call if inspect.isfunction(call) else type(call).__call__
+            assert inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target), (
+                route.path,
+                call,
+            )

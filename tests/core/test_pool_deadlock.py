@@ -18,9 +18,11 @@ from sqlmodel import Session, SQLModel
 
 import app.db
 from app.accounts import service as accounts
+from app.config import get_settings
 from app.db import make_engine
 from app.main import create_app
 from app.models.user import User, UserSession
+from app.web import memo
 from app.web.sessions import cookie_name
 from tests.support.environment import TEST_DATABASE_URL
 from tests.support.factories import PASSWORD
@@ -71,6 +73,49 @@ async def test_200_signed_in_requests_on_two_connections_all_finish(small_pool: 
         assert statuses == [200] * 200, sorted(set(statuses))
         assert "Crowd" in responses[0].text  # they were signed in
     finally:
+        with Session(small_pool) as session:
+            session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+            session.execute(delete(User).where(User.id == user_id))
+            session.commit()
+
+
+async def test_a_kept_page_is_answered_while_writers_hold_every_slot(small_pool, monkeypatch):
+    """Writers waiting for SQLite's write lock can hold every connection slot; a signed-in
+    reader of a page this process keeps needs none (app/db.py, ``slot_when_needed``), while a
+    page that reads the database waits for one."""
+    monkeypatch.setattr(get_settings(), "cache_memo_seconds", 60)  # as served (tests use 0)
+    with Session(small_pool) as session:
+        user = accounts.create_user(
+            session=session,
+            email="reader@example.org",
+            password_hash=accounts.hash_password(PASSWORD),
+            display_name="Kept Reader",
+            verified=True,
+        )
+        token = accounts.start_session(session=session, user=user)
+        session.commit()
+        user_id = user.id
+    try:
+        transport = httpx.ASGITransport(app=create_app())
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", cookies={cookie_name(): token}
+        ) as client:
+            assert (await client.get("/")).status_code == 200  # computed, then kept
+            slots = app.db._slot_semaphore(small_pool)
+            for _ in range(2):  # the pool's two connections
+                await slots.acquire()
+            try:
+                kept = await asyncio.wait_for(client.get("/"), timeout=10)
+                assert kept.status_code == 200 and "Log out (Kept Reader)" in kept.text
+                reading = asyncio.create_task(client.get("/me/complaints"))
+                await asyncio.sleep(0.5)
+                assert not reading.done()  # it waits for a slot, holding nothing
+            finally:
+                slots.release()
+                slots.release()
+            assert (await asyncio.wait_for(reading, timeout=10)).status_code == 200
+    finally:
+        memo.forget_all()
         with Session(small_pool) as session:
             session.execute(delete(UserSession).where(UserSession.user_id == user_id))
             session.execute(delete(User).where(User.id == user_id))

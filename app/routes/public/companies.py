@@ -12,6 +12,7 @@ from app.claims.service import badge as claim_badge
 from app.companies import freshness, industries, listing
 from app.companies import service as companies
 from app.companies.stats import headline
+from app.db import slot_when_needed
 from app.errors import DomainError, NotFound
 from app.mailchannel import choice
 from app.models.company import SECTORS, Company
@@ -70,6 +71,7 @@ def suggest(session: SessionDep, q: str = "") -> Response:
 
 
 @router.get("/companies/{slug}")
+@slot_when_needed
 async def show(
     request: Request,
     session: SessionDep,
@@ -84,7 +86,7 @@ async def show(
         return _show(request, session, _user, slug, state=state, page=page, before=before,
                      after=after)  # fmt: skip
 
-    return await caching.serve(request, page_of, viewer=_user)
+    return await caching.serve(request, session, page_of, viewer=_user)
 
 
 def _show(

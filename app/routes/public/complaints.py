@@ -22,7 +22,7 @@ from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
 from app.config import get_settings
-from app.db import begin_reading, must_get
+from app.db import begin_reading, must_get, slot_when_needed
 from app.errors import DomainError, NotFound
 from app.mailchannel import outbound as mail_outbound
 from app.models.company import Company
@@ -291,11 +291,12 @@ def _reader_only(user: User, timeline: list) -> bool:
 
 
 @router.get("/complaints/{complaint_id}")
+@slot_when_needed
 async def show(
     request: Request, session: SessionDep, user: OptionalUser, complaint_id: RecordId
 ) -> Response:
     return await caching.serve(
-        request, lambda: _show(request, session, user, complaint_id), viewer=user
+        request, session, lambda: _show(request, session, user, complaint_id), viewer=user
     )
 
 

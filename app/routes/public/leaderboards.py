@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.db import slot_when_needed
 from app.errors import NotFound
 from app.models.company import SECTORS
 from app.models.complaint import Category
@@ -64,6 +65,7 @@ def _all_rows(session: Session, query: Query) -> list[Row]:
 
 
 @router.get("/leaderboards")
+@slot_when_needed
 async def index(
     request: Request,
     session: SessionDep,
@@ -75,7 +77,7 @@ async def index(
     def page_of() -> Response:
         return _index(request, session, _user, query, page=page, cols=cols)
 
-    return await caching.serve(request, page_of, viewer=_user)
+    return await caching.serve(request, session, page_of, viewer=_user)
 
 
 def _index(

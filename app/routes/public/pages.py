@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.companies import service as companies
 from app.complaints.touch import site_last_change
+from app.db import slot_when_needed
 from app.models.company import SECTORS
 from app.models.complaint import Category, ComplaintState
 from app.models.user import User
@@ -25,8 +26,11 @@ router = APIRouter()
 
 
 @router.get("/")
+@slot_when_needed
 async def home(request: Request, session: SessionDep, _user: OptionalUser) -> Response:
-    return await caching.serve(request, lambda: _home(request, session, _user), viewer=_user)
+    return await caching.serve(
+        request, session, lambda: _home(request, session, _user), viewer=_user
+    )
 
 
 def _home(request: Request, session: Session, _user: User | None) -> Response:
