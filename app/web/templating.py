@@ -144,6 +144,8 @@ def kept_page(
 
     def draw() -> str:
         standin = _PlainReader(email_verified=bool(values.get("email_verified")))
+        if reader is None:  # a body alike for every viewer: nothing of theirs but the menu
+            del standin.email_verified_at
         personal = {"current_user": standin, "is_rep": False, "csrf_token": Markup(_CSRF_HOLE)}  # noqa: S704
         return env.get_template(name).render(
             {"request": request, **context(), **values, **personal}

@@ -3,6 +3,7 @@ there: a viewer whose page needs a query (a rep's menu, the complaint's author) 
 thread, with everything of theirs on it. The app runs on its real session dependency."""
 
 import asyncio
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -97,3 +98,26 @@ def test_readers_reps_and_authors_get_their_own_kept_pages_and_no_statement_runs
         assert "/withdraw" in _kept_visit(as_author, path)
         assert "/withdraw" not in _kept_visit(as_reader, path)
     assert statements_on_the_loop == []
+
+
+def test_each_plain_reader_gets_the_kept_page_with_their_own_name_escaped_and_token(
+    served_app, engine
+):
+    with Session(engine, expire_on_commit=False) as db:
+        make_complaint(db, company_name="Acme Telecom", title="Router lost")
+        first = make_user(db, name="<b>Bold</b> & Co")
+        second = make_user(db, name="Plain Second")
+        db.commit()
+    with TestClient(served_app) as one, TestClient(served_app) as two:
+        login(one, first)
+        login(two, second)
+        page_one, page_two = _kept_visit(one, "/"), _kept_visit(two, "/")
+    assert _menu_of("&lt;b&gt;Bold&lt;/b&gt; &amp; Co") in page_one and "<b>Bold" not in page_one
+    assert _menu_of("Plain Second") in page_two and "Bold" not in page_two
+    tokens = [re.findall(r'name="csrf_token" value="([^"]+)"', p) for p in (page_one, page_two)]
+    assert tokens[0] and tokens[1] and set(tokens[0]).isdisjoint(tokens[1])  # each their own
+
+    def body(page: str) -> str:
+        return page[page.index('<main id="main">') :]
+
+    assert body(page_one) == body(page_two)  # the same page around them
