@@ -13,7 +13,7 @@ from app.complaints import company as company_side
 from app.models.company import Company
 from app.models.user import User
 from app.stats import aggregates
-from app.web import caching, memo
+from app.web import caching, memo, templating
 from tests.support.factories import make_complaint, make_rep
 
 
@@ -47,12 +47,10 @@ def _count_renders(monkeypatch, module) -> list[str]:
 
 
 def test_leaderboard_is_rendered_once_per_refresh_and_shows_the_refresh(client, db, monkeypatch):
-    from app.routes.public import leaderboards as routes
-
     first = make_complaint(db, company_name="Contoso Power")
     aggregates.refresh_company(session=db, company_id=first.company_id, now=utcnow())
     db.flush()
-    rendered = _count_renders(monkeypatch, routes)
+    rendered = _count_renders(monkeypatch, templating)  # pages alike for all: alike_page
 
     page = client.get("/leaderboards")
     assert page.status_code == 200 and "Contoso Power" in page.text
@@ -109,13 +107,12 @@ def test_company_statistics_follow_a_change_to_any_of_its_complaints(client, db,
 
 
 def test_company_page_shows_a_new_systemic_issue_and_a_refresh_at_once(client, db, monkeypatch):
-    from app.routes.public import companies as routes
     from app.systemic import service as systemic
     from tests.support.systemic import NOW, OUTAGE, file_systemic
 
     mine = [file_systemic(db, text, at=NOW + timedelta(hours=i)) for i, text in enumerate(OUTAGE)]
     path = "/companies/northwind-broadband"
-    rendered = _count_renders(monkeypatch, routes)
+    rendered = _count_renders(monkeypatch, templating)
     before = client.get(path)
     assert "an issue affecting" not in before.text
     assert client.get(path).text == before.text and len(rendered) == 1
@@ -143,10 +140,9 @@ def test_company_page_shows_a_new_systemic_issue_and_a_refresh_at_once(client, d
 
 def test_home_and_api_list_are_built_once_per_change_on_the_site(client, db, monkeypatch):
     from app.routes.api import v1 as api
-    from app.routes.public import pages
 
     make_complaint(db, company_name="Contoso Power", title="Power cut for a week")
-    rendered = _count_renders(monkeypatch, pages)
+    rendered = _count_renders(monkeypatch, templating)
     built: list[int] = []
     real = api._publics
     monkeypatch.setattr(api, "_publics", lambda *a: built.append(1) or real(*a))
