@@ -124,6 +124,7 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
         .where(col(UserSession.token_hash) == hashed)
     ).first()
     if row is None or row[0].expires_at <= (now or utcnow()):
+        session_cache.drop(hashed)
         return None
     seconds = get_settings().session_cache_seconds
     session_cache.keep(hashed, started=started, seconds=seconds, expires_at=row[0].expires_at,

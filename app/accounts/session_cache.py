@@ -11,8 +11,9 @@ expiry. A change is seen:
   a lookup that read the old rows meanwhile is not kept (``_changed`` stamps each user; an
   entry looked up before the stamp is ignored). Bulk updates and deletes of either table
   forget every entry.
-- in other processes (other workers, servers), within that many seconds: a login ended or a
-  password changed elsewhere may still read pages here for up to 2 s, never change anything.
+- in other processes (other workers, servers), within twice that many seconds (the lapsed
+  answer serves while one read looks it up again): a login ended or a password changed
+  elsewhere may still read pages here for up to 4 s, never change anything.
 """
 
 import threading
@@ -35,20 +36,41 @@ _all_changed = 0.0
 USER_COLUMNS = tuple(attr.key for attr in inspect(User).column_attrs)
 
 
+_refreshing: set[str] = set()  # lapsed entries one request is looking up again
+
+
 def lookup(token_hash: str) -> tuple[datetime, dict[str, Any]] | None:
-    """The login's expiry and its user's columns, if known and not since changed."""
+    """The login's expiry and its user's columns, if known and not since changed.
+
+    Once an entry's seconds are up, the first read to ask gets None and looks the login up
+    again (``keep`` ends its turn, ``drop`` if the login is gone); until it has, for at most as
+    many seconds again, the others keep the lapsed answer. Otherwise each of a busy visitor's
+    reads in flight then would look the login up itself."""
     entry = _entries.get(token_hash)
     if entry is None:
         return None
     fresh_until, looked_up_at, expires_at, values = entry
-    if (
-        fresh_until <= time.monotonic()
-        or looked_up_at <= _all_changed
-        or looked_up_at <= _changed.get(values["id"], 0.0)
-    ):
-        _entries.pop(token_hash, None)
+    if looked_up_at <= _all_changed or looked_up_at <= _changed.get(values["id"], 0.0):
+        drop(token_hash)
         return None
-    return expires_at, values
+    now = time.monotonic()
+    if fresh_until > now:
+        return expires_at, values
+    if now < fresh_until + (fresh_until - looked_up_at):
+        with _lock:
+            if token_hash in _refreshing:
+                return expires_at, values
+            _refreshing.add(token_hash)
+        return None
+    drop(token_hash)
+    return None
+
+
+def drop(token_hash: str) -> None:
+    """Forget one login (gone, or its lookup failed)."""
+    with _lock:
+        _entries.pop(token_hash, None)
+        _refreshing.discard(token_hash)
 
 
 def keep(
@@ -62,6 +84,7 @@ def keep(
         if len(_entries) >= _MAX_ENTRIES:
             _entries.clear()  # crude, and rare: a process sees that many logins within seconds
         _entries[token_hash] = (started + seconds, started, expires_at, values)
+        _refreshing.discard(token_hash)
 
 
 def forget_user(user_id: int | None) -> None:
@@ -77,6 +100,7 @@ def forget_all() -> None:
     global _all_changed
     _all_changed = time.monotonic()
     _entries.clear()
+    _refreshing.clear()
 
 
 _PENDING = "outcry_session_cache_forget"  # session.info: users to forget again at commit

@@ -75,6 +75,14 @@ def companies_of(*, session: Session, user: User) -> list[CompanyMember]:
     return _companies_of(session=session, user=user)
 
 
+def recheck_not_rep(*, session: Session, user: User) -> None:
+    """Read whether the user represents any company again, for the memo of those who do not
+    (not_reps.py): done with their login's lookup, so the memo is fresh before it lapses."""
+    started = time.monotonic()
+    if not _companies_of(session=session, user=user):
+        not_reps.keep(pk(user), started=started, seconds=get_settings().session_cache_seconds)
+
+
 def _read_companies_of(*, session: Session, user: User) -> list[CompanyMember]:
     """For reading: a consumer known to represent no company costs no query (not_reps.py)."""
     user_id = pk(user)

@@ -4,7 +4,8 @@ rep-only parts ask on every signed-in page).
 
 Only the negative answer is kept: a stale one can hide a link or refuse a rep for a moment,
 never let anyone in. Memberships that exist are read live on every request, so a revoked rep
-loses access at once. An entry lives ``OUTCRY_SESSION_CACHE_SECONDS``, like the login memo, and
+loses access at once. An entry lives ``OUTCRY_SESSION_CACHE_SECONDS``, like the login memo (and
+as many again while the login's next lookup refreshes it), and
 any change to a membership or a claim in this process forgets every entry, at the flush and
 again at the commit (a lookup that read the old rows in between is not kept). Another process's
 change reaches this one within those seconds.
@@ -31,7 +32,9 @@ def known(user_id: int) -> bool:
     if entry is None:
         return False
     looked_up_at, fresh_until = entry
-    if looked_up_at <= _changed_at or fresh_until <= time.monotonic():
+    # Past its seconds, for as many again: the login's own lookup (app/web/deps.py) reads it
+    # again then, so a busy reader's pages never all ask at once when it lapses.
+    if looked_up_at <= _changed_at or 2 * fresh_until - looked_up_at <= time.monotonic():
         _entries.pop(user_id, None)
         return False
     return True

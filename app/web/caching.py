@@ -320,7 +320,7 @@ def remembered(request: Request, *, viewer: object | None) -> Conditional | None
     without asking the database again, as anonymous visits are answered from the memo. None
     (compute it) when there is none, or when the visitor changed something just now and must
     see it (``sessions.wrote_recently``)."""
-    if viewer is None or wrote_recently(request):
+    if viewer is None or wrote_recently(request) or getattr(request.state, _REVALIDATES, False):
         return None
     tag = memo.recent_tag(request.url.path, request.url.query)
     if tag is None:
@@ -335,6 +335,9 @@ def remembered(request: Request, *, viewer: object | None) -> Conditional | None
         stale_while_revalidate=settings.cache_stale_while_revalidate,
         remembered=True,
     )
+
+
+_REVALIDATES = "outcry_revalidates"  # request.state: this visit recomputes a lapsed validator
 
 
 def _remembers(request: Request, *, viewer: object | None) -> bool:
@@ -354,11 +357,19 @@ async def serve(
     largest cost left); anything else, or the moment it would query, in a thread
     (app/loopguard.py) once the request holds its connection slot (the route is marked
     ``slot_when_needed``, app/db.py)."""
-    return await on_loop_first(
-        page,
-        try_loop=_remembers(request, viewer=viewer),
-        before_thread=lambda: take_slot(session),
-    )
+    remembers = _remembers(request, viewer=viewer)
+    claimed = None
+    if viewer is not None and not remembers and not wrote_recently(request):
+        claimed = memo.claim_revalidation(request.url.path, request.url.query)
+        if claimed is not None:  # this visit computes the validator; the others keep the old
+            setattr(request.state, _REVALIDATES, True)
+    try:
+        return await on_loop_first(
+            page, try_loop=remembers, before_thread=lambda: take_slot(session)
+        )
+    finally:
+        if claimed is not None:
+            memo.end_revalidation(claimed)
 
 
 def no_store(response: Response) -> Response:

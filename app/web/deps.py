@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.accounts import service as accounts
+from app.companies import members
 from app.db import get_session, take_slot
 from app.errors import Forbidden
 from app.integrations import tokens
@@ -27,9 +28,12 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def look_up_viewer(request: Request, session: Session) -> User | None:
-    """The signed-in visitor, read from the database (in a thread: it queries)."""
+    """The signed-in visitor, read from the database (in a thread: it queries). For a read, the
+    memo of users who represent no company is refreshed with the login's (not_reps.py)."""
     token = session_token(request)
     user = accounts.user_for_token(session=session, token=token) if token else None
+    if user is not None and request.method in SAFE_METHODS:
+        members.recheck_not_rep(session=session, user=user)
     request.state.user = user
     return user
 

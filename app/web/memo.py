@@ -53,9 +53,33 @@ def remember(request: Request, tag: str, control: str) -> None:
 
 
 def recent_tag(path: str, query: str) -> str | None:
-    """The ETag remembered for this URL, while its moment lasts."""
-    hit = _memo.get(_memo_key(path, query))
-    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+    """The ETag remembered for this URL while its moment lasts, and past it while one visit
+    revalidates it (``claim_revalidation``; up to ``_STALE_GRACE``), as for anonymous visits."""
+    key = _memo_key(path, query)
+    hit = _memo.get(key)
+    if hit is None:
+        return None
+    now = time.monotonic()
+    if hit[0] > now or (key in _revalidating and hit[0] + _STALE_GRACE > now):
+        return hit[1]
+    return None
+
+
+def claim_revalidation(path: str, query: str) -> str | None:
+    """For a signed-in visit to a URL whose memo has lapsed and that no visit is revalidating:
+    this visit revalidates it (the key returned; ``end_revalidation`` after), and meanwhile the
+    others keep the lapsed ETag. Otherwise every visit in flight at the end of each moment
+    would compute the page (in a thread, slowly while the event loop serves the others)."""
+    key = _memo_key(path, query)
+    hit = _memo.get(key)
+    if hit is None or key in _revalidating or hit[0] > time.monotonic():
+        return None
+    _revalidating.add(key)
+    return key
+
+
+def end_revalidation(key: str) -> None:
+    _revalidating.discard(key)
 
 
 def forget_all() -> None:

@@ -3,9 +3,11 @@ a change made here counts from its commit; one made elsewhere within the memo's 
 only for reads."""
 
 import time
+from datetime import timedelta
 
 from sqlalchemy import text
 
+from app.clock import utcnow
 from app.config import get_settings
 from tests.support.accounts import browser_with, signed_in_name
 from tests.support.factories import login, make_user
@@ -59,3 +61,36 @@ def test_with_the_memo_off_every_view_asks_the_database(client, db, monkeypatch)
     db.commit()
 
     assert signed_in_name(client) is None
+
+
+def test_a_lapsed_login_is_looked_up_once_while_the_others_keep_the_old_answer(db):
+    from app.accounts import session_cache
+
+    user = make_user(db, name="Busy Reader")
+    expires = utcnow() + timedelta(days=1)
+    session_cache.keep("busy", started=time.monotonic(), seconds=0.5, expires_at=expires, user=user)
+    assert session_cache.lookup("busy") is not None
+    time.sleep(0.6)  # lapsed
+    assert session_cache.lookup("busy") is None  # this read looks it up again…
+    stale = session_cache.lookup("busy")  # …while a read in flight keeps the old answer
+    assert stale is not None and stale[1]["display_name"] == "Busy Reader"
+    session_cache.keep("busy", started=time.monotonic(), seconds=0.5, expires_at=expires, user=user)
+    time.sleep(0.6)
+    assert session_cache.lookup("busy") is None  # lapsed again: a new turn to look it up
+    session_cache.drop("busy")  # its login was gone
+    assert session_cache.lookup("busy") is None
+
+
+def test_a_lapsed_login_nobody_looked_up_again_is_forgotten(db):
+    from app.accounts import session_cache
+
+    user = make_user(db, name="Quiet Reader")
+    expires = utcnow() + timedelta(days=1)
+    session_cache.keep(
+        "quiet", started=time.monotonic(), seconds=0.1, expires_at=expires, user=user
+    )
+    time.sleep(0.15)
+    assert session_cache.lookup("quiet") is None  # its turn taken, then the lookup failed
+    time.sleep(0.1)  # past twice its seconds: nobody keeps the old answer any more
+    assert session_cache.lookup("quiet") is None
+    assert session_cache.lookup("quiet") is None

@@ -80,3 +80,23 @@ def test_a_lookup_that_began_before_a_change_is_not_kept():
     assert not not_reps.known(42)
     not_reps.keep(42, started=time.monotonic(), seconds=60)
     assert not_reps.known(42)
+
+
+def test_a_lapsed_answer_holds_until_the_logins_lookup_reads_it_again(engine, monkeypatch):
+    from app.companies.members import recheck_not_rep
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "session_cache_seconds", 0.5)
+    with Session(engine) as session:
+        user = make_user(session)
+        session.commit()
+        recheck_not_rep(session=session, user=user)  # with the login's lookup
+    assert not_reps.known(user.id)
+    time.sleep(0.6)  # lapsed, not yet twice: pages in flight keep the answer
+    assert not_reps.known(user.id)
+    with Session(engine) as session:
+        recheck_not_rep(session=session, user=user)  # the login's next lookup
+    time.sleep(0.6)
+    assert not_reps.known(user.id)  # fresh from the recheck, lapsed only once
+    time.sleep(0.5)
+    assert not not_reps.known(user.id)  # nobody read it again: forgotten

@@ -4,6 +4,7 @@ thread, with everything of theirs on it. The app runs on its real session depend
 
 import asyncio
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -121,3 +122,23 @@ def test_each_plain_reader_gets_the_kept_page_with_their_own_name_escaped_and_to
         return page[page.index('<main id="main">') :]
 
     assert body(page_one) == body(page_two)  # the same page around them
+
+
+def test_when_a_urls_moment_lapses_one_signed_in_visit_revalidates_and_the_others_keep_it(
+    monkeypatch,
+):
+    from starlette.requests import Request
+
+    monkeypatch.setattr(get_settings(), "cache_memo_seconds", 0.05)
+    request = Request({"type": "http", "method": "GET", "path": "/probe", "query_string": b"",
+                       "headers": [], "state": {}})  # fmt: skip
+    memo.remember(request, 'W/"v1"', "public")
+    assert memo.recent_tag("/probe", "") == 'W/"v1"'
+    time.sleep(0.06)
+    assert memo.recent_tag("/probe", "") is None  # lapsed
+    key = memo.claim_revalidation("/probe", "")
+    assert key is not None and memo.claim_revalidation("/probe", "") is None  # one at a time
+    assert memo.recent_tag("/probe", "") == 'W/"v1"'  # the others keep the lapsed one
+    memo.end_revalidation(key)
+    assert memo.recent_tag("/probe", "") is None
+    memo.forget_all()
