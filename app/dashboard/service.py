@@ -1,6 +1,7 @@
 """The queue: a company's complaints as its reps work through them, by state, search and filters,
 oldest due first unless the rep sorts otherwise."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -114,7 +115,7 @@ class Row:
 CLOSED = [ComplaintState.CONFIRMED, ComplaintState.WITHDRAWN]
 
 
-def _where(queue: Queue, user: User, company: Company, now: datetime) -> ColumnElement[bool]:
+def _where(queue: Queue, user_id: int, company: Company, now: datetime) -> ColumnElement[bool]:
     """Which of the company's complaints the queue holds; the open ones unless it says."""
     open_ = col(Complaint.state).in_(list(OPEN_STATES))
     match queue:
@@ -123,7 +124,7 @@ def _where(queue: Queue, user: User, company: Company, now: datetime) -> ColumnE
         case Queue.UNASSIGNED:
             return and_(open_, col(Complaint.assignee_id).is_(None))
         case Queue.MINE:
-            return and_(open_, col(Complaint.assignee_id) == user.id)
+            return and_(open_, col(Complaint.assignee_id) == user_id)
         case Queue.AT_RISK:  # a promise due within a day, or already broken
             return targets.within(company, now=now, window=targets.AT_RISK)
         case Queue.OVERDUE:  # the same rule as the public "overdue" flag
@@ -234,37 +235,94 @@ def counts(
     filters: Filters | None = None,
     now: datetime | None = None,
 ) -> dict[Queue, int]:
-    """How many complaints each queue holds (with the rep's search applied), in one query;
-    each count stops one past ``COUNT_CAP`` (a busy company's queue shows "more than")."""
+    """How many complaints each queue holds (with the rep's search applied); each count stops
+    one past ``COUNT_CAP`` (a busy company's queue shows "more than")."""
+    now = now or utcnow()
+    found = shared_counts(session=session, company=company, filters=filters, now=now)
+    found[Queue.MINE] = mine_count(
+        session=session, company=company, user=user, filters=filters, now=now
+    )
+    return {q: found[q] for q in Queue}
+
+
+# Each queue without a search, as disjoint conditions that are each one range of an index whose
+# columns start (company_id, state, …): counted up to the cap, each reads at most that many
+# index entries, whatever the company's size (the open ones: ix_complaint_company_state_owner
+# and ix_complaint_company_state_answer).
+NOBODY = 0  # no user has this id: "mine" is counted on its own (``mine_count``)
+
+
+def _ranges(queue: Queue, company: Company, now: datetime) -> list[ColumnElement[bool]]:
+    if queue is Queue.AT_RISK:
+        return targets.within_ranges(company, now=now, window=targets.AT_RISK)
+    return [_where(queue, NOBODY, company, now)]
+
+
+def _capped(where: ColumnElement[bool]) -> Any:
+    return (
+        select(func.count())
+        .select_from(select(literal_column("1")).where(where).limit(COUNT_CAP + 1).subquery())
+        .scalar_subquery()
+    )
+
+
+def _capped_counts(
+    session: Session, company: Company, queues: Sequence[Queue], now: datetime
+) -> dict[Queue, int]:
+    parts = [(q, part) for q in queues for part in _ranges(q, company, now)]
+    row = session.execute(select(*(_capped(and_(_of(pk(company)), w)) for _, w in parts))).one()
+    found = dict.fromkeys(queues, 0)
+    for (q, _), n in zip(parts, row, strict=True):
+        found[q] += int(n)
+    return {q: min(n, COUNT_CAP + 1) for q, n in found.items()}
+
+
+def shared_counts(
+    *,
+    session: Session,
+    company: Company,
+    filters: Filters | None = None,
+    now: datetime | None = None,
+) -> dict[Queue, int]:
+    """Every queue's count but "mine": the same for each of the company's reps."""
     now = now or utcnow()
     filters = filters or Filters()
+    queues = [q for q in Queue if q is not Queue.MINE]
+    if not (filters.active or filters.older_than_days):
+        return _capped_counts(session, company, queues, now)
     search = _search(filters, now, pk(company), _dialect(session))
-    # The open queues in one pass over the company's open complaints (its backlog, not its
-    # history), each counted by a condition on the row: counting each on its own read every open
-    # complaint to find the few in a small queue, and ran a search once per queue.
-    live = session.execute(
-        select(*(func.count(case((_where(q, user, company, now), 1))) for q in LIVE)).where(
+    # A search: the open queues in one pass over the company's open complaints that match it,
+    # each counted by a condition on the row (counting each on its own ran the search once per
+    # queue), then the others, which grow with the company's history, each up to the cap.
+    live = [q for q in LIVE if q is not Queue.MINE]
+    counted = session.execute(
+        select(*(func.count(case((_where(q, NOBODY, company, now), 1))) for q in live)).where(
             _of(pk(company)), col(Complaint.state).in_(list(OPEN_STATES)), search
         )
     ).one()
-    found = dict(zip(LIVE, live, strict=True))
-    # The others grow with the company's history: each stops one past the cap, read in an
-    # index's order.
+    found = dict(zip(live, counted, strict=True))
     history = [q for q in Queue if q not in LIVE]
     capped = [
-        select(func.count())
-        .select_from(
-            select(col(Complaint.id))
-            .where(_of(pk(company)), _where(q, user, company, now), search)
-            .order_by(col(Complaint.created_at), col(Complaint.id))
-            .limit(COUNT_CAP + 1)
-            .subquery()
-        )
-        .scalar_subquery()
-        for q in history
+        _capped(and_(_of(pk(company)), _where(q, NOBODY, company, now), search)) for q in history
     ]
     found.update(zip(history, session.execute(select(*capped)).one(), strict=True))
-    return {q: min(int(found[q]), COUNT_CAP + 1) for q in Queue}
+    return {q: min(int(found[q]), COUNT_CAP + 1) for q in queues}
+
+
+def mine_count(
+    *,
+    session: Session,
+    company: Company,
+    user: User,
+    filters: Filters | None = None,
+    now: datetime | None = None,
+) -> int:
+    """How many of the company's open complaints the rep owns (with their search), up to the cap."""
+    now = now or utcnow()
+    filters = filters or Filters()
+    search = _search(filters, now, pk(company), _dialect(session))
+    where = and_(_of(pk(company)), _where(Queue.MINE, pk(user), company, now), search)
+    return min(int(session.execute(select(_capped(where))).scalar_one()), COUNT_CAP + 1)
 
 
 def _dialect(session: Session) -> str:
@@ -297,7 +355,7 @@ def page(
         )
         .where(
             _of(pk(company)),
-            _where(queue, user, company, now),
+            _where(queue, pk(user), company, now),
             _search(filters, now, pk(company), _dialect(session)),
         )
         .order_by(*_order(filters.sort, queue))
@@ -330,7 +388,7 @@ def next_after(
     ids = list(
         session.exec(
             select(Complaint.id)
-            .where(_of(pk(company)), _where(queue, user, company, now), search)
+            .where(_of(pk(company)), _where(queue, pk(user), company, now), search)
             .order_by(*_order(filters.sort, queue))
             .limit(NEXT_WINDOW)
         )

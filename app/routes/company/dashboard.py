@@ -5,6 +5,7 @@ and a complaint of another company is "not found" here, never shown.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,14 +24,14 @@ from app.models.company import Company
 from app.models.complaint import Category, Complaint, ResolutionType
 from app.models.keys import pk
 from app.models.user import User
-from app.web import access, masking, queue_view, rep_case
+from app.web import access, masking, queue_view, rep_case, rep_pages
 from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId, parse_id
 from app.web.pagination import Page
-from app.web.templating import render
+from app.web.templating import kept_block, render
 
 router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
 
@@ -70,30 +71,41 @@ def queue(
 ) -> Response:
     company, member, readonly, user = viewer.company, viewer.member, viewer.readonly, viewer.user
     filters = queue_view.filters_of(request.query_params)
-    counts = dashboard.counts(session=session, company=company, user=user, filters=filters)
-    pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
-    rows = dashboard.page(
-        session=session,
-        company=company,
-        user=user,
-        queue=queue,
-        filters=filters,
-        offset=pager.offset,
-        limit=pager.size,
+    fresh = rep_pages.fresh(request, viewer)
+    key = rep_pages.block_key(viewer)
+    mine = fresh.shared(
+        f"queue-mine:{key}:{user.id}",
+        lambda: dashboard.mine_count(session=session, company=company, user=user, filters=filters),
     )
-    params = {k: v for k, v in request.query_params.items() if k not in ("page", "queue") and v}
-    # Carried into each complaint, so every way back lands on this view and page.
-    here = queue_view.queue_query(
-        {**params, "queue": queue.value, "page": str(pager.number) if pager.number > 1 else ""}
+    reps = fresh.shared(
+        f"queue-reps:{key}",
+        lambda: [
+            (r.user_id, r.public_name)
+            for r in company_side.active_reps(session=session, company_id=pk(company))
+        ],
     )
-    return render(
-        request,
-        "dashboard/queue.html",
-        {
+
+    def body() -> dict[str, Any]:
+        counts = dashboard.shared_counts(session=session, company=company, filters=filters)
+        counts[dashboard.Queue.MINE] = mine
+        pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
+        rows = dashboard.page(
+            session=session,
+            company=company,
+            user=user,
+            queue=queue,
+            filters=filters,
+            offset=pager.offset,
+            limit=pager.size,
+        )
+        # Carried into each complaint, so every way back lands on this view and page.
+        here = queue_view.queue_query(
+            {**params, "queue": queue.value, "page": str(pager.number) if pager.number > 1 else ""}
+        )
+        saved = [] if readonly else saved_replies.list_for(session=session, company_id=pk(company))
+        return {
             "company": company,
-            "member": member,
             "readonly": readonly,
-            "channel": choice.status(session=session, company=company),
             "queue": queue,
             "queues": dashboard.LABELS,
             "counts": counts,
@@ -105,15 +117,60 @@ def queue(
             "row_query": here,
             "sorts": dashboard.SORT_LABELS,
             "categories": list(Category),
-            "reps": company_side.active_reps(session=session, company_id=pk(company)),
-            "saved": saved_replies.list_for(session=session, company_id=pk(company))
-            if not readonly
-            else [],
-            "views": saved_views.list_for(session=session, company_id=pk(company), user=user)
-            if not readonly
-            else [],
+            "reps": reps,
+            "saved": [(s.id, s.title) for s in saved],
+        }
+
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "queue") and v}
+
+    def fill(kind: str, arg: str) -> str:
+        if kind == "you":  # beside the rep's own name in the owner column
+            return " (you)" if arg == str(user.id) else ""
+        return "" if kind != "mine" else _capped(mine)
+
+    # Rendered once per change for every rep of the company (the rows of "mine" are the rep's
+    # own, so that queue is rendered per rep); only the parts around it are per visit.
+    per = f"{key}:{user.id}" if queue is dashboard.Queue.MINE else key
+    kept = {
+        f"kept_{block}": kept_block(
+            request, "dashboard/queue.html", body, fresh=fresh, block=block, key=per, fill=fill
+        )
+        for block in ("queue_search", "queue_body")
+    }
+    views = (
+        []
+        if readonly
+        else fresh.shared(
+            f"queue-views:{key}:{user.id}",
+            lambda: [
+                (v.id, v.name, v.query)
+                for v in saved_views.list_for(session=session, company_id=pk(company), user=user)
+            ],
+        )
+    )
+    channel = fresh.shared(
+        f"queue-channel:{key}", lambda: choice.status(session=session, company=company)
+    )
+    response = render(
+        request,
+        "dashboard/queue.html",
+        {
+            "company": company,
+            "member": member,
+            "readonly": readonly,
+            "channel": channel,
+            "queue": queue,
+            "params": params,
+            "views": views,
+            **kept,
+            **rep_pages.personal(viewer),
         },
     )
+    return fresh.apply(response)
+
+
+def _capped(n: int) -> str:
+    return f"{dashboard.COUNT_CAP:,}+" if n > dashboard.COUNT_CAP else str(n)
 
 
 # One complaint, as the company's reps see it ---------------------------------------------------

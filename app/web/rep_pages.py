@@ -1,0 +1,45 @@
+"""The reps' pages kept by their company's version (app/dashboard/version.py): what every rep of
+the company sees alike is computed and rendered once per change and process, and each visit
+fills in the rep's own parts (their name, "(you)", their count of "mine", their saved views,
+their CSRF token and form keys).
+
+A kept block is reused only under the same address (the validator covers the URL, so the
+company, queue, search and page) and the same key: the company, and whether the viewer is a
+reading administrator (who sees no private reference or internal note). So a block that shows a
+consumer's private reference is only ever served to the reps of that company.
+"""
+
+from typing import Any
+
+from fastapi import Request
+
+from app.clock import utcnow
+from app.dashboard import version
+from app.models.complaint import Complaint
+from app.models.keys import pk
+from app.web import caching
+from app.web.access import Rep
+from app.web.caching import Conditional
+
+
+def fresh(request: Request, rep: Rep, *, complaint: Complaint | None = None) -> Conditional:
+    """The validator of a rep's page of the company: its row (with its team's stamp), the
+    minute, and the latest change to its complaints (read with the access check), or to the
+    one ``complaint`` the page shows. Personal, never publicly cached."""
+    now = utcnow()
+    latest = rep.latest_change if complaint is None else complaint.updated_at
+    parts = (rep.company.model_dump(), *caching.settled(latest, now), version.minute(now))
+    if complaint is not None:
+        parts += caching.complaint_parts(complaint, now=now)
+    return caching.conditional(request, viewer=rep.user, parts=parts)
+
+
+def personal(rep: Rep) -> dict[str, Any]:
+    """What the page around a kept block needs of the viewer that the access check already
+    knows: a rep's navigation shows the dashboard without asking for memberships again."""
+    return {} if rep.readonly else {"is_rep": True}
+
+
+def block_key(rep: Rep, *more: object) -> str:
+    """Whom a kept block may be shown to: the reps of this company, or its reading admins."""
+    return ":".join(map(str, (pk(rep.company), "readonly" if rep.readonly else "rep", *more)))

@@ -1,0 +1,27 @@
+"""A stamp on the company that moves with any change to its reps, saved replies and views,
+claims and mail addresses, so the reps' pages are kept by one row read (app/dashboard/version.py).
+
+Revision ID: dash_team_changed
+Revises: i17_company_trigrams
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.columns import UTCDateTime
+
+revision: str = "dash_team_changed"
+down_revision: str | None = "i17_company_trigrams"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("company", sa.Column("team_changed_at", UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("company") as batch:  # SQLite before 3.35 cannot drop a column
+        batch.drop_column("team_changed_at")
