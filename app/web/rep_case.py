@@ -43,25 +43,25 @@ def complaint_page(
         fresh = rep_pages.fresh(request, case.rep, complaint=case.complaint)
         key = rep_pages.block_key(case.rep, case.rep.user.id)
 
-        def fill(kind: str, _arg: str) -> str:
-            return uuid.uuid4().hex if kind == "submission_key" else ""
+        def draw() -> Response:
+            kept = kept_block(
+                request,
+                "dashboard/complaint.html",
+                lambda: _context(request, session, case, submission_key=rep_pages.FORM_KEY),
+                fresh=fresh,
+                block="content",
+                key=key,
+                fill=lambda _kind, _arg: "",
+            )
+            context = {
+                "company": case.rep.company,
+                "complaint": case.complaint,
+                "kept_content": kept,
+                **rep_pages.personal(case.rep),
+            }
+            return render(request, "dashboard/complaint.html", context)
 
-        kept = kept_block(
-            request,
-            "dashboard/complaint.html",
-            lambda: _context(request, session, case, submission_key=""),
-            fresh=fresh,
-            block="content",
-            key=key,
-            fill=fill,
-        )
-        context = {
-            "company": case.rep.company,
-            "complaint": case.complaint,
-            "kept_content": kept,
-            **rep_pages.personal(case.rep),
-        }
-        return fresh.apply(render(request, "dashboard/complaint.html", context))
+        return rep_pages.kept_page(request, fresh, case.rep, draw)
     context = _context(
         request,
         session,

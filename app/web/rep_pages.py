@@ -9,9 +9,13 @@ reading administrator (who sees no private reference or internal note). So a blo
 consumer's private reference is only ever served to the reps of that company.
 """
 
+import secrets
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
 
 from app.clock import utcnow
 from app.dashboard import version
@@ -20,6 +24,7 @@ from app.models.keys import pk
 from app.web import caching
 from app.web.access import Rep
 from app.web.caching import Conditional
+from app.web.csrf import token_for
 
 
 def fresh(request: Request, rep: Rep, *, complaint: Complaint | None = None) -> Conditional:
@@ -43,3 +48,28 @@ def personal(rep: Rep) -> dict[str, Any]:
 def block_key(rep: Rep, *more: object) -> str:
     """Whom a kept block may be shown to: the reps of this company, or its reading admins."""
     return ":".join(map(str, (pk(rep.company), "readonly" if rep.readonly else "rep", *more)))
+
+
+# Printed where a kept page has the reply form's key, replaced by a fresh one per visit (a key
+# reused across visits would make a second reply look like the first one sent twice).
+FORM_KEY = f"formkey{secrets.token_hex(12)}"
+
+
+def kept_page(
+    request: Request, fresh: Conditional, rep: Rep, draw: Callable[[], Response]
+) -> Response:
+    """The whole page as drawn for this viewer, kept by the validator and by everything of theirs
+    it shows (their name and flags in the menu, their CSRF token, which is bound to their login),
+    so a rep reloading a page nobody changed costs the access check and this lookup."""
+    user = rep.user
+    who = (user.id, user.display_name, user.is_admin, user.is_moderator, rep.member.role)
+    key = f"page:{block_key(rep)}:{who!r}:{token_for(request)}"
+
+    def drawn() -> tuple[bytes, int]:
+        response = draw()
+        return bytes(response.body), response.status_code
+
+    body, status = fresh.shared(key, drawn)
+    if FORM_KEY.encode() in body:
+        body = body.replace(FORM_KEY.encode(), uuid.uuid4().hex.encode())
+    return fresh.apply(HTMLResponse(body, status_code=status))

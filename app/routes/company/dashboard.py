@@ -5,6 +5,7 @@ and a complaint of another company is "not found" here, never shown.
 """
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -73,10 +74,6 @@ def queue(
     filters = queue_view.filters_of(request.query_params)
     fresh = rep_pages.fresh(request, viewer)
     key = rep_pages.block_key(viewer)
-    mine = fresh.shared(
-        f"queue-mine:{key}:{user.id}",
-        lambda: dashboard.mine_count(session=session, company=company, user=user, filters=filters),
-    )
     reps = fresh.shared(
         f"queue-reps:{key}",
         lambda: [
@@ -85,9 +82,15 @@ def queue(
         ],
     )
 
+    @cache
+    def mine() -> int:  # the rep's own count: read only when their page is drawn (kept_page)
+        return dashboard.mine_count(session=session, company=company, user=user, filters=filters)
+
     def body() -> dict[str, Any]:
         counts = dashboard.shared_counts(session=session, company=company, filters=filters)
-        counts[dashboard.Queue.MINE] = mine
+        # "mine" is filled per rep (fill), but its own queue's pager needs it here (that queue
+        # is kept per rep).
+        counts[dashboard.Queue.MINE] = mine() if queue is dashboard.Queue.MINE else 0
         pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
         rows = dashboard.page(
             session=session,
@@ -126,47 +129,46 @@ def queue(
     def fill(kind: str, arg: str) -> str:
         if kind == "you":  # beside the rep's own name in the owner column
             return " (you)" if arg == str(user.id) else ""
-        return "" if kind != "mine" else _capped(mine)
+        return "" if kind != "mine" else _capped(mine())
 
-    # Rendered once per change for every rep of the company (the rows of "mine" are the rep's
-    # own, so that queue is rendered per rep); only the parts around it are per visit.
-    per = f"{key}:{user.id}" if queue is dashboard.Queue.MINE else key
-    kept = {
-        f"kept_{block}": kept_block(
-            request, "dashboard/queue.html", body, fresh=fresh, block=block, key=per, fill=fill
-        )
-        for block in ("queue_search", "queue_body")
-    }
-    views = (
-        []
-        if readonly
-        else fresh.shared(
-            f"queue-views:{key}:{user.id}",
-            lambda: [
+    def draw() -> Response:
+        # Rendered once per change for every rep of the company (the rows of "mine" are the
+        # rep's own, so that queue is rendered per rep); only the parts around it per rep.
+        per = f"{key}:{user.id}" if queue is dashboard.Queue.MINE else key
+        kept = {
+            f"kept_{block}": kept_block(
+                request, "dashboard/queue.html", body, fresh=fresh, block=block, key=per, fill=fill
+            )
+            for block in ("queue_search", "queue_body")
+        }
+        views = (
+            []
+            if readonly
+            else [
                 (v.id, v.name, v.query)
                 for v in saved_views.list_for(session=session, company_id=pk(company), user=user)
-            ],
+            ]
         )
-    )
-    channel = fresh.shared(
-        f"queue-channel:{key}", lambda: choice.status(session=session, company=company)
-    )
-    response = render(
-        request,
-        "dashboard/queue.html",
-        {
-            "company": company,
-            "member": member,
-            "readonly": readonly,
-            "channel": channel,
-            "queue": queue,
-            "params": params,
-            "views": views,
-            **kept,
-            **rep_pages.personal(viewer),
-        },
-    )
-    return fresh.apply(response)
+        channel = fresh.shared(
+            f"queue-channel:{key}", lambda: choice.status(session=session, company=company)
+        )
+        return render(
+            request,
+            "dashboard/queue.html",
+            {
+                "company": company,
+                "member": member,
+                "readonly": readonly,
+                "channel": channel,
+                "queue": queue,
+                "params": params,
+                "views": views,
+                **kept,
+                **rep_pages.personal(viewer),
+            },
+        )
+
+    return rep_pages.kept_page(request, fresh, viewer, draw)
 
 
 def _capped(n: int) -> str:
