@@ -437,14 +437,17 @@ def next_after(
     left the queue (answered, taken), the top of the queue; None when nothing else is in it."""
     now = now or utcnow()
     search = _search(filters, now, pk(company), _dialect(session))
-    ids = list(
-        session.exec(
+    where = and_(_of(pk(company)), _where(queue, pk(user), company, now), search)
+    if filters.sort is Sort.DUE and queue in STATES_OF:
+        found = session.execute(_due_first(where, queue, offset=0, limit=NEXT_WINDOW))
+    else:
+        found = session.execute(
             select(Complaint.id)
-            .where(_of(pk(company)), _where(queue, pk(user), company, now), search)
+            .where(where)
             .order_by(*_order(filters.sort, queue))
             .limit(NEXT_WINDOW)
         )
-    )
+    ids = [int(n) for n in found.scalars()]
     if complaint_id in ids:
         after = ids[ids.index(complaint_id) + 1 :]
         return after[0] if after else next((n for n in ids if n != complaint_id), None)

@@ -214,11 +214,12 @@ def test_reps_queue_never_scans_a_big_table(client, db, world, statements):
         "filters": f"/dashboard/{busy}?category=billing&older=3",
         "complaint": f"/dashboard/{busy}/complaints/{first}",
         "all companies": "/dashboard",
+        "next": f"/dashboard/{busy}/next?after={first}",
     }
     failures = {}
     for name, path in pages.items():
         statements.clear()
-        assert client.get(path).status_code == 200, path
+        assert client.get(path, follow_redirects=False).status_code in (200, 303), path
         if bad := _sequential(db, list(statements)):
             failures[name] = bad
     assert failures == {}, _report(failures)
