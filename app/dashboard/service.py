@@ -268,23 +268,37 @@ STATES_OF = {q: [ComplaintState(s) for s in sorted(OPEN_STATES)] for q in LIVE}
 STATES_OF[Queue.CLOSED] = CLOSED
 
 
+# The column each open queue's range has between the state and the filing time: ordering by it
+# too tells PostgreSQL that the range is read in order (``IS NULL`` does not fix a column for
+# ordering as ``=`` does); without it PostgreSQL read the state's whole range in filing order
+# looking for unanswered or unassigned complaints.
+LEAD = {
+    Queue.UNASSIGNED: col(Complaint.assignee_id),
+    Queue.MINE: col(Complaint.assignee_id),
+    Queue.OVERDUE: col(Complaint.first_response_at),
+}
+
+
 def _ranges(
     queue: Queue, user_id: int, company: Company, now: datetime
-) -> list[ColumnElement[bool]]:
-    found = (
-        targets.within_ranges(company, now=now, window=targets.AT_RISK)
-        if queue is Queue.AT_RISK
-        else [_where(queue, user_id, company, now)]
-    )
+) -> list[tuple[ColumnElement[bool], tuple[Any, ...]]]:
+    """The queue as disjoint conditions, each with the order that reads it as one index range."""
+    order = _order(Sort.DUE, queue)
+    if queue is Queue.AT_RISK:
+        found = [
+            (w, (col(Complaint.first_response_at), *order) if unanswered else order)
+            for w, unanswered in targets.within_ranges(company, now=now, window=targets.AT_RISK)
+        ]
+    else:
+        lead = (LEAD[queue],) if queue in LEAD else ()
+        found = [(_where(queue, user_id, company, now), (*lead, *order))]
     if queue not in STATES_OF:
         return found
-    return [and_(w, col(Complaint.state) == s) for w in found for s in STATES_OF[queue]]
+    return [(and_(w, col(Complaint.state) == s), o) for w, o in found for s in STATES_OF[queue]]
 
 
-def _capped(where: ColumnElement[bool], queue: Queue | None = None) -> Any:
-    inner: Select[Any] = select(literal_column("1")).where(where)
-    if queue is not None:
-        inner = inner.order_by(*_order(Sort.DUE, queue))
+def _capped(where: ColumnElement[bool], order: tuple[Any, ...] = ()) -> Any:
+    inner: Select[Any] = select(literal_column("1")).where(where).order_by(*order)
     return select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery()).scalar_subquery()
 
 
@@ -292,7 +306,9 @@ def _capped_counts(
     session: Session, company: Company, user_id: int, queues: Sequence[Queue], now: datetime
 ) -> dict[Queue, int]:
     parts = [(q, part) for q in queues for part in _ranges(q, user_id, company, now)]
-    row = session.execute(select(*(_capped(and_(_of(pk(company)), w), q) for q, w in parts))).one()
+    row = session.execute(
+        select(*(_capped(and_(_of(pk(company)), w), o) for _, (w, o) in parts))
+    ).one()
     found = dict.fromkeys(queues, 0)
     for (q, _), n in zip(parts, row, strict=True):
         found[q] += int(n)
@@ -325,7 +341,10 @@ def shared_counts(
     found = dict(zip(live, counted, strict=True))
     history = [q for q in Queue if q not in LIVE]
     capped = [
-        _capped(and_(_of(pk(company)), _where(q, NOBODY, company, now), search), q) for q in history
+        _capped(
+            and_(_of(pk(company)), _where(q, NOBODY, company, now), search), _order(Sort.DUE, q)
+        )
+        for q in history
     ]
     found.update(zip(history, session.execute(select(*capped)).one(), strict=True))
     return {q: min(int(found[q]), COUNT_CAP + 1) for q in queues}
@@ -406,12 +425,13 @@ def _due_first(where: ColumnElement[bool], queue: Queue, *, offset: int, limit: 
     merged. In one range over all the states, PostgreSQL cannot read the index in filing order
     and sorted every open complaint of the company."""
     wanted = offset + limit
+    lead = (LEAD[queue],) if queue in LEAD else ()  # all alike in the queue: the same order
     parts = []
     for state in STATES_OF[queue]:
         part = (
             select(col(Complaint.id).label("id"), col(Complaint.created_at).label("at"))
             .where(where, col(Complaint.state) == state)
-            .order_by(col(Complaint.created_at), col(Complaint.id))
+            .order_by(*lead, col(Complaint.created_at), col(Complaint.id))
             .limit(wanted)
             .subquery()
         )

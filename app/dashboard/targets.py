@@ -94,16 +94,18 @@ def within(company: Company, *, now: datetime, window: timedelta) -> ColumnEleme
 
 def within_ranges(
     company: Company, *, now: datetime, window: timedelta
-) -> list[ColumnElement[bool]]:
+) -> list[tuple[ColumnElement[bool], bool]]:
     """``within`` as disjoint conditions, each one range of the ``(company_id, state, …,
-    created_at)`` indexes, so each can be counted up to a cap by reading that many entries."""
+    created_at)`` indexes, so each can be counted up to a cap by reading that many entries;
+    with each, whether it holds unanswered complaints only (a range of the index that has
+    ``first_response_at`` before ``created_at``)."""
     unanswered, unresolved = _bounds(company, now=now, window=window)
     created, unanswered_ = col(Complaint.created_at), col(Complaint.first_response_at).is_(None)
     if unresolved is None:
-        return [and_(_open(), unanswered_, created <= unanswered)]
+        return [(and_(_open(), unanswered_, created <= unanswered), True)]
     if unanswered <= unresolved:
-        return [and_(_open(), created <= unresolved)]
+        return [(and_(_open(), created <= unresolved), False)]
     return [
-        and_(_open(), created <= unresolved),
-        and_(_open(), unanswered_, created > unresolved, created <= unanswered),
+        (and_(_open(), created <= unresolved), False),
+        (and_(_open(), unanswered_, created > unresolved, created <= unanswered), True),
     ]

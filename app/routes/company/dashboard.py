@@ -86,6 +86,7 @@ def queue(
     def mine() -> int:  # the rep's own count: read only when their page is drawn (kept_page)
         return dashboard.mine_count(session=session, company=company, user=user, filters=filters)
 
+    @cache  # both kept blocks draw from it
     def body() -> dict[str, Any]:
         counts = dashboard.shared_counts(session=session, company=company, filters=filters)
         # "mine" is filled per rep (fill), but its own queue's pager needs it here (that queue
