@@ -386,13 +386,12 @@ def page(
     """One page of the queue, in the rep's order (due first unless they chose another)."""
     now = now or utcnow()
     filters = filters or Filters()
-    where = and_(
-        _of(pk(company)),
-        _where(queue, pk(user), company, now),
-        _search(filters, now, pk(company), _dialect(session)),
-    )
+    found = and_(_of(pk(company)), _search(filters, now, pk(company), _dialect(session)))
+    where = and_(found, _where(queue, pk(user), company, now))
     chosen = (
-        col(Complaint.id).in_(_due_first(where, queue, offset=offset, limit=limit))
+        col(Complaint.id).in_(
+            _due_first(found, queue, pk(user), company, now, offset=offset, limit=limit)
+        )
         if filters.sort is Sort.DUE and queue in STATES_OF
         else None
     )
@@ -419,20 +418,27 @@ def page(
     ]
 
 
-def _due_first(where: ColumnElement[bool], queue: Queue, *, offset: int, limit: int) -> Any:
-    """The ids of a page of a queue of several states, oldest first: the first ``offset + limit``
-    of each state read in its index's order (``(company_id, state, …, created_at, id)``), then
-    merged. In one range over all the states, PostgreSQL cannot read the index in filing order
-    and sorted every open complaint of the company."""
-    wanted = offset + limit
-    lead = (LEAD[queue],) if queue in LEAD else ()  # all alike in the queue: the same order
+def _due_first(
+    where: ColumnElement[bool],
+    queue: Queue,
+    user_id: int,
+    company: Company,
+    now: datetime,
+    *,
+    offset: int,
+    limit: int,
+) -> Any:
+    """The ids of a page of a queue of several states, oldest first: the first ``offset +
+    limit`` of each of its index ranges (``_ranges``: one per state, and at risk's two kinds)
+    read in the index's order, then merged. In one range over all the states, PostgreSQL
+    cannot read the index in filing order and sorted every open complaint of the company."""
     parts = []
-    for state in STATES_OF[queue]:
+    for condition, order in _ranges(queue, user_id, company, now):
         part = (
             select(col(Complaint.id).label("id"), col(Complaint.created_at).label("at"))
-            .where(where, col(Complaint.state) == state)
-            .order_by(*lead, col(Complaint.created_at), col(Complaint.id))
-            .limit(wanted)
+            .where(where, condition)
+            .order_by(*order)
+            .limit(offset + limit)
             .subquery()
         )
         parts.append(select(part.c.id, part.c.at))
@@ -459,7 +465,10 @@ def next_after(
     search = _search(filters, now, pk(company), _dialect(session))
     where = and_(_of(pk(company)), _where(queue, pk(user), company, now), search)
     if filters.sort is Sort.DUE and queue in STATES_OF:
-        found = session.execute(_due_first(where, queue, offset=0, limit=NEXT_WINDOW))
+        base = and_(_of(pk(company)), search)
+        found = session.execute(
+            _due_first(base, queue, pk(user), company, now, offset=0, limit=NEXT_WINDOW)
+        )
     else:
         found = session.execute(
             select(Complaint.id)
