@@ -264,7 +264,11 @@ def counts(
 # matters to PostgreSQL too: without it, a LIMIT over a busy company's many rows looks cheap
 # enough as a sequential scan of the table.
 NOBODY = 0  # no user has this id: "mine" is counted on its own (``mine_count``)
-STATES_OF = {q: [ComplaintState(s) for s in sorted(OPEN_STATES)] for q in LIVE}
+# "Awaiting the consumer" is one range of its own index (the flag is cleared when a complaint
+# is resolved or answered), read as it is: split by state, SQLite read each state's whole range.
+STATES_OF = {
+    q: [ComplaintState(s) for s in sorted(OPEN_STATES)] for q in LIVE if q is not Queue.AWAITING
+}
 STATES_OF[Queue.CLOSED] = CLOSED
 
 
