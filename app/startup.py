@@ -3,7 +3,7 @@ events to their listeners, job kinds to their handlers, and the flush hooks (inv
 
 from app import events, listeners, tasks
 from app.accounts import session_cache
-from app.companies import listed, not_reps
+from app.companies import listed, not_reps, team_stamp
 from app.complaints import touch
 from app.jobs import periodic, worker
 
@@ -21,4 +21,5 @@ def wire() -> None:
     session_cache.install()  # a login memo forgets a user when their rows change
     not_reps.install()  # the memo of consumers forgets when a membership or claim changes
     listed.install()  # Company.listed moves with the complaints that decide it
+    team_stamp.install()  # Company.team_changed_at moves with its reps and their settings
     _wired = True

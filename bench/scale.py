@@ -138,6 +138,8 @@ def time_pages(
                 pages[size][f"{name}, signed in"] = (path, who)
                 if who == "consumer":
                     pages[size][f"{name}, first view"] = (_first_view(path), None)
+                else:  # the reps' pages are kept per company version: a new address computes
+                    pages[size][f"{name}, first view"] = (_first_view(path), who)
         out: dict[str, dict[str, dict]] = {}
         for name in pages["small"]:
             times: dict[str, list[float]] = {"small": [], "large": []}

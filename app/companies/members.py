@@ -22,7 +22,8 @@ from app.models.membership import Claim, ClaimStatus, CompanyMember, Role
 from app.models.user import User
 
 
-def _verified(company_id_column: Any) -> Exists:
+def verified(company_id_column: Any) -> Exists:
+    """The company's claim is verified: its members answer for it."""
     return exists().where(
         col(Claim.company_id) == company_id_column, col(Claim.status) == ClaimStatus.VERIFIED
     )
@@ -48,7 +49,7 @@ def membership(*, session: Session, company_id: int, user: User | None) -> Compa
             CompanyMember.company_id == company_id,
             CompanyMember.user_id == user.id,
             col(CompanyMember.revoked_at).is_(None),
-            _verified(CompanyMember.company_id),
+            verified(CompanyMember.company_id),
         )
     ).first()
 
@@ -101,7 +102,7 @@ def _companies_of(*, session: Session, user: User) -> list[CompanyMember]:
             select(CompanyMember).where(
                 CompanyMember.user_id == user.id,
                 col(CompanyMember.revoked_at).is_(None),
-                _verified(CompanyMember.company_id),
+                verified(CompanyMember.company_id),
             )
         )
     )

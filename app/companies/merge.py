@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app import audit
 from app.clock import utcnow
+from app.companies import team_stamp
 from app.errors import Conflict
 from app.models.company import Company, CompanyRedirect
 from app.models.complaint import Complaint
@@ -89,6 +90,7 @@ def _move_members(session: Session, source: Company, target: Company) -> None:
         .where(col(CompanyMember.company_id) == source.id)
         .values(company_id=target.id)
     )
+    team_stamp.touch(session, pk(target))  # a bulk statement: the flush hook cannot see it
 
 
 def redirect_for(*, session: Session, slug: str) -> Company | None:

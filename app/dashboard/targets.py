@@ -5,7 +5,7 @@ comes first."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
 from app.complaints.states import OPEN_STATES
@@ -65,16 +65,47 @@ def due(complaint: Complaint, company: Company, *, now: datetime) -> Due | None:
     return Due(at=at, against=against, status=status)
 
 
+def _open() -> ColumnElement[bool]:
+    return col(Complaint.state).in_([s for s in OPEN_STATES if s != ComplaintState.RESOLVED])
+
+
+def _bounds(
+    company: Company, *, now: datetime, window: timedelta
+) -> tuple[datetime, datetime | None]:
+    """Filed at or before the first: an answer promise falls due (if still unanswered); at or
+    before the second: the resolution promise does (None: the company declared none)."""
+    promises = _promises(company)
+    answer = min(days for _name, days, by_answer in promises if by_answer)
+    resolution = [days for _name, days, by_answer in promises if not by_answer]
+    return now + window - answer, (now + window - resolution[0]) if resolution else None
+
+
 def within(company: Company, *, now: datetime, window: timedelta) -> ColumnElement[bool]:
     """Open complaints owing a promise that falls due before ``now + window`` (or already
-    breached), as an SQL condition on the company's complaints."""
-    clauses = []
-    for _name, days, by_answer in _promises(company):
-        filed_before = col(Complaint.created_at) <= now + window - days
-        clauses.append(
-            and_(filed_before, col(Complaint.first_response_at).is_(None))
-            if by_answer
-            else filed_before
-        )
-    open_ = col(Complaint.state).in_([s for s in OPEN_STATES if s != ComplaintState.RESOLVED])
-    return and_(open_, or_(*clauses)) if clauses else false()
+    breached), as an SQL condition on the company's complaints; the latest filing time it
+    can hold is stated too, so a scan in filing order ends there."""
+    unanswered, unresolved = _bounds(company, now=now, window=window)
+    created, unanswered_ = col(Complaint.created_at), col(Complaint.first_response_at).is_(None)
+    answer = and_(created <= unanswered, unanswered_)
+    if unresolved is None:
+        return and_(_open(), answer)
+    return and_(_open(), created <= max(unanswered, unresolved), or_(answer, created <= unresolved))
+
+
+def within_ranges(
+    company: Company, *, now: datetime, window: timedelta
+) -> list[tuple[ColumnElement[bool], bool]]:
+    """``within`` as disjoint conditions, each one range of the ``(company_id, state, …,
+    created_at)`` indexes, so each can be counted up to a cap by reading that many entries;
+    with each, whether it holds unanswered complaints only (a range of the index that has
+    ``first_response_at`` before ``created_at``)."""
+    unanswered, unresolved = _bounds(company, now=now, window=window)
+    created, unanswered_ = col(Complaint.created_at), col(Complaint.first_response_at).is_(None)
+    if unresolved is None:
+        return [(and_(_open(), unanswered_, created <= unanswered), True)]
+    if unanswered <= unresolved:
+        return [(and_(_open(), created <= unresolved), False)]
+    return [
+        (and_(_open(), created <= unresolved), False),
+        (and_(_open(), unanswered_, created > unresolved, created <= unanswered), True),
+    ]

@@ -74,6 +74,9 @@ class Company(CompanyBase, CompanyProfile, table=True):
     # (app/companies/listed.py keeps it in step in the transaction that decides it, so lists,
     # search and suggestions read a column instead of probing complaints per company).
     listed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Moves with any change to its reps, saved replies and views, claims or mail addresses
+    # (app/companies/team_stamp.py): the reps' pages are kept by it (app/dashboard/version.py).
+    team_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     __table_args__ = (Index("ix_company_listed_name", "listed", "name"),)
 

@@ -223,6 +223,25 @@ class Complaint(ComplaintBase, table=True):
         # their capped counts), awaiting the consumer, or (un)assigned: index ranges, not a
         # filter over every complaint the company ever had.
         Index("ix_complaint_company_state", "company_id", "state", "created_at", "id"),
+        # The reps' open queues, each one range per open state: unassigned and mine by owner,
+        # overdue and at risk by whether it was answered, then by filing time (their capped
+        # counts read at most the cap's worth of entries, app/dashboard/service.py).
+        Index(
+            "ix_complaint_company_state_owner",
+            "company_id",
+            "state",
+            "assignee_id",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_complaint_company_state_answer",
+            "company_id",
+            "state",
+            "first_response_at",
+            "created_at",
+            "id",
+        ),
         Index(
             "ix_complaint_company_awaiting", "company_id", "awaiting_consumer", "created_at", "id"
         ),

@@ -1,5 +1,6 @@
 """Jinja2 environment (autoescaped) and the one ``render`` helper for HTML responses."""
 
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -158,6 +159,22 @@ def kept_page(
     return HTMLResponse(page)
 
 
+# Printed by ``visit_hole(kind, arg)`` where a kept block shows something of the visitor's own
+# (their CSRF token, a form's key, "(you)" beside their name), and filled per visit by
+# ``kept_block(fill=...)``. Random per process, like ``_CSRF_HOLE``.
+_HOLE = f"hole-{secrets.token_hex(16)}"
+_HOLES = re.compile(rf"{_HOLE}:([a-z_]+):([0-9]*);")
+
+
+def visit_hole(kind: str, arg: object = "") -> Markup:
+    """A place in a kept block for the visitor's own value of ``kind`` (``arg``: a number it
+    depends on, such as the user id a row names), filled per visit."""
+    return Markup(f"{_HOLE}:{kind}:{arg};")  # noqa: S704 - our own constant and a number
+
+
+env.globals.update(visit_hole=visit_hole)
+
+
 def kept_block(
     request: Request,
     name: str,
@@ -166,6 +183,8 @@ def kept_block(
     fresh: Conditional,
     block: str,
     reader: dict[str, Any] | None = None,
+    key: str = "",
+    fill: Callable[[str, str], str] | None = None,
 ) -> Markup:
     """Template ``name``'s ``block`` rendered once per validator and process (``fresh.shared``)
     and reused for every viewer; the template prints it as ``kept_<block>`` when given. Only a
@@ -176,7 +195,12 @@ def kept_block(
     ``reader``: the block is for signed-in readers with no part in the page (not its author,
     a moderator or the company's rep), drawn once per distinct ``reader`` (its values join the
     context: ``email_verified`` and whatever of theirs the page shows, say a co-sign); its forms
-    get this visitor's CSRF token."""
+    get this visitor's CSRF token.
+
+    ``key``: what else the block differs by (a company, a role), joined to its name. ``fill``:
+    the block prints ``visit_hole(kind, arg)`` for the visitor's own values, and each visit
+    replaces every hole with ``fill(kind, arg)`` (escaped); ``csrf_token`` is then such a hole
+    (kind ``csrf``), filled with the visitor's token."""
 
     def draw() -> Markup:
         template = env.get_template(name)
@@ -185,6 +209,8 @@ def kept_block(
             "is_rep": _NOT_SHARED,
             "csrf_token": _NOT_SHARED,
         }
+        if fill is not None:
+            personal["csrf_token"] = visit_hole("csrf")
         if reader is not None:
             standin = _Reader(email_verified=bool(reader.get("email_verified")))
             personal.update(reader, current_user=standin, csrf_token=Markup(_CSRF_HOLE))  # noqa: S704
@@ -192,8 +218,10 @@ def kept_block(
         # Autoescaped output of our own template, as the page itself would print it.
         return Markup("".join(template.blocks[block](ctx)))  # noqa: S704
 
-    key = f"{name}#{block}" + ("" if reader is None else repr(sorted(reader.items())))
-    kept = fresh.shared(key, draw)
+    kept_as = f"{name}#{block}#{key}" + ("" if reader is None else repr(sorted(reader.items())))
+    kept = fresh.shared(kept_as, draw)
+    if fill is not None:
+        return Markup(_HOLES.sub(lambda m: _filled(request, fill, m[1], m[2]), kept))  # noqa: S704
     if reader is None or _CSRF_HOLE not in kept:
         return kept
     token = str(LazyCsrfToken(request))  # printed: the page is personal (caching.py)
@@ -218,3 +246,9 @@ def alike_page(
         return page
     kept = kept_block(request, name, content, fresh=fresh, block="content")
     return render(request, name, {**(around or {}), "kept_content": kept})
+
+
+def _filled(request: Request, fill: Callable[[str, str], str], kind: str, arg: str) -> str:
+    if kind == "csrf":
+        return str(escape(str(LazyCsrfToken(request))))  # printed: the page is personal
+    return str(escape(fill(kind, arg)))

@@ -194,3 +194,32 @@ def test_signed_in_pages_never_scan_a_big_table(client, db, world, statements):
         if bad := _sequential(db, list(statements)):
             failures[name] = bad
     assert failures == {}, _report(failures)
+
+
+def test_reps_queue_never_scans_a_big_table(client, db, world, statements):
+    """Every queue, sort and page of the busiest company's queue, a search, the complaint and
+    "next": each count and list reads a range of an index, never the company's whole history
+    (issue 17: its counts had read every open complaint of the company). Not the rep's search
+    (``q``): part of a private reference or of a consumer's name is a substring match over the
+    company's complaints (docs/reps-queue.md)."""
+    from app.dashboard.service import Queue, Sort
+    from app.models.user import User
+
+    login(client, db.get(User, world["rep"].user_id))
+    busy, first = world["busiest"].slug, world["first"].id
+    pages = {f"queue {q.value}": f"/dashboard/{busy}?queue={q.value}" for q in Queue}
+    pages |= {f"sort {s.value}": f"/dashboard/{busy}?sort={s.value}" for s in Sort}
+    pages |= {
+        "page 3": f"/dashboard/{busy}?page=3",
+        "filters": f"/dashboard/{busy}?category=billing&older=3",
+        "complaint": f"/dashboard/{busy}/complaints/{first}",
+        "all companies": "/dashboard",
+        "next": f"/dashboard/{busy}/next?after={first}",
+    }
+    failures = {}
+    for name, path in pages.items():
+        statements.clear()
+        assert client.get(path, follow_redirects=False).status_code in (200, 303), path
+        if bad := _sequential(db, list(statements)):
+            failures[name] = bad
+    assert failures == {}, _report(failures)

@@ -5,6 +5,8 @@ and a complaint of another company is "not found" here, never shown.
 """
 
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,14 +25,14 @@ from app.models.company import Company
 from app.models.complaint import Category, Complaint, ResolutionType
 from app.models.keys import pk
 from app.models.user import User
-from app.web import access, masking, queue_view, rep_case
-from app.web.access import CompanyViewer, RepCase, RepComplaint, ViewerComplaint
+from app.web import access, masking, queue_view, rep_case, rep_pages
+from app.web.access import RepCase, RepComplaint
 from app.web.csrf import require_csrf
 from app.web.deps import CurrentUser, SessionDep
 from app.web.forms import FormDep, text, undo
 from app.web.ids import RecordId, parse_id
 from app.web.pagination import Page
-from app.web.templating import render
+from app.web.templating import kept_block, render
 
 router = APIRouter(prefix="/dashboard", dependencies=[Depends(require_csrf)])
 
@@ -64,36 +66,53 @@ def index(request: Request, session: SessionDep, user: CurrentUser) -> Response:
 def queue(
     request: Request,
     session: SessionDep,
-    viewer: CompanyViewer,
+    user: CurrentUser,
+    slug: str,
     queue: dashboard.Queue = dashboard.Queue.OPEN,
     page: int = 1,
 ) -> Response:
+    # Checked here rather than as a dependency of its own: one thread hop per page, not two.
+    viewer = access.company_viewer(session, user, slug)
     company, member, readonly, user = viewer.company, viewer.member, viewer.readonly, viewer.user
     filters = queue_view.filters_of(request.query_params)
-    counts = dashboard.counts(session=session, company=company, user=user, filters=filters)
-    pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
-    rows = dashboard.page(
-        session=session,
-        company=company,
-        user=user,
-        queue=queue,
-        filters=filters,
-        offset=pager.offset,
-        limit=pager.size,
+    fresh = rep_pages.fresh(request, viewer)
+    key = rep_pages.block_key(viewer)
+    reps = fresh.shared(
+        f"queue-reps:{key}",
+        lambda: [
+            (r.user_id, r.public_name)
+            for r in company_side.active_reps(session=session, company_id=pk(company))
+        ],
     )
-    params = {k: v for k, v in request.query_params.items() if k not in ("page", "queue") and v}
-    # Carried into each complaint, so every way back lands on this view and page.
-    here = queue_view.queue_query(
-        {**params, "queue": queue.value, "page": str(pager.number) if pager.number > 1 else ""}
-    )
-    return render(
-        request,
-        "dashboard/queue.html",
-        {
+
+    @cache
+    def mine() -> int:  # the rep's own count: read only when their page is drawn (kept_page)
+        return dashboard.mine_count(session=session, company=company, user=user, filters=filters)
+
+    @cache  # both kept blocks draw from it
+    def body() -> dict[str, Any]:
+        counts = dashboard.shared_counts(session=session, company=company, filters=filters)
+        # "mine" is filled per rep (fill), but its own queue's pager needs it here (that queue
+        # is kept per rep).
+        counts[dashboard.Queue.MINE] = mine() if queue is dashboard.Queue.MINE else 0
+        pager = Page.of(page).with_total(counts[queue], cap=dashboard.COUNT_CAP)
+        rows = dashboard.page(
+            session=session,
+            company=company,
+            user=user,
+            queue=queue,
+            filters=filters,
+            offset=pager.offset,
+            limit=pager.size,
+        )
+        # Carried into each complaint, so every way back lands on this view and page.
+        here = queue_view.queue_query(
+            {**params, "queue": queue.value, "page": str(pager.number) if pager.number > 1 else ""}
+        )
+        saved = [] if readonly else saved_replies.list_for(session=session, company_id=pk(company))
+        return {
             "company": company,
-            "member": member,
             "readonly": readonly,
-            "channel": choice.status(session=session, company=company),
             "queue": queue,
             "queues": dashboard.LABELS,
             "counts": counts,
@@ -105,22 +124,70 @@ def queue(
             "row_query": here,
             "sorts": dashboard.SORT_LABELS,
             "categories": list(Category),
-            "reps": company_side.active_reps(session=session, company_id=pk(company)),
-            "saved": saved_replies.list_for(session=session, company_id=pk(company))
-            if not readonly
-            else [],
-            "views": saved_views.list_for(session=session, company_id=pk(company), user=user)
-            if not readonly
-            else [],
-        },
-    )
+            "reps": reps,
+            "saved": [(s.id, s.title) for s in saved],
+        }
+
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "queue") and v}
+
+    def fill(kind: str, arg: str) -> str:
+        if kind == "you":  # beside the rep's own name in the owner column
+            return " (you)" if arg == str(user.id) else ""
+        return "" if kind != "mine" else _capped(mine())
+
+    def draw() -> Response:
+        # Rendered once per change for every rep of the company (the rows of "mine" are the
+        # rep's own, so that queue is rendered per rep); only the parts around it per rep.
+        per = f"{key}:{user.id}" if queue is dashboard.Queue.MINE else key
+        kept = {
+            f"kept_{block}": kept_block(
+                request, "dashboard/queue.html", body, fresh=fresh, block=block, key=per, fill=fill
+            )
+            for block in ("queue_search", "queue_body")
+        }
+        views = (
+            []
+            if readonly
+            else [
+                (v.id, v.name, v.query)
+                for v in saved_views.list_for(session=session, company_id=pk(company), user=user)
+            ]
+        )
+        channel = fresh.shared(
+            f"queue-channel:{key}", lambda: choice.status(session=session, company=company)
+        )
+        return render(
+            request,
+            "dashboard/queue.html",
+            {
+                "company": company,
+                "member": member,
+                "readonly": readonly,
+                "channel": channel,
+                "queue": queue,
+                "params": params,
+                "views": views,
+                **kept,
+                **rep_pages.personal(viewer),
+            },
+        )
+
+    return rep_pages.kept_page(request, fresh, viewer, draw)
+
+
+def _capped(n: int) -> str:
+    return f"{dashboard.COUNT_CAP:,}+" if n > dashboard.COUNT_CAP else str(n)
 
 
 # One complaint, as the company's reps see it ---------------------------------------------------
 
 
 @router.get("/{slug}/complaints/{complaint_id}")
-def complaint_view(request: Request, session: SessionDep, case: ViewerComplaint) -> Response:
+def complaint_view(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, complaint_id: RecordId
+) -> Response:
+    # Checked here rather than as a dependency of its own: one thread hop per page, not two.
+    case = access.viewer_complaint(session, user, slug, complaint_id)
     return rep_case.complaint_page(request, session, case)
 
 
