@@ -17,12 +17,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-from sqlmodel import Session
+from sqlalchemy import event, insert, text
+from sqlmodel import Session, col, select
 
+from app.clock import utcnow
 from app.models.company import Company
+from app.models.stats import CompanyStat, StatFields
 from app.search.service import Cursor
-from app.stats import aggregates
+from app.stats import aggregates, peers
+from app.stats.leaderboard import sort_keys
+from app.stats.metrics import METHODOLOGY_VERSION
 from tests.support.factories import login, make_complaint, make_rep, make_user
 
 BIG = frozenset({"complaint", "message", "timeline_event"})
@@ -194,3 +198,99 @@ def test_signed_in_pages_never_scan_a_big_table(client, db, world, statements):
         if bad := _sequential(db, list(statements)):
             failures[name] = bad
     assert failures == {}, _report(failures)
+
+
+COMPANIES = 5_000
+
+
+@pytest.fixture
+def peers_world(db: Session) -> dict[str, Any]:
+    """Many companies in one industry, each with its aggregates, and the industries' rows the
+    refresh stores: the pages that compare a company with its industry must not read them all."""
+    now = utcnow()
+    first = db.get(Company, make_complaint(db, company_name="Northwind Telecom").company_id)
+    db.execute(
+        insert(Company),
+        [
+            {"name": f"Peer {i}", "slug": f"peer-{i}", "description": "", "created_at": now}
+            for i in range(COMPANIES)
+        ],
+    )
+    ids = [first.id, *db.exec(select(Company.id).where(col(Company.slug).like("peer-%")))]
+    fields = StatFields(filed=40, ranked=True, due=40, timely=20, timely_rate=0.5).model_dump()
+    db.execute(
+        insert(CompanyStat),
+        [
+            {
+                **fields,
+                **sort_keys(StatFields.model_validate(fields)),
+                "company_id": company_id,
+                "period": period,
+                "category": "",
+                "methodology_version": METHODOLOGY_VERSION,
+                "computed_at": now,
+            }
+            for company_id in ids
+            for period in ("12m", "all")
+        ],
+    )
+    computed = peers.compute(session=db)
+    peers.store(session=db, computed=computed, keys=list(computed), now=now)
+    db.commit()
+    if db.get_bind().dialect.name == "postgresql":
+        for table in ("company", "company_stat", "industry_stat"):
+            db.execute(text(f"ANALYZE {table}"))
+    return {"first": first}
+
+
+def _rows_read(db: Session, statements: list[tuple[str, Any]]) -> dict[str, int]:
+    """PostgreSQL: the most rows any statement read from each table (returned or filtered
+    out, every loop), measured by running it under EXPLAIN ANALYZE. SQLite: a full scan of a
+    table counts as every one of its rows."""
+    most: dict[str, int] = {}
+    if db.get_bind().dialect.name != "postgresql":
+        for statement, parameters in statements:
+            plan = db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            for row in plan:
+                if found := re.match(r"^SCAN (\w+)", row[-1]):
+                    most[found[1]] = COMPANIES
+        return most
+    raw = db.connection().connection.driver_connection
+    for statement, parameters in statements:
+        with raw.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            plan = cursor.fetchone()[0]
+        plan = plan if isinstance(plan, list) else json.loads(plan)
+        read: dict[str, int] = {}
+        for node in _nodes(plan[0]["Plan"]):
+            if relation := node.get("Relation Name"):
+                rows = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+                read[relation] = read.get(relation, 0) + rows * node.get("Actual Loops", 1)
+        for relation, rows in read.items():
+            most[relation] = max(most.get(relation, 0), rows)
+    return most
+
+
+def _nodes(plan: dict) -> Iterator[dict]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def test_a_company_page_and_the_leaderboard_read_a_page_of_companies_not_the_industry(
+    client, db, peers_world, statements
+):
+    slug = peers_world["first"].slug
+    failures = {}
+    for name, path in {
+        "company": f"/companies/{slug}",
+        "company, older page": f"/companies/{slug}?page=2",
+        "leaderboard": "/leaderboards",
+        "leaderboard, industry": "/leaderboards?industry=other&window=all",
+    }.items():
+        statements.clear()
+        assert client.get(path).status_code == 200, path
+        read = _rows_read(db, list(statements))
+        if over := {t: n for t, n in read.items() if t in ("company", "company_stat") and n > 120}:
+            failures[name] = over
+    assert failures == {}
