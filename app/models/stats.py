@@ -178,8 +178,8 @@ class SiteTrend(SQLModel, table=True):
 
 class IndustryStat(SQLModel, table=True):
     """What the pages say about a set of companies as a whole, per window and category: how many
-    the leaderboard lists and ranks, and (every category) the median of each headline metric
-    over the ranked ones. One row per scope ("" for every company, else a sector key), stored
+    the leaderboard lists and ranks, their complaints, and (every category) the median of each
+    headline metric over the ranked ones. One row per scope ("" for every company, else a sector key), stored
     by the statistics refresh (app/stats/peers.py), so a company page and the leaderboard read a
     row instead of every company of an industry."""
 
@@ -191,6 +191,8 @@ class IndustryStat(SQLModel, table=True):
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     listed: int = 0  # companies with a row in the window and category
     ranked: int = 0
+    filed: int = 0  # their complaints, and those overdue now: the home page's totals
+    overdue: int = 0
     timely_rate: float | None = None
     unanswered_rate: float | None = None
     confirmed_rate: float | None = None

@@ -1,6 +1,6 @@
 """Each industry's numbers as a whole (and the whole site's): how many companies the leaderboard
-lists and ranks per window and category, and the industry medians a company page shows beside
-its own numbers. Computing them reads every company's aggregates, so the statistics refresh
+lists and ranks per window and category, their complaints (the home page's totals), and the
+industry medians a company page shows beside its own numbers. Computing them reads every company's aggregates, so the statistics refresh
 does it once per sweep and stores one row per (scope, window, category) (``IndustryStat``);
 pages read a row by its key, whatever the number of companies.
 
@@ -69,22 +69,36 @@ def compute(*, session: Session) -> dict[Key, dict[str, Any]]:
     )  # a sector outside today's list still has its companies compared
     categories = [EVERY, *(c.value for c in Category)]
     out: dict[Key, dict[str, Any]] = {
-        (scope, period, category): {"listed": 0, "ranked": 0, **dict.fromkeys(MEDIAN_FIELDS)}
+        (scope, period, category): {
+            "listed": 0,
+            "ranked": 0,
+            "filed": 0,
+            "overdue": 0,
+            **dict.fromkeys(MEDIAN_FIELDS),
+        }
         for scope in scopes
         for period in WINDOWS
         for category in categories
     }
     ranked = func.sum(case((col(CompanyStat.ranked), 1), else_=0))
     joined = col(Company.id) == col(CompanyStat.company_id)
-    for scope, period, category, listed, ranked_n in session.execute(
-        sa_select(sector, col(CompanyStat.period), col(CompanyStat.category), func.count(), ranked)
+    for scope, period, category, *sums in session.execute(
+        sa_select(
+            sector,
+            col(CompanyStat.period),
+            col(CompanyStat.category),
+            func.count(),
+            ranked,
+            func.sum(col(CompanyStat.filed)),
+            func.sum(col(CompanyStat.overdue_now)),
+        )
         .join(Company, joined)
         .group_by(sector, col(CompanyStat.period), col(CompanyStat.category))
     ):
         for key in ((scope, period, category), (EVERY, period, category)):
             if key in out:
-                out[key]["listed"] += listed
-                out[key]["ranked"] += int(ranked_n or 0)
+                for name, value in zip(("listed", "ranked", "filed", "overdue"), sums, strict=True):
+                    out[key][name] += int(value or 0)
     peers: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
     for scope, period, *values in session.execute(
         sa_select(

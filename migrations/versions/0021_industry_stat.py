@@ -1,6 +1,6 @@
 """Each industry's (and the whole site's) counts and medians per window and category, stored by
 the statistics refresh, so a company page's industry medians and the leaderboard's counts are one
-row, not every company of the industry (bench/README.md). Empty until the next refresh: the
+row, not every company of the industry; the home page's totals too (bench/README.md). Empty until the next refresh: the
 pages compute them live meanwhile.
 
 Revision ID: i17_industry_stat
@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("computed_at", app.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("listed", sa.Integer(), nullable=False),
         sa.Column("ranked", sa.Integer(), nullable=False),
+        sa.Column("filed", sa.Integer(), nullable=False),
+        sa.Column("overdue", sa.Integer(), nullable=False),
         sa.Column("timely_rate", sa.Float(), nullable=True),
         sa.Column("unanswered_rate", sa.Float(), nullable=True),
         sa.Column("confirmed_rate", sa.Float(), nullable=True),

@@ -127,7 +127,8 @@ def test_the_refresh_stores_each_industry_and_a_move_renews_only_those_it_change
     stored = peers.stored(session=db, scope="telecoms", period="all", category="")
     assert (stored.listed, stored.ranked, stored.timely_rate) == (3, 3, 0.5)
     everyone = peers.stored(session=db, scope="", period="all", category="")
-    assert (everyone.listed, everyone.ranked) == (4, 4)
+    assert (everyone.listed, everyone.ranked, everyone.filed) == (4, 4, 16)
+    assert "About 16 in all" in client.get("/").text
     assert peers.stored(session=db, scope="energy", period="all", category="").listed == 0
     assert "<td>75.0%</td><td>50.0%</td>" in client.get("/companies/tele-a").text
 
