@@ -54,6 +54,13 @@ BATCH = 20_000
 
 NOUNS = ["Telecom", "Energy", "Bank", "Airlines", "Insurance", "Mobile", "Rail", "Water",
          "Cable", "Hotels", "Credit", "Post", "Pharmacy", "Logistics", "Streaming", "Motors"]  # fmt: skip
+# Each noun's industry (app/models/company.py SECTORS), so companies spread over industries as
+# on a real site (telecoms the largest, about a fifth); every tenth company left unclassified.
+SECTOR_OF = {"Telecom": "telecoms", "Mobile": "telecoms", "Cable": "telecoms", "Energy": "energy",
+             "Water": "energy", "Bank": "banking", "Credit": "banking", "Insurance": "insurance",
+             "Airlines": "travel", "Rail": "travel", "Hotels": "travel", "Post": "delivery",
+             "Logistics": "delivery", "Pharmacy": "health", "Streaming": "leisure",
+             "Motors": "retail"}  # fmt: skip
 ADJECTIVES = ["Northwind", "Brightline", "Cobalt", "Skyway", "Harbor", "Meridian", "Atlas",
               "Pinnacle", "Evergreen", "Granite", "Tidewater", "Willow", "Orbit", "Sunrise",
               "Keystone", "Cedar", "Maple", "Nimbus", "Redwood", "Vista"]  # fmt: skip
@@ -218,6 +225,7 @@ def companies(n: int) -> Iterator[dict[str, Any]]:
             "description": f"{noun} services.",
             "created_at": NOW - timedelta(days=SPAN_DAYS + 30),
             "listed": True,  # no filing created it (app/companies/listed.py)
+            "sector": "other" if i % 10 == 0 else SECTOR_OF[noun],
         }
 
 

@@ -30,11 +30,18 @@ def close_ids(*, session: Session, typed: str) -> list[int]:
     alike ``typed`` by shared trigrams, most alike first."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {PG_THRESHOLD}"))
-        rows = session.execute(
-            _PG_CLOSE,
-            {"typed": " ".join(typed.lower().split()), "n": CANDIDATES},
-        )
-        return [r[0] for r in rows]
+        # The planner prices word_similarity() like an addition, so with fresh statistics it
+        # scored every company in a sequential scan (88 ms at 10,000 companies, 9 ms through
+        # the index): the index, always.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        found = [
+            r[0]
+            for r in session.execute(
+                _PG_CLOSE, {"typed": " ".join(typed.lower().split()), "n": CANDIDATES}
+            )
+        ]
+        session.execute(text("SET LOCAL enable_seqscan = on"))
+        return found
     grams = _trigrams(typed)
     if not grams:
         return []

@@ -117,13 +117,21 @@ __all__ += ["SystemicIssue", "SystemicMember"]
 # Statistics aggregates and monthly leaderboard snapshots (app/stats).
 from app.models.stats import (  # noqa: E402
     CompanyStat,
+    IndustryStat,
     LeaderboardSnapshot,
     LeaderboardSnapshotRow,
     SiteTrend,
     StatMark,
 )
 
-__all__ += ["CompanyStat", "LeaderboardSnapshot", "LeaderboardSnapshotRow", "SiteTrend", "StatMark"]
+__all__ += [
+    "CompanyStat",
+    "IndustryStat",
+    "LeaderboardSnapshot",
+    "LeaderboardSnapshotRow",
+    "SiteTrend",
+    "StatMark",
+]
 
 # Email as a channel (app/mailchannel): directory, reply threads, outbound and raw inbound mail.
 from app.models.mail import (  # noqa: E402

@@ -174,3 +174,27 @@ class SiteTrend(SQLModel, table=True):
     scope: str = Field(primary_key=True, max_length=32)
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     months: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+class IndustryStat(SQLModel, table=True):
+    """What the pages say about a set of companies as a whole, per window and category: how many
+    the leaderboard lists and ranks, their complaints, and (every category) the median of each
+    headline metric over the ranked ones. One row per scope ("" for every company, else a sector key), stored
+    by the statistics refresh (app/stats/peers.py), so a company page and the leaderboard read a
+    row instead of every company of an industry."""
+
+    __tablename__ = "industry_stat"
+
+    scope: str = Field(primary_key=True, max_length=32)
+    period: str = Field(primary_key=True, max_length=8)
+    category: str = Field(primary_key=True, max_length=32)
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    listed: int = 0  # companies with a row in the window and category
+    ranked: int = 0
+    filed: int = 0  # their complaints, and those overdue now: the home page's totals
+    overdue: int = 0
+    timely_rate: float | None = None
+    unanswered_rate: float | None = None
+    confirmed_rate: float | None = None
+    response_median_days: float | None = None
+    resolution_median_days: float | None = None

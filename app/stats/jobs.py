@@ -7,6 +7,8 @@
   concurrent filings wait on each other (PostgreSQL holds a duplicate key insert until the first
   inserter commits).
 - "stats.refresh_all" (daily, app/stats/tasks.py) recomputes every company: windows slide.
+- After either, each industry's counts and medians are recomputed from the aggregates and the
+  rows that moved are stored (app/stats/peers.py).
 - "stats.snapshot" (daily) freezes the previous month's leaderboard once, when it is missing.
 """
 
@@ -26,7 +28,7 @@ from app.events import Event
 from app.jobs.queue import Context, Outcome
 from app.models.complaint import Complaint
 from app.models.job import Job
-from app.stats import aggregates, dataset, site_trends, snapshots
+from app.stats import aggregates, dataset, peers, site_trends, snapshots
 
 REFRESH, REFRESH_ALL, SNAPSHOT = "stats.refresh", "stats.refresh_all", "stats.snapshot"
 DATASET = "stats.dataset"
@@ -54,7 +56,35 @@ def refresh_dirty(engine: Engine, now: datetime | None = None) -> int:
         _write(engine, computed, dict(marked))
         done += len(marked)
         if len(marked) < BATCH:
-            return done
+            break
+    refresh_peers(engine, now, always=done > 0)
+    return done
+
+
+def refresh_peers(engine: Engine, now: datetime | None = None, *, always: bool = True) -> int:
+    """Recompute the industries' counts and medians from the aggregates (app/stats/peers.py)
+    and store the rows that moved; without ``always``, only when none are stored yet. Returns
+    the rows written."""
+    with Session(for_reading(engine), expire_on_commit=False) as session:
+        if not always and peers.present(session=session):
+            return 0
+        computed = peers.compute(session=session)
+        keys, gone = peers.changes(session=session, computed=computed)
+    at = now or utcnow()
+    for start in range(0, max(len(keys), len(gone)), WRITE_ROWS):
+        _write_peers(
+            engine, computed, keys[start : start + WRITE_ROWS], gone[start : start + WRITE_ROWS], at
+        )
+    return len(keys)
+
+
+def _write_peers(engine: Engine, computed: dict, keys: list, gone: list, now: datetime) -> None:
+    def work() -> None:
+        with Session(engine) as session:
+            peers.store(session=session, computed=computed, keys=keys, gone=gone, now=now)
+            session.commit()
+
+    retry_busy(work, within=60, what="industry statistics")
 
 
 def refresh_all(engine: Engine, now: datetime | None = None) -> int:
@@ -70,6 +100,7 @@ def refresh_all(engine: Engine, now: datetime | None = None) -> int:
         if len(ids) < BATCH:
             break
         after = ids[-1]
+    refresh_peers(engine, now)
     retry_busy(lambda: site_trends.refresh(engine, now), within=60, what="site trends")
     return done
 

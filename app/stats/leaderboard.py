@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
@@ -17,6 +18,7 @@ from app.errors import DomainError
 from app.models.company import SECTORS, Company
 from app.models.complaint import Category
 from app.models.stats import CompanyStat, LeaderboardSnapshot, StatFields
+from app.stats import peers
 from app.stats.metrics import WINDOWS
 
 
@@ -210,24 +212,30 @@ def _where(query: Query) -> ColumnElement[bool]:
     return where
 
 
-# (window, category, latest refresh) -> rows: the count visits one row per company (and, right
-# after refreshes rewrote them, their dead versions too), so each process counts once per refresh.
+# (window, category, latest refresh) -> rows, for the live count (before the refresh has stored
+# the counts): it visits one row per company, so each process counts once per refresh.
 _totals: dict[tuple[str, str, str, datetime | None], int] = {}
 _TOTALS_KEPT = 256
 
 
 def total(*, session: Session, query: Query, refreshed: datetime | None = None) -> int:
-    """How many companies the (window, category) lists; with ``refreshed`` (``last_change``'s
-    first part), counted once per refresh per process."""
+    """How many companies the (window, category) lists: the stored count (one row), else
+    counted; with ``refreshed`` (``last_change``'s first part), counted once per refresh per
+    process."""
+    scope = query.industry or peers.EVERY
+    if found := peers.stored(
+        session=session, scope=scope, period=query.period, category=query.category
+    ):
+        return found.listed
     key = (query.period, query.category, query.industry, refreshed)
     if refreshed is not None and key in _totals:
         return _totals[key]
-    found = session.exec(select(func.count()).select_from(CompanyStat).where(_where(query))).one()
+    counted = session.exec(select(func.count()).select_from(CompanyStat).where(_where(query))).one()
     if refreshed is not None:
         if len(_totals) >= _TOTALS_KEPT:
             _totals.clear()
-        _totals[key] = found
-    return found
+        _totals[key] = counted
+    return counted
 
 
 def page(
@@ -281,12 +289,15 @@ def _rows(session: Session, found: Sequence[CompanyStat], *, offset: int) -> lis
 def ranked_counts(*, session: Session, category: str, industry: str = "") -> dict[str, int]:
     """How many companies each window ranks for a category (and industry): where to send a
     reader whose window hides most companies below the minimum sample."""
+    stored = peers.by_window(session=session, scope=industry or peers.EVERY, category=category)
+    if all(period in stored for period in WINDOWS):
+        return {period: stored[period].ranked for period in WINDOWS}
     stmt = select(CompanyStat.period, func.count()).where(
         col(CompanyStat.category) == category, col(CompanyStat.ranked)
     )
     if industry:
-        peers = select(Company.id).where(col(Company.sector) == industry)
-        stmt = stmt.where(col(CompanyStat.company_id).in_(peers))
+        peer_ids = select(Company.id).where(col(Company.sector) == industry)
+        stmt = stmt.where(col(CompanyStat.company_id).in_(peer_ids))
     found = dict(session.exec(stmt.group_by(col(CompanyStat.period))).all())
     return {period: found.get(period, 0) for period in WINDOWS}
 
@@ -320,60 +331,43 @@ def most_ignored(
     return _rows(session, found, offset=0)
 
 
-MEDIAN_FIELDS = (
-    "timely_rate",
-    "unanswered_rate",
-    "confirmed_rate",
-    "response_median_days",
-    "resolution_median_days",
-)
-MIN_PEERS = 3  # fewer ranked companies than this are not an industry to compare with
-
-
 def industry_medians(*, session: Session, industry: str, period: str = "all") -> dict[str, Any]:
     """The median of each headline metric over the ranked companies of one industry (every
     category), with how many companies it covers; empty with fewer than ``MIN_PEERS``. A median
-    "not reached" counts as slower than any number, as in the leaderboard's order."""
-    peers = select(Company.id).where(col(Company.sector) == industry)
-    rows = session.exec(
-        select(CompanyStat).where(
+    "not reached" counts as slower than any number, as in the leaderboard's order. Stored by
+    the refresh (one row); computed from every peer's aggregates until it has been."""
+    if found := peers.stored(session=session, scope=industry, period=period, category=""):
+        if found.ranked < peers.MIN_PEERS:
+            return {}
+        return {"companies": found.ranked, **{n: getattr(found, n) for n in peers.MEDIAN_FIELDS}}
+    peer_ids = select(Company.id).where(col(Company.sector) == industry)
+    rows = session.execute(
+        sa_select(*(col(getattr(CompanyStat, n)) for n in peers.MEDIAN_FIELDS)).where(
             col(CompanyStat.period) == period,
             col(CompanyStat.category) == "",
             col(CompanyStat.ranked),
-            col(CompanyStat.company_id).in_(peers),
+            col(CompanyStat.company_id).in_(peer_ids),
         )
     ).all()
-    if len(rows) < MIN_PEERS:
+    if len(rows) < peers.MIN_PEERS:
         return {}
-    out: dict[str, Any] = {"companies": len(rows)}
-    for name in MEDIAN_FIELDS:
-        values = [getattr(r, name) for r in rows]
-        if name.endswith("_days"):  # not reached: slowest, sorted last
-            ordered = sorted(values, key=lambda v: (v is None, v or 0.0))
-        else:
-            ordered = sorted(v for v in values if v is not None)
-        out[name] = _median(ordered)
-    return out
-
-
-def _median(ordered: list[Any]) -> Any:
-    """The middle value (the lower middle's and upper middle's mean for an even count);
-    None when the middle is "not reached"."""
-    if not ordered:
-        return None
-    mid = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[mid]
-    low, high = ordered[mid - 1], ordered[mid]
-    return None if low is None or high is None else (low + high) / 2
+    return {"companies": len(rows), **peers.medians_of([tuple(r) for r in rows])}
 
 
 def last_change(*, session: Session) -> tuple[datetime | None, int | None]:
-    """When any aggregate was last written, and the newest snapshot: the live leaderboard's
-    validator. Two index probes, whatever the number of companies (company names never
-    change, and a refresh rewrites a company's rows with a new ``computed_at``)."""
-    latest = session.exec(select(func.max(CompanyStat.computed_at))).one()
-    newest_snapshot = session.exec(select(func.max(LeaderboardSnapshot.id))).one()
+    """When any aggregate or industry total was last written, and the newest snapshot: the
+    live leaderboard's validator. Index probes and a table of a few hundred rows, whatever the
+    number of companies (company names never change, and a refresh rewrites a company's rows
+    with a new ``computed_at``)."""
+    latest, totals, newest_snapshot = session.execute(
+        sa_select(
+            sa_select(func.max(CompanyStat.computed_at)).scalar_subquery(),
+            peers.last_change_query(),
+            sa_select(func.max(LeaderboardSnapshot.id)).scalar_subquery(),
+        )
+    ).one()
+    if latest is None or (totals is not None and totals > latest):
+        latest = totals
     return latest, newest_snapshot
 
 

@@ -1,6 +1,7 @@
-"""The whole site's numbers for the home page, added up from the statistics aggregates (one row
-per company) instead of counted over the complaints: an estimate as of the latest refresh, which
-the page says. Each process adds them up once per refresh, like the leaderboard's totals."""
+"""The whole site's numbers for the home page, added up from the statistics aggregates instead of
+counted over the complaints: an estimate as of the latest refresh, which the page says. The
+refresh stores the sums (app/stats/peers.py); until it first has, each process adds up the
+aggregates (one row per company) once per refresh."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from app.models.stats import CompanyStat
+from app.stats import peers
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ def totals(*, session: Session) -> SiteTotals | None:
     latest = session.exec(select(func.max(CompanyStat.computed_at))).one()  # one index probe
     if latest is None:
         return None
+    stored = peers.stored(session=session, scope=peers.EVERY, period="all", category="")
+    if stored is not None:  # stored by the refresh (app/stats/peers.py): one row
+        return SiteTotals(stored.filed, stored.overdue, latest)
     if (found := _kept.get(latest)) is not None:
         return found
     filed, overdue = session.exec(

@@ -17,12 +17,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-from sqlmodel import Session
+from sqlalchemy import event, insert, text
+from sqlmodel import Session, col, select
 
+from app.clock import utcnow
 from app.models.company import Company
+from app.models.stats import CompanyStat, StatFields
 from app.search.service import Cursor
-from app.stats import aggregates
+from app.stats import aggregates, peers
+from app.stats.leaderboard import sort_keys
+from app.stats.metrics import METHODOLOGY_VERSION
 from tests.support.factories import login, make_complaint, make_rep, make_user
 
 BIG = frozenset({"complaint", "message", "timeline_event"})
@@ -99,12 +103,16 @@ def statements(db: Session) -> Iterator[list[tuple[str, Any]]]:
     engine = db.get_bind().engine
 
     def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH", "SET LOCAL")):
             found.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", before)
     yield found
     event.remove(engine, "before_cursor_execute", before)
+
+
+def _queries(statements: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [(s, p) for s, p in statements if not s.lstrip().upper().startswith("SET")]
 
 
 def _scans(plan: dict) -> Iterator[tuple[str, str]]:
@@ -118,7 +126,7 @@ def _sequential(db: Session, statements: list[tuple[str, Any]]) -> list[str]:
         return _sqlite_full_scans(db, statements)
     bad = []
     raw = db.connection().connection.driver_connection
-    for statement, parameters in statements:
+    for statement, parameters in _queries(statements):
         with raw.cursor() as cursor:
             cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
             plan = cursor.fetchone()[0]
@@ -135,7 +143,7 @@ def _report(failures: dict[str, list[str]]) -> str:
 
 def _sqlite_full_scans(db: Session, statements: list[tuple[str, Any]]) -> list[str]:
     bad = []
-    for statement, parameters in statements:
+    for statement, parameters in _queries(statements):
         plan = db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
         bad += [f"{row[-1]}: {statement[:300]}" for row in plan if SQLITE_FULL_SCAN.match(row[-1])]
     return bad
@@ -223,3 +231,103 @@ def test_reps_queue_never_scans_a_big_table(client, db, world, statements):
         if bad := _sequential(db, list(statements)):
             failures[name] = bad
     assert failures == {}, _report(failures)
+
+
+COMPANIES = 5_000
+
+
+@pytest.fixture
+def peers_world(db: Session) -> dict[str, Any]:
+    """Many companies in one industry, each with its aggregates, and the industries' rows the
+    refresh stores: the pages that compare a company with its industry must not read them all."""
+    now = utcnow()
+    first = db.get(Company, make_complaint(db, company_name="Northwind Telecom").company_id)
+    db.execute(
+        insert(Company),
+        [
+            {"name": f"Peer {i}", "slug": f"peer-{i}", "description": "", "created_at": now}
+            for i in range(COMPANIES)
+        ],
+    )
+    ids = [first.id, *db.exec(select(Company.id).where(col(Company.slug).like("peer-%")))]
+    fields = StatFields(filed=40, ranked=True, due=40, timely=20, timely_rate=0.5).model_dump()
+    db.execute(
+        insert(CompanyStat),
+        [
+            {
+                **fields,
+                **sort_keys(StatFields.model_validate(fields)),
+                "company_id": company_id,
+                "period": period,
+                "category": "",
+                "methodology_version": METHODOLOGY_VERSION,
+                "computed_at": now,
+            }
+            for company_id in ids
+            for period in ("12m", "all")
+        ],
+    )
+    computed = peers.compute(session=db)
+    peers.store(session=db, computed=computed, keys=list(computed), now=now)
+    db.commit()
+    if db.get_bind().dialect.name == "postgresql":
+        for table in ("company", "company_stat", "industry_stat"):
+            db.execute(text(f"ANALYZE {table}"))
+    return {"first": first}
+
+
+def _rows_read(db: Session, statements: list[tuple[str, Any]]) -> dict[str, int]:
+    """PostgreSQL: the most rows any statement read from each table (returned or filtered
+    out, every loop), measured by running it under EXPLAIN ANALYZE. SQLite: a full scan of a
+    table counts as every one of its rows."""
+    most: dict[str, int] = {}
+    if db.get_bind().dialect.name != "postgresql":
+        for statement, parameters in _queries(statements):
+            plan = db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            for row in plan:
+                if found := re.match(r"^SCAN (\w+)", row[-1]):
+                    most[found[1]] = COMPANIES
+        return most
+    raw = db.connection().connection.driver_connection
+    for statement, parameters in statements:
+        with raw.cursor() as cursor:
+            if statement.lstrip().upper().startswith("SET"):  # the page's own planner settings
+                cursor.execute(statement, parameters)
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            plan = cursor.fetchone()[0]
+        plan = plan if isinstance(plan, list) else json.loads(plan)
+        read: dict[str, int] = {}
+        for node in _nodes(plan[0]["Plan"]):
+            if relation := node.get("Relation Name"):
+                rows = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+                read[relation] = read.get(relation, 0) + rows * node.get("Actual Loops", 1)
+        for relation, rows in read.items():
+            most[relation] = max(most.get(relation, 0), rows)
+    return most
+
+
+def _nodes(plan: dict) -> Iterator[dict]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def test_company_pages_the_leaderboard_and_company_names_read_a_page_of_companies(
+    client, db, peers_world, statements
+):
+    slug = peers_world["first"].slug
+    failures = {}
+    for name, path in {
+        "company": f"/companies/{slug}",
+        "company, older page": f"/companies/{slug}?page=2",
+        "leaderboard": "/leaderboards",
+        "leaderboard, industry": "/leaderboards?industry=other&window=all",
+        "search, company misspelt": "/search?q=refund&company=Nrothwind+Telecom",
+    }.items():
+        statements.clear()
+        assert client.get(path).status_code == 200, path
+        read = _rows_read(db, list(statements))
+        if over := {t: n for t, n in read.items() if t in ("company", "company_stat") and n > 120}:
+            failures[name] = over
+    assert failures == {}

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from app.models.complaint import Category, ComplaintState, Visibility
+from app.search import fulltext
 from app.search import service as searching
 from app.search.query import parse
 from app.search.service import Filters
@@ -61,6 +62,26 @@ def test_or_and_exclusion(db: Session) -> None:
     assert _ids(db, text="meter -water") == [gas.id]
     assert _ids(db, text="-meter") == _ids(db)  # nothing to look for: no text filter
     assert water.id in _ids(db)
+
+
+def test_an_exclusion_finds_every_match_newest_first_across_its_windows(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each excluded word is read within a window of the newest candidates (SQLite): the
+    matches are the same whichever window they fall in, and a word that always comes with the
+    excluded one does not hide the other clause's matches."""
+    monkeypatch.setattr(fulltext, "EXCLUSION_WINDOW", 3)
+    expected = []
+    for n in range(12):
+        if n % 3 == 0:
+            _c(db, f"Charged twice {n}", "Charged twice for the same month.")
+        elif n % 3 == 1:
+            expected.append(_c(db, f"Wrong bill {n}", "The bill is wrong by a mile.").id)
+        else:
+            _c(db, f"Wrong refund {n}", "The refund was the wrong amount.")
+    found = _ids(db, text="charged -twice OR wrong -refund")
+    assert sorted(found, reverse=True) == sorted(expected, reverse=True)
+    assert _ids(db, text="wrong -refund -mile") == []
 
 
 def test_text_changes_are_indexed(db: Session) -> None:

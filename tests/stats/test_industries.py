@@ -4,6 +4,7 @@ the leaderboard and search, and the industry median beside a company's numbers."
 import pytest
 from sqlmodel import Session, select
 
+from app.clock import utcnow
 from app.companies import industries
 from app.companies import service as companies
 from app.config import get_settings
@@ -13,8 +14,10 @@ from app.models.user import User
 from app.search import params
 from app.search import service as searching
 from app.search.service import Filters
-from app.stats import leaderboard
+from app.stats import leaderboard, peers
+from app.stats.jobs import REFRESH
 from tests.support.factories import login, make_complaint, make_rep, make_user
+from tests.support.periodic import run_periodic
 from tests.support.stats import company_stats, neglect_records, row_names
 
 
@@ -101,3 +104,58 @@ def test_industry_median_beside_the_company_numbers(db: Session, client) -> None
     assert "Industry: Telecoms and internet" in page
     assert "<td>75.0%</td><td>50.0%</td>" in page
     assert "Save industry" not in page  # a visitor cannot change it
+
+
+def _store_industries(db: Session) -> list[tuple[str, str, str]]:
+    """What the statistics refresh does after recomputing companies: the rows that moved."""
+    computed = peers.compute(session=db)
+    keys, gone = peers.changes(session=db, computed=computed)
+    peers.store(session=db, computed=computed, keys=keys, gone=gone, now=utcnow())
+    db.commit()
+    return keys
+
+
+def test_the_refresh_stores_each_industry_and_a_move_renews_only_those_it_changes(
+    db: Session, client
+) -> None:
+    for name, on_time in [("Tele A", 3), ("Tele B", 2), ("Tele C", 1)]:
+        company_stats(db, name, neglect_records(on_time=on_time, late=4 - on_time))
+        _sector(db, name, "telecoms")
+    company_stats(db, "Bank Z", neglect_records(on_time=4))
+    _sector(db, "Bank Z", "banking")
+    _store_industries(db)
+    stored = peers.stored(session=db, scope="telecoms", period="all", category="")
+    assert (stored.listed, stored.ranked, stored.timely_rate) == (3, 3, 0.5)
+    everyone = peers.stored(session=db, scope="", period="all", category="")
+    assert (everyone.listed, everyone.ranked, everyone.filed) == (4, 4, 16)
+    assert "About 16 in all" in client.get("/").text
+    assert peers.stored(session=db, scope="energy", period="all", category="").listed == 0
+    assert "<td>75.0%</td><td>50.0%</td>" in client.get("/companies/tele-a").text
+
+    admin = make_user(db, is_admin=True)
+    bank = db.exec(select(Company).where(Company.name == "Bank Z")).one()
+    industries.set_sector(session=db, company=bank, sector="telecoms", actor=admin)
+    db.commit()
+    moved = _store_industries(db)
+    assert {scope for scope, _, _ in moved} == {"telecoms", "banking"}  # the site's is the same
+    # Tele A's page changed only through its industry's row: 3/4, 2/4, 1/4, 4/4 -> 62.5%.
+    page = client.get("/companies/tele-a").text
+    assert "median of the 4 ranked companies in this industry" in page
+    assert "<td>75.0%</td><td>62.5%</td>" in page
+    board = client.get("/leaderboards", params={"window": "all", "industry": "telecoms"}).text
+    assert len(row_names(board)) == 4
+    assert leaderboard.ranked_counts(session=db, category="", industry="banking") == {
+        "90d": 0,
+        "12m": 0,
+        "all": 0,
+    }
+
+
+def test_the_worker_stores_the_industries_with_the_aggregates(live_engine) -> None:
+    with Session(live_engine, expire_on_commit=False) as session:
+        make_complaint(session, company_name="Sweep Co")
+        session.commit()
+    run_periodic(live_engine, REFRESH)
+    with Session(live_engine) as session:
+        assert peers.stored(session=session, scope="", period="all", category="").listed == 1
+        assert peers.stored(session=session, scope="other", period="90d", category="").listed == 1

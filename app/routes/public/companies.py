@@ -106,7 +106,9 @@ def _show(
     row = fresh.kept("row") if fresh is not None else None
     if fresh is None or row is None:
         row = _company_row(session, slug, viewer=_user)
-        latest, *version = freshness.page_version(session=session, company_id=pk(row[0]))
+        latest, *version = freshness.page_version(
+            session=session, company_id=pk(row[0]), sector=row[0].sector
+        )
         fresh = caching.conditional(
             request,
             viewer=_user,
