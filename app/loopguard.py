@@ -8,6 +8,7 @@ is taken, and the page runs again from the start in a thread. So no statement ev
 loop, whatever a template or helper reaches for (tests/web/test_routes_off_the_loop.py).
 """
 
+import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -54,6 +55,9 @@ async def on_loop_first(
     are kept), otherwise, or as soon as it would query, in a thread of the pool, after
     ``before_thread()`` (the request's connection slot, app/db.py)."""
     if try_loop:
+        # A turn for the loop first: pages run to completion back to back otherwise left some
+        # connections waiting (64 connections, one process: p99 0.3-1 s against 0.17-0.21 s).
+        await asyncio.sleep(0)
         token = _closed.set(True)
         try:
             return page()
