@@ -7,6 +7,7 @@ pool's timeout. The app runs here on its real session dependency with a pool of 
 """
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,19 +46,32 @@ def small_pool(monkeypatch, engine: Engine) -> Iterator[Engine]:
     small.dispose()
 
 
-async def test_200_signed_in_requests_on_two_connections_all_finish(small_pool: Engine) -> None:
-    with Session(small_pool) as session:
+@contextlib.contextmanager
+def _signed_in(engine: Engine, email: str, name: str) -> Iterator[str]:
+    """A user of ``engine`` with a login (its token), deleted afterwards: the app's own sessions
+    commit, so nothing is rolled back for the other tests."""
+    with Session(engine) as session:
         user = accounts.create_user(
             session=session,
-            email="crowd@example.org",
+            email=email,
             password_hash=accounts.hash_password(PASSWORD),
-            display_name="Crowd",
+            display_name=name,
             verified=True,
         )
         token = accounts.start_session(session=session, user=user)
         session.commit()
         user_id = user.id
     try:
+        yield token
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+            session.execute(delete(User).where(User.id == user_id))
+            session.commit()
+
+
+async def test_200_signed_in_requests_on_two_connections_all_finish(small_pool: Engine) -> None:
+    with _signed_in(small_pool, "crowd@example.org", "Crowd") as token:
         transport = httpx.ASGITransport(app=create_app())
         async with httpx.AsyncClient(
             transport=transport,
@@ -72,11 +86,6 @@ async def test_200_signed_in_requests_on_two_connections_all_finish(small_pool: 
         statuses = [r.status_code for r in responses]
         assert statuses == [200] * 200, sorted(set(statuses))
         assert "Crowd" in responses[0].text  # they were signed in
-    finally:
-        with Session(small_pool) as session:
-            session.execute(delete(UserSession).where(UserSession.user_id == user_id))
-            session.execute(delete(User).where(User.id == user_id))
-            session.commit()
 
 
 async def test_a_kept_page_is_answered_while_writers_hold_every_slot(small_pool, monkeypatch):
@@ -84,18 +93,7 @@ async def test_a_kept_page_is_answered_while_writers_hold_every_slot(small_pool,
     reader of a page this process keeps needs none (app/db.py, ``slot_when_needed``), while a
     page that reads the database waits for one."""
     monkeypatch.setattr(get_settings(), "cache_memo_seconds", 60)  # as served (tests use 0)
-    with Session(small_pool) as session:
-        user = accounts.create_user(
-            session=session,
-            email="reader@example.org",
-            password_hash=accounts.hash_password(PASSWORD),
-            display_name="Kept Reader",
-            verified=True,
-        )
-        token = accounts.start_session(session=session, user=user)
-        session.commit()
-        user_id = user.id
-    try:
+    with _signed_in(small_pool, "reader@example.org", "Kept Reader") as token:
         transport = httpx.ASGITransport(app=create_app())
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver", cookies={cookie_name(): token}
@@ -114,9 +112,4 @@ async def test_a_kept_page_is_answered_while_writers_hold_every_slot(small_pool,
                 slots.release()
                 slots.release()
             assert (await asyncio.wait_for(reading, timeout=10)).status_code == 200
-    finally:
         memo.forget_all()
-        with Session(small_pool) as session:
-            session.execute(delete(UserSession).where(UserSession.user_id == user_id))
-            session.execute(delete(User).where(User.id == user_id))
-            session.commit()
