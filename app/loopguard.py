@@ -40,11 +40,6 @@ def _refuse_flush(_session: Session, _context: Any, _instances: Any) -> None:
         raise NeedsThread
 
 
-def closed() -> bool:
-    """Is the database closed to this call chain (a page being tried on the loop)?"""
-    return _closed.get()
-
-
 async def on_loop_first(
     page: Callable[[], T],
     *,
