@@ -6,7 +6,8 @@ writes a writer can lose every race until its busy timeout runs out ("database i
 while later ones get through, and a lock freed during a sleep stays idle. Within one process
 (the server and its in-process worker share it) writers queue here instead, before their
 ``BEGIN IMMEDIATE``, and the first in line is let in the moment the holder's commit or rollback
-returns. SQLite's busy timeout still covers writers in other processes (a CLI command).
+returns. SQLite's busy timeout still covers writers in other processes (a CLI command). CPU-bound
+background work steps aside while writers queue (``give_way``).
 """
 
 import logging
@@ -148,3 +149,19 @@ def install(dbapi_connection: Any, path: str | None, timeout: float) -> None:
     if isinstance(dbapi_connection, GatedConnection) and path:
         dbapi_connection.gate = gate_for(path)
         dbapi_connection.gate_timeout = timeout
+
+
+def writers_waiting() -> bool:
+    """Is any writer of this process waiting for its turn (any database file)?"""
+    return any(gate.waiting() for gate in tuple(_gates.values()))
+
+
+def give_way(limit: float = 0.05) -> None:
+    """Background work (the systemic regrouping) calls this between its steps: while
+    this process's writers queue for their turn, it sleeps, up to ``limit`` seconds. The
+    interpreter is one at a time, so a write transaction that shares it with CPU-bound work
+    holds SQLite's lock several times as long, and every writer queued behind it waits that much
+    more (bench/README.md: the five-minute regrouping bursts were the waits over 1 s)."""
+    deadline = time.monotonic() + limit
+    while writers_waiting() and time.monotonic() < deadline:
+        time.sleep(0.002)

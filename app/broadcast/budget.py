@@ -79,6 +79,7 @@ def refund(session: Session, network: str, *, key: str) -> None:
         select(BroadcastSpend)
         .where(BroadcastSpend.network == network, BroadcastSpend.key == key[:300])
         .order_by(col(BroadcastSpend.id).desc())
+        .limit(1)
     ).first()
     if spent is not None:
         session.delete(spent)

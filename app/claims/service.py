@@ -84,6 +84,7 @@ def verified_claim(*, session: Session, company_id: int) -> Claim | None:
         select(Claim)
         .where(Claim.company_id == company_id, Claim.status == ClaimStatus.VERIFIED)
         .order_by(col(Claim.verified_at))
+        .limit(1)
     ).first()
 
 

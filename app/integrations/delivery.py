@@ -98,6 +98,7 @@ def changes(*, session: Session, complaint: Complaint, event: Event) -> dict:
             select(TimelineEvent)
             .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == event.action)
             .order_by(col(TimelineEvent.id).desc())
+            .limit(1)
         ).first()
         if (
             step is not None

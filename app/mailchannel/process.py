@@ -103,6 +103,7 @@ def publish(
         select(Message.id)
         .where(Message.complaint_id == complaint.id)
         .order_by(col(Message.id).desc())
+        .limit(1)
     ).first()
     inbound.state, inbound.outcome = InboundState.PUBLISHED, label
 

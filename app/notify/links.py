@@ -100,6 +100,7 @@ def check(*, session: Session, raw: str, now: datetime | None = None) -> Link:
         .join(TimelineEvent, col(TimelineEvent.message_id) == Message.id)
         .where(TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == "resolve")
         .order_by(col(TimelineEvent.id).desc())
+        .limit(1)
     ).first()
     company = must_get(session, Company, complaint.company_id)
     return Link(token=token, complaint=complaint, company=company, author=author, message=message)

@@ -21,12 +21,17 @@ from datetime import datetime, timedelta
 from itertools import combinations, pairwise
 from zlib import crc32
 
+from app.writegate import give_way
+
 EXACT_UP_TO = 150  # all pairs (11k set checks) costs about what LSH does at this size: ~60 ms
 NUM_PERM = 128
 # LSH bands chosen to miss few true pairs: at the default similarity (0.5) a pair is missed with
 # probability about 0.4%, at 0.66 about one in a million; extra candidates only cost a set check.
 RECALL_WEIGHTS = (0.1, 0.9)  # datasketch's (false positive, false negative) weights
 _WORD = re.compile(r"\w+")
+# Steps (documents shingled, pairs checked) between two calls to ``give_way``: a regrouping is
+# background work and lets the process's writers go first (app/writegate.py).
+_STEP = 64
 
 
 @dataclass(frozen=True)
@@ -77,13 +82,19 @@ def group(
     """Groups of complaint ids (each sorted, biggest group first) whose texts are at least
     ``similarity`` alike, linked through complaints filed within ``window`` of each other, with
     complaints from at least ``min_customers`` different authors."""
-    sets = {d.id: shingles(d.text) for d in docs}
+    sets = {}
+    for n, d in enumerate(docs):
+        sets[d.id] = shingles(d.text)
+        if n % _STEP == 0:
+            give_way()
     docs = [d for d in docs if sets[d.id]]
     if len(docs) < min_customers:
         return []
     by_id = {d.id: d for d in docs}
     components = _Components()
-    for a, b in _candidates(docs, sets, similarity=similarity):
+    for n, (a, b) in enumerate(_candidates(docs, sets, similarity=similarity)):
+        if n % (_STEP * 16) == 0:  # a pair's check is about a sixteenth of a shingling
+            give_way()
         first, second = by_id[a], by_id[b]
         if (
             abs(first.created_at - second.created_at) <= window
@@ -111,14 +122,22 @@ def _candidates(
     # Imported here: datasketch pulls in scipy, which web processes never need.
     from datasketch import MinHash, MinHashLSH
 
-    signatures = MinHash.bulk([list(sets[d.id]) for d in docs], num_perm=NUM_PERM, hashfunc=_hash32)
+    signatures = []
+    for start in range(0, len(docs), _STEP):
+        give_way()
+        batch = docs[start : start + _STEP]
+        signatures += MinHash.bulk(
+            [list(sets[d.id]) for d in batch], num_perm=NUM_PERM, hashfunc=_hash32
+        )
     # A lower LSH threshold than the real one: LSH is approximate, the exact check decides.
     lsh = MinHashLSH(
         threshold=max(0.1, similarity * 0.8), num_perm=NUM_PERM, weights=RECALL_WEIGHTS
     )
     for doc, signature in zip(docs, signatures, strict=True):
         lsh.insert(doc.id, signature)
-    for doc, signature in zip(docs, signatures, strict=True):
+    for n, (doc, signature) in enumerate(zip(docs, signatures, strict=True)):
+        if n % _STEP == 0:
+            give_way()
         for other_id in lsh.query(signature):
             if other_id > doc.id:
                 yield doc.id, other_id

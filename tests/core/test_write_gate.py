@@ -4,6 +4,8 @@ session opened inside a writing one neither waits for itself nor for ever."""
 
 import tempfile
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.db import is_busy, make_engine
-from app.writegate import gate_for
+from app.systemic.grouping import Doc, group
+from app.writegate import gate_for, give_way
 from tests.support.environment import TEST_DATABASE_URL
+from tests.support.systemic import NOW
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("sqlite"),
@@ -155,4 +159,51 @@ def test_a_writer_waits_its_turn_for_write_wait_then_the_database_is_busy(path) 
         assert len(failed) == 1 and is_busy(failed[0])  # answered as a busy database: a 503
         holder.commit()
     _write(engine, "next")  # the one that gave up left the line
+    engine.dispose()
+
+
+def _hold(engine, begun: threading.Event, release: threading.Event) -> None:
+    with Session(engine) as session:
+        session.execute(text("INSERT INTO note (who) VALUES ('holder')"))
+        begun.set()
+        release.wait(30)
+        session.commit()
+
+
+def test_background_work_pauses_while_writers_wait_and_not_for_ever(path) -> None:
+    docs = [
+        Doc(id=i, author_id=i, created_at=NOW, text=" ".join(f"w{i % 7}x{k}" for k in range(8)))
+        for i in range(300)
+    ]
+    group(docs, similarity=0.5, window=timedelta(days=30), min_customers=3)  # imports done
+    engine = _engine(path, write_wait=30)
+    gate = gate_for(str(path))
+    begun, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold, args=(engine, begun, release))
+    holder.start()
+    begun.wait(30)
+    started = time.monotonic()
+    give_way(limit=5)  # nobody waits: background work goes on at once
+    assert time.monotonic() - started < 1
+    writer = threading.Thread(target=_write, args=(engine, "writer"))
+    writer.start()
+    _wait_until(lambda: gate.waiting() == 1)
+    give_way(limit=0.05)  # it waits a while, not as long as the writers do
+    assert gate.waiting() == 1
+    # A regrouping is background work: it is still comparing while a writer waits its turn,
+    # and is done once the writers are through.
+    grouped: list[list[list[int]]] = []
+    regrouping = threading.Thread(
+        target=lambda: grouped.append(
+            group(docs, similarity=0.5, window=timedelta(days=30), min_customers=3)
+        )
+    )
+    regrouping.start()
+    regrouping.join(0.3)
+    assert regrouping.is_alive() and gate.waiting() == 1
+    release.set()
+    for thread in (holder, writer, regrouping):
+        thread.join(30)
+    assert len(grouped[0]) == 7
+    assert sorted(i for ids in grouped[0] for i in ids) == list(range(300))
     engine.dispose()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.clock import utcnow
@@ -16,7 +17,7 @@ from app.integrations.delivery import retry_after_seconds
 from app.integrations.schemas import WebhookDelivery
 from app.models.audit import AuditEntry
 from app.models.company import Company
-from app.models.complaint import InternalNote
+from app.models.complaint import InternalNote, TimelineEvent
 from app.models.job import Job, JobAttempt, JobState
 from app.models.membership import Role
 from app.models.user import User
@@ -88,6 +89,29 @@ def test_each_event_queues_exactly_one_delivery_per_subscribed_webhook(db, acme_
     assert by_hook[disabled.id] == ["complaint.created", "message.created"]
     assert all(j.payload["held"] == (j.payload["webhook_id"] == disabled.id) for j in jobs)
     assert len({j.payload["delivery_id"] for j in jobs}) == len(jobs)
+
+
+def test_a_reply_on_a_long_conversation_reads_only_its_own_step(db, acme_owner):
+    """The delivery's "changes" need the reply's own timeline step, not every earlier answer:
+    a complaint the company has answered many times must not make each new reply slower
+    (bench/README.md: the soak's one complaint, answered 5 times a second)."""
+    company, owner = acme_owner
+    hook(db, company, owner, "https://a.example.com/", ALL)
+    complaint = make_complaint(db, company_name=company.name)
+    for n in range(30):
+        company_side.reply(session=db, complaint=complaint, user=owner, body=f"Update {n}.")
+    db.commit()
+    loaded: list[object] = []
+    listener = lambda target, _context: loaded.append(target)  # noqa: E731
+    event.listen(TimelineEvent, "load", listener)
+    try:
+        company_side.reply(session=db, complaint=complaint, user=owner, body="And another.")
+        db.commit()
+    finally:
+        event.remove(TimelineEvent, "load", listener)
+    assert len(loaded) <= 2, f"{len(loaded)} timeline steps loaded for one reply"
+    last = max((j for j in deliveries(db)), key=lambda j: j.id)
+    assert last.payload["body"]["data"]["message"]["body"] == "And another."
 
 
 def test_a_rolled_back_change_queues_nothing(db, acme_owner):
