@@ -53,7 +53,7 @@ import anyio
 import anyio.to_thread
 from fastapi import Request
 from sqlalchemy import Connection, CursorResult, Engine, Result, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session, create_engine
 
 from app import writegate
@@ -184,14 +184,34 @@ def make_engine(
     # LIFO: requests reuse the connections used last, whose server processes have the
     # statements prepared (psycopg prepares on the fifth use per connection); FIFO handed each
     # request the coldest of the ten (filing after a page run: 294 -> 315 a second).
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=pool_timeout,
         pool_use_lifo=True,
     )
+    event.listen(engine, "checkout", _begin_as_ping)
+    return engine
+
+
+def _begin_as_ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Check a pooled PostgreSQL connection before use, as ``pool_pre_ping`` would, in the
+    round trip that begins its transaction: the pre-ping's ``;`` made psycopg send a BEGIN
+    first, so every request paid two round trips before its first query (BEGIN, ``;``, the
+    query, COMMIT; docs/connections-threads-and-sqlite-locks.md). A dead connection (the server
+    restarted) raises ``DisconnectionError``, and the pool replaces it with a new one."""
+    from psycopg import pq
+
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.autocommit or pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return
+    try:
+        result = pgconn.exec_(b"BEGIN")  # psycopg reads the status from libpq: no second BEGIN
+    except Exception as exc:
+        raise DisconnectionError(str(exc)) from exc
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise DisconnectionError(pgconn.get_error_message())
 
 
 def _database_file(database: str | None) -> str | None:

@@ -9,8 +9,9 @@ route ahead of its own. Two things made that the largest fixed cost of a request
   routes to the app's own router instead, as ``add_api_route`` would (the same paths, names,
   dependencies and OpenAPI details; overrides in ``app.dependency_overrides`` apply).
 - ``PrefixRoute`` refuses a path that does not start with the literal part of its template (up
-  to the first ``{``) before running its regular expression: a necessary condition for a match,
-  so which route answers never changes, only how fast the others say no.
+  to the first ``{``), or that its regular expression does not match, before FastAPI's own
+  check (which does more for each route it tries): necessary conditions for a match, so which
+  route answers never changes, only how fast the others say no.
 - ``index_routes`` then spares a request even those refusals: the routes are grouped by the
   first segment of their literal part, and a request tries only its segment's group and the
   routes whose first segment is a parameter, in the app's order. A route outside both cannot
@@ -38,7 +39,10 @@ class PrefixRoute(APIRoute):
         if (
             scope["type"] == "http"
             and not scope.get("root_path")
-            and not scope["path"].startswith(self.literal)
+            and (
+                not scope["path"].startswith(self.literal)
+                or self.path_regex.match(scope["path"]) is None
+            )
         ):
             return Match.NONE, {}
         return super().matches(scope)

@@ -6,14 +6,15 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.columns import UTCDateTime
-from app.db import get_engine, get_read_engine, takes_slot_late
+from app.db import get_engine, get_read_engine, make_engine, takes_slot_late
 from app.main import create_app
 from app.models.company import Company
+from tests.support.environment import TEST_DATABASE_URL
 
 
 def test_a_released_savepoint_is_not_a_commit(engine) -> None:
@@ -62,3 +63,22 @@ def test_routes_that_take_their_slot_late_never_go_to_a_thread_without_it() -> N
                 route.path,
                 call,
             )
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="checks PostgreSQL's pooled connections"
+)
+def test_a_pooled_connection_the_server_dropped_is_replaced_before_use() -> None:
+    """A PostgreSQL restart (or an idle timeout) ends the server's side of pooled connections:
+    the next request gets a live one, checked in the round trip that begins its transaction."""
+    engine = make_engine(TEST_DATABASE_URL, pool_size=1)
+    with Session(engine) as session:
+        dropped = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        session.commit()
+    with get_engine().connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+        admin.commit()
+    with Session(engine) as session:  # no error: the pool replaced the dead connection
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != dropped
+        session.commit()
+    engine.dispose()
