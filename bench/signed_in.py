@@ -29,6 +29,7 @@ from bench import load
 from bench.load import ROOT, Result
 
 PLAIN, FORTUNES = "baseline:/plain", "baseline:/fortunes"
+PLAIN_HEADERS = "baseline:/plain-with-headers"
 
 
 def start_baseline(port: int, workers: int) -> subprocess.Popen:
@@ -114,6 +115,8 @@ def run(args: argparse.Namespace) -> list[Result]:
         runs = [
             ("plain text (independent)", PLAIN, None, base_port, None),
             ("fortunes (independent)", FORTUNES, None, base_port, None),
+            ("plain text with a site's headers (independent)", PLAIN_HEADERS, PLAIN, base_port,
+             None),
             ("/healthz", "/healthz", PLAIN, args.port, None),
             ("in-app minimal page, signed in", "/bench/minimal", FORTUNES, args.port, signed),
             ("home, signed in", "/", FORTUNES, args.port, signed),

@@ -7,7 +7,6 @@ import re
 import time
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ops import logging as ops_logging
@@ -76,7 +75,10 @@ class ObservabilityMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("x-request-id", rid)
+                headers = message.setdefault("headers", [])
+                if not isinstance(headers, list):  # ASGI allows any iterable
+                    headers = message["headers"] = list(headers)
+                headers.append((b"x-request-id", rid.encode("latin-1")))
             await send(message)
 
         try:

@@ -51,10 +51,18 @@ def _pairs(*, https: bool) -> tuple[tuple[bytes, bytes], ...]:
 _PAIRS = {https: _pairs(https=https) for https in (False, True)}
 
 
-def security_headers(headers: MutableHeaders, settings: Settings) -> None:
+_NAMES = {https: frozenset(name for name, _ in pairs) for https, pairs in _PAIRS.items()}
+
+
+def security_headers(headers: MutableHeaders, settings: Settings) -> set[bytes]:
     """Also applied by the 500 handler, whose response bypasses this middleware. A header the
     route set already is left alone: a route may loosen one for itself (the API docs' inline
-    styles)."""
+    styles). Returns the names the response had before (the middleware reads them too)."""
     raw = headers.raw
     present = {name for name, _ in raw}
-    raw.extend(pair for pair in _PAIRS[settings.is_https] if pair[0] not in present)
+    pairs = _PAIRS[settings.is_https]
+    if present.isdisjoint(_NAMES[settings.is_https]):  # most responses: all of them, at once
+        raw.extend(pairs)
+    else:
+        raw.extend(pair for pair in pairs if pair[0] not in present)
+    return present

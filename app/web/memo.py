@@ -139,23 +139,35 @@ class NotModifiedMiddleware:
         self.session_cookie = cookie_name()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and _memo:
-            headers = Headers(scope=scope)
-            if self.session_cookie not in headers.get("cookie", ""):
-                key = _memo_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
-                if hit := _memo.get(key):
-                    now = time.monotonic()
-                    if hit[0] > now or (key in _revalidating and hit[0] + _STALE_GRACE > now):
-                        if await _from_memo(scope, headers, hit, send):
-                            return
-                    elif key not in _revalidating:
-                        _revalidating.add(key)  # this visit revalidates for everyone
-                        try:
-                            await self.app(scope, receive, send)
-                        finally:
-                            _revalidating.discard(key)
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and _memo
+            and self.session_cookie not in _cookie_header(scope)
+        ):
+            key = _memo_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+            if hit := _memo.get(key):
+                now = time.monotonic()
+                if hit[0] > now or (key in _revalidating and hit[0] + _STALE_GRACE > now):
+                    if await _from_memo(scope, Headers(scope=scope), hit, send):
                         return
+                elif key not in _revalidating:
+                    _revalidating.add(key)  # this visit revalidates for everyone
+                    try:
+                        await self.app(scope, receive, send)
+                    finally:
+                        _revalidating.discard(key)
+                    return
         await self.app(scope, receive, send)
+
+
+def _cookie_header(scope: Scope) -> str:
+    # Read from the raw list: building ``Headers`` to read one header cost more than the lookup.
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            text: str = value.decode("latin-1")
+            return text
+    return ""
 
 
 # URLs whose memo has lapsed and that one visit is revalidating now (this process's event loop

@@ -15,6 +15,8 @@ from app.web.headers import EMBEDDABLE_CSP, EMBEDDABLE_PATHS, security_headers
 from app.web.sessions import cookie_name, wrote_cookie_name
 
 SAFE = ("GET", "HEAD", "OPTIONS")
+# Every path EMBEDDABLE_PATHS can match starts with one of these: the others skip its regex.
+_EMBEDDABLE_STARTS = ("/oembed", "/complaints/", "/companies/")
 
 
 class BodyTooLarge(HTTPException):
@@ -155,15 +157,18 @@ class SecurityMiddleware:
         await self.app(scope, limited_receive, send_with_headers)
 
     def _decorate(self, scope: Scope, headers: MutableHeaders) -> None:
-        embeddable = EMBEDDABLE_PATHS.fullmatch(scope["path"]) is not None
+        path = scope["path"]
+        embeddable = (
+            path.startswith(_EMBEDDABLE_STARTS) and EMBEDDABLE_PATHS.fullmatch(path) is not None
+        )
         if embeddable:
             headers.setdefault("content-security-policy", EMBEDDABLE_CSP)
             headers.setdefault("cross-origin-resource-policy", "cross-origin")
-        security_headers(headers, self.settings)
+        present = security_headers(headers, self.settings)
         if embeddable:
             del headers["x-frame-options"]  # no "allow all" value exists; the CSP says it
-        state = scope.get("state", {})
-        anon = state.get("new_anon")
+        state = scope.get("state")
+        anon = state.get("new_anon") if state else None
         if anon and not embeddable:
             secure = "; Secure" if self.settings.is_https else ""
             headers.append(
@@ -173,9 +178,11 @@ class SecurityMiddleware:
             )
         # A page with a form carries a token bound to one visitor, and a cookie is one visitor's:
         # neither may be kept by a shared cache, nor by the browser's (back button, shared PCs).
-        personal = (anon and not embeddable) or state.get("csrf_rendered")
-        shared = "set-cookie" in headers and "public" in headers.get("cache-control", "")
-        if (personal or shared) and "no-store" not in headers.get("cache-control", ""):
+        personal = (anon and not embeddable) or (state and state.get("csrf_rendered"))
+        if not (personal or b"set-cookie" in present):
+            return  # most responses: nothing more to read
+        control = headers.get("cache-control", "")
+        if (personal or "public" in control) and "no-store" not in control:
             headers["cache-control"] = "private, no-store"
 
     def _wrote(self, scope: Scope, headers: MutableHeaders) -> None:

@@ -1,6 +1,7 @@
 """An independent minimal FastAPI app: what FastAPI itself does on this machine, outside Outcry.
 
-``/plain`` answers a constant text; ``/fortunes`` is TechEmpower's fortunes test: read the 12
+``/plain`` answers a constant text (``/plain-with-headers`` with a production site's response
+headers); ``/fortunes`` is TechEmpower's fortunes test: read the 12
 rows of a SQLite table, add one in memory, sort by message and render one Jinja template
 (autoescaped). No middleware, no session, no cookies. ``bench/load.py`` runs it with uvicorn
 beside Outcry, so each Outcry page is reported as a ratio to it.
@@ -56,6 +57,29 @@ templates = Jinja2Templates(directory=Path(__file__).parent)
 @app.get("/plain")
 async def plain() -> PlainTextResponse:
     return PlainTextResponse("ok")
+
+
+# The same text with the headers a production site sends on every answer (Outcry's security
+# headers and a request id, the size of its /healthz answer's): what those cost uvicorn to
+# write, apart from what producing them costs (bench/README.md).
+SITE_HEADERS = {
+    "cache-control": "no-store",
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "serial=(), bluetooth=(), display-capture=(), browsing-topics=()",
+    "cross-origin-opener-policy": "same-origin",
+    "x-request-id": "0123456789abcdef0123456789abcdef",
+}
+
+
+@app.get("/plain-with-headers")
+async def plain_with_headers() -> PlainTextResponse:
+    return PlainTextResponse("ok", headers=SITE_HEADERS)
 
 
 @app.get("/fortunes")
