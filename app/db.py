@@ -197,10 +197,10 @@ def make_engine(
 
 def _begin_as_ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """Check a pooled PostgreSQL connection before use, as ``pool_pre_ping`` would, in the
-    round trip that begins its transaction: the pre-ping's ``;`` made psycopg send a BEGIN
-    first, so every request paid two round trips before its first query (BEGIN, ``;``, the
-    query, COMMIT; docs/connections-threads-and-sqlite-locks.md). A dead connection (the server
-    restarted) raises ``DisconnectionError``, and the pool replaces it with a new one."""
+    round trip that begins its transaction: psycopg would send a BEGIN before pre-ping's ``;``,
+    two round trips before a request's first query (docs/connections-threads-and-sqlite-locks.md).
+    A dead connection (the server restarted) raises ``DisconnectionError``, and the pool
+    replaces it with a new one."""
     from psycopg import pq
 
     pgconn = dbapi_connection.pgconn
