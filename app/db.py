@@ -52,6 +52,7 @@ from typing import Any, TypeVar, cast
 import anyio
 import anyio.to_thread
 from fastapi import Request
+from psycopg import pq
 from sqlalchemy import Connection, CursorResult, Engine, Result, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session, create_engine
@@ -196,13 +197,9 @@ def make_engine(
 
 
 def _begin_as_ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Check a pooled PostgreSQL connection before use, as ``pool_pre_ping`` would, in the
-    round trip that begins its transaction: psycopg would send a BEGIN before pre-ping's ``;``,
-    two round trips before a request's first query (docs/connections-threads-and-sqlite-locks.md).
-    A dead connection (the server restarted) raises ``DisconnectionError``, and the pool
-    replaces it with a new one."""
-    from psycopg import pq
-
+    """``pool_pre_ping``'s check in the round trip that begins the transaction (its ``;`` costs
+    a BEGIN first: docs/connections-threads-and-sqlite-locks.md); a dead connection raises
+    ``DisconnectionError`` and the pool replaces it."""
     pgconn = dbapi_connection.pgconn
     if dbapi_connection.autocommit or pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return

@@ -1,6 +1,6 @@
-"""Claims: asking to claim a company and proving control of its domain (admin decisions:
-app/claims/decisions.py; email codes: app/claims/codes.py; re-verification:
-app/claims/reverify.py). Services flush, never commit; every decision is audited.
+"""Claims: asking to claim a company and proving control of its domain (in app/claims/: admin
+decisions in decisions.py, email codes in codes.py, re-verification in reverify.py).
+Services flush, never commit; every decision is audited.
 
 Proving control of a domain does not prove the domain is the company's: anyone can type a
 company's website when filing against it. A proof grants the claim only when an admin set or
@@ -80,12 +80,9 @@ def get_for(*, session: Session, claim_id: int, user: User) -> Claim:
 
 
 def verified_claim(*, session: Session, company_id: int) -> Claim | None:
-    return session.exec(
-        select(Claim)
-        .where(Claim.company_id == company_id, Claim.status == ClaimStatus.VERIFIED)
-        .order_by(col(Claim.verified_at))
-        .limit(1)
-    ).first()
+    claims = select(Claim).where(Claim.company_id == company_id)
+    verified = claims.where(Claim.status == ClaimStatus.VERIFIED).order_by(col(Claim.verified_at))
+    return session.exec(verified.limit(1)).first()
 
 
 @dataclass(frozen=True)
