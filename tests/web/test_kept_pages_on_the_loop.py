@@ -65,7 +65,7 @@ def _menu_of(name: str) -> str:
     return f"Log out ({name})"
 
 
-PAGES = ("/", "/leaderboards", "/companies/acme-telecom", "/complaints/{id}")
+PAGES = ("/", "/leaderboards", "/companies/acme-telecom", "/complaints/{id}", "/search?q=router")
 
 
 def test_readers_reps_and_authors_get_their_own_kept_pages_and_no_statement_runs_on_the_loop(
@@ -99,6 +99,28 @@ def test_readers_reps_and_authors_get_their_own_kept_pages_and_no_statement_runs
         assert "/withdraw" in _kept_visit(as_author, path)
         assert "/withdraw" not in _kept_visit(as_reader, path)
     assert statements_on_the_loop == []
+
+
+def test_a_kept_search_shows_what_changed_and_a_mistyped_one_is_never_kept(served_app, engine):
+    with Session(engine, expire_on_commit=False) as db:
+        lost = make_complaint(db, company_name="Acme Telecom", title="Router lost")
+        reader = make_user(db, name="Bo Reader")
+        db.commit()
+    with TestClient(served_app) as client, TestClient(served_app) as anonymous:
+        login(client, reader)
+        for visitor in (client, anonymous):
+            page = _kept_visit(visitor, "/search?q=router")
+            assert f'href="/complaints/{lost.id}"' in page and "1 complaint found" in page
+        with Session(engine, expire_on_commit=False) as db:
+            melted = make_complaint(db, company_name="Acme Telecom", title="Router melted")
+            db.commit()
+        memo.forget_all()  # the memo's moment has passed
+        for visitor in (client, anonymous):
+            page = visitor.get("/search?q=router").text
+            assert f'href="/complaints/{melted.id}"' in page and "2 complaints found" in page
+        for _ in range(2):
+            mistyped = client.get("/search?q=router&from=yesterday")
+            assert mistyped.status_code == 400 and 'value="yesterday"' in mistyped.text
 
 
 def test_each_plain_reader_gets_the_kept_page_with_their_own_name_escaped_and_token(

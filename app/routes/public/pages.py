@@ -63,7 +63,8 @@ def _home(request: Request, session: Session, _user: User | None) -> Response:
 
 
 @router.get("/search")
-def search(
+@slot_when_needed
+async def search(
     request: Request,
     session: SessionDep,
     _user: OptionalUser,
@@ -79,18 +80,35 @@ def search(
     page: int = 1,
 ) -> Response:
     """Search for journalists: full text, company, category, state and filing dates."""
-    params = search_params.read(
-        session=session,
-        q=q,
-        company=company,
-        category=category,
-        state=state,
-        filed_from=filed_from,
-        filed_to=filed_to,
-        overdue=overdue,
-        industry=industry,
-        turn=turn,
+    typed = {"q": q, "company": company, "category": category, "state": state}
+    typed |= {"filed_from": filed_from, "filed_to": filed_to, "overdue": overdue}
+    typed |= {"industry": industry, "turn": turn}
+    return await caching.serve(
+        request, session, lambda: _search(request, session, _user, typed, page), viewer=_user
     )
+
+
+def _search(
+    request: Request, session: Session, _user: User | None, typed: dict[str, str], page: int
+) -> Response:
+    params = search_params.read(session=session, **typed)
+    if params.errors:  # the form again, with what was typed and why: never kept
+        return render(request, "search.html", _results(session, params, page), status_code=400)
+    # A search's results are alike for every reader: kept per address (the query is part of the
+    # validator) until anything on the site changes; the hour moves "overdue".
+    fresh = caching.remembered(request, viewer=_user) or caching.conditional(
+        request,
+        viewer=_user,
+        parts=(*caching.settled(site_last_change(session=session)), caching.hour_bucket()),
+        keep=True,
+    )
+    if early := fresh.answered():
+        return early
+    content = lambda: _results(session, params, page)  # noqa: E731
+    return fresh.apply(alike_page(request, "search.html", content, fresh=fresh, viewer=_user))
+
+
+def _results(session: Session, params: search_params.SearchParams, page: int) -> dict[str, Any]:
     pager = Page.of(page)
     rows: list[searching.Row] = []
     total = 0
@@ -108,19 +126,14 @@ def search(
     marked = {
         c.id: (highlight(c.title, words), snippet(c.body, words)) for c, _, _ in rows if words
     }
-    return render(
-        request,
-        "search.html",
-        {
-            "rows": rows,
-            "marked": marked,
-            "named": named,
-            "params": params,
-            "states": list(ComplaintState),
-            "categories": list(Category),
-            "industries": SECTORS,
-            "turns": search_params.TURNS,
-            "pager": pager.with_total(total, cap=searching.cap(params.filters)),
-        },
-        status_code=400 if params.errors else 200,
-    )
+    return {
+        "rows": rows,
+        "marked": marked,
+        "named": named,
+        "params": params,
+        "states": list(ComplaintState),
+        "categories": list(Category),
+        "industries": SECTORS,
+        "turns": search_params.TURNS,
+        "pager": pager.with_total(total, cap=searching.cap(params.filters)),
+    }
