@@ -50,6 +50,7 @@ ALLOWED = {
     "app.routes.public.complaints:show",
     "app.routes.public.companies:show",
     "app.routes.public.pages:home",
+    "app.routes.public.pages:search",
     "app.routes.public.leaderboards:index",
     # Parses the query string, nothing more.
     "app.routes.public.leaderboards:_query",
