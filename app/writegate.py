@@ -157,11 +157,12 @@ def writers_waiting() -> bool:
 
 
 def give_way(limit: float = 0.05) -> None:
-    """Background work (the systemic regrouping) calls this between its steps: while
-    this process's writers queue for their turn, it sleeps, up to ``limit`` seconds. The
-    interpreter is one at a time, so a write transaction that shares it with CPU-bound work
-    holds SQLite's lock several times as long, and every writer queued behind it waits that much
-    more (bench/README.md: the five-minute regrouping bursts were the waits over 1 s)."""
+    """Background work (the systemic regrouping, the statistics refresh, the public dataset's
+    build) calls this between its steps: while this process's writers queue for their turn, it
+    sleeps, up to ``limit`` seconds. The interpreter is one at a time, so a write transaction
+    that shares it with CPU-bound work holds SQLite's lock several times as long, and every
+    writer queued behind it waits that much more (bench/README.md: the five-minute regrouping
+    bursts were the waits over 1 s)."""
     deadline = time.monotonic() + limit
     while writers_waiting() and time.monotonic() < deadline:
         time.sleep(0.002)

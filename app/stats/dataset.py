@@ -52,6 +52,7 @@ from app.stats.dataset_columns import (
     dictionary_markdown,
 )
 from app.stats.export import csv_cell
+from app.writegate import give_way
 
 DATE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHUNK = 1000  # rows per write: one batch in memory at a time
@@ -166,6 +167,7 @@ def _write_table(
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(table.names)
         for chunk in _chunks(rows):
+            give_way()  # a build is background work: the process's writers go first
             typed = [_typed(table, row) for row in chunk]
             writer.writerows([csv_cell(v) for v in values] for values in typed)
             db.executemany(insert, ([_sql_cell(v) for v in values] for values in typed))

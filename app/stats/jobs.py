@@ -29,6 +29,7 @@ from app.jobs.queue import Context, Outcome
 from app.models.complaint import Complaint
 from app.models.job import Job
 from app.stats import aggregates, dataset, peers, site_trends, snapshots
+from app.writegate import give_way
 
 REFRESH, REFRESH_ALL, SNAPSHOT = "stats.refresh", "stats.refresh_all", "stats.snapshot"
 DATASET = "stats.dataset"
@@ -108,9 +109,14 @@ def refresh_all(engine: Engine, now: datetime | None = None) -> int:
 def _compute(
     session: Session, company_ids: list[int], now: datetime | None
 ) -> list[aggregates.Computed]:
-    """The reads and the arithmetic, in a read snapshot: outside any write transaction."""
+    """The reads and the arithmetic, in a read snapshot: outside any write transaction, and
+    letting the process's writers go first between companies (``give_way``)."""
     at = now or utcnow()
-    return [aggregates.compute_refresh(session=session, company_id=i, now=at) for i in company_ids]
+    computed = []
+    for company_id in company_ids:
+        give_way()
+        computed.append(aggregates.compute_refresh(session=session, company_id=company_id, now=at))
+    return computed
 
 
 def _write(engine: Engine, computed: list[aggregates.Computed], marks: dict[int, int]) -> None:
