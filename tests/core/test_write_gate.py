@@ -2,6 +2,7 @@
 because another writer of the process holds the lock, they go in the order they came, and a
 session opened inside a writing one neither waits for itself nor for ever."""
 
+import asyncio
 import tempfile
 import threading
 import time
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from app.db import is_busy, make_engine
 from app.systemic.grouping import Doc, group
-from app.writegate import gate_for, give_way
+from app.writegate import gate_for, give_way, readers_give_way
 from tests.support.environment import TEST_DATABASE_URL
 from tests.support.systemic import NOW
 
@@ -206,4 +207,30 @@ def test_background_work_pauses_while_writers_wait_and_not_for_ever(path) -> Non
         thread.join(30)
     assert len(grouped[0]) == 7
     assert sorted(i for ids in grouped[0] for i in ids) == list(range(300))
+    engine.dispose()
+
+
+def test_a_read_on_the_event_loop_waits_while_writers_queue_and_not_for_ever(path) -> None:
+    engine = _engine(path, write_wait=30)
+    gate = gate_for(str(path))
+    begun, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold, args=(engine, begun, release))
+    holder.start()
+    begun.wait(30)
+
+    def waited(limit: float) -> float:
+        started = time.monotonic()
+        asyncio.run(readers_give_way(limit=limit))
+        return time.monotonic() - started
+
+    assert waited(5) < 1  # a writer holds the lock, nobody queues: the read goes on
+    writer = threading.Thread(target=_write, args=(engine, "writer"))
+    writer.start()
+    _wait_until(lambda: gate.waiting() == 1)
+    assert waited(0.05) < 1 and gate.waiting() == 1  # never longer than its limit
+    threading.Timer(0.2, release.set).start()
+    assert 0.1 < waited(5) < 4  # until the queued writer has had its turn
+    for thread in (holder, writer):
+        thread.join(30)
+    assert gate.waiting() == 0
     engine.dispose()
