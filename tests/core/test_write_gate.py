@@ -171,6 +171,15 @@ def _hold(engine, begun: threading.Event, release: threading.Event) -> None:
         session.commit()
 
 
+def _holding(engine) -> tuple[threading.Thread, threading.Event]:
+    """A writer in another thread that holds the write lock until released."""
+    begun, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold, args=(engine, begun, release))
+    holder.start()
+    begun.wait(30)
+    return holder, release
+
+
 def test_background_work_pauses_while_writers_wait_and_not_for_ever(path) -> None:
     docs = [
         Doc(id=i, author_id=i, created_at=NOW, text=" ".join(f"w{i % 7}x{k}" for k in range(8)))
@@ -179,10 +188,7 @@ def test_background_work_pauses_while_writers_wait_and_not_for_ever(path) -> Non
     group(docs, similarity=0.5, window=timedelta(days=30), min_customers=3)  # imports done
     engine = _engine(path, write_wait=30)
     gate = gate_for(str(path))
-    begun, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold, args=(engine, begun, release))
-    holder.start()
-    begun.wait(30)
+    holder, release = _holding(engine)
     started = time.monotonic()
     give_way(limit=5)  # nobody waits: background work goes on at once
     assert time.monotonic() - started < 1
@@ -213,10 +219,7 @@ def test_background_work_pauses_while_writers_wait_and_not_for_ever(path) -> Non
 def test_a_read_on_the_event_loop_waits_while_writers_queue_and_not_for_ever(path) -> None:
     engine = _engine(path, write_wait=30)
     gate = gate_for(str(path))
-    begun, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold, args=(engine, begun, release))
-    holder.start()
-    begun.wait(30)
+    holder, release = _holding(engine)
 
     def waited(limit: float) -> float:
         started = time.monotonic()

@@ -33,14 +33,22 @@ async def home(request: Request, session: SessionDep, _user: OptionalUser) -> Re
     )
 
 
-def _home(request: Request, session: Session, _user: User | None) -> Response:
-    # Rendered once per change anywhere on the site, per process; the hour moves "overdue".
-    fresh = caching.remembered(request, viewer=_user) or caching.conditional(
+def _until_the_site_changes(
+    request: Request, session: Session, viewer: User | None
+) -> caching.Conditional:
+    """The validator of a page alike for every reader: any change on the site, or the hour
+    (which moves "overdue"), makes it new; per address, so a search's query is part of it."""
+    return caching.remembered(request, viewer=viewer) or caching.conditional(
         request,
-        viewer=_user,
+        viewer=viewer,
         parts=(*caching.settled(site_last_change(session=session)), caching.hour_bucket()),
         keep=True,
     )
+
+
+def _home(request: Request, session: Session, _user: User | None) -> Response:
+    # Rendered once per change anywhere on the site, per process.
+    fresh = _until_the_site_changes(request, session, _user)
     if early := fresh.answered():
         return early
 
@@ -94,14 +102,8 @@ def _search(
     params = search_params.read(session=session, **typed)
     if params.errors:  # the form again, with what was typed and why: never kept
         return render(request, "search.html", _results(session, params, page), status_code=400)
-    # A search's results are alike for every reader: kept per address (the query is part of the
-    # validator) until anything on the site changes; the hour moves "overdue".
-    fresh = caching.remembered(request, viewer=_user) or caching.conditional(
-        request,
-        viewer=_user,
-        parts=(*caching.settled(site_last_change(session=session)), caching.hour_bucket()),
-        keep=True,
-    )
+    # A search's results are alike for every reader: kept per address until the site changes.
+    fresh = _until_the_site_changes(request, session, _user)
     if early := fresh.answered():
         return early
     content = lambda: _results(session, params, page)  # noqa: E731
