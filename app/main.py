@@ -15,6 +15,7 @@ from app.jobs.worker import InProcessWorker
 from app.ops import gc as ops_gc
 from app.ops import logging as ops_logging
 from app.ops import malloc as ops_malloc
+from app.ops import metrics
 from app.ops.middleware import ObservabilityMiddleware
 from app.routes.account import account_security, accounts, notify, sign_in_link
 from app.routes.admin import companies as admin_companies
@@ -67,24 +68,31 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 @contextlib.asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Tune the garbage collector and the allocator for serving, and run one in-process worker
-    next to the web server unless told not to (tests, or when `outcry worker` processes run
-    separately)."""
+    """Tune the garbage collector and the allocator for serving, hand request metrics over each
+    second, and run one in-process worker next to the web server unless told not to (tests, or
+    when `outcry worker` processes run separately)."""
     settings = get_settings()
-    if settings.environment != "test":  # tests build many apps; freezing would keep them all
-        ops_gc.tune_for_serving()
-        if settings.malloc_arenas:  # before the thread pool's first thread (bench/README.md)
-            ops_malloc.limit_arenas(settings.malloc_arenas)
-    if not settings.run_worker or settings.environment == "test":
+    # Tests build many apps: freezing would keep them all, and a scrape hands metrics over.
+    if settings.environment == "test":
         yield
         return
-    engine = make_worker_engine()  # never a request's connection (app/db.py)
-    worker = InProcessWorker(engine)  # never on this event loop either
+    ops_gc.tune_for_serving()
+    if settings.malloc_arenas:  # before the thread pool's first thread (bench/README.md)
+        ops_malloc.limit_arenas(settings.malloc_arenas)
+    metrics_timer = asyncio.create_task(metrics.hand_over_every())
     try:
-        yield
+        if not settings.run_worker:
+            yield
+            return
+        engine = make_worker_engine()  # never a request's connection (app/db.py)
+        worker = InProcessWorker(engine)  # never on this event loop either
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(worker.stop)
+            engine.dispose()
     finally:
-        await asyncio.to_thread(worker.stop)
-        engine.dispose()
+        metrics_timer.cancel()
 
 
 def create_app() -> FastAPI:

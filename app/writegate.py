@@ -153,8 +153,9 @@ def install(dbapi_connection: Any, path: str | None, timeout: float) -> None:
 
 
 def writers_waiting() -> bool:
-    """Is any writer of this process waiting for its turn (any database file)?"""
-    return any(gate.waiting() for gate in tuple(_gates.values()))
+    """Is any writer of this process waiting for its turn (any database file)? Asked by every
+    read: on PostgreSQL there is no gate at all."""
+    return bool(_gates) and any(gate.waiting() for gate in tuple(_gates.values()))
 
 
 def give_way(limit: float = 0.05) -> None:

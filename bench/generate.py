@@ -485,9 +485,12 @@ def _catch_up_fulltext(conn: Connection) -> None:
     if not sqlite:
         return
     columns = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({fulltext.FTS_TABLE})")]
-    if columns == ["title", "body", "facets"] and conn.exec_driver_sql(
-        f"SELECT count(*) FROM sqlite_master WHERE name = '{fulltext.FTS_VOCAB}'"
-    ).scalar_one():
+    if (
+        columns == ["title", "body", "facets"]
+        and conn.exec_driver_sql(
+            f"SELECT count(*) FROM sqlite_master WHERE name = '{fulltext.FTS_VOCAB}'"
+        ).scalar_one()
+    ):
         return
     started = time.perf_counter()
     for statement in [*fulltext.SQLITE_DOWNGRADE, *fulltext.SQLITE_UPGRADE]:

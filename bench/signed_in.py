@@ -96,6 +96,21 @@ def rotating_cookies(port: int, users: int) -> str:
     return str(script)
 
 
+def _median(found: list[Result], rounds: dict[str, list[Result]]) -> Result:
+    """One endpoint over the rounds: the median rate and latencies, every request and error, and
+    the range of its ratio to its baseline round by round."""
+    first = found[0]
+    middle = sorted(found, key=lambda r: r.rps)[len(found) // 2]
+    merged = Result(first.name, first.path, first.baseline, middle.rps, middle.p50_ms,
+                    middle.p99_ms, sum(r.requests for r in found), sum(r.errors for r in found))  # fmt: skip
+    base = next((rs for rs in rounds.values() if rs[0].path == first.baseline), None)
+    if base and len(found) > 1:
+        ratios = sorted(r.rps / b.rps for r, b in zip(found, base, strict=True))
+        merged.extra = (f"ratio round by round {ratios[0]:.2f} to {ratios[-1]:.2f}, median "
+                        f"{ratios[len(ratios) // 2]:.2f} ({len(found)} rounds)")  # fmt: skip
+    return merged
+
+
 def run(args: argparse.Namespace) -> list[Result]:
     binary = load.ensure_wrk()
     targets = load.pick_targets(args.url)
@@ -103,7 +118,6 @@ def run(args: argparse.Namespace) -> list[Result]:
     base_port = load.free_port()
     baseline = start_baseline(base_port, args.workers)
     server = load.start_server(args.url, args.port, args.workers)
-    results: list[Result] = []
     try:
         consumer, _ = load.login(args.port, "consumer1@bench.example")
         many = rotating_cookies(args.port, args.users) if args.users > 1 else None
@@ -133,20 +147,26 @@ def run(args: argparse.Namespace) -> list[Result]:
              args.port, api),
             ("API list, anonymous", "/api/v1/complaints?limit=20", FORTUNES, args.port, None),
         ]  # fmt: skip
-        for name, key, base, port, headers in runs:
-            if args.only and not any(word in name for word in args.only):
-                continue
+        runs = [run for run in runs if not args.only or any(w in run[0] for w in args.only)]
+        for name, key, _, port, headers in runs:
             path = key.removeprefix("baseline:")
             status = load.get(port, path, headers)[0]  # warm up, and a check
             if status != 200:
                 print(f"{name}: {path} answered {status}", flush=True)
-            script = many if headers is signed else None
-            r = load.wrk(binary, port, path, seconds=args.seconds, connections=args.connections,
-                         threads=args.threads, headers=None if script else headers,
-                         script=script)  # fmt: skip
-            results.append(Result(name, key, base, r["rps"], r["p50"], r["p99"], r["requests"],
-                                  r["errors"]))  # fmt: skip
-            print(results[-1], flush=True)
+        # Several rounds, each endpoint in turn: on a shared machine the rate drifts by a tenth
+        # within a minute, so a ratio is read from runs close in time (bench/README.md).
+        rounds: dict[str, list[Result]] = {name: [] for name, *_ in runs}
+        for _ in range(args.rounds):
+            for name, key, base, port, headers in runs:
+                path = key.removeprefix("baseline:")
+                script = many if headers is signed else None
+                r = load.wrk(binary, port, path, seconds=args.seconds,
+                             connections=args.connections, threads=args.threads,
+                             headers=None if script else headers, script=script)  # fmt: skip
+                rounds[name].append(Result(name, key, base, r["rps"], r["p50"], r["p99"],
+                                           r["requests"], r["errors"]))  # fmt: skip
+                print(rounds[name][-1], flush=True)
+        results = [_median(found, rounds) for found in rounds.values()]
     finally:
         load.stop_server(server)
         load.stop_server(baseline)
@@ -158,6 +178,8 @@ def main() -> None:
     load.server_options(parser)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=1, help="run every endpoint this many "
+                        "times, in turn, and report the medians")  # fmt: skip
     parser.add_argument("--only", nargs="+", default=[], help="only names with these words")
     parser.add_argument("--users", type=int, default=1, help="consumers whose cookies the "
                         "consumer pages rotate through, one per request")  # fmt: skip

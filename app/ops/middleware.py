@@ -5,12 +5,11 @@ import logging
 import os
 import re
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ops import logging as ops_logging
-from app.ops.metrics import LATENCY, REQUESTS
+from app.ops.metrics import tally
 
 log = logging.getLogger("outcry.access")
 # A proxy's id is kept when it looks like one; anything else could inject into log lines.
@@ -36,21 +35,6 @@ def _route_label(scope: Scope) -> str:
     if path:
         return path
     return "static" if scope.get("path", "").startswith("/static/") else "unmatched"
-
-
-# Each route's metric children, looked up once: ``labels()`` builds a key and takes a lock.
-_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-
-
-def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
-    key = (method, route, status)
-    found = _children.get(key)
-    if found is None:
-        found = _children[key] = (
-            REQUESTS.labels(method, route, str(status)),
-            LATENCY.labels(method, route),
-        )
-    return found
 
 
 class ObservabilityMiddleware:
@@ -87,9 +71,7 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_label(scope)
             method = scope["method"]
-            count, latency = _series(method, route, status)
-            count.inc()
-            latency.observe(elapsed)
+            tally(method, route, status, elapsed)
             if log.isEnabledFor(logging.INFO):  # production benches log warnings only
                 log.info(
                     "%s %s %d",

@@ -208,5 +208,5 @@ def install(app: FastAPI) -> None:
             "was saved; please try again in a moment.",
         )
         # Starlette answers a crash from its outermost middleware, outside SecurityMiddleware.
-        security_headers(response.headers, get_settings())
+        security_headers(response.raw_headers, get_settings())
         return response

@@ -1,9 +1,13 @@
 """The security headers every response carries, and the paths other sites may embed. Applied
-by SecurityMiddleware (app/web/middleware.py) and by the 500 handler (app/web/errors.py)."""
+by SecurityMiddleware (app/web/middleware.py) and by the 500 handler (app/web/errors.py).
+
+A browser runs a document (HTML, SVG, XML): it gets the whole set. Data (JSON, plain text,
+CSV, downloads), which a browser never runs as a document once ``nosniff`` is sent, gets the
+set OWASP's REST Security Cheat Sheet names for API responses, with a CSP that allows nothing;
+the document-only headers would be bytes every answer pays to write and every client to read
+(docs/security-references.md)."""
 
 import re
-
-from starlette.datastructures import MutableHeaders
 
 from app.config import Settings
 
@@ -11,6 +15,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# Data loads nothing and runs nothing: if a browser ever showed it as a page, that page could
+# do nothing either.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 # Embeds (app/routes/public/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
@@ -29,10 +36,33 @@ PERMISSIONS_POLICY = (
     "display-capture=(), browsing-topics=()"
 )
 
+# Media types answered as data. Anything else (no type at all included: redirects, 304s) is
+# treated as a document.
+DATA_TYPES = frozenset(
+    {
+        b"application/json",
+        b"text/plain",
+        b"text/csv",
+        b"text/markdown",
+        b"application/zip",
+        b"application/octet-stream",
+        b"application/vnd.sqlite3",
+        b"application/vnd.apache.parquet",
+    }
+)
 
-def _pairs(*, https: bool) -> tuple[tuple[bytes, bytes], ...]:
-    pairs = [
-        ("content-security-policy", CSP),
+Pairs = tuple[tuple[bytes, bytes], ...]
+
+
+def _encoded(pairs: list[tuple[str, str]], *, https: bool) -> Pairs:
+    if https:
+        pairs = [*pairs, ("strict-transport-security", "max-age=63072000; includeSubDomains")]
+    return tuple((name.encode(), value.encode()) for name, value in pairs)
+
+
+def _document(csp: str) -> list[tuple[str, str]]:
+    return [
+        ("content-security-policy", csp),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "strict-origin-when-cross-origin"),
         ("x-frame-options", "DENY"),
@@ -41,27 +71,51 @@ def _pairs(*, https: bool) -> tuple[tuple[bytes, bytes], ...]:
         # into it.
         ("cross-origin-opener-policy", "same-origin"),
     ]
-    if https:
-        pairs.append(("strict-transport-security", "max-age=63072000; includeSubDomains"))
-    return tuple((name.encode(), value.encode()) for name, value in pairs)
 
 
-# Encoded once: every response carries them, and setting them one by one through
-# MutableHeaders (a scan of the list per header) was a fifth of /healthz's own cost.
-_PAIRS = {https: _pairs(https=https) for https in (False, True)}
+_DATA = [
+    ("content-security-policy", DATA_CSP),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+]
+# Any site may frame or load an embed: no X-Frame-Options (it has no "allow all" value; the CSP
+# says it), and a resource policy that lets other origins load it.
+_EMBED = [
+    *(pair for pair in _document(EMBEDDABLE_CSP) if pair[0] != "x-frame-options"),
+    ("cross-origin-resource-policy", "cross-origin"),
+]
+
+# Encoded once, by (https, kind): every response carries one of them.
+_SETS: dict[tuple[bool, str], Pairs] = {
+    (https, kind): _encoded(pairs, https=https)
+    for https in (False, True)
+    for kind, pairs in (("document", _document(CSP)), ("data", _DATA), ("embed", _EMBED))
+}
+_NAMES = {key: frozenset(name for name, _ in pairs) for key, pairs in _SETS.items()}
 
 
-_NAMES = {https: frozenset(name for name, _ in pairs) for https, pairs in _PAIRS.items()}
+def is_data(content_type: bytes) -> bool:
+    media = content_type.partition(b";")[0].strip().lower()
+    return media in DATA_TYPES or media.endswith(b"+json")
 
 
-def security_headers(headers: MutableHeaders, settings: Settings) -> set[bytes]:
-    """Also applied by the 500 handler, whose response bypasses this middleware. A header the
-    route set already is left alone: a route may loosen one for itself (the API docs' inline
-    styles). Returns the names the response had before (the middleware reads them too)."""
-    raw = headers.raw
-    present = {name for name, _ in raw}
-    pairs = _PAIRS[settings.is_https]
-    if present.isdisjoint(_NAMES[settings.is_https]):  # most responses: all of them, at once
+def security_headers(
+    raw: list[tuple[bytes, bytes]], settings: Settings, *, embeddable: bool = False
+) -> set[bytes]:
+    """Add the set for this response to its raw header list. Also applied by the 500 handler,
+    whose response bypasses the middleware. A header the route set already is left alone: a
+    route may loosen one for itself (the API docs' inline styles). Returns the names the
+    response had before (the middleware reads them too)."""
+    present = set()
+    content_type = b""
+    for name, value in raw:
+        present.add(name)
+        if name == b"content-type":
+            content_type = value
+    kind = "embed" if embeddable else "data" if is_data(content_type) else "document"
+    key = (settings.is_https, kind)
+    pairs = _SETS[key]
+    if present.isdisjoint(_NAMES[key]):  # most responses: all of them, at once
         raw.extend(pairs)
     else:
         raw.extend(pair for pair in pairs if pair[0] not in present)

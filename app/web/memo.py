@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import get_settings
 from app.web.sessions import cookie_name
-from app.writegate import readers_give_way
+from app.writegate import readers_give_way, writers_waiting
 
 # Every public answer varies on the cookie: a signed-in visitor's page is personal. The memo's
 # answers carry it too, like the routes' (caching.py).
@@ -140,7 +140,7 @@ class NotModifiedMiddleware:
         self.session_cookie = cookie_name()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and writers_waiting():
             await readers_give_way()  # writes, which carry what people typed, go first
         if (
             scope["type"] == "http"

@@ -3,7 +3,7 @@
 import math
 from urllib.parse import parse_qsl
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.web.csrf import anon_cookie_name
 from app.web.errors import error_response
-from app.web.headers import EMBEDDABLE_CSP, EMBEDDABLE_PATHS, security_headers
+from app.web.headers import EMBEDDABLE_PATHS, security_headers
 from app.web.sessions import cookie_name, wrote_cookie_name
 
 SAFE = ("GET", "HEAD", "OPTIONS")
@@ -83,7 +83,7 @@ def _require_utf8_parts(body: bytes, content_type: str) -> None:
 def _has_nul(scope: Scope) -> bool:
     """NUL means nothing in any address or query Outcry serves, and PostgreSQL refuses it in
     text: such a request is malformed, whatever route it is for."""
-    query = scope.get("query_string", b"").lower()
+    query = scope.get("query_string", b"")
     return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
@@ -106,10 +106,12 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                self._decorate(scope, headers)
+                raw = message.setdefault("headers", [])
+                if not isinstance(raw, list):  # ASGI allows any iterable
+                    raw = message["headers"] = list(raw)
+                self._decorate(scope, raw)
                 if scope["method"] not in SAFE and message["status"] < 400:
-                    self._wrote(scope, headers)
+                    self._wrote(scope, raw)
             await send(message)
 
         if _has_nul(scope):
@@ -156,45 +158,50 @@ class SecurityMiddleware:
 
         await self.app(scope, limited_receive, send_with_headers)
 
-    def _decorate(self, scope: Scope, headers: MutableHeaders) -> None:
+    def _decorate(self, scope: Scope, raw: list[tuple[bytes, bytes]]) -> None:
+        """Works on the raw header list: ``MutableHeaders`` copies it and scans it per header,
+        a cost every response paid (bench/README.md, the middleware's share)."""
         path = scope["path"]
         embeddable = (
             path.startswith(_EMBEDDABLE_STARTS) and EMBEDDABLE_PATHS.fullmatch(path) is not None
         )
-        if embeddable:
-            headers.setdefault("content-security-policy", EMBEDDABLE_CSP)
-            headers.setdefault("cross-origin-resource-policy", "cross-origin")
-        present = security_headers(headers, self.settings)
-        if embeddable:
-            del headers["x-frame-options"]  # no "allow all" value exists; the CSP says it
+        present = security_headers(raw, self.settings, embeddable=embeddable)
         state = scope.get("state")
         anon = state.get("new_anon") if state else None
         if anon and not embeddable:
             secure = "; Secure" if self.settings.is_https else ""
-            headers.append(
-                "set-cookie",
-                f"{anon_cookie_name()}={anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400"
-                f"{secure}",
+            raw.append(
+                (
+                    b"set-cookie",
+                    f"{anon_cookie_name()}={anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400"
+                    f"{secure}".encode("latin-1"),
+                )
             )
         # A page with a form carries a token bound to one visitor, and a cookie is one visitor's:
         # neither may be kept by a shared cache, nor by the browser's (back button, shared PCs).
         personal = (anon and not embeddable) or (state and state.get("csrf_rendered"))
         if not (personal or b"set-cookie" in present):
             return  # most responses: nothing more to read
-        control = headers.get("cache-control", "")
-        if (personal or "public" in control) and "no-store" not in control:
-            headers["cache-control"] = "private, no-store"
+        at = next((i for i, (name, _) in enumerate(raw) if name == b"cache-control"), None)
+        control = raw[at][1] if at is not None else b""
+        if (personal or b"public" in control) and b"no-store" not in control:
+            if at is not None:
+                raw[at] = (b"cache-control", b"private, no-store")
+            else:
+                raw.append((b"cache-control", b"private, no-store"))
 
-    def _wrote(self, scope: Scope, headers: MutableHeaders) -> None:
+    def _wrote(self, scope: Scope, raw: list[tuple[bytes, bytes]]) -> None:
         """A signed-in visitor changed something: their next pages, for a moment, are built
         from the database rather than a remembered validator (``sessions.wrote_cookie_name``)."""
         seconds = math.ceil(self.settings.cache_memo_seconds)
         if seconds and self.session_cookie in Headers(scope=scope).get("cookie", ""):
             secure = "; Secure" if self.settings.is_https else ""
-            headers.append(
-                "set-cookie",
-                f"{wrote_cookie_name()}=1; Path=/; HttpOnly; SameSite=Lax; Max-Age={seconds + 1}"
-                f"{secure}",
+            raw.append(
+                (
+                    b"set-cookie",
+                    f"{wrote_cookie_name()}=1; Path=/; HttpOnly; SameSite=Lax; "
+                    f"Max-Age={seconds + 1}{secure}".encode("latin-1"),
+                )
             )
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -214,7 +221,7 @@ class SecurityMiddleware:
         response = error_response(Request(scope, receive), status, detail)
         if close:
             response.headers["connection"] = "close"
-        self._decorate(scope, response.headers)
+        self._decorate(scope, response.raw_headers)
         await response(scope, receive, send)
 
 

@@ -214,8 +214,8 @@ def test_a_filled_honeypot_on_sign_up_pretends_success_and_stores_nothing(client
 # Headers -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/api/v1/complaints", "/nowhere", "/login"])
-def test_security_headers_on_pages_api_and_errors(client, path):
+@pytest.mark.parametrize("path", ["/", "/nowhere", "/login"])
+def test_security_headers_on_pages_and_errors(client, path):
     headers = client.get(path).headers
     assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert headers["cross-origin-opener-policy"] == "same-origin"
@@ -223,6 +223,18 @@ def test_security_headers_on_pages_api_and_errors(client, path):
     assert "payment=()" in headers["permissions-policy"]
     assert headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/complaints", "/api/v1/nowhere", "/healthz"])
+def test_data_answers_carry_the_api_set(client, path):
+    """OWASP's set for API responses: nothing may load, frame or sniff them; the headers that
+    only a document reads are not sent."""
+    headers = client.get(path).headers
+    assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert "permissions-policy" not in headers
+    assert "cross-origin-opener-policy" not in headers
 
 
 def test_a_crash_page_leaks_nothing_and_keeps_the_headers(web_app, client):

@@ -185,6 +185,48 @@ def test_metrics_add_up_across_processes_with_a_multiprocess_dir(tmp_path):
     ), runs[-1].stderr[-2000:]
 
 
+def test_requests_reach_other_processes_scrapes_within_a_second(tmp_path):
+    """A process tallies its requests and hands them over in batches; its timer hands over the
+    rest, so another process's scrape counts them although this process is never scraped."""
+    import subprocess
+    import sys
+
+    serving = (
+        "import asyncio\n"
+        "from app.ops import metrics\n"
+        "for _ in range(3):\n"
+        "    metrics.tally('GET', '/served', 200, 0.003)\n"
+        "async def serve():\n"
+        "    timer = asyncio.create_task(metrics.hand_over_every(0.05))\n"
+        "    await asyncio.sleep(0.3)\n"
+        "    timer.cancel()\n"
+        "asyncio.run(serve())\n"
+    )
+    scraping = (
+        "import app.models\n"
+        "from sqlmodel import SQLModel, create_engine\n"
+        "from app.ops.metrics import render\n"
+        "engine = create_engine('sqlite://')\n"
+        "SQLModel.metadata.create_all(engine)\n"
+        "print(render(engine).decode())\n"
+    )
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    runs = [
+        subprocess.run(  # noqa: S603 - our interpreter, our script
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+        )
+        for script in (serving, scraping)
+    ]
+    scraped = runs[-1].stdout
+    assert 'outcry_http_requests_total{method="GET",route="/served",status="200"} 3.0' in scraped, (
+        runs[0].stderr[-2000:] + runs[1].stderr[-2000:]
+    )
+    assert (
+        'outcry_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/served"} 3.0'
+        in scraped
+    )
+
+
 def test_an_error_page_for_a_signed_in_request_survives_the_failed_database(db):
     """After a failed request the session is rolled back and closed, so the signed-in user is
     expired and detached: the error page must not reload it from the database that just failed

@@ -29,7 +29,12 @@ def csp_directives(response) -> dict[str, list[str]]:
     return directives
 
 
+DOCUMENT_ONLY = ("referrer-policy", "permissions-policy", "cross-origin-opener-policy")
+
+
 def assert_security_headers(response) -> None:
+    """A document (a page, an SVG, a redirect) gets the whole set; data (JSON, text, CSV) the
+    API set, whose CSP allows nothing at all."""
     where = f"{response.request.method} {response.request.url.path} ({response.status_code})"
     csp = csp_directives(response)
     scripts = csp.get("script-src", csp.get("default-src"))
@@ -39,12 +44,20 @@ def assert_security_headers(response) -> None:
     assert "*" not in scripts, where
     assert csp.get("frame-ancestors") == ["'none'"], where
     assert response.headers.get("x-content-type-options") == "nosniff", where
+    assert response.headers.get("x-frame-options") == "DENY", where
+    media = response.headers.get("content-type", "").split(";")[0]
+    if media in {"application/json", "application/problem+json", "text/plain", "text/csv"}:
+        assert csp["default-src"] == ["'none'"], where
+        assert not [name for name in DOCUMENT_ONLY if name in response.headers], where
+        return
     assert response.headers.get("referrer-policy") in {
         "no-referrer",
         "same-origin",
         "strict-origin",
         "strict-origin-when-cross-origin",
     }, where
+    assert "camera=()" in response.headers.get("permissions-policy", ""), where
+    assert response.headers.get("cross-origin-opener-policy") == "same-origin", where
 
 
 def assert_site_layout(html: str) -> None:
