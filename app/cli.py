@@ -93,7 +93,7 @@ def serve(
         # The client address has one reader, app/web/ratelimit.py:client_ip, which believes
         # X-Forwarded-For only from OUTCRY_TRUSTED_PROXIES; uvicorn must not rewrite the peer.
         proxy_headers=False,
-        access_log=False,  # app/ops/middleware.py logs each request with its request id
+        access_log=False,  # app/ops/requests.py logs each request with its request id
     )
 
 

@@ -16,7 +16,6 @@ from app.ops import gc as ops_gc
 from app.ops import logging as ops_logging
 from app.ops import malloc as ops_malloc
 from app.ops import metrics
-from app.ops.middleware import ObservabilityMiddleware
 from app.routes.account import account_security, accounts, notify, sign_in_link
 from app.routes.admin import companies as admin_companies
 from app.routes.admin import home as admin
@@ -60,7 +59,7 @@ from app.routes.system import ops
 from app.startup import wire
 from app.web import errors, openapi, ratelimit
 from app.web.memo import NotModifiedMiddleware
-from app.web.middleware import HeadAsGet, SecurityMiddleware
+from app.web.middleware import EdgeMiddleware
 from app.web.routing import include_flat, index_routes
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -112,10 +111,8 @@ def create_app() -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.add_middleware(NotModifiedMiddleware)  # 304s for anonymous repeat visits (memo.py)
-    app.add_middleware(SecurityMiddleware, settings=settings)
-    app.add_middleware(HeadAsGet)  # outside the memo and the routes, which then see a GET
-    # Outermost, so its request id covers everything, the security middleware's 413 included.
-    app.add_middleware(ObservabilityMiddleware)
+    # Request ids and metrics, refusals, HEAD, security headers: around the memo's answers too.
+    app.add_middleware(EdgeMiddleware, settings=settings)
     errors.install(app)
     ratelimit.install(app)  # 429 with Retry-After (abuse limits)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -131,7 +131,7 @@ def install(app: FastAPI) -> None:
             return expired_filing(request, dict(await request.form()))
         if (
             isinstance(exc, NotFound)
-            and request.method == "GET"  # HEAD arrives here as GET (HeadAsGet)
+            and request.method == "GET"  # HEAD arrives here as GET (EdgeMiddleware)
             and (target := await _merged_into(request))
         ):
             return RedirectResponse(target, status_code=301)
@@ -207,6 +207,6 @@ def install(app: FastAPI) -> None:
             "Something went wrong on our side. Nothing you sent "
             "was saved; please try again in a moment.",
         )
-        # Starlette answers a crash from its outermost middleware, outside SecurityMiddleware.
-        security_headers(response.raw_headers, get_settings())
+        # Starlette answers a crash from its outermost middleware, outside EdgeMiddleware.
+        security_headers(response.raw_headers, https=get_settings().is_https)
         return response

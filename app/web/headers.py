@@ -1,5 +1,5 @@
 """The security headers every response carries, and the paths other sites may embed. Applied
-by SecurityMiddleware (app/web/middleware.py) and by the 500 handler (app/web/errors.py).
+by EdgeMiddleware (app/web/middleware.py) and by the 500 handler (app/web/errors.py).
 
 A browser runs a document (HTML, SVG, XML): it gets the whole set. Data (JSON, plain text,
 CSV, downloads), which a browser never runs as a document once ``nosniff`` is sent, gets the
@@ -8,8 +8,6 @@ the document-only headers would be bytes every answer pays to write and every cl
 (docs/security-references.md)."""
 
 import re
-
-from app.config import Settings
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -99,23 +97,31 @@ def is_data(content_type: bytes) -> bool:
     return media in DATA_TYPES or media.endswith(b"+json")
 
 
+# The answer for each Content-Type value seen: a site sends a handful of them.
+_data_by_type: dict[bytes, bool] = {}
+
+
 def security_headers(
-    raw: list[tuple[bytes, bytes]], settings: Settings, *, embeddable: bool = False
-) -> set[bytes]:
+    raw: list[tuple[bytes, bytes]], *, https: bool, embeddable: bool = False
+) -> dict[bytes, bytes]:
     """Add the set for this response to its raw header list. Also applied by the 500 handler,
     whose response bypasses the middleware. A header the route set already is left alone: a
-    route may loosen one for itself (the API docs' inline styles). Returns the names the
-    response had before (the middleware reads them too)."""
-    present = set()
-    content_type = b""
-    for name, value in raw:
-        present.add(name)
-        if name == b"content-type":
-            content_type = value
-    kind = "embed" if embeddable else "data" if is_data(content_type) else "document"
-    key = (settings.is_https, kind)
+    route may loosen one for itself (the API docs' inline styles). Returns the headers the
+    response had before, by name (the middleware reads them too)."""
+    present = dict(raw)
+    if embeddable:
+        kind = "embed"
+    else:
+        content_type = present.get(b"content-type", b"")
+        data = _data_by_type.get(content_type)
+        if data is None:
+            data = is_data(content_type)
+            if len(_data_by_type) < 256:
+                _data_by_type[content_type] = data
+        kind = "data" if data else "document"
+    key = (https, kind)
     pairs = _SETS[key]
-    if present.isdisjoint(_NAMES[key]):  # most responses: all of them, at once
+    if present.keys().isdisjoint(_NAMES[key]):  # most responses: all of them, at once
         raw.extend(pairs)
     else:
         raw.extend(pair for pair in pairs if pair[0] not in present)

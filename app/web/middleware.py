@@ -1,6 +1,7 @@
-"""Pure ASGI middleware (no BaseHTTPMiddleware: it costs a task per request)."""
+"""Outcry's one middleware, pure ASGI (no BaseHTTPMiddleware: it costs a task per request)."""
 
 import math
+import time
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
@@ -9,6 +10,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.ops import logging as ops_logging
+from app.ops import requests
 from app.web.csrf import anon_cookie_name
 from app.web.errors import error_response
 from app.web.headers import EMBEDDABLE_PATHS, security_headers
@@ -90,38 +93,69 @@ def _has_nul(scope: Scope) -> bool:
 NOT_AN_ADDRESS = "This address contains a NUL character, so it cannot name anything here."
 
 
-class SecurityMiddleware:
-    """Security headers, the anonymous CSRF cookie, 413 for bodies over the size limit, and 400
-    for form bodies that are not UTF-8 text and for addresses with a NUL character."""
+class EdgeMiddleware:
+    """The one layer Outcry puts around every request, in this order:
+
+    - its request id (a proxy's, or a new one) for the logs and the ``X-Request-Id`` header, and
+      on the way out its access line and metrics (app/ops/requests.py);
+    - 400 for an address with a NUL character; for a body, 413 over the size limit and 400 for
+      a form that is not UTF-8 text;
+    - HEAD answered as GET without the body (RFC 9110 §9.3.2): routes declare GET only, and
+      Starlette's router would answer a HEAD for them with 405;
+    - on the answer, the security headers (app/web/headers.py), the anonymous CSRF cookie, and
+      the cookie that marks a signed-in visitor's change.
+
+    One layer rather than four: each layer's frames and its wrapper of ``send`` cost every
+    request, a third of /healthz's time beside plain text (bench/README.md)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.https = settings.is_https
         self.session_cookie = cookie_name()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        rid = requests.request_id(scope)
+        token = ops_logging.request_id.set(rid)
+        started = time.perf_counter()
+        method = scope["method"]
+        head = method == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}  # the memo and the routes see a GET
+        status = 500  # if the app dies before it starts an answer
 
-        async def send_with_headers(message: Message) -> None:
+        async def edge_send(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 raw = message.setdefault("headers", [])
                 if not isinstance(raw, list):  # ASGI allows any iterable
                     raw = message["headers"] = list(raw)
                 self._decorate(scope, raw)
-                if scope["method"] not in SAFE and message["status"] < 400:
+                if method not in SAFE and status < 400:
                     self._wrote(scope, raw)
+                raw.append((b"x-request-id", rid.encode("latin-1")))
+            elif head and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # the GET's length stays in Content-Length; its bytes are not sent
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        if _has_nul(scope):
-            await self._refuse(scope, receive, send, 400, NOT_AN_ADDRESS)
-            return
+        try:
+            if _has_nul(scope):
+                await self._refuse(scope, receive, edge_send, 400, NOT_AN_ADDRESS)
+            elif method in SAFE:  # no body to check
+                await self.app(scope, receive, edge_send)
+            else:
+                await self._with_body(scope, receive, edge_send)
+        finally:
+            requests.finished(method, scope, status, time.perf_counter() - started)
+            ops_logging.request_id.reset(token)
 
-        if scope["method"] in SAFE:  # no body to check
-            await self.app(scope, receive, send_with_headers)
-            return
-
+    async def _with_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
         # Raw mail may be far larger than any form (attachments): its own ceiling.
@@ -156,7 +190,7 @@ class SecurityMiddleware:
                         _require_utf8_parts(bytes(body), content_type)
             return message
 
-        await self.app(scope, limited_receive, send_with_headers)
+        await self.app(scope, limited_receive, send)
 
     def _decorate(self, scope: Scope, raw: list[tuple[bytes, bytes]]) -> None:
         """Works on the raw header list: ``MutableHeaders`` copies it and scans it per header,
@@ -165,11 +199,11 @@ class SecurityMiddleware:
         embeddable = (
             path.startswith(_EMBEDDABLE_STARTS) and EMBEDDABLE_PATHS.fullmatch(path) is not None
         )
-        present = security_headers(raw, self.settings, embeddable=embeddable)
+        present = security_headers(raw, https=self.https, embeddable=embeddable)
         state = scope.get("state")
         anon = state.get("new_anon") if state else None
         if anon and not embeddable:
-            secure = "; Secure" if self.settings.is_https else ""
+            secure = "; Secure" if self.https else ""
             raw.append(
                 (
                     b"set-cookie",
@@ -182,20 +216,17 @@ class SecurityMiddleware:
         personal = (anon and not embeddable) or (state and state.get("csrf_rendered"))
         if not (personal or b"set-cookie" in present):
             return  # most responses: nothing more to read
-        at = next((i for i, (name, _) in enumerate(raw) if name == b"cache-control"), None)
-        control = raw[at][1] if at is not None else b""
+        control = present.get(b"cache-control", b"")
         if (personal or b"public" in control) and b"no-store" not in control:
-            if at is not None:
-                raw[at] = (b"cache-control", b"private, no-store")
-            else:
-                raw.append((b"cache-control", b"private, no-store"))
+            raw[:] = [pair for pair in raw if pair[0] != b"cache-control"]
+            raw.append((b"cache-control", b"private, no-store"))
 
     def _wrote(self, scope: Scope, raw: list[tuple[bytes, bytes]]) -> None:
         """A signed-in visitor changed something: their next pages, for a moment, are built
         from the database rather than a remembered validator (``sessions.wrote_cookie_name``)."""
         seconds = math.ceil(self.settings.cache_memo_seconds)
         if seconds and self.session_cookie in Headers(scope=scope).get("cookie", ""):
-            secure = "; Secure" if self.settings.is_https else ""
+            secure = "; Secure" if self.https else ""
             raw.append(
                 (
                     b"set-cookie",
@@ -221,27 +252,4 @@ class SecurityMiddleware:
         response = error_response(Request(scope, receive), status, detail)
         if close:
             response.headers["connection"] = "close"
-        self._decorate(scope, response.raw_headers)
-        await response(scope, receive, send)
-
-
-class HeadAsGet:
-    """HEAD answers exactly as GET would, without the body (RFC 9110 §9.3.2): routes declare GET
-    only, and Starlette's router would answer a HEAD for them with 405."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return  # the GET's length stays in Content-Length; its bytes are not sent
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        await response(scope, receive, send)  # the edge's send adds the headers

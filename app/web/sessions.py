@@ -33,7 +33,7 @@ def set_session_cookie(request: Request, response: Response, token: str | None) 
 
 
 def wrote_cookie_name() -> str:
-    """Set for a moment on the answer to a signed-in visitor's change (``SecurityMiddleware``):
+    """Set for a moment on the answer to a signed-in visitor's change (``EdgeMiddleware``):
     their next pages are built from the database, not from a validator this process remembers
     (``caching.remembered``), so they see their own change at once, whichever process answers.
     Rails's database selector keeps a writer on the primary database the same way."""

@@ -77,6 +77,16 @@ def test_metrics_count_requests_by_route_template(client, db):
     assert "outcry_http_request_duration_seconds_bucket" in text
 
 
+def test_a_head_request_is_counted_under_its_route(client, db):
+    complaint = make_complaint(db)
+    assert client.head(f"/complaints/{complaint.id}").status_code == 200
+    text = client.get("/metrics").text
+    assert (
+        'outcry_http_requests_total{method="HEAD",route="/complaints/{complaint_id}",status="200"}'
+        in text
+    )
+
+
 def test_metrics_show_queue_depth_from_the_database(db):
     enqueue(session=db, kind="mail", key="ops-test-1", payload={})
     enqueue(session=db, kind="mail", key="ops-test-2", payload={})

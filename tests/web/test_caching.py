@@ -173,10 +173,10 @@ def test_a_cookie_never_leaves_with_public_cache_control(db: Session):
     from fastapi.testclient import TestClient
 
     from app.config import get_settings
-    from app.web.middleware import SecurityMiddleware
+    from app.web.middleware import EdgeMiddleware
 
     app = FastAPI()
-    app.add_middleware(SecurityMiddleware, settings=get_settings())
+    app.add_middleware(EdgeMiddleware, settings=get_settings())
 
     @app.get("/x")
     def x(request: Request) -> HTMLResponse:
