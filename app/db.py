@@ -324,6 +324,16 @@ def _commit(session: Session) -> None:
         raise
     finally:
         session.close()
+        session.info[_BEGAN] = False
+
+
+def end_read(session: Session) -> None:
+    """End a read-only request's transaction in the thread that ran its route, once the route
+    has drawn its answer: ``get_session`` would otherwise take a thread again only to send
+    PostgreSQL's COMMIT (app/web/routing.py). Only a session ``get_session`` opened for the
+    request (a test's own session, given in its place, stays open)."""
+    if _SLOT in session.info and _has_work(session):
+        _commit(session)
 
 
 def _discard(session: Session) -> None:
@@ -331,6 +341,7 @@ def _discard(session: Session) -> None:
         session.rollback()
     finally:
         session.close()
+        session.info[_BEGAN] = False
 
 
 _BEGAN = "outcry_began"

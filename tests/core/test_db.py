@@ -82,3 +82,45 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_before_use() -> None
         assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != dropped
         session.commit()
     engine.dispose()
+
+
+def test_a_read_ends_its_transaction_in_its_routes_thread(engine, monkeypatch) -> None:
+    """A plain read takes one thread, not two: its COMMIT (a round trip on PostgreSQL; SQLite's
+    is sent on the loop) goes from the route's own thread. A streamed answer still reads from
+    its session as it is sent."""
+    import anyio.to_thread
+    from fastapi import APIRouter
+    from fastapi.responses import PlainTextResponse, StreamingResponse
+    from fastapi.testclient import TestClient
+
+    from app.web.deps import SessionDep
+    from app.web.routing import include_flat
+
+    router = APIRouter()
+
+    @router.get("/session-check/read")
+    def read(session: SessionDep) -> PlainTextResponse:
+        return PlainTextResponse(str(session.execute(text("SELECT 41 + 1")).scalar_one()))
+
+    @router.get("/session-check/stream")
+    def stream(session: SessionDep) -> StreamingResponse:
+        def lines() -> Iterator[str]:
+            for n in (1, 2, 3):
+                yield f"{session.execute(text(f'SELECT {n}')).scalar_one()}\n"
+
+        return StreamingResponse(lines(), media_type="text/plain")
+
+    hops: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(func: Callable, *args: object, **kwargs: object) -> object:
+        hops.append(getattr(func, "__name__", repr(func)))
+        return await real(func, *args, **kwargs)
+
+    app = create_app()
+    include_flat(app, router)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    with TestClient(app) as client:
+        assert client.get("/session-check/read").text == "42"
+        assert "_commit" not in hops
+        assert client.get("/session-check/stream").text == "1\n2\n3\n"
