@@ -291,6 +291,7 @@ class Slot:
 
 
 _SLOT = "outcry_slot"
+_READ_ONLY = "outcry_read_only"
 _LATE_SLOT = "outcry_slot_when_needed"
 E = TypeVar("E", bound=Callable[..., Any])
 
@@ -334,6 +335,32 @@ def end_read(session: Session) -> None:
     request (a test's own session, given in its place, stays open)."""
     if _SLOT in session.info and _has_work(session):
         _commit(session)
+    _write_after(session)
+
+
+_AFTER = "outcry_write_after_read"
+
+
+def write_after_read(session: Session, write: Callable[[Session], None]) -> None:
+    """A small write a read request wants done (an API token's "last used"): at once in a
+    writing session, else after the read's transaction has ended, in a writing transaction of
+    its own on the request's connection slot. A read transaction must not write: SQLite fails
+    the write at once if anyone wrote since it began ("database is locked"), and it would
+    bypass the write gate."""
+    if session.info.get(_READ_ONLY):
+        session.info.setdefault(_AFTER, []).append(write)
+    else:
+        write(session)
+
+
+def _write_after(session: Session) -> None:
+    writes = session.info.pop(_AFTER, None)
+    if not writes:
+        return
+    with Session(get_engine(), expire_on_commit=False) as writing:
+        for write in writes:
+            write(writing)
+        writing.commit()
 
 
 def _discard(session: Session) -> None:
@@ -372,6 +399,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await slot.take()
     session = Session(engine, expire_on_commit=False)
     session.info[_SLOT] = slot
+    session.info[_READ_ONLY] = safe
     try:
         yield session
     except BaseException:
@@ -389,6 +417,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
                 await anyio.to_thread.run_sync(_commit, session)
         else:
             session.close()  # never touched the database: nothing to send
+        if _AFTER in session.info:  # with this request's slot, so a connection is free
+            await slot.take()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_write_after, session)
     finally:
         slot.give_back()
 

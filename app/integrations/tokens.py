@@ -9,11 +9,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from app import audit
 from app.clock import utcnow
 from app.companies import members
+from app.db import write_after_read
 from app.errors import Conflict, DomainError, NotFound
 from app.hashing import token_hash
 from app.models.company import Company
@@ -122,11 +124,38 @@ def authenticate(*, session: Session, raw: str, now: datetime | None = None) -> 
     if user is None or member is None or company is None:
         return None
     now = now or utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
-        token.last_used_at = now
-        session.add(token)
-        session.flush()
+    _note_use(session, token, now)
     return CompanyActor(user=user, company=company, member=member, token=token)
+
+
+# The tokens whose use this process has last recorded, and when (by hash: ids of deleted rows
+# come back): at the minute's turn, only the first of a burst of requests writes.
+_recorded: dict[str, datetime] = {}
+
+
+def _note_use(session: Session, token: ApiToken, now: datetime) -> None:
+    earliest = now - TOUCH_EVERY
+    last = max(token.last_used_at or earliest, _recorded.get(token.token_hash, earliest))
+    if now - last < TOUCH_EVERY:
+        return
+    _recorded[token.token_hash] = now
+    token_id = pk(token)
+
+    def record(writing: Session) -> None:
+        # Only forward, and not again within the minute (another process may have written).
+        writing.execute(
+            update(ApiToken)
+            .where(
+                col(ApiToken.id) == token_id,
+                or_(
+                    col(ApiToken.last_used_at).is_(None),
+                    col(ApiToken.last_used_at) <= now - TOUCH_EVERY,
+                ),
+            )
+            .values(last_used_at=now)
+        )
+
+    write_after_read(session, record)
 
 
 class UnknownAgent(DomainError):

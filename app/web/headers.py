@@ -5,7 +5,7 @@ A browser runs a document (HTML, SVG, XML): it gets the whole set. Data (JSON, p
 CSV, downloads), which a browser never runs as a document once ``nosniff`` is sent, gets the
 set OWASP's REST Security Cheat Sheet names for API responses, with a CSP that allows nothing;
 the document-only headers would be bytes every answer pays to write and every client to read
-(docs/security-references.md)."""
+(docs/security-facts.md)."""
 
 import re
 

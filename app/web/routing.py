@@ -63,7 +63,7 @@ def _end_reads_in_the_route(route: APIRoute) -> None:
     only to send COMMIT, was a tenth of a rep's page. Not for a streamed answer, which may
     still read as it is sent, nor for a returned model, serialized after the route."""
     call = route.dependant.call
-    if call is None or inspect.iscoroutinefunction(call) or not route.methods <= _SAFE:
+    if call is None or inspect.iscoroutinefunction(call) or not (route.methods or set()) <= _SAFE:
         return
     name = next((d.name for d in route.dependant.dependencies if d.call is get_session), None)
     if name is None:
