@@ -169,38 +169,43 @@ def test_a_database_outage_answers_503_with_retry_after(web_app):
     assert api.headers["content-type"] == "application/problem+json"
 
 
-def test_metrics_add_up_across_processes_with_a_multiprocess_dir(tmp_path):
+# A process's script that prints a scrape, as /metrics would answer it.
+SCRAPE = (
+    "import app.models\n"
+    "from sqlmodel import SQLModel, create_engine\n"
+    "from app.ops.metrics import render\n"
+    "engine = create_engine('sqlite://')\n"
+    "SQLModel.metadata.create_all(engine)\n"
+    "print(render(engine).decode())\n"
+)
+
+
+def _processes(tmp_path, *scripts: str) -> tuple[str, str]:
+    """Run each script in a process of its own, one after the other, sharing a multiprocess
+    metrics directory: the last one's output, and every process's errors."""
     import subprocess
     import sys
 
-    script = (
-        "import app.models\n"
-        "from sqlmodel import SQLModel, create_engine\n"
-        "from app.ops.metrics import REQUESTS, render\n"
-        "engine = create_engine('sqlite://')\n"
-        "SQLModel.metadata.create_all(engine)\n"
-        "REQUESTS.labels('GET', '/x', '200').inc()\n"
-        "print(render(engine).decode())\n"
-    )
     env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     runs = [
         subprocess.run(  # noqa: S603 - our interpreter, our script
             [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
         )
-        for _ in range(2)
+        for script in scripts
     ]
+    return runs[-1].stdout, "".join(run.stderr[-2000:] for run in runs)
+
+
+def test_metrics_add_up_across_processes_with_a_multiprocess_dir(tmp_path):
+    counting = "from app.ops.metrics import REQUESTS\nREQUESTS.labels('GET', '/x', '200').inc()\n"
+    scraped, errors = _processes(tmp_path, counting, counting + SCRAPE)
     # Two processes each counted one request; the second process's scrape sees both.
-    assert (
-        'outcry_http_requests_total{method="GET",route="/x",status="200"} 2.0' in runs[-1].stdout
-    ), runs[-1].stderr[-2000:]
+    assert 'outcry_http_requests_total{method="GET",route="/x",status="200"} 2.0' in scraped, errors
 
 
 def test_requests_reach_other_processes_scrapes_within_a_second(tmp_path):
     """A process tallies its requests and hands them over in batches; its timer hands over the
     rest, so another process's scrape counts them although this process is never scraped."""
-    import subprocess
-    import sys
-
     serving = (
         "import asyncio\n"
         "from app.ops import metrics\n"
@@ -212,24 +217,9 @@ def test_requests_reach_other_processes_scrapes_within_a_second(tmp_path):
         "    timer.cancel()\n"
         "asyncio.run(serve())\n"
     )
-    scraping = (
-        "import app.models\n"
-        "from sqlmodel import SQLModel, create_engine\n"
-        "from app.ops.metrics import render\n"
-        "engine = create_engine('sqlite://')\n"
-        "SQLModel.metadata.create_all(engine)\n"
-        "print(render(engine).decode())\n"
-    )
-    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    runs = [
-        subprocess.run(  # noqa: S603 - our interpreter, our script
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-        )
-        for script in (serving, scraping)
-    ]
-    scraped = runs[-1].stdout
+    scraped, errors = _processes(tmp_path, serving, SCRAPE)
     assert 'outcry_http_requests_total{method="GET",route="/served",status="200"} 3.0' in scraped, (
-        runs[0].stderr[-2000:] + runs[1].stderr[-2000:]
+        errors
     )
     assert (
         'outcry_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/served"} 3.0'
