@@ -92,6 +92,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             engine.dispose()
     finally:
         metrics_timer.cancel()
+        metrics.hand_over()  # the last second's requests, for the other processes' scrapes
 
 
 def create_app() -> FastAPI:

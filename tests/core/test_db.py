@@ -94,6 +94,7 @@ def test_a_read_ends_its_transaction_in_its_routes_thread(engine, monkeypatch) -
     from fastapi.testclient import TestClient
 
     from app.web.deps import SessionDep
+    from app.web.downloads import StreamSessionDep
     from app.web.routing import include_flat
 
     router = APIRouter()
@@ -103,7 +104,7 @@ def test_a_read_ends_its_transaction_in_its_routes_thread(engine, monkeypatch) -
         return PlainTextResponse(str(session.execute(text("SELECT 41 + 1")).scalar_one()))
 
     @router.get("/session-check/stream")
-    def stream(session: SessionDep) -> StreamingResponse:
+    def stream(session: StreamSessionDep) -> StreamingResponse:
         def lines() -> Iterator[str]:
             for n in (1, 2, 3):
                 yield f"{session.execute(text(f'SELECT {n}')).scalar_one()}\n"
