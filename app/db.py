@@ -8,7 +8,7 @@ Connections and threads, sized together so that no request can wedge the process
   that are themselves waiting for a thread: nothing moves until the pool times out (200 signed-in
   requests at once did exactly that).
 - So a request takes a **connection slot** on the event loop before its session may touch the
-  database (``get_session``, ``connection_slot``), one slot per pooled connection, and gives it
+  database (``get_session``; app/slots.py), one slot per pooled connection, and gives it
   back once the session is closed. A thread never waits for the pool: its request's slot
   guarantees a free connection. Requests beyond the slots wait on the event loop, holding
   nothing.
@@ -39,12 +39,9 @@ SQLite's one write lock, taken in turns (app/writegate.py):
 - Read-only transactions (GET requests, ``for_reading``) take no turn; PostgreSQL has no gate.
 """
 
-import asyncio
-import contextlib
 import logging
 import os
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -59,6 +56,7 @@ from sqlmodel import Session, create_engine
 
 from app import writegate
 from app.config import get_settings
+from app.slots import Slot, takes_slot_late
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -238,76 +236,8 @@ def get_read_engine() -> Engine:
     return get_engine().execution_options(**{READ_ONLY: True})
 
 
-# Threads beyond the slots, for the work that holds no slot (templates without the database,
-# password hashing, files) and for slot holders while others wait on a database lock.
-SPARE_THREADS = 8
-_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _slot_semaphore(engine: Engine) -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    per_loop = _slots.setdefault(loop, {})
-    pool = engine.pool
-    semaphore = per_loop.get(id(pool))
-    if semaphore is None:
-        size = pool.size() if hasattr(pool, "size") else 1
-        semaphore = per_loop[id(pool)] = asyncio.Semaphore(size)
-        _ensure_threads(size + SPARE_THREADS)
-    return semaphore
-
-
-def _ensure_threads(needed: int) -> None:
-    limiter = anyio.to_thread.current_default_thread_limiter()
-    if limiter.total_tokens < needed:
-        limiter.total_tokens = needed
-
-
-@contextlib.asynccontextmanager
-async def connection_slot(engine: Engine) -> AsyncIterator[None]:
-    """Hold one of ``engine``'s connection slots (see the module's docstring)."""
-    async with _slot_semaphore(engine):
-        yield
-
-
-class Slot:
-    """A request's connection slot, taken on the event loop before its session first needs a
-    thread (``take``), and given back once the session is closed."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._semaphore = _slot_semaphore(engine)
-        self.held = False
-
-    async def take(self) -> None:
-        if not self.held:
-            await self._semaphore.acquire()
-            self.held = True
-
-    def give_back(self) -> None:
-        if self.held:
-            self.held = False
-            self._semaphore.release()
-
-
 _SLOT = "outcry_slot"
-_READ_ONLY = "outcry_read_only"
-_LATE_SLOT = "outcry_slot_when_needed"
-E = TypeVar("E", bound=Callable[..., Any])
-
-
-def slot_when_needed(endpoint: E) -> E:
-    """Mark a read-only route whose page may be answered without the database (a signed-in
-    reader's kept page, app/loopguard.py): its request takes a slot only before its session
-    first goes to a thread (``take_slot``), so such pages never queue behind writers waiting
-    for slots. Its dependencies and itself must be ``async def`` and call ``take_slot`` before
-    any thread hop (tests/core/test_db.py)."""
-    setattr(endpoint, _LATE_SLOT, True)
-    return endpoint
-
-
-def takes_slot_late(endpoint: object) -> bool:
-    return bool(getattr(endpoint, _LATE_SLOT, False))
+_READ_REQUEST = "outcry_read_request"
 
 
 async def take_slot(session: Session) -> None:
@@ -347,7 +277,7 @@ def write_after_read(session: Session, write: Callable[[Session], None]) -> None
     its own on the request's connection slot. A read transaction must not write: SQLite fails
     the write at once if anyone wrote since it began ("database is locked"), and it would
     bypass the write gate."""
-    if session.info.get(_READ_ONLY):
+    if session.info.get(_READ_REQUEST):
         session.info.setdefault(_AFTER, []).append(write)
     else:
         write(session)
@@ -399,7 +329,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await slot.take()
     session = Session(engine, expire_on_commit=False)
     session.info[_SLOT] = slot
-    session.info[_READ_ONLY] = safe
+    session.info[_READ_REQUEST] = safe
     try:
         yield session
     except BaseException:

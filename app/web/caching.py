@@ -356,7 +356,7 @@ async def serve(
     the memo remembers, on the event loop (it needs no query, and the thread hop would be the
     largest cost left); anything else, or the moment it would query, in a thread
     (app/loopguard.py) once the request holds its connection slot (the route is marked
-    ``slot_when_needed``, app/db.py)."""
+    ``slot_when_needed``, app/slots.py)."""
     remembers = _remembers(request, viewer=viewer)
     claimed = None
     if viewer is not None and not remembers and not wrote_recently(request):

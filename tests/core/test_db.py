@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.columns import UTCDateTime
-from app.db import get_engine, get_read_engine, make_engine, takes_slot_late
+from app.db import get_engine, get_read_engine, make_engine
 from app.main import create_app
 from app.models.company import Company
+from app.slots import takes_slot_late
 from tests.support.environment import TEST_DATABASE_URL
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, SQLModel
 
 import app.db
+import app.slots
 from app.accounts import service as accounts
 from app.config import get_settings
 from app.db import make_engine
@@ -90,7 +91,7 @@ async def test_200_signed_in_requests_on_two_connections_all_finish(small_pool: 
 
 async def test_a_kept_page_is_answered_while_writers_hold_every_slot(small_pool, monkeypatch):
     """Writers waiting for SQLite's write lock can hold every connection slot; a signed-in
-    reader of a page this process keeps needs none (app/db.py, ``slot_when_needed``), while a
+    reader of a page this process keeps needs none (app/slots.py, ``slot_when_needed``), while a
     page that reads the database waits for one."""
     monkeypatch.setattr(get_settings(), "cache_memo_seconds", 60)  # as served (tests use 0)
     with _signed_in(small_pool, "reader@example.org", "Kept Reader") as token:
@@ -99,7 +100,7 @@ async def test_a_kept_page_is_answered_while_writers_hold_every_slot(small_pool,
             transport=transport, base_url="http://testserver", cookies={cookie_name(): token}
         ) as client:
             assert (await client.get("/")).status_code == 200  # computed, then kept
-            slots = app.db._slot_semaphore(small_pool)
+            slots = app.slots._slot_semaphore(small_pool)
             for _ in range(2):  # the pool's two connections
                 await slots.acquire()
             try:

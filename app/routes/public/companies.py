@@ -12,7 +12,6 @@ from app.claims.service import badge as claim_badge
 from app.companies import freshness, industries, listing
 from app.companies import service as companies
 from app.companies.stats import headline
-from app.db import slot_when_needed
 from app.errors import DomainError, NotFound
 from app.mailchannel import choice
 from app.models.company import SECTORS, Company
@@ -20,6 +19,7 @@ from app.models.complaint import ComplaintState
 from app.models.keys import pk
 from app.models.user import User
 from app.search import service as searching
+from app.slots import slot_when_needed
 from app.stats import leaderboard
 from app.systemic import service as systemic
 from app.web import caching

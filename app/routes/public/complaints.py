@@ -22,7 +22,7 @@ from app.complaints import service as complaints
 from app.complaints.flags import flags
 from app.complaints.states import allowed_actions
 from app.config import get_settings
-from app.db import begin_reading, must_get, slot_when_needed
+from app.db import begin_reading, must_get
 from app.errors import DomainError, NotFound
 from app.mailchannel import outbound as mail_outbound
 from app.models.company import Company
@@ -32,6 +32,7 @@ from app.models.user import User
 from app.moderation.queries import hidden_messages
 from app.moderation.view import moderation_view
 from app.redaction import preview as redaction_preview
+from app.slots import slot_when_needed
 from app.web import caching, masking, ratelimit
 from app.web.carry import log_in_to_continue
 from app.web.csrf import require_csrf

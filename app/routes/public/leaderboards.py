@@ -8,12 +8,12 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.db import slot_when_needed
 from app.errors import NotFound
 from app.models.company import SECTORS
 from app.models.complaint import Category
 from app.models.stats import StatFields
 from app.models.user import User
+from app.slots import slot_when_needed
 from app.stats import export, leaderboard, snapshots
 from app.stats.leaderboard import COLUMNS, SORTS, Query, Row
 from app.stats.metrics import METHODOLOGY_VERSION, WINDOW_LABELS

@@ -8,7 +8,6 @@ from sqlmodel import Session
 
 from app.companies import service as companies
 from app.complaints.touch import site_last_change
-from app.db import slot_when_needed
 from app.models.company import SECTORS
 from app.models.complaint import Category, ComplaintState
 from app.models.user import User
@@ -16,6 +15,7 @@ from app.search import params as search_params
 from app.search import service as searching
 from app.search.query import parse
 from app.search.snippets import highlight, snippet
+from app.slots import slot_when_needed
 from app.stats import site
 from app.web import caching
 from app.web.deps import OptionalUser, SessionDep

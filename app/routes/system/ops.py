@@ -8,8 +8,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.config import get_settings
-from app.db import connection_slot, get_read_engine
+from app.db import get_read_engine
 from app.ops import metrics, readiness
+from app.slots import connection_slot
 from app.web import ratelimit
 
 router = APIRouter(include_in_schema=False)
