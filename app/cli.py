@@ -94,6 +94,9 @@ def serve(
         # X-Forwarded-For only from OUTCRY_TRUSTED_PROXIES; uvicorn must not rewrite the peer.
         proxy_headers=False,
         access_log=False,  # app/ops/requests.py logs each request with its request id
+        # "Server: uvicorn" tells a scanner what to try and nobody else anything (OWASP,
+        # docs/security-facts.md); each answer also carries one header fewer.
+        server_header=False,
     )
 
 

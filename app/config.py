@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # Unset: plain lines for a person at a terminal in development, JSON lines everywhere else.
     log_json: bool | None = None
     metrics_token: str | None = None
+    # FastAPI's own OpenTelemetry spans, metrics and logs, through the SDK's global providers.
+    # Off, FastAPI skips looking for a provider on every request (bench/README.md).
+    opentelemetry: bool = False
 
     session_days: int = Field(default=30, ge=1)
     # How long a process may answer reads for a login from memory (app/accounts/session_cache.py):

@@ -15,7 +15,7 @@ from app.jobs.worker import InProcessWorker
 from app.ops import gc as ops_gc
 from app.ops import logging as ops_logging
 from app.ops import malloc as ops_malloc
-from app.ops import metrics
+from app.ops import metrics, telemetry
 from app.routes.account import account_security, accounts, notify, sign_in_link
 from app.routes.admin import companies as admin_companies
 from app.routes.admin import home as admin
@@ -58,7 +58,6 @@ from app.routes.public import (
 from app.routes.system import ops
 from app.startup import wire
 from app.web import errors, openapi, ratelimit
-from app.web.memo import NotModifiedMiddleware
 from app.web.middleware import EdgeMiddleware
 from app.web.routing import include_flat, index_routes
 
@@ -110,9 +109,9 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        telemetry=telemetry.config(settings),
     )
-    app.add_middleware(NotModifiedMiddleware)  # 304s for anonymous repeat visits (memo.py)
-    # Request ids and metrics, refusals, HEAD, security headers: around the memo's answers too.
+    # Request ids and metrics, refusals, HEAD, the memo's answers, security headers.
     app.add_middleware(EdgeMiddleware, settings=settings)
     errors.install(app)
     ratelimit.install(app)  # 429 with Retry-After (abuse limits)

@@ -4,7 +4,7 @@
     .venv/bin/python bench/load.py --url sqlite:///bench/10k.db
     .venv/bin/python bench/load.py --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-Starts uvicorn (2 workers, benchmark endpoints on, rate limits off) against a database made by
+Starts ``outcry serve`` (2 workers, benchmark endpoints on, rate limits off) against a database made by
 bench/generate.py, then drives each endpoint with wrk (Debian's package: installed here with
 apt-get when missing) at 64 connections, and prints requests/second, p50 and p99 for each, with
 each page's ratio to its baseline: ``/bench/minimal`` (a dozen rows, one template) for database
@@ -73,10 +73,10 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
         "OUTCRY_RATELIMIT_ENABLED": "false",  # one client address sends everything
         "OUTCRY_LOG_LEVEL": "warning",
     }
+    # `outcry serve`, as a site runs it (its uvicorn options: app/cli.py), from CODE's app.
     command = [
-        str(ROOT / ".venv/bin/uvicorn"), "app.asgi:app", "--app-dir", str(CODE), "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--no-access-log",
-        "--log-level", "warning",
+        str(ROOT / ".venv/bin/python"), "-c", "from app.cli import app; app()", "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
     log = open(Path(tempfile.gettempdir()) / f"outcry-bench-{port}.log", "w")  # noqa: SIM115
     # Its own session (stopped as a group) and its own log: no pipe of ours is held open.

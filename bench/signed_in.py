@@ -9,6 +9,8 @@ Outcry middleware), with the same number of uvicorn workers. Then drives with wr
 other in one run: both baselines, Outcry's ``/healthz`` and ``/bench/minimal``, every page type
 signed in as a consumer, the dashboard's queue and complaint signed in as a rep, and the company
 API with a token. Ratios are to the independent fortunes page (``/healthz`` to its plain text).
+A second copy of the baseline app runs with FastAPI's telemetry check off, as Outcry runs
+(app/ops/telemetry.py): ``/healthz`` is also given as a ratio to its plain text.
 """
 
 import argparse
@@ -30,14 +32,18 @@ from bench.load import ROOT, Result
 
 PLAIN, FORTUNES = "baseline:/plain", "baseline:/fortunes"
 PLAIN_HEADERS = "baseline:/plain-with-headers"
+UNTRACED_PLAIN = "untraced:/plain"  # the baseline app with FastAPI's telemetry check off
+# A second ratio for these rows: /healthz to a FastAPI that skips the check as Outcry does.
+ALSO = {"/healthz": UNTRACED_PLAIN}
 
 
-def start_baseline(port: int, workers: int) -> subprocess.Popen:
+def start_baseline(port: int, workers: int, *, telemetry: bool = True) -> subprocess.Popen:
     command = [str(ROOT / ".venv/bin/uvicorn"), "app:app", "--app-dir", str(ROOT / "bench/baseline"),
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                "--no-access-log", "--log-level", "warning"]  # fmt: skip
     log = open(Path(tempfile.gettempdir()) / f"outcry-baseline-{port}.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=log,
+    env = {**os.environ, "BASELINE_TELEMETRY": "on" if telemetry else "off"}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=log,
                               stderr=subprocess.STDOUT)  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -103,20 +109,30 @@ def _median(found: list[Result], rounds: dict[str, list[Result]]) -> Result:
     middle = sorted(found, key=lambda r: r.rps)[len(found) // 2]
     merged = Result(first.name, first.path, first.baseline, middle.rps, middle.p50_ms,
                     middle.p99_ms, sum(r.requests for r in found), sum(r.errors for r in found))  # fmt: skip
-    base = next((rs for rs in rounds.values() if rs[0].path == first.baseline), None)
-    if base and len(found) > 1:
-        ratios = sorted(r.rps / b.rps for r, b in zip(found, base, strict=True))
-        merged.extra = (f"ratio round by round {ratios[0]:.2f} to {ratios[-1]:.2f}, median "
-                        f"{ratios[len(ratios) // 2]:.2f} ({len(found)} rounds)")  # fmt: skip
+    notes = []
+    for key in (first.baseline, ALSO.get(first.path)):
+        base = next((rs for rs in rounds.values() if rs[0].path == key), None)
+        if base and len(found) > 1:
+            low, mid, high = _spread([r.rps / b.rps for r, b in zip(found, base, strict=True)])
+            notes.append(
+                f"to {key}: ratio round by round {low:.2f} to {high:.2f}, median {mid:.2f}"
+            )
+    merged.extra = "; ".join(notes) + f" ({len(found)} rounds)" if notes else ""
     return merged
+
+
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    return ordered[0], ordered[len(ordered) // 2], ordered[-1]
 
 
 def run(args: argparse.Namespace) -> list[Result]:
     binary = load.ensure_wrk()
     targets = load.pick_targets(args.url)
     rep = rep_targets(args.url)
-    base_port = load.free_port()
+    base_port, untraced_port = load.free_port(), load.free_port()
     baseline = start_baseline(base_port, args.workers)
+    untraced = start_baseline(untraced_port, args.workers, telemetry=False)
     server = load.start_server(args.url, args.port, args.workers)
     try:
         consumer, _ = load.login(args.port, "consumer1@bench.example")
@@ -131,6 +147,8 @@ def run(args: argparse.Namespace) -> list[Result]:
             ("fortunes (independent)", FORTUNES, None, base_port, None),
             ("plain text with /healthz's headers (independent)", PLAIN_HEADERS, PLAIN, base_port,
              None),
+            ("plain text, FastAPI's telemetry off (independent)", UNTRACED_PLAIN, PLAIN,
+             untraced_port, None),
             ("/healthz", "/healthz", PLAIN, args.port, None),
             ("in-app minimal page, signed in", "/bench/minimal", FORTUNES, args.port, signed),
             ("home, signed in", "/", FORTUNES, args.port, signed),
@@ -153,7 +171,7 @@ def run(args: argparse.Namespace) -> list[Result]:
         rounds: dict[str, list[Result]] = {name: [] for name, *_ in runs}
         for _ in range(args.rounds):
             for name, key, base, port, headers in runs:
-                path = key.removeprefix("baseline:")
+                path = key.partition(":")[2] or key  # "baseline:/plain" → "/plain"
                 # A warm-up and a check, and a barrier: it is answered once the requests the
                 # previous run left queued are (at 256 connections, seconds of them).
                 status = load.get(port, path, headers)[0]
@@ -170,6 +188,7 @@ def run(args: argparse.Namespace) -> list[Result]:
     finally:
         load.stop_server(server)
         load.stop_server(baseline)
+        load.stop_server(untraced)
     return results
 
 

@@ -45,22 +45,31 @@ def tally(method: str, route: str, status: int, seconds: float) -> None:
 
 
 def hand_over() -> None:
-    """Add every tallied request to the request metrics."""
+    """Add every tallied request to the request metrics: a count per series at once, each
+    latency on its own (a histogram takes one observation at a time)."""
     pop = _tally.popleft
+    counts: dict[tuple[str, str, int], int] = {}
     while True:
         try:
             method, route, status, seconds = pop()
         except IndexError:
-            return
+            break
         key = (method, route, status)
-        found = _children.get(key)
-        if found is None:
-            found = _children[key] = (
-                REQUESTS.labels(method, route, str(status)),
-                LATENCY.labels(method, route),
-            )
-        found[0].inc()
-        found[1].observe(seconds)
+        counts[key] = counts.get(key, 0) + 1
+        _series(key)[1].observe(seconds)
+    for key, count in counts.items():
+        _series(key)[0].inc(count)
+
+
+def _series(key: tuple[str, str, int]) -> tuple[Any, Any]:
+    found = _children.get(key)
+    if found is None:
+        method, route, status = key
+        found = _children[key] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+        )
+    return found
 
 
 async def hand_over_every(seconds: float = 1.0) -> None:

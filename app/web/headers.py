@@ -20,7 +20,7 @@ DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 # Embeds (app/routes/public/embeds.py, charts.py) that any site may frame or load: badges, chart SVGs,
 # oEmbed and its cards. Matched by path, not set by the route, so that a 304 answered before
-# routing (memo.NotModifiedMiddleware) carries the same headers. They are public and
+# routing (by the memo, app/web/memo.py) carries the same headers. They are public and
 # cookie-free: the anonymous CSRF cookie is withheld from them.
 EMBEDDABLE_PATHS = re.compile(
     r"/oembed|/complaints/\d+/(card|badge\.svg)|/companies/[^/]+/(badge\.svg|charts/[a-z]+\.svg)"

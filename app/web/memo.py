@@ -2,8 +2,9 @@
 
 Each process remembers, for ``cache_memo_seconds``, the ETag it last sent for an anonymous URL
 (``remember``, called by ``caching.Conditional``), and keeps rendered anonymous pages by ETag
-(``keep_page``). ``NotModifiedMiddleware`` answers before routing — a matching If-None-Match with
-304, a plain visit to a kept page with that page — no dependency, no thread hop, no database.
+(``keep_page``). The edge middleware answers from it before routing (``visit``, ``answer``) — a
+matching If-None-Match with 304, a plain visit to a kept page with that page — no dependency, no
+thread hop, no database.
 When a URL's memo lapses, one visit revalidates it while the others still get the memo's answer.
 The memo is per process and short, so a change reaches anonymous visitors within that many
 seconds and one revalidation (the CDN-facing ``max-age`` is longer anyway).
@@ -17,8 +18,6 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import get_settings
-from app.web.sessions import cookie_name
-from app.writegate import readers_give_way, writers_waiting
 
 # Every public answer varies on the cookie: a signed-in visitor's page is personal. The memo's
 # answers carry it too, like the routes' (caching.py).
@@ -42,7 +41,7 @@ def _memo_key(path: str, query: str) -> str:
 
 
 def remember(request: Request, tag: str, control: str) -> None:
-    """Let NotModifiedMiddleware answer this URL's revalidations for a moment."""
+    """Let the edge answer this URL's revalidations for a moment (``answer``)."""
     ttl = get_settings().cache_memo_seconds
     if ttl <= 0:
         return
@@ -130,38 +129,33 @@ def keep_shared(tag: str, name: str, value: object) -> None:
             break
 
 
-class NotModifiedMiddleware:
-    """Answer an anonymous visit from the memo, before routing and without the database: a
-    revalidation with 304, and a plain visit to a kept page with that page (a viral page's
-    visitors within the memo's moment cost no query at all)."""
+def visit(scope: Scope, session_cookie: str) -> str | None:
+    """The memo's key for an anonymous GET of a URL it holds, else None. A plain check, not a
+    layer: most requests (signed in, not kept, not a GET) stop here at the cost of a lookup."""
+    if not _memo or scope["method"] != "GET":
+        return None
+    key = _memo_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+    if key not in _memo or session_cookie in _cookie_header(scope):
+        return None
+    return key
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.session_cookie = cookie_name()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and writers_waiting():
-            await readers_give_way()  # writes, which carry what people typed, go first
-        if (
-            scope["type"] == "http"
-            and scope["method"] in ("GET", "HEAD")
-            and _memo
-            and self.session_cookie not in _cookie_header(scope)
-        ):
-            key = _memo_key(scope["path"], scope.get("query_string", b"").decode("latin-1"))
-            if hit := _memo.get(key):
-                now = time.monotonic()
-                if hit[0] > now or (key in _revalidating and hit[0] + _STALE_GRACE > now):
-                    if await _from_memo(scope, Headers(scope=scope), hit, send):
-                        return
-                elif key not in _revalidating:
-                    _revalidating.add(key)  # this visit revalidates for everyone
-                    try:
-                        await self.app(scope, receive, send)
-                    finally:
-                        _revalidating.discard(key)
-                    return
-        await self.app(scope, receive, send)
+async def answer(key: str, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a visit ``visit`` found: from the memo while its moment lasts (or while another
+    visit revalidates it), else by ``app``, this visit revalidating it for everyone."""
+    if hit := _memo.get(key):
+        now = time.monotonic()
+        if hit[0] > now or (key in _revalidating and hit[0] + _STALE_GRACE > now):
+            if await _from_memo(scope, Headers(scope=scope), hit, send):
+                return
+        elif key not in _revalidating:
+            _revalidating.add(key)
+            try:
+                await app(scope, receive, send)
+            finally:
+                _revalidating.discard(key)
+            return
+    await app(scope, receive, send)
 
 
 def _cookie_header(scope: Scope) -> str:

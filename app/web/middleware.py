@@ -12,10 +12,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.ops import logging as ops_logging
 from app.ops import requests
+from app.web import memo
 from app.web.csrf import anon_cookie_name
 from app.web.errors import error_response
 from app.web.headers import EMBEDDABLE_PATHS, security_headers
 from app.web.sessions import cookie_name, wrote_cookie_name
+from app.writegate import readers_give_way, writers_waiting
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 # Every path EMBEDDABLE_PATHS can match starts with one of these: the others skip its regex.
@@ -102,11 +104,13 @@ class EdgeMiddleware:
       a form that is not UTF-8 text;
     - HEAD answered as GET without the body (RFC 9110 §9.3.2): routes declare GET only, and
       Starlette's router would answer a HEAD for them with 405;
+    - for a read, a pause while writers wait at the write gate (app/writegate.py), then an
+      anonymous visit of a URL the memo holds answered from it (app/web/memo.py);
     - on the answer, the security headers (app/web/headers.py), the anonymous CSRF cookie, and
       the cookie that marks a signed-in visitor's change.
 
-    One layer rather than three: each layer's frames and its wrapper of ``send`` cost every
-    request (bench/README.md, "One edge middleware"). The memo answers inside it (memo.py)."""
+    One layer rather than four: each layer's frames and its wrapper of ``send`` cost every
+    request (bench/README.md, "One edge middleware")."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -148,7 +152,12 @@ class EdgeMiddleware:
             if _has_nul(scope):
                 await self._refuse(scope, receive, edge_send, 400, NOT_AN_ADDRESS)
             elif method in SAFE:  # no body to check
-                await self.app(scope, receive, edge_send)
+                if writers_waiting():
+                    await readers_give_way()  # writes, which carry what people typed, go first
+                if (key := memo.visit(scope, self.session_cookie)) is None:
+                    await self.app(scope, receive, edge_send)
+                else:
+                    await memo.answer(key, self.app, scope, receive, edge_send)
             else:
                 await self._with_body(scope, receive, edge_send)
         finally:

@@ -9,6 +9,7 @@ beside Outcry, so each Outcry page is reported as a ratio to it.
     uvicorn bench.baseline.app:app --port 8081
 """
 
+import os
 import sqlite3
 import tempfile
 import threading
@@ -50,7 +51,16 @@ def connection() -> sqlite3.Connection:
     return conn
 
 
-app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+# FastAPI looks for an OpenTelemetry provider on every request unless told not to; Outcry tells
+# it not to (app/ops/telemetry.py). BASELINE_TELEMETRY=off serves this app the same way, so the
+# share of that check in a ratio can be read apart (bench/README.md).
+_UNTRACED = {"tracing": False, "metrics": False, "logs": False, "auto_configure": False}
+app = FastAPI(
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,
+    telemetry=_UNTRACED if os.environ.get("BASELINE_TELEMETRY") == "off" else None,
+)
 templates = Jinja2Templates(directory=Path(__file__).parent)
 
 

@@ -121,6 +121,16 @@ def test_rotating_forwarded_for_does_not_escape_rate_limits(trusted: bool) -> No
         assert statuses[3:] == [429, 429, 429], statuses
 
 
+@pytest.mark.live_server
+def test_a_live_answer_does_not_name_the_server_software() -> None:
+    """docs/security-facts.md, "No `Server` header": a real `outcry serve`, as a scanner sees it."""
+    with live_server() as server:
+        for path in ("/", "/healthz", "/no-such-page"):
+            response = httpx.get(server.url + path)
+            assert "server" not in response.headers, (path, response.headers["server"])
+            assert response.headers["date"].endswith(" GMT")  # required of an origin server
+
+
 def test_serve_runs_uvicorn_without_its_own_proxy_header_handling(monkeypatch) -> None:
     seen = {}
     monkeypatch.setattr("uvicorn.run", lambda *a, **kw: seen.update(kw))

@@ -18,6 +18,7 @@ from app.models.company import Company
 from app.models.complaint import Complaint, Visibility
 from app.models.user import User
 from app.web import caching, memo
+from app.web.middleware import EdgeMiddleware
 from tests.support.factories import login, make_complaint, make_rep, make_user
 from tests.support.forms import post_form
 
@@ -298,7 +299,7 @@ def test_one_visit_revalidates_a_lapsed_memo_while_the_others_are_answered_from_
         return sent[0]["status"]
 
     async def spike() -> None:
-        app = memo.NotModifiedMiddleware(route)
+        app = EdgeMiddleware(route, settings)
         settings.cache_memo_seconds = 0.05
         memo.remember(Request(scope), 'W/"same"', "public, max-age=60")
         await asyncio.sleep(0.06)  # the memo has lapsed
